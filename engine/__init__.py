@@ -1,0 +1,1 @@
+"""sanfu engine: deploy, run and persist BPMN workflows (no web framework here)."""

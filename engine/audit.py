@@ -1,0 +1,25 @@
+"""The append-only audit trail: who did what, when, to which instance and task."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import clock
+from .store.tables import AuditEvent
+
+
+def record(session: Session, actor: str, action: str, *, instance_id: int | None = None,
+           task_id: str | None = None, detail: dict | None = None) -> None:
+    session.add(AuditEvent(at=clock.now(), actor=actor, action=action, instance_id=instance_id,
+                           task_id=task_id, detail=detail or {}))
+
+
+def history(session: Session, instance_id: int) -> list[dict]:
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                           .order_by(AuditEvent.id))
+    return [event_dict(row) for row in rows]
+
+
+def event_dict(row: AuditEvent) -> dict:
+    return {"id": row.id, "at": row.at.isoformat(), "actor": row.actor, "action": row.action,
+            "instance_id": row.instance_id, "task_id": row.task_id, "detail": row.detail}

@@ -1,0 +1,163 @@
+"""What each `sanfu` subcommand does, and how its result is printed."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+from . import clock
+from .cli import parse_json_object, parse_now
+
+
+def run(args) -> int:
+    handler = HANDLERS[args.command]
+    return handler(args) or 0
+
+
+def _engine(args, **kwargs):
+    from .service import Engine
+    return Engine(args.database, **kwargs)
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_init(args) -> int:
+    from .store.db import make_engine
+    from .store.migrate import upgrade
+    engine = make_engine(args.database)
+    upgrade(engine)
+    print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import load_demo
+    for line in load_demo(_engine(args)):
+        print(line)
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    result = _engine(args, forms_dir=args.forms).deploy(args.files, args.actor)
+    for process in result.processes:
+        state = "已部署" if process["status"] == "deployed" else "未变化"
+        print(f"{process['key']} v{process['version']}: {state} ({process['status']})")
+    for warning in result.warnings:
+        print(f"警告：{warning}")
+    return 0
+
+
+def cmd_start(args) -> int:
+    result = _engine(args).start(args.key, args.actor, parse_json_object(args.data), args.version)
+    print(f"实例 {result['id']} 已启动：{result['process_key']} v{result['version']} ({result['status']})")
+    return 0
+
+
+def cmd_tasks(args) -> int:
+    engine = _engine(args)
+    rows = engine.unrouted(args.actor) if args.unrouted else engine.tasks(args.actor)
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("没有待办任务 (no open tasks)")
+    for row in rows:
+        who = row["assignee"] or ("未分派" if row["unrouted"] else "待认领:" + ",".join(
+            row["candidate_groups"] + row["candidate_users"]))
+        due = f" 截止 {row['due_at_local'][:16]}" if row["due_at_local"] else ""
+        print(f"{row['id']}  #{row['instance_id']} {row['process_key']} v{row['version']} "
+              f"{row['name']} [{who}]{due}")
+    return 0
+
+
+def cmd_claim(args) -> int:
+    task = _engine(args).claim(args.task, args.actor)
+    print(f"已认领：{task['name']} ({task['id']})")
+    return 0
+
+
+def cmd_release(args) -> int:
+    task = _engine(args).release(args.task, args.actor)
+    print(f"已释放：{task['name']} ({task['id']})")
+    return 0
+
+
+def cmd_complete(args) -> int:
+    result = _engine(args).complete(args.task, args.actor, parse_json_object(args.data))
+    print(f"已完成；实例 {result['instance_id']} 状态：{result['status']}")
+    return 0
+
+
+def cmd_assign(args) -> int:
+    task = _engine(args).assign(args.task, args.user, args.actor)
+    print(f"已指派给 {task['assignee']}：{task['name']} ({task['id']})")
+    return 0
+
+
+def cmd_show(args) -> int:
+    info = _engine(args).show(args.instance)
+    if args.json:
+        _print_json(info)
+        return 0
+    print(f"实例 {info['id']}：{info['process_key']} v{info['version']}，状态 {info['status']}，"
+          f"发起人 {info['started_by']}")
+    print("数据：" + json.dumps(info["data"], ensure_ascii=False, default=str))
+    for task in info["open_tasks"]:
+        print(f"  待办 {task['id']} {task['name']} → {task['assignee'] or '待认领'}")
+    for event in info["history"]:
+        local = clock.to_local(clock.parse_moment(event["at"]))
+        print(f"  {local:%Y-%m-%d %H:%M:%S} {event['actor']} {event['action']}")
+    return 0
+
+
+def cmd_fire_timers(args) -> int:
+    moment = parse_now(args.now)
+    with clock.frozen_at(moment):
+        result = _engine(args).fire_due_timers(owner=_owner())
+    print(f"到期 {result['due']}，已触发 {result['fired']}，失败 {result['failed']} "
+          f"(as of {clock.to_local(moment):%Y-%m-%d %H:%M:%S})")
+    return 1 if result["failed"] else 0
+
+
+def cmd_scheduler(args) -> int:
+    from .scheduler import run_scheduler
+    run_scheduler(_engine(args), interval=args.interval, owner=_owner())
+    return 0
+
+
+def cmd_user(args) -> int:
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    _engine(args).add_user(args.name, groups, admin=args.admin, display_name=args.display_name)
+    print(f"用户 {args.name} 已创建" + (f"，组：{', '.join(groups)}" if groups else ""))
+    return 0
+
+
+def cmd_group(args) -> int:
+    _engine(args).add_group(args.name, args.display_name)
+    print(f"组 {args.name} 已创建")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run_bench
+    report = run_bench(instances=args.instances, workdir=args.workdir)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+HANDLERS = {
+    "init": cmd_init, "demo": cmd_demo, "deploy": cmd_deploy, "start": cmd_start,
+    "tasks": cmd_tasks, "claim": cmd_claim, "release": cmd_release, "complete": cmd_complete,
+    "assign": cmd_assign, "show": cmd_show, "fire-timers": cmd_fire_timers,
+    "scheduler": cmd_scheduler, "user": cmd_user, "group": cmd_group, "bench": cmd_bench,
+}

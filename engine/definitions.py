@@ -1,0 +1,206 @@
+"""Deploying bundles as versioned process definitions, and rebuilding their specs.
+
+A deploy is all-or-nothing: every file is checked first; only then are new versions
+written. A process whose XML, decisions and forms are unchanged keeps its version.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, clock, validation
+from .bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
+from .errors import DefinitionError, NotFound
+from .store.tables import Deployment, Group, ProcessDefinition, SourceFile, User, UserGroup
+
+
+@dataclass
+class DeployResult:
+    deployment_id: int | None
+    processes: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_bundle(paths: list[Path], forms_dir: Path) -> tuple[list[SourceDoc], dict[str, SourceDoc]]:
+    docs = [read_source(Path(p)) for p in paths]
+    forms = {}
+    if forms_dir.is_dir():
+        for path in sorted(forms_dir.glob("*.json")):
+            doc = read_source(path)
+            forms[path.stem] = doc
+    return docs, forms
+
+
+def deploy(session: Session, docs: list[SourceDoc], forms: dict[str, SourceDoc], actor: str) -> DeployResult:
+    if not docs:
+        raise DefinitionError("没有要部署的文件 (nothing to deploy)")
+    compiled = compile_docs(docs)
+    _require_executable(compiled, docs)
+    warnings = list(compiled.warnings)
+    deployed_keys = set(session.scalars(select(ProcessDefinition.key).distinct()))
+    validation.check_models(compiled)
+    validation.check_task_meta(compiled)
+    validation.check_references(compiled, deployed_keys)
+    validation.check_decisions(compiled, docs)
+    schemas = validation.load_forms(compiled, forms, warnings)
+    for key in compiled.processes:
+        process_spec(compiled, key)
+    warnings.extend(_unrouted_warnings(session, compiled))
+    return _store_versions(session, compiled, docs, forms, schemas, actor, warnings)
+
+
+def _require_executable(compiled: Compiled, docs: list[SourceDoc]) -> None:
+    if compiled.processes:
+        return
+    for name, root in compiled.roots.items():
+        for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+            raise DefinitionError(
+                "流程未标记为可执行 (isExecutable=\"false\")：在 Camunda Modeler 属性面板中勾选 "
+                "“Executable”，或把 isExecutable 改为 true 后重新部署 (process is not executable)",
+                file=name, element_id=process.get("id"), element_name=process.get("name"))
+    if any(d.kind == "bpmn" for d in docs) or not compiled.decisions_by_file:
+        raise DefinitionError("文件中没有流程 (no process in the files)", file=docs[0].name)
+    raise DefinitionError("DMN 决策需与引用它的流程一起部署 (deploy DMN files together with the "
+                          "processes that use them)", file=docs[0].name)
+
+
+def _unrouted_warnings(session: Session, compiled: Compiled) -> list[str]:
+    populated = set(session.scalars(
+        select(Group.name).join(UserGroup, UserGroup.group_id == Group.id)
+        .join(User, User.id == UserGroup.user_id).where(User.active.is_(True)).distinct()))
+    warnings = []
+    for info in compiled.processes.values():
+        for element_id, meta in info.task_meta.items():
+            groups = list(meta["candidate_groups"])
+            if meta["lane"] and not (meta["candidate_groups"] or meta["candidate_users"] or meta["assignee"]):
+                groups.append(meta["lane"])
+            for group in groups:
+                if "${" not in group and group not in populated:
+                    warnings.append(f"{info.file}: element '{element_id}' ({meta['name']}): 组 '{group}' "
+                                    "没有成员，任务将进入未分派队列 (unrouted: group has no members)")
+    return warnings
+
+
+def _docs_for(compiled: Compiled, key: str, docs: list[SourceDoc], forms: dict[str, SourceDoc]):
+    info = compiled.processes[key]
+    bpmn = [d for d in docs if d.name == info.file]
+    dmn = [d for d in docs if d.kind == "dmn"
+           and compiled.decisions_by_file.get(d.name, set()) & info.decision_refs]
+    form_docs = {k: forms[k] for k in sorted(info.form_keys) if k in forms}
+    return bpmn, dmn, form_docs
+
+
+def _store_versions(session, compiled, docs, forms, schemas, actor, warnings) -> DeployResult:
+    deployment = Deployment(deployed_by=actor, deployed_at=clock.now(), summary={})
+    session.add(deployment)
+    session.flush()
+    result = DeployResult(deployment.id, warnings=warnings)
+    for key, info in compiled.processes.items():
+        bpmn, dmn, form_docs = _docs_for(compiled, key, docs, forms)
+        digest = content_hash(bpmn + dmn + list(form_docs.values()))
+        latest = _latest(session, key)
+        if latest is not None and latest.content_hash == digest:
+            result.processes.append({"key": key, "version": latest.version, "status": "unchanged",
+                                     "definition_id": latest.id})
+            continue
+        bundle = {"bpmn": [_store_file(session, d) for d in bpmn],
+                  "dmn": [_store_file(session, d) for d in dmn],
+                  "forms": {k: _store_file(session, d) for k, d in form_docs.items()}}
+        definition = ProcessDefinition(
+            key=key, version=(latest.version + 1 if latest else 1), name=info.name,
+            content_hash=digest, deployment_id=deployment.id, bundle=bundle,
+            task_meta=info.task_meta, created_at=clock.now())
+        session.add(definition)
+        session.flush()
+        result.processes.append({"key": key, "version": definition.version, "status": "deployed",
+                                 "definition_id": definition.id})
+    deployment.summary = {"files": [d.name for d in docs], "processes": result.processes,
+                          "warnings": warnings}
+    audit.record(session, actor, "deploy", detail=deployment.summary)
+    return result
+
+
+def _store_file(session: Session, doc: SourceDoc) -> int:
+    existing = session.scalar(select(SourceFile.id).where(SourceFile.sha256 == doc.sha256))
+    if existing is not None:
+        return existing
+    row = SourceFile(sha256=doc.sha256, kind=doc.kind, name=doc.name, content=doc.content)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _latest(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                          .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def find_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
+    if version is None:
+        definition = _latest(session, key)
+    else:
+        definition = session.scalar(select(ProcessDefinition).where(
+            ProcessDefinition.key == key, ProcessDefinition.version == version))
+    if definition is None:
+        suffix = f" 版本 {version}" if version is not None else ""
+        raise NotFound(f"流程 '{key}'{suffix} 未部署 (process not deployed)")
+    return definition
+
+
+@dataclass
+class BuiltSpec:
+    definition_id: int
+    key: str
+    version: int
+    spec: object
+    embedded: dict
+    forms: dict[str, dict]
+    task_meta: dict
+
+
+class SpecCache:
+    """Rebuilt specs of deployed versions, by definition id (they never change)."""
+
+    def __init__(self, capacity: int = 256):
+        self._items: OrderedDict[int, BuiltSpec] = OrderedDict()
+        self._capacity = capacity
+        self._lock = Lock()
+
+    def get(self, session: Session, definition: ProcessDefinition) -> BuiltSpec:
+        return self.get_by_id(session, definition.id, definition)
+
+    def get_by_id(self, session: Session, definition_id: int, definition=None) -> BuiltSpec:
+        with self._lock:
+            built = self._items.get(definition_id)
+            if built is not None:
+                self._items.move_to_end(definition_id)
+                return built
+        definition = definition or session.get(ProcessDefinition, definition_id)
+        built = self._build(session, definition)
+        with self._lock:
+            self._items[definition_id] = built
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return built
+
+    def _build(self, session: Session, definition: ProcessDefinition) -> BuiltSpec:
+        ids = list(definition.bundle["bpmn"]) + list(definition.bundle["dmn"])
+        rows = {row.id: row for row in session.scalars(select(SourceFile).where(SourceFile.id.in_(ids)))}
+        docs = [SourceDoc(rows[i].name, rows[i].kind, rows[i].content) for i in ids]
+        compiled = compile_docs(docs)
+        spec, embedded = process_spec(compiled, definition.key)
+        forms = {}
+        for key, file_id in definition.bundle.get("forms", {}).items():
+            row = session.get(SourceFile, file_id)
+            forms[key] = validation.parse_form(SourceDoc(row.name, "form", row.content))
+        return BuiltSpec(definition.id, definition.key, definition.version, spec, embedded, forms,
+                         definition.task_meta)
+
+
+def latest_version_number(session: Session, key: str) -> int | None:
+    return session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))

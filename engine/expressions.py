@@ -1,0 +1,19 @@
+"""The one sandbox every expression and script runs in, and the SpiffWorkflow script
+engine built on it. SpiffWorkflow's default (eval/exec) engine is never constructed."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .dialects.juel_runtime import FUNCTIONS as JUEL_FUNCTIONS
+from .sandbox import Sandbox
+from .scripting import SandboxScriptEngine
+
+
+@lru_cache(maxsize=1)
+def sandbox() -> Sandbox:
+    return Sandbox(functions=dict(JUEL_FUNCTIONS))
+
+
+@lru_cache(maxsize=1)
+def script_engine() -> SandboxScriptEngine:
+    return SandboxScriptEngine(sandbox())

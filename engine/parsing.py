@@ -1,0 +1,37 @@
+"""The BPMN/DMN parser sanfu uses: SpiffWorkflow's own dialect, plus the engine's timer
+events (engine clock, unquoted ISO, cron) and DMN decisions (FEEL unary tests, hit policies).
+
+Camunda/Flowable attributes are read separately (dialects/camunda.py) and expressions are
+translated to Python before this parser sees the XML, so it only ever parses one dialect.
+"""
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
+
+from .dmn import BUSINESS_RULE_PARSER_OVERRIDE, DmnParserMixin
+from .timer_events import TIMER_PARSER_OVERRIDES
+
+
+class SanfuParser(DmnParserMixin, SpiffBpmnParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        **TIMER_PARSER_OVERRIDES,
+        **BUSINESS_RULE_PARSER_OVERRIDE,
+    }
+
+    def __init__(self):
+        # Schema validation happens earlier (engine.bundle) so that errors carry the
+        # file, line and element in the engine's own terms.
+        super().__init__(validator=None)
+
+
+_validator: BpmnValidator | None = None
+
+
+def bpmn_validator() -> BpmnValidator:
+    """The BPMN 2.0 XSD (with the spiffworkflow extension schema), loaded once."""
+    global _validator
+    if _validator is None:
+        _validator = BpmnValidator(imports={"spiffworkflow": SPIFF_XSD})
+    return _validator

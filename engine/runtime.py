@@ -1,0 +1,183 @@
+"""Load → act → project → save, for one instance inside one unit of work.
+
+`Runtime.load` rebuilds the SpiffWorkflow object from the instance's state and the cached
+spec; `Runtime.advance` runs engine steps; `Runtime.save` writes the state and projects
+the inbox rows, timer rows and call-activity bindings in the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from . import audit, clock, inbox, timers
+from .definitions import BuiltSpec, SpecCache, find_definition
+from .duedates import parse_due_date
+from .errors import InvalidInput, NotFound, SanfuError, ScriptError
+from .expressions import script_engine, sandbox
+from .routing import route
+from .dialects import juel
+from .serializer import StateSerializer
+from .store.tables import Instance
+
+
+class BoundSpecs(dict):
+    """Subprocess specs of one instance. Embedded subprocesses are known up front; a call
+    activity binds to the latest deployed version of the called process when it is first
+    reached (as Camunda does) and keeps that binding for the instance's life."""
+
+    def __init__(self, runtime: "Runtime", session: Session, instance: Instance, root: BuiltSpec):
+        super().__init__(root.embedded)
+        self._runtime, self._session, self._instance = runtime, session, instance
+        self.owner = {name: root for name in root.embedded}
+        self.owner[root.spec.name] = root
+        self.new_bindings: dict[str, int] = {}
+
+    def __missing__(self, name):
+        bindings = self._instance.bindings or {}
+        if name in bindings:
+            built = self._runtime.specs.get_by_id(self._session, bindings[name])
+        else:
+            built = self._runtime.specs.get(self._session, find_definition(self._session, name))
+            self.new_bindings[name] = built.definition_id
+        for sub_name, sub_spec in built.embedded.items():
+            dict.__setitem__(self, sub_name, sub_spec)
+            self.owner[sub_name] = built
+        self.owner[name] = built
+        dict.__setitem__(self, name, built.spec)
+        return built.spec
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except NotFound:
+            return default
+
+    def __contains__(self, name):
+        return self.get(name) is not None
+
+
+@dataclass
+class Loaded:
+    instance: Instance
+    workflow: BpmnWorkflow
+    specs: BoundSpecs
+
+    def built_for(self, spiff_task) -> BuiltSpec:
+        return self.specs.owner[spiff_task.workflow.spec.name]
+
+
+class Runtime:
+    def __init__(self, specs: SpecCache | None = None):
+        self.specs = specs or SpecCache()
+        self.serializer = StateSerializer()
+
+    def new(self, session: Session, instance: Instance, data: dict) -> Loaded:
+        root = self.specs.get_by_id(session, instance.definition_id)
+        specs = BoundSpecs(self, session, instance, root)
+        workflow = BpmnWorkflow(root.spec, specs, script_engine=script_engine())
+        workflow.data.update(data)
+        workflow.task_tree.data.update(data)
+        return Loaded(instance, workflow, specs)
+
+    def load(self, session: Session, instance: Instance) -> Loaded:
+        root = self.specs.get_by_id(session, instance.definition_id)
+        specs = BoundSpecs(self, session, instance, root)
+        with engine_errors():
+            workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
+        return Loaded(instance, workflow, specs)
+
+    def advance(self, loaded: Loaded) -> None:
+        with engine_errors():
+            loaded.workflow.do_engine_steps()
+
+    def save(self, session: Session, loaded: Loaded, actor: str, *, new: bool = False) -> None:
+        instance, workflow = loaded.instance, loaded.workflow
+        now = clock.now()
+        self._record_bindings(session, loaded, actor)
+        self._project_tasks(session, loaded, new)
+        timers.project(session, instance, workflow, new)
+        instance.state = self.serializer.dumps(workflow)
+        instance.updated_at = now
+        if workflow.completed and instance.status == "running":
+            instance.status = "completed"
+            instance.ended_at = now
+            timers.cancel_all(session, instance.id)
+            audit.record(session, actor, "instance_completed", instance_id=instance.id)
+
+    def _record_bindings(self, session, loaded: Loaded, actor: str) -> None:
+        if not loaded.specs.new_bindings:
+            return
+        bindings = dict(loaded.instance.bindings or {})
+        for name, definition_id in loaded.specs.new_bindings.items():
+            bindings[name] = definition_id
+            built = self.specs.get_by_id(session, definition_id)
+            audit.record(session, actor, "call_activity_bound", instance_id=loaded.instance.id,
+                         detail={"process_key": name, "version": built.version})
+        loaded.instance.bindings = bindings
+        loaded.specs.new_bindings = {}
+
+    def _project_tasks(self, session: Session, loaded: Loaded, new: bool) -> None:
+        instance = loaded.instance
+        ready = {str(t.id): t for t in loaded.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        existing = {} if new else {row.id: row for row in inbox.open_tasks_of(session, instance.id)}
+        for task_id, row in existing.items():
+            if task_id not in ready:
+                inbox.close_task(session, row, "cancelled", None)
+        for task_id, spiff_task in ready.items():
+            if task_id not in existing:
+                self._open(session, loaded, spiff_task)
+
+    def _open(self, session: Session, loaded: Loaded, spiff_task) -> None:
+        built = loaded.built_for(spiff_task)
+        element_id = spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name
+        meta = built.task_meta.get(element_id, {})
+        with engine_errors(element_id):
+            routing = route(session, meta, spiff_task.data, loaded.instance.started_by)
+            due_at = _due_at(meta.get("due_date"), spiff_task.data)
+        inbox.open_task(session, loaded.instance, spiff_task, meta, routing, due_at)
+
+
+def _due_at(text: str | None, data: dict):
+    if not text:
+        return None
+    if juel.is_juel(text):
+        text = sandbox().evaluate(juel.to_python(text), data)
+        if not text:
+            return None
+        if not isinstance(text, str):
+            raise ScriptError(f"dueDate 表达式的结果应为 ISO 8601 文本，实际为 {text!r}")
+    return parse_due_date(text, clock.now())
+
+
+class engine_errors:
+    """Translate SpiffWorkflow and sandbox failures into one clear ScriptError."""
+
+    def __init__(self, element_id: str | None = None):
+        self.element_id = element_id
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, SanfuError) and not isinstance(exc, ScriptError):
+            return False
+        if isinstance(exc, ScriptError):
+            raise ScriptError(_locate(self.element_id, str(exc))) from None
+        if isinstance(exc, WorkflowTaskException):
+            spec = exc.task.task_spec if getattr(exc, "task", None) else None
+            where = (spec.bpmn_id or spec.name) if spec else self.element_id
+            inner = exc.exception if getattr(exc, "exception", None) else None
+            reason = str(inner) if isinstance(inner, SanfuError) else str(exc)
+            raise ScriptError(_locate(where, reason)) from None
+        if isinstance(exc, (SpiffWorkflowException, KeyError, TypeError, ValueError, AttributeError)):
+            raise InvalidInput(_locate(self.element_id, f"流程运行出错：{exc}")) from None
+        return False
+
+
+def _locate(element_id: str | None, reason: str) -> str:
+    return f"element '{element_id}': {reason}" if element_id and element_id not in reason else reason

@@ -1,0 +1,59 @@
+"""Workflow state as JSON, with the spec stored by reference.
+
+SpiffWorkflow's serializer embeds the whole process spec in every instance; sanfu stores
+the spec once per deployed version and rebuilds it from a cache, so an instance row holds
+only its own state (task tree, data, events).
+"""
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+STATE_FORMAT = "sanfu-1"
+
+
+class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    def to_dict(self, workflow):
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def restore_with_spec(self, dct, spec, subprocess_specs, script_engine):
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine,
+                                deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID,
+                                                workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class StateSerializer:
+    def __init__(self):
+        registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+        self._converter = StateOnlyWorkflowConverter(BpmnWorkflow, registry)
+        self._serializer = BpmnWorkflowSerializer(registry)
+        self._registry = registry
+
+    def dumps(self, workflow: BpmnWorkflow) -> str:
+        self._registry._encoder_mode = True
+        try:
+            dct = self._converter.to_dict(workflow)
+        finally:
+            self._registry._encoder_mode = False
+        dct["format"] = STATE_FORMAT
+        return json.dumps(dct, cls=self._serializer._encoder_cls, ensure_ascii=False,
+                          separators=(",", ":"))
+
+    def loads(self, text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+        dct = json.loads(text)
+        dct.pop("format", None)
+        return self._converter.restore_with_spec(dct, spec, subprocess_specs, script_engine)

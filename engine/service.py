@@ -1,0 +1,263 @@
+"""The Engine facade: every command a user, the CLI, the scheduler or the web layer issues.
+
+Each public method is one command = one unit of work = one transaction. Methods take and
+return plain values (names, ids, dicts); domain errors (engine.errors) say what went wrong.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, clock, inbox, timers
+from .definitions import SpecCache, deploy, find_definition, read_bundle
+from .errors import Conflict, InvalidInput, NotAllowed, NotFound
+from .forms import validate_submission
+from .runtime import Runtime, engine_errors
+from .store.db import make_engine, session_factory
+from .store.tables import Group, HumanTask, Instance, User, UserGroup
+from .store.uow import UnitOfWork
+
+
+class Engine:
+    def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
+        self.db = db_engine or make_engine(url)
+        self.sessions = session_factory(self.db)
+        self.forms_dir = Path(forms_dir) if forms_dir else Path("forms")
+        self.runtime = Runtime(SpecCache())
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    # identity -------------------------------------------------------------------
+    def add_group(self, name: str, display_name: str = "") -> None:
+        with self.uow() as uow:
+            if uow.session.scalar(select(Group.id).where(Group.name == name)) is not None:
+                raise InvalidInput(f"组 '{name}' 已存在 (group exists)")
+            uow.session.add(Group(name=name, display_name=display_name or name))
+
+    def add_user(self, name: str, groups: list[str] = (), admin: bool = False,
+                 display_name: str = "") -> None:
+        with self.uow() as uow:
+            session = uow.session
+            if session.scalar(select(User.id).where(User.name == name)) is not None:
+                raise InvalidInput(f"用户 '{name}' 已存在 (user exists)")
+            user = User(name=name, display_name=display_name or name, is_admin=admin,
+                        created_at=clock.now())
+            for group_name in groups:
+                group = session.scalar(select(Group).where(Group.name == group_name))
+                if group is None:
+                    group = Group(name=group_name, display_name=group_name)
+                    session.add(group)
+                user.groups.append(group)
+            session.add(user)
+
+    def _user(self, session: Session, name: str) -> User:
+        user = session.scalar(select(User).where(User.name == name))
+        if user is None or not user.active:
+            raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)")
+        return user
+
+    # definitions ----------------------------------------------------------------
+    def deploy(self, paths: list[Path], actor: str):
+        docs, forms = read_bundle([Path(p) for p in paths], self.forms_dir)
+        with self.uow() as uow:
+            self._user(uow.session, actor)
+            return deploy(uow.session, docs, forms, actor)
+
+    # instances ------------------------------------------------------------------
+    def start(self, key: str, actor: str, data: dict | None = None, version: int | None = None,
+              business_key: str | None = None) -> dict:
+        data = _require_dict(data)
+        with self.uow() as uow:
+            session = uow.session
+            self._user(session, actor)
+            definition = find_definition(session, key, version)
+            now = clock.now()
+            instance = Instance(definition_id=definition.id, process_key=key, version=definition.version,
+                                status="running", state="", started_by=actor, business_key=business_key,
+                                bindings={}, created_at=now, updated_at=now)
+            loaded = self.runtime.new(session, instance, data)
+            self.runtime.advance(loaded)
+            instance.state = self.runtime.serializer.dumps(loaded.workflow)
+            session.add(instance)
+            uow.flush()
+            audit.record(session, actor, "instance_started", instance_id=instance.id,
+                         detail={"process_key": key, "version": definition.version, "data": data})
+            self.runtime.save(session, loaded, actor, new=True)
+            return {"id": instance.id, "process_key": key, "version": definition.version,
+                    "status": instance.status}
+
+    def complete(self, task_id: str, actor: str, data: dict | None = None) -> dict:
+        data = _require_dict(data)
+        with self.uow() as uow:
+            session = uow.session
+            user = self._user(session, actor)
+            row = self._open_task(session, task_id)
+            self._check_may_complete(session, row, user)
+            loaded = self.runtime.load(session, self._instance(session, row.instance_id))
+            spiff_task = loaded.workflow.get_task_from_id(_uuid(task_id))
+            built = loaded.built_for(spiff_task)
+            clean = validate_submission(built.forms.get(row.form_key) if row.form_key else None, data)
+            with engine_errors(row.element_id):
+                spiff_task.data.update(clean)
+                spiff_task.run()
+            self.runtime.advance(loaded)
+            inbox.close_task(session, row, "completed", actor)
+            audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
+                         detail={"element_id": row.element_id, "name": row.name, "data": clean})
+            self.runtime.save(session, loaded, actor)
+            return {"instance_id": row.instance_id, "status": loaded.instance.status}
+
+    def claim(self, task_id: str, actor: str) -> dict:
+        with self.uow() as uow:
+            session = uow.session
+            user = self._user(session, actor)
+            row = self._open_task(session, task_id)
+            if row.assignee == actor:
+                return inbox.task_dict(row)
+            if row.assignee is not None:
+                raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})")
+            if not (user.is_admin or inbox.is_candidate(session, row, actor)):
+                raise NotAllowed(f"用户 '{actor}' 不是该任务的候选人 (not a candidate)")
+            self._set_assignee(session, row, actor, actor, "task_claimed")
+            return inbox.task_dict(row)
+
+    def release(self, task_id: str, actor: str) -> dict:
+        with self.uow() as uow:
+            session = uow.session
+            user = self._user(session, actor)
+            row = self._open_task(session, task_id)
+            if row.assignee != actor and not user.is_admin:
+                raise NotAllowed("只有办理人可以释放任务 (only the assignee may release)")
+            if not (row.candidate_groups or row.candidate_users):
+                raise InvalidInput("该任务没有候选人，不能释放 (task has no candidates to return to)")
+            self._set_assignee(session, row, None, actor, "task_released")
+            return inbox.task_dict(row)
+
+    def assign(self, task_id: str, assignee: str, actor: str) -> dict:
+        with self.uow() as uow:
+            session = uow.session
+            if not self._user(session, actor).is_admin:
+                raise NotAllowed("只有管理员可以指派任务 (only admins may assign)")
+            self._user(session, assignee)
+            row = self._open_task(session, task_id)
+            self._set_assignee(session, row, assignee, actor, "task_assigned")
+            row.unrouted = False
+            return inbox.task_dict(row)
+
+    def _set_assignee(self, session, row: HumanTask, assignee, actor, action) -> None:
+        instance = self._instance(session, row.instance_id)
+        instance.updated_at = clock.now()  # bumps the revision: commands on one instance serialize
+        previous, row.assignee = row.assignee, assignee
+        audit.record(session, actor, action, instance_id=row.instance_id, task_id=row.id,
+                     detail={"from": previous, "to": assignee})
+
+    def _open_task(self, session: Session, task_id: str) -> HumanTask:
+        row = session.get(HumanTask, task_id)
+        if row is None:
+            raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+        if row.status != "open":
+            raise Conflict(f"任务 {task_id} 已{'完成' if row.status == 'completed' else '关闭'} "
+                           f"(task is {row.status})")
+        return row
+
+    def _check_may_complete(self, session, row: HumanTask, user: User) -> None:
+        if row.assignee == user.name or user.is_admin:
+            return
+        if row.assignee is None and inbox.is_candidate(session, row, user.name):
+            row.assignee = user.name  # completing an unclaimed task claims it first
+            return
+        raise NotAllowed(f"用户 '{user.name}' 不能办理此任务 (not the assignee)")
+
+    def _instance(self, session: Session, instance_id: int) -> Instance:
+        instance = session.get(Instance, instance_id)
+        if instance is None:
+            raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)")
+        return instance
+
+    # queries --------------------------------------------------------------------
+    def tasks(self, actor: str) -> list[dict]:
+        with self.uow() as uow:
+            self._user(uow.session, actor)
+            return [inbox.task_dict(r) for r in inbox.tasks_for(uow.session, actor)]
+
+    def unrouted(self, actor: str) -> list[dict]:
+        with self.uow() as uow:
+            if not self._user(uow.session, actor).is_admin:
+                raise NotAllowed("只有管理员可以查看未分派任务 (admins only)")
+            return [inbox.task_dict(r) for r in inbox.unrouted_tasks(uow.session)]
+
+    def show(self, instance_id: int) -> dict:
+        with self.uow() as uow:
+            session = uow.session
+            instance = self._instance(session, instance_id)
+            loaded = self.runtime.load(session, instance)
+            return {"id": instance.id, "process_key": instance.process_key, "version": instance.version,
+                    "status": instance.status, "started_by": instance.started_by,
+                    "data": _plain(loaded.workflow.data) or _last_data(loaded.workflow),
+                    "open_tasks": [inbox.task_dict(r) for r in inbox.open_tasks_of(session, instance.id)],
+                    "history": audit.history(session, instance.id)}
+
+    # timers ---------------------------------------------------------------------
+    def fire_due_timers(self, owner: str = "sanfu") -> dict:
+        """Fire every timer due as of `clock.now()`; returns counts."""
+        fired = failed = 0
+        with self.uow() as uow:
+            due = timers.due_timer_ids(uow.session)
+        for timer_id in due:
+            outcome = self._fire_one(timer_id, owner)
+            fired += outcome == "fired"
+            failed += outcome == "failed"
+        return {"due": len(due), "fired": fired, "failed": failed}
+
+    def _fire_one(self, timer_id: int, owner: str) -> str:
+        with self.uow() as uow:
+            if not timers.claim(uow.session, timer_id, owner):
+                return "skipped"
+        try:
+            with self.uow() as uow:
+                from .store.tables import Timer
+                timer = uow.session.get(Timer, timer_id)
+                loaded = self.runtime.load(uow.session, self._instance(uow.session, timer.instance_id))
+                with engine_errors(timer.element_id):
+                    loaded.workflow.refresh_timers()
+                self.runtime.advance(loaded)
+                audit.record(uow.session, "scheduler", "timer_fired", instance_id=timer.instance_id,
+                             detail={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+                self.runtime.save(uow.session, loaded, "scheduler")
+            return "fired"
+        except (InvalidInput, NotFound) as err:
+            with self.uow() as uow:
+                timers.mark_failed(uow.session, timer_id, str(err))
+                audit.record(uow.session, "scheduler", "timer_failed", detail={"timer_id": timer_id,
+                                                                               "error": str(err)})
+            return "failed"
+        except Conflict:
+            return "conflict"
+
+
+def _require_dict(data) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput("数据必须是 JSON 对象 (data must be a JSON object)")
+    return data
+
+
+def _uuid(task_id: str):
+    from uuid import UUID
+    try:
+        return UUID(task_id)
+    except ValueError:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)") from None
+
+
+def _plain(data: dict) -> dict:
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def _last_data(workflow) -> dict:
+    last = workflow.last_task
+    return _plain(last.data) if last is not None else {}

@@ -1,0 +1,1 @@
+"""Persistence: tables, database connections and the unit of work."""

@@ -1,0 +1,70 @@
+"""Database connections: which database, with which settings.
+
+`SANFU_DATABASE_URL` chooses the database; the default is a SQLite file in the instance
+folder. SQLite runs in WAL mode with synchronous=NORMAL: a committed transaction survives
+the process being killed (only an OS crash or power loss can lose the last commits), and
+readers never block the writer.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "WAL",
+    "synchronous": "NORMAL",
+    "foreign_keys": "ON",
+    "busy_timeout": "10000",
+}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("SANFU_INSTANCE_PATH", "instance")).resolve()
+
+
+def default_url() -> str:
+    url = os.environ.get("SANFU_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{instance_path() / 'sanfu.db'}"
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    url = url or default_url()
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs) -> Engine:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_conn, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        for name, value in SQLITE_PRAGMAS.items():
+            cursor.execute(f"PRAGMA {name}={value}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def sqlite_settings() -> dict[str, str]:
+    return dict(SQLITE_PRAGMAS)
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,191 @@
+"""The engine's tables (SQLAlchemy 2 ORM).
+
+The workflow state of an instance is one JSON document without its spec: the spec is
+stored once per deployed version (as the source files of its bundle) and rebuilt from a
+process-wide cache. The inbox, timers and audit are projections written in the same
+transaction as the state, so they can never disagree with it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UtcDateTime(TypeDecorator):
+    """All times are stored in UTC and come back timezone-aware, on SQLite (which has no
+    time zones) as on PostgreSQL (timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is required")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    groups: Mapped[list["Group"]] = relationship(secondary="user_groups", back_populates="members")
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    members: Mapped[list[User]] = relationship(secondary="user_groups", back_populates="groups")
+
+
+class UserGroup(Base):
+    __tablename__ = "user_groups"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
+
+
+class SourceFile(Base):
+    """A deployed BPMN, DMN or form file, stored once per distinct content."""
+    __tablename__ = "source_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # bpmn | dmn | form
+    name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class Deployment(Base):
+    __tablename__ = "deployments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ProcessDefinition(Base):
+    """One version of one executable process. `bundle` lists the source files it is built
+    from: {"bpmn": [file ids], "dmn": [...], "forms": {form_key: file id}}."""
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+    bundle: Mapped[dict] = mapped_column(JSON)
+    task_meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running|completed|error|cancelled
+    state: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_by: Mapped[str] = mapped_column(String(64), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    bindings: Mapped[dict] = mapped_column(JSON, default=dict)  # call activity -> bound version
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    # Optimistic concurrency: every UPDATE checks and bumps the revision.
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class HumanTask(Base):
+    """A user task as the inbox sees it; `id` is the SpiffWorkflow task id."""
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_assignee_open", "assignee", "status", "due_at"),
+        Index("ix_human_tasks_instance", "instance_id", "status"),
+        Index("ix_human_tasks_unrouted", "unrouted", "status"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    form_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    candidate_groups: Mapped[list] = mapped_column(JSON, default=list)
+    candidate_users: Mapped[list] = mapped_column(JSON, default=list)
+    unrouted: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # open|completed|cancelled
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class TaskCandidate(Base):
+    """Who may claim an unassigned task: one row per candidate user or group (indexed for
+    the 'my sections' unclaimed tasks' query). Removed when the task closes."""
+    __tablename__ = "task_candidates"
+    __table_args__ = (Index("ix_task_candidates_lookup", "kind", "name"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # user | group
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class Timer(Base):
+    """A waiting timer event of an instance; fired by the scheduler when due."""
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id"),
+        Index("ix_timers_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # pending|fired|cancelled
+    lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, to which instance and task, with the data."""
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_instance", "instance_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

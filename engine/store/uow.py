@@ -1,0 +1,64 @@
+"""Unit of work: one command, one transaction.
+
+A service function runs inside `with uow:`; everything it changed is committed once at
+the end, or nothing is. Database-level races are translated into the engine's `Conflict`.
+"""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import Conflict
+
+CONFLICT_MESSAGE = "该流程实例已被其他人同时修改，本次操作未保存，请刷新后重试 (conflict: the instance was changed by someone else; nothing was saved)"
+
+
+class UnitOfWork:
+    def __init__(self, sessions: sessionmaker):
+        self._sessions = sessions
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._sessions()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        session, self.session = self.session, None
+        try:
+            if exc_type is None:
+                self._commit(session)
+            else:
+                session.rollback()
+        finally:
+            session.close()
+        return False
+
+    def _commit(self, session: Session) -> None:
+        try:
+            session.commit()
+        except StaleDataError as err:
+            session.rollback()
+            raise Conflict(CONFLICT_MESSAGE) from err
+        except OperationalError as err:
+            session.rollback()
+            if _is_lock_error(err):
+                raise Conflict(CONFLICT_MESSAGE) from err
+            raise
+
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as err:
+            raise Conflict(CONFLICT_MESSAGE) from err
+        except IntegrityError as err:
+            raise Conflict(f"{CONFLICT_MESSAGE}: {err.orig}") from err
+        except OperationalError as err:
+            if _is_lock_error(err):
+                raise Conflict(CONFLICT_MESSAGE) from err
+            raise
+
+
+def _is_lock_error(err: OperationalError) -> bool:
+    text = str(err.orig).lower()
+    return "locked" in text or "busy" in text or "could not serialize" in text
