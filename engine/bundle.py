@@ -55,6 +55,7 @@ class Compiled:
     parser: SanfuParser
     processes: dict[str, ProcessInfo] = field(default_factory=dict)
     roots: dict[str, etree._Element] = field(default_factory=dict)
+    dmn_roots: dict[str, etree._Element] = field(default_factory=dict)
     decisions_by_file: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -95,6 +96,7 @@ def compile_docs(docs: list[SourceDoc]) -> Compiled:
 def _add_dmn(compiled: Compiled, doc: SourceDoc, root) -> None:
     ids = {d.get("id") for d in root.iter() if etree.QName(d).localname == "decision"}
     compiled.decisions_by_file[doc.name] = ids
+    compiled.dmn_roots[doc.name] = root
     with spiff_errors(doc.name):
         compiled.parser.add_dmn_xml(root, filename=doc.name)
 

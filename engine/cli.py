@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(err, EXIT_CONFLICT)
     except (InvalidInput, SanfuError) as err:
         return _fail(err, EXIT_INVALID)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenPipeError):
         return EXIT_OK
     except Exception as err:  # noqa: BLE001 - last line of defence: no tracebacks to users
         _log_unexpected(err)

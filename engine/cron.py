@@ -13,8 +13,10 @@ Wall-clock fields are read in Asia/Shanghai (the engine's local zone), not the m
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -79,6 +81,49 @@ class QuartzCron:
 def parse_quartz(expression: str) -> QuartzCron:
     """Parse (and thereby validate) a Quartz cron; raises ScriptError naming the problem."""
     return QuartzCron(expression)
+
+
+@lru_cache(maxsize=256)
+def cached_quartz(expression: str) -> QuartzCron:
+    """Parsed crons are immutable; timers re-read theirs on every firing."""
+    return QuartzCron(expression)
+
+
+def cron_state(expression: str, moment: datetime) -> dict:
+    """Spiff-shaped cycle state for a cron timer: unbounded (-1) until the year field ends it.
+
+    `next` is the first firing after `moment`; `duration` is kept for Spiff's sake only.
+    """
+    cron = cached_quartz(" ".join(expression.split()))
+    fire = cron.next_after(moment)
+    return {"cycles": -1 if fire else 0, "next": (fire or moment).isoformat(),
+            "duration": 0, "cron": cron.expression}
+
+
+def advance_cron(state: dict, fired: datetime, moment: datetime) -> dict:
+    """State after the firing due at `fired`, as of `moment`: the next firing after both,
+    so firings missed while the engine was down collapse into the one just made."""
+    fire = cached_quartz(state["cron"]).next_after(max(fired, moment))
+    return {**state, "cycles": -1 if fire else 0, "next": (fire or fired).isoformat()}
+
+
+CRON_ALPHABET = set("0123456789*?/,-#ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def looks_like_cron(text: str) -> bool:
+    """Not Python, but whitespace-separated cron-alphabet fields: an attempted (maybe
+    malformed) cron, which deploy-time validation should explain rather than call a syntax
+    error."""
+    tokens = text.upper().split()
+    if len(tokens) < 2 or not all(set(token) <= CRON_ALPHABET for token in tokens):
+        return False
+    if not any(ch in "0123456789*?" for ch in text):
+        return False
+    try:
+        ast.parse(text, mode="eval")
+        return False
+    except (SyntaxError, ValueError):
+        return True
 
 
 def _convert(expr: str) -> dict[str, str]:

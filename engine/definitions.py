@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from . import audit, clock, validation
 from .bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
 from .errors import DefinitionError, NotFound
-from .store.tables import Deployment, Group, ProcessDefinition, SourceFile, User, UserGroup
+from .store.tables import DecisionDefinition, Deployment, Group, ProcessDefinition, SourceFile, User, UserGroup
 
 
 @dataclass
 class DeployResult:
     deployment_id: int | None
     processes: list[dict] = field(default_factory=list)
+    decisions: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -40,22 +41,44 @@ def deploy(session: Session, docs: list[SourceDoc], forms: dict[str, SourceDoc],
     if not docs:
         raise DefinitionError("没有要部署的文件 (nothing to deploy)")
     compiled = compile_docs(docs)
+    extra = _deployed_decision_docs(session, compiled)
+    if extra:
+        docs_with_decisions = docs + extra
+        compiled = compile_docs(docs_with_decisions)
+    else:
+        docs_with_decisions = docs
     _require_executable(compiled, docs)
     warnings = list(compiled.warnings)
     deployed_keys = set(session.scalars(select(ProcessDefinition.key).distinct()))
     validation.check_models(compiled)
     validation.check_task_meta(compiled)
     validation.check_references(compiled, deployed_keys)
-    validation.check_decisions(compiled, docs)
+    warnings.extend(validation.check_decisions(compiled))
     schemas = validation.load_forms(compiled, forms, warnings)
     for key in compiled.processes:
         process_spec(compiled, key)
     warnings.extend(_unrouted_warnings(session, compiled))
-    return _store_versions(session, compiled, docs, forms, schemas, actor, warnings)
+    return _store_versions(session, compiled, docs_with_decisions, forms, schemas, actor, warnings)
+
+
+def _deployed_decision_docs(session: Session, compiled: Compiled) -> list[SourceDoc]:
+    """DMN files of already deployed decisions that this bundle's processes reference but
+    do not bring along (the latest version of each is bound at deploy time)."""
+    in_bundle = set().union(*compiled.decisions_by_file.values()) if compiled.decisions_by_file else set()
+    wanted = set().union(*(p.decision_refs for p in compiled.processes.values())) - in_bundle \
+        if compiled.processes else set()
+    docs: dict[int, SourceDoc] = {}
+    for key in sorted(wanted):
+        row = session.scalar(select(DecisionDefinition).where(DecisionDefinition.key == key)
+                             .order_by(DecisionDefinition.version.desc()).limit(1))
+        if row is not None and row.file_id not in docs:
+            source = session.get(SourceFile, row.file_id)
+            docs[row.file_id] = SourceDoc(source.name, "dmn", source.content)
+    return list(docs.values())
 
 
 def _require_executable(compiled: Compiled, docs: list[SourceDoc]) -> None:
-    if compiled.processes:
+    if compiled.processes or (compiled.decisions_by_file and not compiled.roots):
         return
     for name, root in compiled.roots.items():
         for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
@@ -63,10 +86,7 @@ def _require_executable(compiled: Compiled, docs: list[SourceDoc]) -> None:
                 "流程未标记为可执行 (isExecutable=\"false\")：在 Camunda Modeler 属性面板中勾选 "
                 "“Executable”，或把 isExecutable 改为 true 后重新部署 (process is not executable)",
                 file=name, element_id=process.get("id"), element_name=process.get("name"))
-    if any(d.kind == "bpmn" for d in docs) or not compiled.decisions_by_file:
-        raise DefinitionError("文件中没有流程 (no process in the files)", file=docs[0].name)
-    raise DefinitionError("DMN 决策需与引用它的流程一起部署 (deploy DMN files together with the "
-                          "processes that use them)", file=docs[0].name)
+    raise DefinitionError("文件中没有流程 (no process in the files)", file=docs[0].name)
 
 
 def _unrouted_warnings(session: Session, compiled: Compiled) -> list[str]:
@@ -119,10 +139,28 @@ def _store_versions(session, compiled, docs, forms, schemas, actor, warnings) ->
         session.flush()
         result.processes.append({"key": key, "version": definition.version, "status": "deployed",
                                  "definition_id": definition.id})
+    _store_decisions(session, compiled, docs, deployment.id, result)
     deployment.summary = {"files": [d.name for d in docs], "processes": result.processes,
-                          "warnings": warnings}
+                          "decisions": result.decisions, "warnings": warnings}
     audit.record(session, actor, "deploy", detail=deployment.summary)
     return result
+
+
+def _store_decisions(session, compiled: Compiled, docs, deployment_id: int, result: DeployResult) -> None:
+    by_name = {d.name: d for d in docs}
+    for file_name, decision_ids in compiled.decisions_by_file.items():
+        doc = by_name[file_name]
+        for key in sorted(decision_ids):
+            latest = session.scalar(select(DecisionDefinition).where(DecisionDefinition.key == key)
+                                    .order_by(DecisionDefinition.version.desc()).limit(1))
+            if latest is not None and latest.content_hash == doc.sha256:
+                result.decisions.append({"key": key, "version": latest.version, "status": "unchanged"})
+                continue
+            row = DecisionDefinition(key=key, version=(latest.version + 1 if latest else 1), name=key,
+                                     content_hash=doc.sha256, file_id=_store_file(session, doc),
+                                     deployment_id=deployment_id, created_at=clock.now())
+            session.add(row)
+            result.decisions.append({"key": key, "version": row.version, "status": "deployed"})
 
 
 def _store_file(session: Session, doc: SourceDoc) -> int:

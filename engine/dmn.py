@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
@@ -55,7 +56,7 @@ class InputClause:
     label: str
     expression: str       # as written; '' when the label names the variable (Spiff)
     python: str
-    variable: str | None  # camunda:inputVariable, another name for the value in cells
+    variable: str | None  # camunda:inputVariable: names the input in Python cells
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Entry:
     id: str
     text: str
     python: str | None    # None: '-' (any input)
+    line: int | None = None
 
 
 @dataclass
@@ -130,15 +132,18 @@ class _Ctx:
         node = None if el is None else el.find(self.q(tag))
         return (node.text or '').strip() if node is not None else ''
 
-    def error(self, reason: str, element_id: str | None = None) -> DefinitionError:
-        return DefinitionError(reason, file=self.file, element_id=element_id or self.id,
-                               element_name=self.name)
+    def error(self, reason: str, el=None, element_id: str | None = None) -> DefinitionError:
+        """Located at `el` (its id, else `element_id`, else the decision; its line)."""
+        element_id = (el.get('id') if el is not None else None) or element_id or self.id
+        line = el.sourceline if el is not None else None
+        return DefinitionError(reason, file=self.file, element_id=element_id,
+                               element_name=self.name, line=line)
 
 
 def _parse_decision(el, ns: str, file_name: str | None) -> Decision:
     ctx = _Ctx(ns, file_name, el)
     if not ctx.id:
-        raise ctx.error("决策没有 id (decision without id)")
+        raise ctx.error("决策没有 id (decision without id)", el)
     required = []
     for req in el.iterfind(f"{ctx.q('informationRequirement')}/{ctx.q('requiredDecision')}"):
         ref = (req.get('href') or '').rpartition('#')[2].strip()
@@ -152,7 +157,7 @@ def _parse_decision(el, ns: str, file_name: str | None) -> Decision:
 def _parse_table(el, ctx: _Ctx) -> DecisionTable:
     inputs = [_parse_input(e, ctx) for e in el.iterchildren(ctx.q('input'))]
     outputs = [_parse_output(e, ctx) for e in el.iterchildren(ctx.q('output'))]
-    rules = [_parse_rule(e, row, len(inputs), len(outputs), ctx)
+    rules = [_parse_rule(e, row, inputs, len(outputs), ctx)
              for row, e in enumerate(el.iterchildren(ctx.q('rule')), start=1)]
     hit_policy = ' '.join((el.get('hitPolicy') or 'UNIQUE').upper().split())
     aggregation = (el.get('aggregation') or '').strip().upper() or None
@@ -167,8 +172,7 @@ def _parse_input(el, ctx: _Ctx) -> InputClause:
     if python is None:
         python = (el.get('name') or el.get('label') or '').strip()
         if not python.isidentifier() or keyword.iskeyword(python):
-            raise ctx.error(f"输入列 '{label}' 没有输入表达式 (input has no expression)",
-                            el.get('id'))
+            raise ctx.error(f"输入列 '{label}' 没有输入表达式 (input has no expression)", el)
     variable = (el.get(f'{{{CAMUNDA_DMN_NS}}}inputVariable') or '').strip() or None
     return InputClause(el.get('id') or '', label or python, text, python, variable)
 
@@ -176,31 +180,32 @@ def _parse_input(el, ctx: _Ctx) -> InputClause:
 def _parse_output(el, ctx: _Ctx) -> OutputClause:
     name = el.get('name') or el.get('label') or el.get('id')
     if not name:
-        raise ctx.error("输出列没有名称 (output has no name)")
+        raise ctx.error("输出列没有名称 (output has no name)", el)
     try:
         values = literal_values(ctx.text(el.find(ctx.q('outputValues'))))
     except ScriptError as err:
-        raise ctx.error(f"输出列 '{name}' 的取值列表有误: {err}", el.get('id')) from None
+        raise ctx.error(f"输出列 '{name}' 的取值列表有误: {err}", el) from None
     return OutputClause(el.get('id') or '', name, values)
 
 
-def _parse_rule(el, row: int, n_inputs: int, n_outputs: int, ctx: _Ctx) -> Rule:
+def _parse_rule(el, row: int, clauses: list[InputClause], n_outputs: int, ctx: _Ctx) -> Rule:
     rule_id = el.get('id') or f'{ctx.id}-row-{row}'
     in_els = list(el.iterchildren(ctx.q('inputEntry')))
     out_els = list(el.iterchildren(ctx.q('outputEntry')))
-    if len(in_els) != n_inputs or len(out_els) != n_outputs:
+    if len(in_els) != len(clauses) or len(out_els) != n_outputs:
         raise ctx.error(f"第 {row} 行的单元格数与表头不符 (rule {row}: {len(in_els)} inputs, "
-                        f"{len(out_els)} outputs; table has {n_inputs}, {n_outputs})", rule_id)
+                        f"{len(out_els)} outputs; table has {len(clauses)}, {n_outputs})", el, rule_id)
     inputs = []
-    for cell in in_els:
+    for cell, clause in zip(in_els, clauses):
         text = ctx.text(cell)
+        aliases = ('cellInput',) + ((clause.variable,) if clause.variable else ())
         try:
-            python = unary_tests_to_python(text, INPUT_VAR)
+            python = unary_tests_to_python(text, INPUT_VAR, aliases)
         except ScriptError as err:
-            raise ctx.error(f"第 {row} 行 (rule {row}): {err}", cell.get('id') or rule_id) from None
-        inputs.append(Entry(cell.get('id') or rule_id, text, python))
-    outputs = [Entry(c.get('id') or rule_id, ctx.text(c), literal_to_python(ctx.text(c)))
-               for c in out_els]
+            raise ctx.error(f"第 {row} 行 (rule {row}): {err}", cell, rule_id) from None
+        inputs.append(Entry(cell.get('id') or rule_id, text, python, cell.sourceline))
+    outputs = [Entry(c.get('id') or rule_id, ctx.text(c), literal_to_python(ctx.text(c)),
+                     c.sourceline) for c in out_els]
     return Rule(rule_id, row, inputs, outputs)
 
 
@@ -226,7 +231,7 @@ def validate_decisions(decisions: list[Decision], check_expression: Callable[[st
             for entry in rule.inputs + rule.outputs:
                 if entry.python is not None:
                     _check(check_expression, entry.python, decision, file_name, entry.id,
-                           f"第 {rule.row} 行 (rule {rule.row}) 的单元格 {entry.text!r}")
+                           f"第 {rule.row} 行 (rule {rule.row}) 的单元格 {entry.text!r}", entry.line)
         if not table.rules:
             warnings.append(f"{file_name}: 决策 {decision.label} 没有规则 (decision has no rules)")
     return warnings
@@ -254,14 +259,15 @@ def _check_table_shape(decision: Decision, file_name: str | None) -> DecisionTab
     return table
 
 
-def _check(check_expression, python: str, decision: Decision, file_name, element_id, what):
+def _check(check_expression, python: str, decision: Decision, file_name, element_id, what,
+           line: int | None = None):
     try:
         check_expression(python)
     except Exception as err:  # the sandbox's ScriptError, or a SyntaxError
         detail = err.message if isinstance(err, SanfuError) else str(err)
         raise DefinitionError(f"决策 {decision.label} {what} 不被允许: {detail}", file=file_name,
                               element_id=element_id or decision.id,
-                              element_name=decision.name or None) from None
+                              element_name=decision.name or None, line=line) from None
 
 
 # ---------------------------------------------------------------- evaluation
@@ -332,8 +338,13 @@ class DecisionSet:
     def in_file(self, file_name: str) -> list[Decision]:
         return [d for d in self._by_id.values() if d.file == file_name]
 
-    def check_requirements(self, decision_id: str, chain: tuple = ()) -> None:
-        """DefinitionError when a required decision is missing or the DRG has a cycle."""
+    def check_requirements(self, decision_id: str | None = None, chain: tuple = ()) -> None:
+        """DefinitionError when a required decision is missing or the DRG has a cycle;
+        checks every decision when no id is given (deploy time, once all files are in)."""
+        if decision_id is None:
+            for each in self.ids():
+                self.check_requirements(each)
+            return
         decision = self._by_id[decision_id]
         for ref in decision.required:
             if ref in chain + (decision_id,):
@@ -372,32 +383,29 @@ class DecisionSet:
             if ref.isidentifier():
                 context[ref] = variables
             context.update(variables)
-        return _evaluate_table(decision, task, context)
+        return _evaluate_table(decision, _TaskView(task, context) if context else task)
 
 
-def _evaluate_table(decision: Decision, task, context: dict) -> DecisionResult:
+def _evaluate_table(decision: Decision, task) -> DecisionResult:
     table = decision.table
     if table is None or table.hit_policy not in HIT_POLICIES:
         raise ScriptError(f"决策 {decision.label} 无法执行: 只支持 {'/'.join(HIT_POLICIES)} 决策表")
-    values = [_run(task, c.python, context, f"决策 {decision.label} 输入列 '{c.label}'")
+    values = [_run(task, c.python, {}, f"决策 {decision.label} 输入列 '{c.label}'")
               for c in table.inputs]
     matched = [rule for rule in table.rules
-               if _matches(decision, rule, values, task, context)]
-    entries = [{clause.name: _run(task, entry.python, context,
+               if _matches(decision, rule, values, task)]
+    entries = [{clause.name: _run(task, entry.python, {},
                                   f"决策 {decision.label} 第 {rule.row} 行的输出 {entry.text!r}")
                 for clause, entry in zip(table.outputs, rule.outputs)} for rule in matched]
     return _apply_hit_policy(decision, matched, entries)
 
 
-def _matches(decision: Decision, rule: Rule, values: list, task, context: dict) -> bool:
-    for clause, entry, value in zip(decision.table.inputs, rule.inputs, values):
+def _matches(decision: Decision, rule: Rule, values: list, task) -> bool:
+    for entry, value in zip(rule.inputs, values):
         if entry.python is None:
             continue
-        scope = {**context, INPUT_VAR: value, 'cellInput': value}
-        if clause.variable:
-            scope[clause.variable] = value
         where = f"决策 {decision.label} 第 {rule.row} 行的条件 {entry.text!r}"
-        if not _run(task, entry.python, scope, where):
+        if not _run(task, entry.python, {INPUT_VAR: value}, where):
             return False
     return True
 
@@ -407,11 +415,30 @@ def _run(task, python: str, scope: dict, where: str):
     try:
         return task.workflow.script_engine.evaluate(task, python, external_context=scope)
     except Exception as err:
-        detail = err.message if isinstance(err, SanfuError) else str(err)
-        cause = getattr(err, 'error', None) or err.__cause__
-        if cause is not None and str(cause) not in detail:
-            detail += f" ({type(cause).__name__}: {cause})"
-        raise ScriptError(f"{where}: {detail}") from err
+        raise ScriptError(f"{where}: {_describe(err)}") from err
+
+
+def _describe(err: Exception) -> str:
+    """One line: our own ScriptError wherever it sits in the chain (the sandbox engine
+    wraps it in Spiff's WorkflowTaskException), else the message and its cause."""
+    for candidate in (err, err.__cause__, err.__context__):
+        if isinstance(candidate, SanfuError):
+            return candidate.message
+    text = str(err.args[0]) if err.args else type(err).__name__
+    cause = err.__cause__ or err.__context__
+    return f"{text} ({type(cause).__name__}: {cause})" if cause is not None else text
+
+
+class _TaskView:
+    """The task as cells of a dependent decision see it: required decisions' outputs
+    shadow task data of the same name (script engines let task data win over the
+    external context, but in a DRG the freshly decided value must win, as in Camunda)."""
+
+    def __init__(self, task, context: dict):
+        self._task, self.data = task, {**task.data, **context}
+
+    def __getattr__(self, name: str):
+        return getattr(self._task, name)
 
 
 def _apply_hit_policy(decision: Decision, rules: list[Rule], entries: list[dict]):
@@ -457,6 +484,19 @@ def _rows(rows: list[int]) -> str:
 
 # ---------------------------------------------------------------- SpiffWorkflow integration
 
+class BusinessRuleDefinitionError(DefinitionError, ValidationException):
+    """A DefinitionError raised while Spiff parses a businessRuleTask.
+
+    SpiffWorkflow's TaskParser re-wraps every exception except ValidationException into a
+    ValidationException whose message is the repr; being both keeps our message intact.
+    """
+
+    def __init__(self, reason: str, **where):
+        DefinitionError.__init__(self, reason, **where)
+        self.id, self.name = self.element_id or '', self.element_name or ''
+        self.file_name = self.file or ''
+
+
 class DecisionEngine:
     """What a business rule task holds instead of Spiff's DMNEngine: `result(task)`."""
 
@@ -500,14 +540,6 @@ class DmnParserMixin:
         self.dmn_dependencies.discard(None)  # a task without a reference is reported above
 
 
-def _vendor_attr(node, name: str) -> str | None:
-    for namespace in VENDOR_BPMN_NS:
-        value = node.get(f'{{{namespace}}}{name}')
-        if value is not None and value.strip():
-            return value.strip()
-    return None
-
-
 class SanfuBusinessRuleTask(BusinessRuleTaskMixin, SpiffBpmnTask):
     """A business rule task: merges the decision's variables into task data, or, with a
     camunda:resultVariable, stores the result there mapped as camunda:mapDecisionResult."""
@@ -537,13 +569,19 @@ class SanfuBusinessRuleTaskParser(SpiffTaskParser):
     (Activiti/Flowable) attributes decisionRef, resultVariable, mapDecisionResult."""
 
     def create_task(self):
-        mode = _vendor_attr(self.node, 'mapDecisionResult')
-        if mode is not None and mode not in MAP_MODES:
-            raise DefinitionError(f"mapDecisionResult {mode!r} 无效, 应为 {'/'.join(MAP_MODES)}",
-                                  element_id=self.bpmn_id, element_name=self.node.get('name'),
-                                  file=self.filename)
+        try:
+            mode = _vendor_attr(self.node, 'mapDecisionResult')
+            if mode is not None and mode not in MAP_MODES:
+                raise DefinitionError(f"mapDecisionResult {mode!r} 无效, 应为 "
+                                      f"{'/'.join(MAP_MODES)} (invalid mapDecisionResult)",
+                                      element_id=self.bpmn_id, element_name=self.node.get('name'))
+            engine = self.process_parser.parser.get_engine(self.get_decision_ref(self.node),
+                                                           self.node)
+        except DefinitionError as err:
+            raise BusinessRuleDefinitionError(
+                err.reason, file=err.file or self.filename, element_id=err.element_id,
+                element_name=err.element_name) from None
         extensions = self.parse_extensions()
-        engine = self.process_parser.parser.get_engine(self.get_decision_ref(self.node), self.node)
         return self.spec_class(
             self.spec, self.bpmn_id, dmnEngine=engine,
             result_variable=_vendor_attr(self.node, 'resultVariable'), map_decision_result=mode,
@@ -554,6 +592,14 @@ class SanfuBusinessRuleTaskParser(SpiffTaskParser):
     def get_decision_ref(node) -> str | None:
         ref = SpiffTaskParser._parse_extensions(node).get('calledDecisionId')
         return (ref or '').strip() or _vendor_attr(node, 'decisionRef')
+
+
+def _vendor_attr(node, name: str) -> str | None:
+    for namespace in VENDOR_BPMN_NS:
+        value = (node.get(f'{{{namespace}}}{name}') or '').strip()
+        if value:
+            return value
+    return None
 
 
 BUSINESS_RULE_PARSER_OVERRIDE = {

@@ -23,11 +23,16 @@ Supported cell grammar (DMN 1.1-1.3 "simple unary tests", plus extensions marked
                | date("…") | time("…") | date and time("…")
 
 A cell that is not FEEL is taken as a Python expression, Spiff style: `?` (or the name
-`dmninputexpr`) stands for the input value, an expression without it is compared for
-equality with the input, and a fragment like `> 3 and ? < 9` or `in range` is appended to
-the input. Semantics worth knowing: ordering tests against a null input are false (as in
-FEEL); ordering a number against a string is a run-time error rather than FEEL's silent
-null; dates/times are kept as ISO strings because task data is JSON.
+`dmninputexpr`, or an alias such as Camunda's `cellInput`) stands for the input value, an
+expression without it is compared for equality with the input, and a fragment like
+`> 3 and ? < 9` or `in allowed` is appended to the input. Python that only parses because
+of a FEEL slip (`"a",`, `"a" "b"`, `< null`) is refused instead of guessed at.
+
+Semantics worth knowing: ordering tests and ranges are false for a null input (FEEL says
+null, which fails the rule just the same -- except under `not(...)`, where ours matches
+and FEEL's stays null); ordering a number against a string is a run-time error rather
+than FEEL's silent null; equality follows Python, so `1` and `true` are equal;
+dates/times are kept as ISO strings because task data is JSON.
 """
 from __future__ import annotations
 
@@ -150,7 +155,7 @@ class _Val:
 
 @dataclass(frozen=True)
 class _Test:
-    """One test; `kind` in eq, ne, cmp, range, in, notin, not, or."""
+    """One test; `kind` in eq, ne, cmp, range, in, notin, not (`subs` is its disjunction)."""
     kind: str
     op: str = ''
     vals: tuple = ()
@@ -383,27 +388,31 @@ def _mark_question_marks(text: str) -> str:
 
 
 class _Rename(ast.NodeTransformer):
-    def __init__(self, old: str, new: str):
+    """Rename every name in `old` (the input's placeholders) to `new`."""
+
+    def __init__(self, old: set[str], new: str):
         self.old, self.new = old, new
 
     def visit_Name(self, node: ast.Name) -> ast.Name:
-        return ast.Name(self.new, node.ctx) if node.id == self.old else node
+        return ast.Name(self.new, node.ctx) if node.id in self.old else node
 
 
-def _python_cell(text: str, x: str) -> str | None:
+def _python_cell(text: str, x: str, aliases: set[str]) -> str | None:
     """A Spiff-style Python cell, or None when the text is not Python either.
 
-    Tried as a whole expression first (compared with the input unless it mentions `?`),
-    then as a fragment appended to the input (`> 3`, `in allowed`).
+    Tried as a whole expression first (a test when it mentions `?` or an alias of the
+    input, else compared with the input), then as a fragment appended to the input
+    (`> 3`, `in allowed`).
     """
     src = _mark_question_marks(text)
+    placeholders = {SPIFF_INPUT_NAME, *aliases}
     tree = _plausible_python(src)
     if tree is not None:
-        if any(isinstance(n, ast.Name) and n.id == SPIFF_INPUT_NAME for n in ast.walk(tree)):
-            return ast.unparse(_Rename(SPIFF_INPUT_NAME, x).visit(tree))
+        if any(isinstance(n, ast.Name) and n.id in placeholders for n in ast.walk(tree)):
+            return ast.unparse(_Rename(placeholders, x).visit(tree))
         return f'{x} == ({ast.unparse(tree)})'
     tree = _plausible_python(f'{SPIFF_INPUT_NAME} {src}')
-    return None if tree is None else ast.unparse(_Rename(SPIFF_INPUT_NAME, x).visit(tree))
+    return None if tree is None else ast.unparse(_Rename(placeholders, x).visit(tree))
 
 
 def _plausible_python(src: str) -> ast.Expression | None:
@@ -430,12 +439,15 @@ def _plausible_python(src: str) -> ast.Expression | None:
 
 # ---------------------------------------------------------------- public API
 
-def unary_tests_to_python(text: str | None, input_var: str) -> str | None:
+def unary_tests_to_python(text: str | None, input_var: str,
+                          aliases: tuple[str, ...] = ()) -> str | None:
     """Translate one input-entry cell to a Python boolean expression over `input_var`.
 
     Returns None for `-` or an empty cell (the rule matches any input). FEEL is tried
-    first; text that is not FEEL is read as a Spiff-style Python expression. Raises
-    ScriptError naming the cell and the FEEL syntax problem when it is neither.
+    first; text that is not FEEL is read as a Spiff-style Python expression, in which `?`,
+    `dmninputexpr` and any of `aliases` (Camunda's `cellInput`, camunda:inputVariable)
+    name the input. Raises ScriptError naming the cell and the FEEL syntax problem when
+    it is neither.
     """
     text = (text or '').strip()
     if text in ('', '-'):
@@ -447,7 +459,7 @@ def unary_tests_to_python(text: str | None, input_var: str) -> str | None:
     except FeelValueError as err:
         raise ScriptError(f"决策表条件 {text!r} 有误: {err}") from None
     except FeelSyntaxError as err:
-        python = _python_cell(text, input_var)
+        python = _python_cell(text, input_var, set(aliases))
         if python is None:
             raise ScriptError(f"决策表条件 {text!r} 无法解析: {err}") from None
         return python

@@ -1,20 +1,14 @@
 """Timer events as designers draw them, evaluated against the engine clock.
 
-SpiffWorkflow's timers only understand Python expressions (`"PT1H"` quoted), read the
-machine clock and treat naive date-times as the machine's zone. Designers using Camunda
-Modeler write unquoted ISO 8601 (`PT72H`, `R3/PT10H`) and Quartz crons, and sanfu must be
-able to evaluate timers "as of" another moment. So this module:
-
-* normalises timer texts at deploy time (`normalize_timer_text`) into Python string
-  literals the script engine evaluates, marking crons with `cron:`;
-* validates literal timers at deploy time (`validate_timer`) with bilingual messages;
-* subclasses Spiff's timer event definitions to read `engine.clock.now()`, read naive
-  date-times as Asia/Shanghai, and fire Quartz crons through APScheduler (engine.cron);
-* plugs them into Spiff's parser (`TIMER_PARSER_OVERRIDES`) and reports when each waiting
-  timer is due (`timer_due`, `waiting_timers`) so the scheduler knows when to wake.
-
-Spiff's internal_data conventions are kept (`event_value`, `event_fired`; cycles keep the
-`cycles`/`next`/`duration` dict) so its boundary/start-event machinery works unchanged.
+Spiff's timers only take Python expressions (`"PT1H"` quoted), read the machine clock and
+treat naive date-times as the machine's zone. Camunda Modeler users write unquoted ISO 8601
+(`PT72H`, `R3/PT10H`) and Quartz crons, and sanfu must evaluate timers "as of" any moment
+(`engine.clock`). So: deploy normalises texts into Python string literals (crons marked
+`cron:`) and validates literals; Spiff's timer definitions are subclassed to use
+`clock.now()`, Shanghai for naive times and APScheduler for crons (engine.cron); the parser
+hook builds them; `timer_due`/`waiting_timers` tell the scheduler when to wake. Spiff's
+internal_data conventions (`event_value`, `event_fired`, the cycle dict) are kept so its
+boundary/start-event machinery works unchanged.
 """
 from __future__ import annotations
 
@@ -31,9 +25,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition,
     TimerEventDefinition)
-from SpiffWorkflow.spiff.parser.event_parsers import (
-    SpiffBoundaryEventParser, SpiffIntermediateCatchEventParser,
-    SpiffIntermediateThrowEventParser, SpiffStartEventParser)
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
@@ -110,9 +101,7 @@ def _parse_iso_cycle(text: str, moment: datetime) -> dict:
 
 def _classify(text: str) -> str | None:
     """Which kind of timer text this parses as, if any (for kind-mismatch messages)."""
-    stripped = text.strip()
-    if stripped.startswith(CRON_PREFIX):
-        stripped = stripped[len(CRON_PREFIX):]
+    stripped = text.strip().removeprefix(CRON_PREFIX)
     attempts = (("date", _parse_iso_datetime), ("duration", _parse_iso_duration),
                 ("cycle", lambda t: _parse_iso_cycle(t, now())), ("cron", cached_quartz))
     for kind, attempt in attempts:
@@ -127,7 +116,7 @@ def _classify(text: str) -> str | None:
 def _invalid(kind: str, text: str, exc: Exception) -> ScriptError:
     """The clearest reason a value is not a valid timer of `kind`."""
     element, zh, en, example = KINDS[kind]
-    other = _classify(text)
+    other, text = _classify(text), text.removeprefix(CRON_PREFIX)
     if other is not None and KINDS[other][0] != element:
         o_element, o_zh, o_en, _ = KINDS[other]
         return ScriptError(f"{element} 中不能使用{o_zh} '{text}'，请改用 {o_element} / "
@@ -233,11 +222,6 @@ def _looks_like_iso(text: str) -> bool:
     return (upper[0] in "PR" or upper[0].isdigit()) and set(upper) <= ISO_ALPHABET
 
 
-def _check_kind(kind: str) -> None:
-    if kind not in ("date", "duration", "cycle"):
-        raise ValueError(f"timer kind must be 'date', 'duration' or 'cycle', not {kind!r}")
-
-
 def normalize_timer_text(kind: str, text: str) -> str:
     """Timer text as written in the model → a Python expression for the script engine.
 
@@ -247,7 +231,8 @@ def normalize_timer_text(kind: str, text: str) -> str:
     cron) are quoted too, so validation explains what is wrong with them instead of a
     Python syntax error. An identifier that is valid ISO (`PT1H`) is taken as ISO.
     """
-    _check_kind(kind)
+    if kind not in ("date", "duration", "cycle"):
+        raise ValueError(f"timer kind must be 'date', 'duration' or 'cycle', not {kind!r}")
     stripped = (text or "").strip()
     if not stripped or _string_literal(stripped) is not None:
         return text
@@ -259,27 +244,26 @@ def normalize_timer_text(kind: str, text: str) -> str:
     return text
 
 
-def _check_literal(kind: str, value: str, moment: datetime, require_future: bool) -> None:
+def validate_timer(kind: str, text: str, *, require_future: bool = True) -> None:
+    """Deploy-time check of a literal timer (raw or normalised text); raises ScriptError.
+
+    Non-literal expressions are left alone: their syntax/sandbox check is the caller's.
+    `require_future` refuses crons that never fire again; the parser turns it off because
+    stored specs are re-parsed long after deploy.
+    """
+    if text is None or not text.strip():
+        raise ScriptError("定时器表达式为空 / the timer expression is empty")
+    value, moment = _string_literal(normalize_timer_text(kind, text)), now()
+    if value is None:
+        return
     if kind == "date":
         resolve_date(value)
     elif kind == "duration":
         resolve_duration(value, moment)
     elif resolve_cycle(value, moment)["cycles"] == 0 and require_future:
-        raise ScriptError(f"cron 表达式 '{value}' 此后不会再触发 / "
-                          f"cron '{value}' never fires after now")
-
-
-def validate_timer(kind: str, text: str) -> None:
-    """Deploy-time check of a literal timer (raw or normalised text); raises ScriptError.
-
-    Non-literal expressions are left alone: their syntax/sandbox check is the caller's.
-    """
-    _check_kind(kind)
-    if text is None or not text.strip():
-        raise ScriptError("定时器表达式为空 / the timer expression is empty")
-    literal = _string_literal(normalize_timer_text(kind, text))
-    if literal is not None:
-        _check_literal(kind, literal, now(), require_future=True)
+        shown = value.removeprefix(CRON_PREFIX)
+        raise ScriptError(f"cron 表达式 '{shown}' 此后不会再触发 / "
+                          f"cron '{shown}' never fires after now")
 
 
 # --- event definitions ------------------------------------------------------------------
@@ -290,38 +274,36 @@ class _EngineTimer:
     def _evaluate(self, my_task):
         return my_task.workflow.script_engine.evaluate(my_task, self.expression)
 
-    def _fire_if_due(self, my_task) -> bool:
+
+class _OneShotTimer(_EngineTimer):
+    """Date and duration timers: event_value is the due moment as ISO UTC text, computed
+    once (lazily, like Spiff) so has_fired and timer_due always agree."""
+
+    def due_at(self, my_task) -> datetime:
+        value = my_task._get_internal_data("event_value")
+        if value is None:
+            value = self._first_due(my_task).isoformat()
+            my_task._set_internal_data(event_value=value)
+        return resolve_date(value)
+
+    def has_fired(self, my_task):
         if self.due_at(my_task) <= now():
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
 
-class EngineTimeDateEventDefinition(_EngineTimer, TimeDateEventDefinition):
-    """timeDate; event_value holds the due moment as an ISO UTC string."""
+class EngineTimeDateEventDefinition(_OneShotTimer, TimeDateEventDefinition):
+    """timeDate: due at the moment named (naive = Shanghai)."""
 
-    def due_at(self, my_task) -> datetime:
-        value = my_task._get_internal_data("event_value")
-        if value is None:
-            value = resolve_date(self._evaluate(my_task)).isoformat()
-            my_task._set_internal_data(event_value=value)
-        return resolve_date(value)
-
-    def has_fired(self, my_task):
-        return self._fire_if_due(my_task)
+    def _first_due(self, my_task) -> datetime:
+        return resolve_date(self._evaluate(my_task))
 
 
-class EngineDurationTimerEventDefinition(_EngineTimer, DurationTimerEventDefinition):
-    """timeDuration, counted from when the task first waits; event_value = due (ISO UTC)."""
+class EngineDurationTimerEventDefinition(_OneShotTimer, DurationTimerEventDefinition):
+    """timeDuration: due that long after the task starts waiting."""
 
-    def due_at(self, my_task) -> datetime:
-        value = my_task._get_internal_data("event_value")
-        if value is None:
-            value = resolve_duration(self._evaluate(my_task), now()).isoformat()
-            my_task._set_internal_data(event_value=value)
-        return resolve_date(value)
-
-    def has_fired(self, my_task):
-        return self._fire_if_due(my_task)
+    def _first_due(self, my_task) -> datetime:
+        return resolve_duration(self._evaluate(my_task), now())
 
 
 class EngineCycleTimerEventDefinition(_EngineTimer, CycleTimerEventDefinition):
@@ -373,7 +355,9 @@ class TimerParserMixin:
             for cls, kind in zip(ENGINE_TIMER_CLASSES, ("date", "duration", "cycle")):
                 node = first(self._xpath(event, f".//bpmn:{KINDS[kind][0]}"))
                 if node is not None:
-                    return cls(name, _parse_expression(kind, node.text), description=description)
+                    validate_timer(kind, node.text, require_future=False)
+                    expression = normalize_timer_text(kind, node.text).strip()
+                    return cls(name, expression, description=description)
             raise ValidationException("Unknown Time Specification", node=self.node,
                                       file_name=self.filename)
         except ValidationException:
@@ -383,46 +367,17 @@ class TimerParserMixin:
                                       file_name=self.filename) from None
 
 
-def _parse_expression(kind: str, text: str | None) -> str:
-    """Normalise (idempotent) and check literal syntax; never "is it still in the future",
-    because stored specs are re-parsed long after deploy."""
-    if text is None or not text.strip():
-        raise ScriptError("定时器表达式为空 / the timer expression is empty")
-    expression = normalize_timer_text(kind, text).strip()
-    literal = _string_literal(expression)
-    if literal is not None:
-        _check_literal(kind, literal, now(), require_future=False)
-    return expression
-
-
-class EngineStartEventParser(TimerParserMixin, SpiffStartEventParser):
-    pass
-
-
-class EngineIntermediateCatchEventParser(TimerParserMixin, SpiffIntermediateCatchEventParser):
-    pass
-
-
-class EngineIntermediateThrowEventParser(TimerParserMixin, SpiffIntermediateThrowEventParser):
-    pass
-
-
-class EngineBoundaryEventParser(TimerParserMixin, SpiffBoundaryEventParser):
-    pass
-
-
-def _override(tag: str, parser_class) -> tuple:
-    return full_tag(tag), (parser_class, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag(tag)][1])
+def _with_timers(tag: str) -> tuple:
+    """Spiff's own parser for `tag` with the timer mixin in front, same spec class."""
+    base, spec_class = SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag(tag)]
+    parser_class = type(f"Engine{base.__name__}", (TimerParserMixin, base), {})
+    return full_tag(tag), (parser_class, spec_class)
 
 
 # Every Spiff parser that calls parse_timer_event. Event-based gateways need nothing: their
 # timers are parsed by the intermediateCatchEvent parser and moved into the gateway.
-TIMER_PARSER_OVERRIDES = dict([
-    _override("startEvent", EngineStartEventParser),
-    _override("intermediateCatchEvent", EngineIntermediateCatchEventParser),
-    _override("intermediateThrowEvent", EngineIntermediateThrowEventParser),
-    _override("boundaryEvent", EngineBoundaryEventParser),
-])
+TIMER_PARSER_OVERRIDES = dict(_with_timers(tag) for tag in (
+    "startEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"))
 
 
 # --- when to wake -----------------------------------------------------------------------
@@ -434,7 +389,7 @@ def _engine_timer(task_spec):
         return definition
     if isinstance(definition, MultipleEventDefinition):
         for item in definition.event_definitions:
-            if isinstance(item, (EngineTimeDateEventDefinition, EngineDurationTimerEventDefinition)):
+            if isinstance(item, _OneShotTimer):  # Spiff only fires one-shot timers here
                 return item
     return None
 
@@ -453,12 +408,14 @@ def timer_due(task) -> datetime | None:
 
 
 def waiting_timers(workflow) -> list[tuple[object, datetime]]:
-    """(task, due) for every waiting timer in the workflow and its subprocesses, soonest first."""
-    top = workflow.top_workflow
+    """(task, due) for every waiting timer of the instance, soonest first.
+
+    Spiff's BPMN task iterator already descends into subprocesses (and call activities),
+    so one walk from the top workflow sees them all.
+    """
     found = []
-    for wf in [top, *top.subprocesses.values()]:
-        for task in wf.get_tasks(state=TaskState.WAITING):
-            due = timer_due(task)
-            if due is not None:
-                found.append((task, due))
+    for task in workflow.top_workflow.get_tasks(state=TaskState.WAITING):
+        due = timer_due(task)
+        if due is not None:
+            found.append((task, due))
     return sorted(found, key=lambda pair: pair[1])

@@ -157,3 +157,13 @@ def parse_form(doc: SourceDoc) -> dict:
         raise DefinitionError(f"不是合法的 JSON Schema：{path}: {err.message} (invalid JSON Schema)",
                               file=doc.name) from None
     return schema
+
+
+def check_decisions(compiled: Compiled) -> list[str]:
+    """Every DMN input expression, input entry and output entry compiles in the sandbox."""
+    from .dmn import parse_dmn, validate_decisions
+    warnings: list[str] = []
+    for file_name, root in compiled.dmn_roots.items():
+        decisions = parse_dmn(root, file_name)
+        warnings.extend(validate_decisions(decisions, sandbox().check_expression, file_name) or [])
+    return warnings

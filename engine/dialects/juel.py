@@ -1,5 +1,4 @@
-"""JUEL (EL 2.2) conditions and expressions from Camunda / Flowable models, compiled to
-Python source for the engine's sandbox.
+"""JUEL (EL 2.2) from Camunda / Flowable models, compiled to Python for the sandbox.
 
 Why compile: the sandbox already evaluates Python under a strict AST whitelist, so a JUEL
 text becomes one Python expression of literals, variable names, calls to the `juel_*`
@@ -53,12 +52,12 @@ _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4,
 _HELPERS = {"==": "juel_eq", "!=": "juel_ne", "<": "juel_lt", ">": "juel_gt",
             "<=": "juel_le", ">=": "juel_ge", "+": "juel_add", "-": "juel_sub",
             "*": "juel_mul", "/": "juel_div", "%": "juel_mod"}
+_LOGIC = {"&&": "and", "||": "or"}  # applied to juel_bool() results only
 _CALL_HINT = ("请改用流程变量或 Python 表达式 ({} calls are not supported; use a process "
               "variable or a Python expression)")
 
 
 # ---------------------------------------------------------------- AST
-
 @dataclass(frozen=True, eq=False)
 class Literal:
     """A str, int, float, bool or None; equality also compares types (true != 1)."""
@@ -72,9 +71,8 @@ class Literal:
         return hash((type(self.value), self.value))
 
 
-# The other nodes are plain frozen records; `Prop` is both `base.key` and `base[key]`
-# (one operation in EL 1.6), `Binary.op` is the canonical symbol ('and' -> '&&'),
-# `Unary.op` is '-', '!' or 'empty', and a `Composite` is text like `Hello ${name}`.
+# Other nodes are frozen records. `Prop` is `base.key` and `base[key]` (one operation in
+# EL 1.6); `Binary.op` is canonical ('and' -> '&&'); `Unary.op` is '-', '!' or 'empty'.
 def _record(name: str, *fields: str) -> type:
     return make_dataclass(name, [(field, Any) for field in fields], frozen=True,
                           namespace={"__module__": __name__})
@@ -82,7 +80,8 @@ def _record(name: str, *fields: str) -> type:
 
 Ident, Prop = _record("Ident", "name"), _record("Prop", "base", "key")
 Unary, Binary = _record("Unary", "op", "operand"), _record("Binary", "op", "left", "right")
-Ternary, Composite = _record("Ternary", "cond", "then", "other"), _record("Composite", "parts")
+Ternary = _record("Ternary", "cond", "then", "other")
+Composite = _record("Composite", "parts")
 Node = Union[Literal, Ident, Prop, Unary, Binary, Ternary, Composite]
 
 
@@ -99,21 +98,17 @@ def _walk(node: Node):
 
 
 # ---------------------------------------------------------------- errors and lexer
-
 def _where(text: str, pos: int) -> str:
     line, column = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
     return f"column {column}" if line == 1 else f"line {line}, column {column}"
 
 
-def _error(text: str, pos: int, message: str) -> ScriptError:
+def _error(text: str, pos: int, message: str, syntax: bool = False) -> ScriptError:
     shown = text if len(text) <= 80 else text[:77] + "..."
-    err = ScriptError(f"{message} — at {_where(text, pos)} of JUEL {shown!r}")
+    prefix = "JUEL 语法错误 (syntax error): " if syntax else ""
+    err = ScriptError(f"{prefix}{message} — at {_where(text, pos)} of JUEL {shown!r}")
     err.position = pos  # 0-based index into the text, for editors
     return err
-
-
-def _syntax(text: str, pos: int, message: str) -> ScriptError:
-    return _error(text, pos, f"JUEL 语法错误 (syntax error): {message}")
 
 
 @dataclass(frozen=True)
@@ -130,12 +125,12 @@ def _scan_string(text: str, i: int) -> tuple[Token, int]:
     while j < len(text) and text[j] != quote:
         if text[j] == "\\":
             if text[j + 1:j + 2] not in ("'", '"', "\\"):
-                raise _syntax(text, j, "invalid escape in string: use \\' \\\" or \\\\")
+                raise _error(text, j, "invalid escape in string: use \\' \\\" or \\\\", True)
             j += 1
         chars.append(text[j])
         j += 1
     if j >= len(text):
-        raise _syntax(text, i, f"unterminated string: expected a closing {quote}")
+        raise _error(text, i, f"unterminated string: expected a closing {quote}", True)
     return Token("lit", "".join(chars), i, text[i:j + 1]), j + 1
 
 
@@ -147,7 +142,7 @@ def _token(text: str, kind: str, spelling: str, i: int) -> Token:
         is_float = any(c in spelling for c in ".eE")
         value = float(spelling) if is_float else int(spelling)
         if value == float("inf") or (not is_float and value > _LONG_MAX):
-            raise _syntax(text, i, f"number {spelling} is out of range")
+            raise _error(text, i, f"number {spelling} is out of range", True)
         return Token("lit", value, i, spelling)
     if kind == "word" and spelling in _LITERALS:
         return Token("lit", _LITERALS[spelling], i, spelling)
@@ -162,17 +157,16 @@ def _lex(text: str, i: int) -> tuple[list[Token], int]:
     while i < len(text):
         match = _LEXEME.match(text, i)
         if match is None:
-            raise _syntax(text, i, f"unexpected character {text[i]!r}")
+            raise _error(text, i, f"unexpected character {text[i]!r}", True)
+        if match.group() == "}":
+            return tokens + [Token("end", "}", i, "}")], i + 1
         if match.lastgroup == "quote":
             token, i = _scan_string(text, i)
-        elif match.lastgroup == "space":
-            i = match.end()
+            tokens.append(token)
             continue
-        elif match.group() == "}":
-            return tokens + [Token("end", "}", i, "}")], i + 1
-        else:
-            token, i = _token(text, match.lastgroup, match.group(), i), match.end()
-        tokens.append(token)
+        if match.lastgroup != "space":
+            tokens.append(_token(text, match.lastgroup, match.group(), i))
+        i = match.end()
     return tokens, -1
 
 
@@ -187,7 +181,6 @@ def _literal_run(text: str, i: int, end: int) -> tuple[str, int]:
 
 
 # ---------------------------------------------------------------- parser
-
 def _describe(token: Token) -> str:
     kind = {"lit": "literal", "ident": "identifier", "op": "operator", "end": "the closing"}
     return f"{kind[token.kind]} {token.text!r}"
@@ -229,20 +222,17 @@ class _Parser:
     def expect(self, value: str, why: str) -> None:
         if not self.is_op(value):
             found = self.peek()
-            raise _syntax(self.text, found.pos,
-                          f"expected {value!r} {why} but found {_describe(found)}")
+            raise _error(self.text, found.pos,
+                          f"expected {value!r} {why} but found {_describe(found)}", True)
         self.i += 1
 
     def whole(self) -> Node:
         """The body of one `${...}`: an expression, then the closing '}'."""
-        if self.peek().kind == "end":
-            raise _syntax(self.text, self.peek().pos,
-                          "empty expression: expected an expression between the braces")
         node, found = self.expression(), self.peek()
         if found.kind != "end":
             what = ("')' without a matching '('" if self.is_op(")")
                     else f"{_describe(found)}; expected an operator or '}}'")
-            raise _syntax(self.text, found.pos, f"unexpected {what}")
+            raise _error(self.text, found.pos, f"unexpected {what}", True)
         return node
 
     def expression(self) -> Node:
@@ -280,13 +270,15 @@ class _Parser:
         return node
 
     def postfix(self) -> Node:
-        start, node = self.i, self.primary()
+        """`.name` and `[expr]` suffixes; a call is skipped over, so the refusal can
+        name the whole callee chain (`dateTime().plusDays`), then refused."""
+        start, node, call = self.peek(), self.primary(), None
         while True:
             if self.is_op("."):
                 name = self.tokens[self.i + 1]
                 if name.kind != "ident":
-                    raise _syntax(self.text, name.pos, "expected a property name after "
-                                  f"'.' but found {_describe(name)}")
+                    raise _error(self.text, name.pos, "expected a property name after "
+                                 f"'.' but found {_describe(name)}", True)
                 self.i += 2
                 node = Prop(node, Literal(name.value))
             elif self.is_op("["):
@@ -295,7 +287,12 @@ class _Parser:
                 self.expect("]", f"to close the '[' at {_where(self.text, bracket.pos)}")
                 node = Prop(node, key)
             elif self.is_op("("):
-                raise _refuse_call(self.text, self.tokens, start, self.i)
+                call, depth = self.take(), 1
+                while depth and self.peek().kind != "end":
+                    depth += self.is_op("(") - self.is_op(")")
+                    self.i += 1
+            elif call:
+                raise _refuse_call(self.text, start, call)
             else:
                 return node
 
@@ -305,7 +302,8 @@ class _Parser:
             return Literal(token.value)
         if token.kind == "ident":
             if self.is_op(":") and self.peek(1).kind == "ident" and self.is_op("(", 2):
-                raise _refuse_call(self.text, self.tokens, self.i - 1, self.i + 2)  # fn:f(
+                self.i += 2  # `fn:name(`: postfix refuses the call
+                return Ident(token.value)
             problem = _name_problem(token.value)
             if problem and not self.is_op("("):
                 raise _error(self.text, token.pos, f"JUEL 变量名 {token.value!r} 不受支持 "
@@ -315,32 +313,18 @@ class _Parser:
             node = self.expression()
             self.expect(")", f"to close the '(' at {_where(self.text, token.pos)}")
             return node
-        raise _syntax(self.text, token.pos,
-                      f"expected an expression but found {_describe(token)}")
+        empty = "empty expression: " if token.kind == "end" and self.i == 1 else ""
+        raise _error(self.text, token.pos,
+                     f"{empty}expected an expression but found {_describe(token)}", True)
 
 
-def _refuse_call(text: str, tokens: list[Token], start: int, i: int) -> ScriptError:
-    """Refuse the call whose '(' is tokens[i], naming the whole callee chain from
-    tokens[start] as far as it goes: `dateTime().plusDays(1)` -> 'dateTime().plusDays'."""
-    last_paren, depth = tokens[i], 0
-    while tokens[i].kind != "end":
-        token, previous = tokens[i], tokens[i - 1]
-        op = token.value if token.kind == "op" else None
-        if depth == 0 and op == "(":
-            last_paren = token
-        elif depth == 0 and op not in ("[", ".", ":") and not (
-                token.kind == "ident" and previous.kind == "op" and previous.value in ".:"):
-            break
-        depth += (op in ("(", "[")) - (op in (")", "]"))
-        i += 1
-    callee = text[tokens[start].pos:last_paren.pos].strip()
+def _refuse_call(text: str, start: Token, paren: Token) -> ScriptError:
+    callee = text[start.pos:paren.pos].strip()
     kind, what = ("方法调用", "method") if "." in callee else ("函数调用", "function")
-    return _error(text, tokens[start].pos,
-                  f"JUEL {kind} {callee!r} 不受支持：{_CALL_HINT.format(what)}")
+    return _error(text, start.pos, f"JUEL {kind} {callee!r} 不受支持：{_CALL_HINT.format(what)}")
 
 
 # ---------------------------------------------------------------- public API
-
 def _parts(text: str) -> list:
     """Split the trimmed text into literal strings and the token lists of `${}` parts."""
     i, end = len(text) - len(text.lstrip()), len(text.rstrip())
@@ -352,11 +336,11 @@ def _parts(text: str) -> list:
             markers.add(text[i])
             tokens, after = _lex(text, i + 2)
             if after < 0:
-                raise _syntax(text, i, f"expected '}}' to close this '{text[i]}{{'")
+                raise _error(text, i, f"expected '}}' to close this '{text[i]}{{'", True)
             parts.append(tokens)
             i = after
     if len(markers) > 1:
-        raise _syntax(text, 0, "cannot mix '${' and '#{' in one text")
+        raise _error(text, 0, "cannot mix '${' and '#{' in one text", True)
     return parts
 
 
@@ -388,9 +372,8 @@ def _emit(node: Node) -> str:
         inner = _emit(node.operand)
         return {"-": f"juel_neg({inner})", "!": f"(not juel_bool({inner}))",
                 "empty": f"juel_empty({inner})"}[node.op]
-    if isinstance(node, Binary) and node.op in ("&&", "||"):
-        word = "and" if node.op == "&&" else "or"
-        return f"(juel_bool({_emit(node.left)}) {word} juel_bool({_emit(node.right)}))"
+    if isinstance(node, Binary) and node.op in _LOGIC:
+        return f"(juel_bool({_emit(node.left)}) {_LOGIC[node.op]} juel_bool({_emit(node.right)}))"
     if isinstance(node, Binary):
         return f"{_HELPERS[node.op]}({_emit(node.left)}, {_emit(node.right)})"
     if isinstance(node, Ternary):
@@ -401,8 +384,7 @@ def _emit(node: Node) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def to_python(text: str) -> str:
-    """Compile JUEL to one Python expression over `juel_runtime.FUNCTIONS` and the
-    process variables. Raises ScriptError if the text is refused."""
+    """JUEL -> one Python expression over the variables and `juel_runtime.FUNCTIONS`."""
     return _emit(parse(text))
 
 

@@ -121,6 +121,14 @@ def juel_bool(value: Any) -> bool:
     return _to_bool(value)
 
 
+def juel_condition(value: Any) -> bool:
+    """A sequence-flow or completion condition must yield a Boolean, as in Camunda
+    ("condition expression returns non-Boolean"); "true" or null is an error there."""
+    if isinstance(value, bool):
+        return value
+    raise _fail(f"a condition must give true or false, not {_kind(value)}")
+
+
 def juel_empty(value: Any) -> bool:
     """EL 1.10: null, '' and empty collections are empty; everything else is not."""
     if value is None:
@@ -132,16 +140,19 @@ def juel_empty(value: Any) -> bool:
 
 def _to_index(key: Any) -> int:
     """EL 1.6: a list index is coerced to an int; '1.0', booleans and maps fail."""
-    if isinstance(key, str):
-        number = _parse_number(key)
-        if isinstance(number, int):
-            return number
+    index = None
+    if isinstance(key, str) and not _DOUBLE_MARKS & set(key):
+        try:
+            index = _parse_number(key)
+        except ScriptError:
+            pass
     elif isinstance(key, float):
-        if math.isfinite(key):
-            return int(key)
+        index = int(key) if math.isfinite(key) else None
     elif _is_number(key):
-        return key
-    raise _fail(f"list index must be an integer, not {_kind(key)}")
+        index = key
+    if index is None:
+        raise _fail(f"list index must be an integer, not {_kind(key)}")
+    return index
 
 
 def juel_prop(base: Any, key: Any) -> Any:
@@ -284,6 +295,6 @@ def juel_concat(*parts: Any) -> str:
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     fn.__name__: fn for fn in (
         juel_prop, juel_eq, juel_ne, juel_lt, juel_gt, juel_le, juel_ge, juel_bool,
-        juel_empty, juel_add, juel_sub, juel_mul, juel_div, juel_mod, juel_neg,
-        juel_concat, juel_str)
+        juel_condition, juel_empty, juel_add, juel_sub, juel_mul, juel_div, juel_mod,
+        juel_neg, juel_concat, juel_str)
 }

@@ -101,6 +101,21 @@ class ProcessDefinition(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class DecisionDefinition(Base):
+    """One version of one DMN decision; a DMN file deployed on its own (e.g. a routing
+    table designers edit) is versioned per decision like processes are."""
+    __tablename__ = "decision_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Instance(Base):
     __tablename__ = "instances"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:53:08.320080
+Create Date: 2026-11-22 01:54:57.477701
 """
 from alembic import op
 import sqlalchemy as sa
@@ -63,6 +63,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('decision_definitions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
+    sa.Column('deployment_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['deployment_id'], ['deployments.id'], ),
+    sa.ForeignKeyConstraint(['file_id'], ['source_files.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key', 'version')
+    )
+    with op.batch_alter_table('decision_definitions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decision_definitions_key'), ['key'], unique=False)
+
     op.create_table('process_definitions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=255), nullable=False),
@@ -199,6 +216,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_process_definitions_key'))
 
     op.drop_table('process_definitions')
+    with op.batch_alter_table('decision_definitions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decision_definitions_key'))
+
+    op.drop_table('decision_definitions')
     op.drop_table('users')
     op.drop_table('source_files')
     op.drop_table('groups')
