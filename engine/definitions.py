@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -199,6 +201,7 @@ class BuiltSpec:
     embedded: dict
     forms: dict[str, dict]
     task_meta: dict
+    has_timers: bool = True
 
 
 class SpecCache:
@@ -237,7 +240,16 @@ class SpecCache:
             row = session.get(SourceFile, file_id)
             forms[key] = validation.parse_form(SourceDoc(row.name, "form", row.content))
         return BuiltSpec(definition.id, definition.key, definition.version, spec, embedded, forms,
-                         definition.task_meta)
+                         definition.task_meta, _has_timer_events([spec, *embedded.values()]))
+
+
+def _has_timer_events(specs) -> bool:
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(definition, (TimerEventDefinition, MultipleEventDefinition)):
+                return True
+    return False
 
 
 def latest_version_number(session: Session, key: str) -> int | None:

@@ -22,7 +22,7 @@ from .expressions import script_engine, sandbox
 from .routing import route
 from .dialects import juel
 from .serializer import StateSerializer
-from .store.tables import Instance
+from .store.tables import HumanTask, Instance
 
 
 class BoundSpecs(dict):
@@ -51,6 +51,9 @@ class BoundSpecs(dict):
         dict.__setitem__(self, name, built.spec)
         return built.spec
 
+    def may_have_timers(self) -> bool:
+        return any(built.has_timers for built in self.owner.values())
+
     def get(self, name, default=None):
         try:
             return self[name]
@@ -66,6 +69,9 @@ class Loaded:
     instance: Instance
     workflow: BpmnWorkflow
     specs: BoundSpecs
+    # Human tasks open when loaded: the inbox rows are a projection of exactly these, so
+    # comparing before/after tells which rows to open and close without querying them.
+    open_before: frozenset[str] = frozenset()
 
     def built_for(self, spiff_task) -> BuiltSpec:
         return self.specs.owner[spiff_task.workflow.spec.name]
@@ -89,7 +95,7 @@ class Runtime:
         specs = BoundSpecs(self, session, instance, root)
         with engine_errors():
             workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
-        return Loaded(instance, workflow, specs)
+        return Loaded(instance, workflow, specs, frozenset(_ready_human_tasks(workflow)))
 
     def advance(self, loaded: Loaded) -> None:
         with engine_errors():
@@ -100,8 +106,10 @@ class Runtime:
         now = clock.now()
         self._record_bindings(session, loaded, actor)
         self._project_tasks(session, loaded, new)
-        timers.project(session, instance, workflow, new)
-        instance.state = self.serializer.dumps(workflow)
+        if new or loaded.specs.may_have_timers():
+            timers.project(session, instance, workflow, new)
+        if not new:  # a new instance was serialized before its INSERT
+            instance.state = self.serializer.dumps(workflow)
         instance.updated_at = now
         if workflow.completed and instance.status == "running":
             instance.status = "completed"
@@ -123,13 +131,13 @@ class Runtime:
 
     def _project_tasks(self, session: Session, loaded: Loaded, new: bool) -> None:
         instance = loaded.instance
-        ready = {str(t.id): t for t in loaded.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        existing = {} if new else {row.id: row for row in inbox.open_tasks_of(session, instance.id)}
-        for task_id, row in existing.items():
-            if task_id not in ready:
+        ready = _ready_human_tasks(loaded.workflow)
+        for task_id in loaded.open_before - ready.keys():
+            row = session.get(HumanTask, task_id)
+            if row is not None and row.status == "open":
                 inbox.close_task(session, row, "cancelled", None)
         for task_id, spiff_task in ready.items():
-            if task_id not in existing:
+            if task_id not in loaded.open_before:
                 self._open(session, loaded, spiff_task)
 
     def _open(self, session: Session, loaded: Loaded, spiff_task) -> None:
@@ -140,6 +148,10 @@ class Runtime:
             routing = route(session, meta, spiff_task.data, loaded.instance.started_by)
             due_at = _due_at(meta.get("due_date"), spiff_task.data)
         inbox.open_task(session, loaded.instance, spiff_task, meta, routing, due_at)
+
+
+def _ready_human_tasks(workflow) -> dict:
+    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
 def _due_at(text: str | None, data: dict):
