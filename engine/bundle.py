@@ -23,6 +23,7 @@ from .xmlsafe import parse_xml
 
 DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "http://www.omg.org/spec/DMN/20151101",  # as Flowable writes it
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
 )

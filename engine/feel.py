@@ -27,6 +27,7 @@ A cell that is not FEEL is taken as a Python expression, Spiff style: `?` (or th
 expression without it is compared for equality with the input, and a fragment like
 `> 3 and ? < 9` or `in allowed` is appended to the input. Python that only parses because
 of a FEEL slip (`"a",`, `"a" "b"`, `< null`) is refused instead of guessed at.
+The tokenizer lives in engine.feel_lexer, that Python fallback in engine.feel_python.
 
 Semantics worth knowing: ordering tests and ranges are false for a null input (FEEL says
 null, which fails the rule just the same -- except under `not(...)`, where ours matches
@@ -36,111 +37,19 @@ dates/times are kept as ISO strings because task data is JSON.
 """
 from __future__ import annotations
 
-import ast
 import datetime
-import io
 import keyword
-import tokenize
 from dataclasses import dataclass
 
 from engine.errors import ScriptError
+from engine.feel_lexer import FeelSyntaxError, FeelValueError, Tok, tokenize
+from engine.feel_python import SPIFF_INPUT_NAME, python_cell
 
 __all__ = ['unary_tests_to_python', 'literal_to_python', 'input_expression_to_python',
            'literal_values', 'SPIFF_INPUT_NAME']
 
-SPIFF_INPUT_NAME = 'dmninputexpr'  # the name Spiff substitutes for `?` in its cells
-_OPS = ('..', '<=', '>=', '!=', '==', '<', '>', '=', '[', ']', '(', ')', ',', '-', '.')
-_ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', '"': '"', "'": "'", '\\': '\\'}
 _TEMPORAL = {'date': datetime.date.fromisoformat, 'time': datetime.time.fromisoformat,
              'date and time': datetime.datetime.fromisoformat}
-
-
-class FeelSyntaxError(Exception):
-    """Internal: the text is not FEEL; the message says where and why."""
-
-
-class FeelValueError(FeelSyntaxError):
-    """Internal: the text is clearly meant as FEEL but is wrong (no Python fallback)."""
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str  # STR, NUM, NAME, OP, END
-    value: str
-    pos: int
-
-
-# ---------------------------------------------------------------- tokenizer
-
-def _tokenize(text: str) -> list[_Tok]:
-    """Split a cell into tokens; strings keep their decoded value, numbers their text."""
-    toks, i, n = [], 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif ch in '"\'':
-            value, i2 = _read_string(text, i)
-            toks.append(_Tok('STR', value, i))
-            i = i2
-        elif ch.isdigit() or (ch == '.' and i + 1 < n and text[i + 1].isdigit()
-                              and not text.startswith('..', max(i - 1, 0))):
-            j = _scan_number(text, i)
-            toks.append(_Tok('NUM', text[i:j], i))
-            i = j
-        elif ch.isalpha() or ch == '_':
-            j = i + 1
-            while j < n and (text[j].isalnum() or text[j] == '_'):
-                j += 1
-            toks.append(_Tok('NAME', text[i:j], i))
-            i = j
-        elif ch == '，':  # a full-width comma typed with a Chinese input method
-            toks.append(_Tok('OP', ',', i))
-            i += 1
-        else:
-            op = next((o for o in _OPS if text.startswith(o, i)), None)
-            if op is None:
-                raise FeelSyntaxError(f"无法识别的字符 {ch!r} (位置 {i + 1})")
-            toks.append(_Tok('OP', op, i))
-            i += len(op)
-    toks.append(_Tok('END', '', n))
-    return toks
-
-
-def _read_string(text: str, start: int) -> tuple[str, int]:
-    """Decode a quoted string starting at `start`; returns (value, index after it)."""
-    quote, out, i = text[start], [], start + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == quote:
-            return ''.join(out), i + 1
-        if ch == '\\' and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == 'u' and i + 6 <= len(text):
-                try:
-                    out.append(chr(int(text[i + 2:i + 6], 16)))
-                except ValueError:
-                    raise FeelSyntaxError(f"非法的转义 (位置 {i + 1})") from None
-                i += 6
-                continue
-            out.append(_ESCAPES.get(nxt, '\\' + nxt))
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    raise FeelSyntaxError(f"字符串没有结束引号 (位置 {start + 1})")
-
-
-def _scan_number(text: str, i: int) -> int:
-    """Digits with an optional fraction; stops before `..` so `1..5` is a range."""
-    n = len(text)
-    while i < n and text[i].isdigit():
-        i += 1
-    if i + 1 < n and text[i] == '.' and text[i + 1].isdigit():
-        i += 1
-        while i < n and text[i].isdigit():
-            i += 1
-    return i
 
 
 # ---------------------------------------------------------------- tree
@@ -169,13 +78,13 @@ class _Parser:
     """Recursive descent over the token list; each method consumes one production."""
 
     def __init__(self, text: str):
-        self.toks = _tokenize(text)
+        self.toks = tokenize(text)
         self.i = 0
 
-    def peek(self, k: int = 0) -> _Tok:
+    def peek(self, k: int = 0) -> Tok:
         return self.toks[min(self.i + k, len(self.toks) - 1)]
 
-    def take(self) -> _Tok:
+    def take(self) -> Tok:
         tok = self.peek()
         self.i += 1
         return tok
@@ -365,78 +274,6 @@ def _tuple(vals) -> str:
     return '(' + ', '.join(v.src for v in vals) + (',)' if len(vals) == 1 else ')')
 
 
-# ---------------------------------------------------------------- Python fallback
-
-def _mark_question_marks(text: str) -> str:
-    """Replace Spiff's `?` placeholder by SPIFF_INPUT_NAME, except inside quotes."""
-    out, quote, i = [], None, 0
-    while i < len(text):
-        ch = text[i]
-        if quote and ch == '\\':
-            out.append(text[i:i + 2])
-            i += 2
-            continue
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in '"\'':
-            quote = ch
-        elif ch == '?':
-            ch = f' {SPIFF_INPUT_NAME} '
-        out.append(ch)
-        i += 1
-    return ''.join(out)
-
-
-class _Rename(ast.NodeTransformer):
-    """Rename every name in `old` (the input's placeholders) to `new`."""
-
-    def __init__(self, old: set[str], new: str):
-        self.old, self.new = old, new
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        return ast.Name(self.new, node.ctx) if node.id in self.old else node
-
-
-def _python_cell(text: str, x: str, aliases: set[str]) -> str | None:
-    """A Spiff-style Python cell, or None when the text is not Python either.
-
-    Tried as a whole expression first (a test when it mentions `?` or an alias of the
-    input, else compared with the input), then as a fragment appended to the input
-    (`> 3`, `in allowed`).
-    """
-    src = _mark_question_marks(text)
-    placeholders = {SPIFF_INPUT_NAME, *aliases}
-    tree = _plausible_python(src)
-    if tree is not None:
-        if any(isinstance(n, ast.Name) and n.id in placeholders for n in ast.walk(tree)):
-            return ast.unparse(_Rename(placeholders, x).visit(tree))
-        return f'{x} == ({ast.unparse(tree)})'
-    tree = _plausible_python(f'{SPIFF_INPUT_NAME} {src}')
-    return None if tree is None else ast.unparse(_Rename(placeholders, x).visit(tree))
-
-
-def _plausible_python(src: str) -> ast.Expression | None:
-    """Parse `src`, refusing Python that only parses because of a FEEL slip.
-
-    A trailing comma makes a tuple, adjacent strings concatenate, `#` starts a comment and
-    the FEEL words null/true/false parse as Python names; guessing there would silently
-    compare against the wrong thing.
-    """
-    try:
-        tree = ast.parse(src.strip(), mode='eval')
-        toks = list(tokenize.generate_tokens(io.StringIO(src.strip()).readline))
-    except (SyntaxError, tokenize.TokenError):
-        return None
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    if isinstance(tree.body, ast.Tuple) or names & {'null', 'true', 'false'}:
-        return None
-    kinds = [t.type for t in toks]
-    if tokenize.COMMENT in kinds or any(
-            a == b == tokenize.STRING for a, b in zip(kinds, kinds[1:])):
-        return None  # `"a" "b"` is a missing comma, and `#…` would hide the rest
-    return tree
-
-
 # ---------------------------------------------------------------- public API
 
 def unary_tests_to_python(text: str | None, input_var: str,
@@ -459,7 +296,7 @@ def unary_tests_to_python(text: str | None, input_var: str,
     except FeelValueError as err:
         raise ScriptError(f"决策表条件 {text!r} 有误: {err}") from None
     except FeelSyntaxError as err:
-        python = _python_cell(text, input_var, set(aliases))
+        python = python_cell(text, input_var, set(aliases))
         if python is None:
             raise ScriptError(f"决策表条件 {text!r} 无法解析: {err}") from None
         return python

@@ -9,7 +9,7 @@ from __future__ import annotations
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 
-from .dmn import BUSINESS_RULE_PARSER_OVERRIDE, DmnParserMixin
+from .dmn_spiff import BUSINESS_RULE_PARSER_OVERRIDE, DmnParserMixin
 from .timer_events import TIMER_PARSER_OVERRIDES
 
 

@@ -15,7 +15,8 @@ import re
 
 from engine.sandbox_policy import (
     CONST, DEEP, LINEAR, MAX_DATA_DEPTH, MAX_DATA_NODES, MAX_FORMAT_WIDTH, MAX_INT_BITS, MAX_LEN,
-    MAX_RANGE, Meter, NoneType, SafeFunction, refuse, shallow_size, too_big, too_long, type_name,
+    MAX_RANGE, Meter, NoneType, SafeFunction, check_decimal, refuse, shallow_size, too_big,
+    too_long, type_name,
 )
 
 
@@ -32,8 +33,8 @@ def _range(*args):
 
 
 def _int(value=0, base=None):
-    if isinstance(value, decimal.Decimal) and value.is_finite() and value.adjusted() > MAX_INT_BITS // 3:
-        raise too_big()  # int(Decimal('1e99999999')) would build a gigantic integer first
+    if isinstance(value, decimal.Decimal):
+        check_decimal(value)  # int(Decimal('1e99999999')) would build a gigantic integer first
     return int(value) if base is None else int(value, base)
 
 
@@ -44,6 +45,8 @@ def _sum(values, start=0):
 
 
 def _round(number, ndigits=None):
+    if isinstance(number, decimal.Decimal):
+        check_decimal(number)
     if ndigits is None:
         return round(number)
     if isinstance(ndigits, int) and abs(ndigits) > MAX_FORMAT_WIDTH:
@@ -91,8 +94,9 @@ def _decimal(value="0"):
 def _builtins() -> dict[str, SafeFunction]:
     table = {
         # name: (implementation, cost model of its input)
-        "abs": (abs, CONST), "bool": (bool, CONST), "float": (float, CONST), "int": (_int, CONST),
-        "len": (len, CONST), "range": (_range, CONST), "round": (_round, CONST),
+        "abs": (abs, CONST), "bool": (bool, CONST), "len": (len, CONST),
+        "range": (_range, CONST), "round": (_round, CONST),
+        "float": (float, LINEAR), "int": (_int, LINEAR),  # parsing is linear in the text
         "pow": (_pow, CONST), "divmod": (divmod, CONST), "print": (_print, CONST),
         "all": (all, LINEAR), "any": (any, LINEAR), "sum": (_sum, LINEAR),
         "list": (list, LINEAR), "tuple": (tuple, LINEAR), "dict": (dict, DEEP),
@@ -101,9 +105,9 @@ def _builtins() -> dict[str, SafeFunction]:
         "reversed": (lambda values: list(reversed(values)), LINEAR),
         "set": (set, DEEP), "sorted": (sorted, DEEP), "min": (min, DEEP), "max": (max, DEEP),
         "str": (_str, DEEP),
-        "date": (_date, CONST), "datetime": (_datetime, CONST), "timedelta": (_dt.timedelta, CONST),
-        "now": (_dt.datetime.now, CONST), "today": (_dt.date.today, CONST),
-        "Decimal": (_decimal, CONST),
+        "date": (_date, LINEAR), "datetime": (_datetime, LINEAR), "Decimal": (_decimal, LINEAR),
+        "timedelta": (_dt.timedelta, CONST), "now": (_dt.datetime.now, CONST),
+        "today": (_dt.date.today, CONST),
     }
     return {name: SafeFunction(name, func, cost) for name, (func, cost) in table.items()}
 
@@ -138,6 +142,12 @@ def _guard_modulo(left, right, meter: Meter) -> None:
     if isinstance(left, str):  # printf-style formatting: bound widths, charge the arguments
         check_percent_format(left)
         meter.charge_deep(right)
+        arguments = right if isinstance(right, tuple) else (right,)
+        if isinstance(right, dict):
+            arguments = tuple(right.values())
+        for argument in arguments:
+            if isinstance(argument, decimal.Decimal):
+                check_decimal(argument)  # '%d' % Decimal('1e999999999') converts to int
 
 
 _BINARY = {
@@ -180,6 +190,8 @@ def check_format_spec(value, spec: str) -> None:
     whose only danger is a huge width or precision."""
     if not spec:
         return
+    if isinstance(value, decimal.Decimal):
+        check_decimal(value)  # '{:f}' writes every digit of the exponent out
     if isinstance(value, (_dt.date, _dt.time)):
         if len(spec) > 200:
             raise refuse("日期格式字符串过长", "date format string too long")

@@ -1,14 +1,15 @@
 """What sandboxed code may reach, and how much work it may do.
 
-Everything user code can touch is listed in this module: the limits, the step meter, the
-builtins, the per-type attribute whitelist and the checks on values that leave the sandbox.
-The interpreter (`sandbox_eval`) consults only this module, so auditing the sandbox means
-reading this file. Methods are called through the *base type's* unbound function
-(`str.upper(value)`), never looked up on the value itself, so a value cannot redirect a call.
+This module holds the limits, the step meter, the two kinds of callable user code can
+hold (SafeFunction, SafeMethod) and the per-type attribute whitelist; `sandbox_ops` holds
+the builtins and operator guards built on them. Methods are called through the *base
+type's* function (`str.upper(value)`), never looked up on the value itself, so a value
+cannot redirect a call, and a method object never exposes the raw bound method.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 
 from engine.errors import ScriptError
 
@@ -19,6 +20,7 @@ MAX_RANGE = 100_000          # items in one range()
 MAX_STR_LITERAL = 100_000    # characters in one string literal
 MAX_SOURCE = 200_000         # characters in one script
 MAX_FORMAT_WIDTH = 1_000     # width / precision in f-string and % format specs
+MAX_DECIMAL_EXPONENT = 1_000  # Decimal('1e999999') prints/ints to a million digits
 MAX_DATA_DEPTH = 100         # nesting of values leaving the sandbox (also catches cycles)
 MAX_DATA_NODES = 500_000     # values visited when checking data leaving the sandbox
 DEFAULT_STEP_LIMIT = 200_000
@@ -48,6 +50,11 @@ def too_long() -> ScriptError:
 
 def too_big() -> ScriptError:
     return refuse(f"整数超过 {MAX_INT_BITS} 位上限", f"integer larger than {MAX_INT_BITS} bits")
+
+
+def check_decimal(value: decimal.Decimal) -> None:
+    if value.is_finite() and abs(value.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise refuse(f"小数的指数超过 {MAX_DECIMAL_EXPONENT}", "Decimal exponent out of range")
 
 
 # -- the meter ------------------------------------------------------------------------------
@@ -121,6 +128,8 @@ class Meter:
                 raise too_long()
             if charge:
                 self.charge(size >> STR_SHIFT if kind is str else size)
+        elif kind is decimal.Decimal:
+            check_decimal(value)
         elif kind is complex:
             raise refuse("结果是复数, 不支持", "complex numbers are not supported")
         return value
@@ -224,7 +233,7 @@ def _all_args(args, kwargs) -> int:
 def _strftime(value, fmt: str):
     if len(fmt) > 200:
         raise refuse("日期格式字符串过长", "date format string too long")
-    return value.strftime(fmt)
+    return _dt.date.strftime(value, fmt)  # also right for datetime (it calls timetuple())
 
 
 # -- attribute whitelist --------------------------------------------------------------------

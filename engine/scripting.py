@@ -9,11 +9,19 @@ directly (process completion conditions, message correlation), which is why the
 environment, not just the engine, is sandboxed.
 
 Errors: the engine methods raise Spiff's `WorkflowTaskException` whose message
-(`args[0]`) is exactly the ScriptError message, with the ScriptError kept as
-`.exception` and `__cause__`. Calls made directly on the environment raise ScriptError.
+(`args[0]`) is exactly the ScriptError message, with the ScriptError as `__cause__`
+(Spiff does not keep the wrapped exception anywhere else). Calls made directly on the
+environment raise ScriptError.
+
+Beware: Spiff's serializer rebuilds workflows without a script engine, so they get Spiff's
+eval/exec engine unless the caller sets `workflow.script_engine` or has called
+`install_as_default()` once at start-up.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import SpiffWorkflow.bpmn.workflow as _spiff_workflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -94,3 +102,13 @@ def _task_error(task, err: Exception, source: str | None) -> WorkflowTaskExcepti
         error_line = lines[line - 1] if line <= len(lines) else None
     return WorkflowTaskException(err.message, task=task, exception=err,
                                  line_number=line, error_line=error_line)
+
+
+def install_as_default(factory: Callable[[], PythonScriptEngine] = SandboxScriptEngine) -> None:
+    """Make every BpmnWorkflow created without an explicit engine get `factory()`.
+
+    `BpmnWorkflow.__init__` does `script_engine or PythonScriptEngine()`, looking the
+    name up in its module at call time; the serializer relies on that default. Replacing
+    the name means a forgotten engine fails safe (sandboxed) instead of running eval/exec.
+    """
+    _spiff_workflow.PythonScriptEngine = factory

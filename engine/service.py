@@ -27,8 +27,8 @@ class Engine:
         self.forms_dir = Path(forms_dir) if forms_dir else Path("forms")
         self.runtime = Runtime(SpecCache())
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+    def uow(self, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.sessions, write)
 
     # identity -------------------------------------------------------------------
     def add_group(self, name: str, display_name: str = "") -> None:
@@ -179,18 +179,18 @@ class Engine:
 
     # queries --------------------------------------------------------------------
     def tasks(self, actor: str) -> list[dict]:
-        with self.uow() as uow:
+        with self.uow(write=False) as uow:
             self._user(uow.session, actor)
             return [inbox.task_dict(r) for r in inbox.tasks_for(uow.session, actor)]
 
     def unrouted(self, actor: str) -> list[dict]:
-        with self.uow() as uow:
+        with self.uow(write=False) as uow:
             if not self._user(uow.session, actor).is_admin:
                 raise NotAllowed("只有管理员可以查看未分派任务 (admins only)")
             return [inbox.task_dict(r) for r in inbox.unrouted_tasks(uow.session)]
 
     def show(self, instance_id: int) -> dict:
-        with self.uow() as uow:
+        with self.uow(write=False) as uow:
             session = uow.session
             instance = self._instance(session, instance_id)
             loaded = self.runtime.load(session, instance)
@@ -204,7 +204,7 @@ class Engine:
     def fire_due_timers(self, owner: str = "sanfu") -> dict:
         """Fire every timer due as of `clock.now()`; returns counts."""
         fired = failed = 0
-        with self.uow() as uow:
+        with self.uow(write=False) as uow:
             due = timers.due_timer_ids(uow.session)
         for timer_id in due:
             outcome = self._fire_one(timer_id, owner)
@@ -213,9 +213,12 @@ class Engine:
         return {"due": len(due), "fired": fired, "failed": failed}
 
     def _fire_one(self, timer_id: int, owner: str) -> str:
-        with self.uow() as uow:
-            if not timers.claim(uow.session, timer_id, owner):
-                return "skipped"
+        try:
+            with self.uow() as uow:
+                if not timers.claim(uow.session, timer_id, owner):
+                    return "skipped"
+        except Conflict:
+            return "skipped"  # another scheduler holds the database; it or the next tick fires it
         try:
             with self.uow() as uow:
                 from .store.tables import Timer

@@ -160,10 +160,13 @@ def parse_form(doc: SourceDoc) -> dict:
 
 
 def check_decisions(compiled: Compiled) -> list[str]:
-    """Every DMN input expression, input entry and output entry compiles in the sandbox."""
-    from .dmn import parse_dmn, validate_decisions
+    """Required decisions resolve; every DMN input expression, input entry and output
+    entry compiles in the sandbox."""
+    from .dmn import validate_decisions
+    decisions = compiled.parser.decisions
+    decisions.check_requirements()
     warnings: list[str] = []
-    for file_name, root in compiled.dmn_roots.items():
-        decisions = parse_dmn(root, file_name)
-        warnings.extend(validate_decisions(decisions, sandbox().check_expression, file_name) or [])
+    for file_name in compiled.dmn_roots:
+        warnings.extend(validate_decisions(decisions.in_file(file_name), sandbox().check_expression,
+                                           file_name))
     return warnings

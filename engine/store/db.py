@@ -57,7 +57,11 @@ def _sqlite_engine(url: str, **kwargs) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # Commands take the write lock up front (BEGIN IMMEDIATE): SQLite has one writer at
+        # a time, and a deferred transaction that read first could not upgrade to a write
+        # once another writer committed. Queries stay deferred and never block writers.
+        write = conn.get_execution_options().get("sanfu_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 

@@ -15,12 +15,21 @@ CONFLICT_MESSAGE = "该流程实例已被其他人同时修改，本次操作未
 
 
 class UnitOfWork:
-    def __init__(self, sessions: sessionmaker):
+    def __init__(self, sessions: sessionmaker, write: bool = True):
         self._sessions = sessions
+        self._write = write
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._sessions()
+        if self._write:
+            try:
+                self.session.connection(execution_options={"sanfu_write": True})
+            except OperationalError as err:
+                self.session.close()
+                if _is_lock_error(err):
+                    raise Conflict(CONFLICT_MESSAGE) from err
+                raise
         return self
 
     def __exit__(self, exc_type, exc, tb):

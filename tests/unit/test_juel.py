@@ -350,21 +350,29 @@ literals = st.one_of(
     st.none(), st.booleans(), st.integers(0, 6), st.integers(0, 2 ** 63 - 1),
     st.sampled_from([0.0, 0.5, 2.5, 1e-5, 1e7]), st.floats(0, 1e300),
     st.sampled_from(STRINGS)).map(Literal)
-leaves = st.one_of(literals, st.sampled_from(NAMES).map(Ident))
+
+
+def weighted(*choices):
+    """one_of with weights: st.one_of flattens nested unions, so a plain one_of of
+    (literals, names) would draw a name only once in eight."""
+    table = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.integers(0, len(table) - 1).flatmap(lambda i: table[i])
+
+
+leaves = weighted((1, literals), (1, st.sampled_from(NAMES).map(Ident)))
 index_keys = st.one_of(st.sampled_from(KEYS).map(Literal), st.integers(0, 3).map(Literal),
                        st.integers(1, 2).map(lambda i: Unary("-", Literal(i))))
 
 
-def trees(with_props: bool, max_leaves: int):
-    """Random ASTs; without property access they stay scalar and rarely fail early."""
-    def extend(kids):
-        nodes = [st.builds(Unary, st.sampled_from(["-", "!", "empty"]), kids),
-                 st.builds(Binary, st.sampled_from(sorted(BINARY)), kids, kids),
-                 st.builds(Ternary, kids, kids, kids)]
-        if with_props:
-            nodes.append(st.builds(Prop, kids, st.one_of(index_keys, kids)))
-        return st.one_of(*nodes)
-    return st.recursive(leaves, extend, max_leaves=max_leaves)
+def trees(with_props: bool, depth: int):
+    """Random ASTs of at most `depth` levels, mostly operators; without property access
+    the values stay scalar, so fewer cases end in an early coercion error."""
+    kids = leaves if depth == 1 else trees(with_props, depth - 1)
+    return weighted(
+        (1, leaves), (4, st.builds(Binary, st.sampled_from(sorted(BINARY)), kids, kids)),
+        (1, st.builds(Unary, st.sampled_from(["-", "!", "empty"]), kids)),
+        (1, st.builds(Ternary, kids, kids, kids)),
+        (with_props, st.builds(Prop, kids, st.one_of(index_keys, kids))))
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.integers(),
@@ -373,9 +381,43 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.integers(),
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)),
     max_leaves=6)
-scalar_envs = st.fixed_dictionaries({name: scalars for name in NAMES})
 environments = st.fixed_dictionaries({name: values for name in NAMES})
-asts = trees(True, 12)
+asts = trees(True, 4)
+
+# Typed generation: EL refuses `1 && x` or `true + 1`, so random untyped trees mostly
+# stop at their first coercion error. Here `amount`/`n` hold number-like values and
+# `approved` boolean-like ones, and operators get operands of the kind they coerce to.
+numberish = st.one_of(st.integers(-5, 5), st.integers(), st.floats(allow_nan=False),
+                      st.sampled_from([-0.0, 0.5, 1e300, "5", "-3", "2.5", "1e3", "", None]))
+boolish = st.sampled_from([True, False, "true", "false", "TRUE", "", None, "yes"])
+typed_envs = st.fixed_dictionaries({"amount": numberish, "n": numberish,
+                                    "approved": boolish, "a": scalars, "b": scalars})
+NUMBER_LEAVES = weighted(
+    (2, st.one_of(st.integers(0, 9), st.integers(0, 2 ** 63 - 1), st.floats(0, 1e300))
+     .map(Literal)), (1, st.sampled_from(["5", "2.5", "-3", ""]).map(Literal)),
+    (2, st.sampled_from(["amount", "n"]).map(Ident)))
+BOOL_LEAVES = weighted((1, st.booleans().map(Literal)), (1, st.just(Ident("approved"))),
+                       (1, st.sampled_from(["true", "false", "", None]).map(Literal)))
+ANY_LEAVES = st.one_of(NUMBER_LEAVES, BOOL_LEAVES, st.sampled_from(["a", "b"]).map(Ident),
+                       st.sampled_from(STRINGS).map(Literal))
+
+
+def typed_trees(depth: int):
+    """(number-valued, boolean-valued) tree strategies of at most `depth` levels."""
+    if depth == 1:
+        return NUMBER_LEAVES, BOOL_LEAVES
+    nums, bools = typed_trees(depth - 1)
+    anys = st.one_of(nums, bools, ANY_LEAVES)
+    number = weighted(
+        (1, NUMBER_LEAVES), (4, st.builds(Binary, st.sampled_from("+-*/%"), nums, nums)),
+        (1, st.builds(Unary, st.just("-"), nums)), (1, st.builds(Ternary, bools, nums, nums)))
+    boolean = weighted(
+        (1, BOOL_LEAVES), (1, st.builds(Unary, st.sampled_from(["!", "empty"]), bools)),
+        (2, st.builds(Binary, st.sampled_from(["<", ">", "<=", ">=", "==", "!="]), nums, nums)),
+        (1, st.builds(Binary, st.sampled_from(["==", "!=", "<", ">="]), anys, anys)),
+        (2, st.builds(Binary, st.sampled_from(["&&", "||"]), bools, bools)),
+        (1, st.builds(Unary, st.just("empty"), anys)), (1, st.builds(Ternary, bools, bools, anys)))
+    return number, boolean
 
 
 def render_literal(value, rnd):
@@ -458,12 +500,19 @@ def agrees(tree, env, rnd):
 
 
 @settings(max_examples=500, deadline=None)
-@given(trees(False, 5), scalar_envs, st.randoms(use_true_random=False))
+@given(st.one_of(typed_trees(4)), typed_envs, st.randoms(use_true_random=False))
 def test_operators_agree_with_reference_evaluator(tree, env, rnd):
     agrees(tree, env, rnd)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
+@given(trees(False, 3), st.fixed_dictionaries({name: scalars for name in NAMES}),
+       st.randoms(use_true_random=False))
+def test_untyped_operators_agree_with_reference_evaluator(tree, env, rnd):
+    agrees(tree, env, rnd)
+
+
+@settings(max_examples=200, deadline=None)
 @given(asts, environments, st.randoms(use_true_random=False))
 def test_nested_data_agrees_with_reference_evaluator(tree, env, rnd):
     agrees(tree, env, rnd)
