@@ -51,6 +51,10 @@ class BoundSpecs(dict):
         dict.__setitem__(self, name, built.spec)
         return built.spec
 
+    def __bool__(self) -> bool:
+        # BpmnWorkflow replaces a falsy subprocess_specs with a plain dict: stay truthy.
+        return True
+
     def may_have_timers(self) -> bool:
         return any(built.has_timers for built in self.owner.values())
 

@@ -9,8 +9,8 @@ directly (process completion conditions, message correlation), which is why the
 environment, not just the engine, is sandboxed.
 
 Errors: the engine methods raise Spiff's `WorkflowTaskException` whose message
-(`args[0]`) is exactly the ScriptError message, with the ScriptError as `__cause__`
-(Spiff does not keep the wrapped exception anywhere else). Calls made directly on the
+(`args[0]`) is exactly the ScriptError message, with the ScriptError as `.exception`
+and `__cause__` (`str()` of it appends Spiff's notes). Calls made directly on the
 environment raise ScriptError.
 
 Beware: Spiff's serializer rebuilds workflows without a script engine, so they get Spiff's
@@ -100,8 +100,10 @@ def _task_error(task, err: Exception, source: str | None) -> WorkflowTaskExcepti
     if line and source:
         lines = source.splitlines()
         error_line = lines[line - 1] if line <= len(lines) else None
-    return WorkflowTaskException(err.message, task=task, exception=err,
-                                 line_number=line, error_line=error_line)
+    wrapped = WorkflowTaskException(err.message, task=task, exception=err,
+                                    line_number=line, error_line=error_line)
+    wrapped.exception = err  # Spiff's constructor only records the class name
+    return wrapped
 
 
 def install_as_default(factory: Callable[[], PythonScriptEngine] = SandboxScriptEngine) -> None:

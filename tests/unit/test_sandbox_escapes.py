@@ -156,7 +156,8 @@ def test_payload_fails_inside_spiffworkflow(build, payload, marker):
     with pytest.raises(WorkflowTaskException) as info:
         run_workflow(build(_armed(payload, marker)))
     assert isinstance(info.value.__cause__, ScriptError)
-    assert info.value.args[0] == info.value.__cause__.message  # the lead shows this text
+    assert info.value.exception is info.value.__cause__
+    assert info.value.args[0] == info.value.__cause__.message  # the text users see
     assert not marker.exists()
 
 

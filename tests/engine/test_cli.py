@@ -1,0 +1,107 @@
+"""The `sanfu` command line: its contract of outputs and exit codes."""
+import json
+
+import pytest
+
+from engine.cli import main
+from tests.conftest import FORMS, PROCESSES
+
+TASK_KEYS = {"id", "instance_id", "process_key", "version", "element_id", "name", "lane", "assignee",
+             "candidate_groups", "candidate_users", "due_at", "created_at"}
+
+
+@pytest.fixture
+def sanfu(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SANFU_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SANFU_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("init")[0] == 0
+    return run
+
+
+def test_a_user_starts_lists_completes_and_shows(sanfu):
+    assert sanfu("group", "add", "water")[0] == 0
+    assert sanfu("user", "add", "alice", "--groups", "water,liaisons")[0] == 0
+    assert sanfu("user", "add", "root", "--admin")[0] == 0
+    code, out, _ = sanfu("deploy", PROCESSES / "demo_visit.bpmn", "--forms", FORMS, "--as", "alice")
+    assert code == 0 and "demo_visit v1" in out
+    code, out, _ = sanfu("start", "demo_visit", "--as", "alice", "--data", '{"source": "cli"}')
+    assert code == 0 and "实例 1" in out
+    code, out, _ = sanfu("tasks", "--as", "alice", "--json")
+    tasks = json.loads(out)
+    assert code == 0 and len(tasks) == 1 and TASK_KEYS <= set(tasks[0])
+    data = json.dumps({"visit_date": "2026-11-20", "mode": "电话", "problem_count": 0})
+    assert sanfu("complete", tasks[0]["id"], "--as", "alice", "--data", data)[0] == 0
+    code, out, _ = sanfu("show", "1", "--json")
+    shown = json.loads(out)
+    assert code == 0 and {"id", "process_key", "version", "status", "data", "open_tasks", "history"} <= set(shown)
+    assert shown["status"] == "completed" and shown["data"]["mode"] == "电话"
+
+
+def test_exit_codes_say_what_went_wrong(sanfu):
+    sanfu("user", "add", "alice")
+    sanfu("deploy", PROCESSES / "bench_three_user_tasks.bpmn", "--as", "alice")
+    sanfu("start", "Process_three_user_tasks", "--as", "alice")
+    task = json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["id"]
+    assert sanfu("complete", task, "--as", "alice", "--data", "{not json")[0] == 1
+    assert sanfu("complete", task, "--as", "alice", "--data", "[1]")[0] == 1
+    assert sanfu("complete", "no-such-task", "--as", "alice")[0] == 4
+    assert sanfu("start", "missing", "--as", "alice")[0] == 4
+    assert sanfu("start", "Process_three_user_tasks", "--as", "nobody")[0] == 4
+    assert sanfu("assign", task, "alice", "--as", "alice")[0] == 4  # not an admin
+    assert sanfu("complete", task, "--as", "alice")[0] == 0
+    code, _, err = sanfu("complete", task, "--as", "alice")
+    assert code == 3 and "completed" in err
+    assert sanfu("frobnicate")[0] == 2
+    assert sanfu("start")[0] == 2
+
+
+def test_refusals_print_one_clear_line_and_no_traceback(sanfu, tmp_path):
+    sanfu("user", "add", "alice")
+    broken = tmp_path / "broken.bpmn"
+    broken.write_text("<definitions><process id='x'></definitions>", encoding="utf-8")
+    code, out, err = sanfu("deploy", broken, "--as", "alice")
+    assert code == 1 and "Traceback" not in err + out
+    assert err.startswith("错误：broken.bpmn:1") and len(err.strip().splitlines()) == 1
+    code, _, err = sanfu("deploy", tmp_path / "absent.bpmn", "--as", "alice")
+    assert code == 1 and "absent.bpmn" in err
+
+
+def test_unrouted_tasks_are_listed_for_admins_and_assignable(sanfu, tmp_path):
+    sanfu("user", "add", "root", "--admin")
+    sanfu("user", "add", "alice")
+    model = tmp_path / "u.bpmn"
+    model.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+<bpmn:process id="u" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:userTask id="t" camunda:candidateGroups="ghosts"/><bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/></bpmn:process></bpmn:definitions>""",
+                     encoding="utf-8")
+    code, out, _ = sanfu("deploy", model, "--as", "root")
+    assert code == 0 and "ghosts" in out and "警告" in out
+    sanfu("start", "u", "--as", "alice")
+    assert json.loads(sanfu("tasks", "--as", "alice", "--json")[1]) == []
+    assert sanfu("tasks", "--unrouted", "--as", "alice")[0] == 4
+    unrouted = json.loads(sanfu("tasks", "--unrouted", "--as", "root", "--json")[1])
+    assert len(unrouted) == 1 and unrouted[0]["unrouted"] is True
+    assert sanfu("assign", unrouted[0]["id"], "alice", "--as", "root")[0] == 0
+    assert json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["assignee"] == "alice"
+    assert json.loads(sanfu("tasks", "--unrouted", "--as", "root", "--json")[1]) == []
+
+
+def test_fire_timers_as_of_a_moment(sanfu):
+    sanfu("user", "add", "alice", "--groups", "liaisons,water")
+    sanfu("user", "add", "bob", "--groups", "water,supervisors")
+    sanfu("deploy", PROCESSES / "demo_visit.bpmn", "--forms", FORMS, "--as", "alice")
+    sanfu("start", "demo_visit", "--as", "alice")
+    task = json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["id"]
+    sanfu("complete", task, "--as", "alice", "--data", json.dumps({"visit_date": "2026-11-20", "mode": "走访",
+                                                                   "problem_count": 2}))
+    assert "到期 0" in sanfu("fire-timers", "--now", "2026-11-23T00:00:00")[1]
+    code, out, _ = sanfu("fire-timers", "--now", "2099-01-01T00:00:00")
+    assert code == 0 and "已触发 1" in out
+    assert sanfu("fire-timers", "--now", "yesterday")[0] == 1
