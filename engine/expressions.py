@@ -6,7 +6,11 @@ from functools import lru_cache
 
 from .dialects.juel_runtime import FUNCTIONS as JUEL_FUNCTIONS
 from .sandbox import Sandbox
-from .scripting import SandboxScriptEngine
+from .scripting import SandboxScriptEngine, install_as_default
+
+# Safety net: any BpmnWorkflow built without an explicit engine (e.g. by a serializer path
+# that forgets one) gets the sandbox, never SpiffWorkflow's eval/exec default.
+install_as_default()
 
 
 @lru_cache(maxsize=1)

@@ -122,7 +122,7 @@ def script_task_bpmn(script: str) -> str:
 
 
 def gateway_bpmn(condition: str) -> str:
-    return _HEAD + f"""<bpmn:exclusiveGateway id="node" default="f3">
+    return _HEAD + """<bpmn:exclusiveGateway id="node" default="f3">
 <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing>
 </bpmn:exclusiveGateway>
 <bpmn:sequenceFlow id="f3" sourceRef="node" targetRef="other"/>
@@ -134,7 +134,8 @@ def gateway_bpmn(condition: str) -> str:
 def timer_bpmn(expression: str) -> str:
     return _HEAD + f"""<bpmn:intermediateCatchEvent id="node">
 <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-<bpmn:timerEventDefinition id="timer"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{escape(expression)}</bpmn:timeDuration>
+<bpmn:timerEventDefinition id="timer">
+<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{escape(expression)}</bpmn:timeDuration>
 </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>""" + _TAIL
 
 
