@@ -111,6 +111,9 @@ def _add_bpmn(compiled: Compiled, doc: SourceDoc, root) -> None:
         compiled.parser.add_bpmn_xml(root, filename=doc.name)
     for process in root.iter(camunda.bpmn("process")):
         key = process.get("id")
+        if not key:
+            raise DefinitionError("流程缺少 id 属性 (process has no id)", file=doc.name,
+                                  line=process.sourceline, element_name=process.get("name"))
         if key in compiled.processes:
             raise DefinitionError(f"流程 id '{key}' 重复定义 (duplicate process id)",
                                   file=doc.name, **camunda.describe(process))

@@ -254,10 +254,6 @@ POLICIES: dict[str, tuple[str, str, str]] = {
         "Java beans or date APIs; use a process variable or a Python expression",
         "engine/dialects/camunda.py (module docstring), engine/dialects/juel.py",
         r"method calls are not supported"),
-    "javascript": (
-        "scripts in JavaScript (or any language other than sandboxed Python)",
-        "engine/dialects/camunda.py (module docstring)",
-        r"only sandboxed Python scripts run here|expression language .* not supported"),
     "sandbox-whitelist": (
         "introspection builtins such as vars() / globals(): the sandbox only calls whitelisted "
         "functions",
