@@ -19,6 +19,7 @@ from .dialects import camunda
 from .dialects.assignment import user_task_meta
 from .errors import DefinitionError
 from .parsing import SanfuParser, bpmn_validator
+from .structure import check_structure
 from .xmlsafe import parse_xml
 
 DMN_NAMESPACES = (
@@ -105,6 +106,7 @@ def _add_dmn(compiled: Compiled, doc: SourceDoc, root) -> None:
 def _add_bpmn(compiled: Compiled, doc: SourceDoc, root) -> None:
     _schema_check(root, doc.name)
     normalized = camunda.normalize(root, doc.name)
+    check_structure(root, doc.name)
     compiled.warnings.extend(normalized.warnings)
     compiled.roots[doc.name] = root
     with spiff_errors(doc.name):

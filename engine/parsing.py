@@ -10,6 +10,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 
 from .dmn_spiff import BUSINESS_RULE_PARSER_OVERRIDE, DmnParserMixin
+from .passthrough import PASSTHROUGH_PARSER_OVERRIDES, IgnoredDataStore
 from .timer_events import TIMER_PARSER_OVERRIDES
 
 
@@ -18,12 +19,19 @@ class SanfuParser(DmnParserMixin, SpiffBpmnParser):
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         **TIMER_PARSER_OVERRIDES,
         **BUSINESS_RULE_PARSER_OVERRIDE,
+        **PASSTHROUGH_PARSER_OVERRIDES,
     }
 
     def __init__(self):
         # Schema validation happens earlier (engine.bundle) so that errors carry the
         # file, line and element in the engine's own terms.
         super().__init__(validator=None)
+
+    def _add_data_stores(self, bpmn):
+        for store in bpmn.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}dataStore"):
+            store_id = store.get("id")
+            if store_id:
+                self.data_stores[store_id] = IgnoredDataStore(store_id, store.get("name") or store_id)
 
 
 _validator: BpmnValidator | None = None

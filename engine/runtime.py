@@ -14,11 +14,12 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from . import audit, clock, inbox, timers
+from . import audit, clock, inbox, start_timers, timers
 from .definitions import BuiltSpec, SpecCache, find_definition
 from .duedates import parse_due_date
 from .errors import InvalidInput, NotFound, SanfuError, ScriptError
 from .expressions import script_engine, sandbox
+from .multi_instance import loop_variables
 from .routing import route
 from .dialects import juel
 from .serializer import StateSerializer
@@ -86,12 +87,15 @@ class Runtime:
         self.specs = specs or SpecCache()
         self.serializer = StateSerializer()
 
-    def new(self, session: Session, instance: Instance, data: dict) -> Loaded:
+    def new(self, session: Session, instance: Instance, data: dict,
+            start_event: str | None = None) -> Loaded:
         root = self.specs.get_by_id(session, instance.definition_id)
         specs = BoundSpecs(self, session, instance, root)
         workflow = BpmnWorkflow(root.spec, specs, script_engine=script_engine())
         workflow.data.update(data)
         workflow.task_tree.data.update(data)
+        with engine_errors(start_event):  # timer start events: see engine.start_timers
+            start_timers.choose_start(workflow, start_event)
         return Loaded(instance, workflow, specs)
 
     def load(self, session: Session, instance: Instance) -> Loaded:
@@ -115,7 +119,7 @@ class Runtime:
         if not new:  # a new instance was serialized before its INSERT
             instance.state = self.serializer.dumps(workflow)
         instance.updated_at = now
-        if workflow.completed and instance.status == "running":
+        if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
             instance.ended_at = now
             timers.cancel_all(session, instance.id)
@@ -147,10 +151,13 @@ class Runtime:
     def _open(self, session: Session, loaded: Loaded, spiff_task) -> None:
         built = loaded.built_for(spiff_task)
         element_id = spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name
-        meta = built.task_meta.get(element_id, {})
+        meta = dict(built.task_meta.get(element_id, {}))
+        data = {**loop_variables(spiff_task), **spiff_task.data}
         with engine_errors(element_id):
-            routing = route(session, meta, spiff_task.data, loaded.instance.started_by)
-            due_at = _due_at(meta.get("due_date"), spiff_task.data)
+            routing = route(session, meta, data, loaded.instance.started_by)
+            due_at = _due_at(meta.get("due_date"), data)
+            if meta.get("name") and juel.is_juel(meta["name"]):
+                meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
         inbox.open_task(session, loaded.instance, spiff_task, meta, routing, due_at)
 
 

@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.errors import ScriptError
+from engine.multi_instance import loop_variables
 from engine.sandbox import Sandbox, ScriptSyntaxError
 
 SERVICE_TASKS_REFUSED = "服务任务不在本引擎中执行 (service tasks are not executed by this engine)"
@@ -73,6 +74,9 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise SyntaxError(err.message) from err
 
     def evaluate(self, task, expression, external_context=None):
+        loop = loop_variables(task)
+        if loop:
+            external_context = {**loop, **(external_context or {})}
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except Exception as err:

@@ -27,6 +27,7 @@ VENDOR_NAMESPACES = (
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 PYTHON_SCRIPT_FORMATS = {"", "python", "py", "text/x-python"}
 NS = {"bpmn": BPMN_NS}
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
 @dataclass
@@ -63,11 +64,66 @@ def _owner_id(element: etree._Element) -> str | None:
 
 def normalize(root: etree._Element, file_name: str) -> Normalized:
     result = Normalized()
+    _assign_missing_ids(root)
+    _map_flowable_decision_tasks(root, file_name)
+    _map_collection_loops(root, file_name)
     _refuse_foreign_scripts(root, file_name)
     _translate_expressions(root, file_name)
     _translate_timers(root, file_name)
     _warn_ignored_extensions(root, file_name, result.warnings)
     return result
+
+
+def _assign_missing_ids(root) -> None:
+    """Hand-written models often omit ids on sequence flows and data items; SpiffWorkflow
+    keys everything by id, so give them stable generated ones."""
+    taken = {e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    counter = 0
+    for element in root.iter(bpmn("sequenceFlow"), bpmn("inputDataItem"), bpmn("outputDataItem")):
+        if element.get("id"):
+            continue
+        candidate = element.get("name") if element.tag != bpmn("sequenceFlow") else None
+        while not candidate or candidate in taken:
+            counter += 1
+            candidate = f"sanfu_{etree.QName(element).localname}_{counter}"
+        element.set("id", candidate)
+        taken.add(candidate)
+
+
+def _map_flowable_decision_tasks(root, file_name) -> None:
+    """Flowable draws a decision task as serviceTask flowable:type="dmn" with a field
+    decisionTableReferenceKey; run it as a business rule task."""
+    for task in list(root.iter(bpmn("serviceTask"))):
+        if (vendor_attr(task, "type") or "").lower() != "dmn":
+            continue
+        key = None
+        for namespace in VENDOR_NAMESPACES:
+            for field in task.iter(f"{{{namespace}}}field"):
+                if field.get("name") == "decisionTableReferenceKey":
+                    key = (field.get("stringValue") or "".join(field.itertext())).strip()
+        if not key:
+            raise DefinitionError("决策任务缺少 decisionTableReferenceKey (decision task names no decision)",
+                                  file=file_name, **describe(task))
+        task.tag = bpmn("businessRuleTask")
+        task.set(f"{{{VENDOR_NAMESPACES[0]}}}decisionRef", key)
+
+
+def _map_collection_loops(root, file_name) -> None:
+    """camunda:collection / camunda:elementVariable → loopDataInputRef / inputDataItem."""
+    for loop in root.iter(bpmn("multiInstanceLoopCharacteristics")):
+        collection = vendor_attr(loop, "collection")
+        if not collection or loop.find(bpmn("loopDataInputRef")) is not None:
+            continue
+        name = translate_expression(collection, loop, file_name)
+        if not name.isidentifier():
+            raise DefinitionError(f"多实例集合 {collection!r} 必须是一个流程变量名 "
+                                  "(camunda:collection must name a process variable)",
+                                  file=file_name, **describe(loop))
+        ref = etree.SubElement(loop, bpmn("loopDataInputRef"))
+        ref.text = name
+        element_variable = vendor_attr(loop, "elementVariable")
+        if element_variable:
+            etree.SubElement(loop, bpmn("inputDataItem"), id=element_variable, name=element_variable)
 
 
 def _refuse_foreign_scripts(root, file_name):
@@ -97,16 +153,18 @@ def _translate_expressions(root, file_name):
             raise DefinitionError(
                 f"表达式语言 {element.get('language')} 不受支持 (expression language not supported)",
                 file=file_name, **describe(element))
-        element.text = translate_expression(element.text or "", element, file_name)
+        condition = etree.QName(element).localname != "loopCardinality"
+        element.text = translate_expression(element.text or "", element, file_name, condition)
 
 
-def translate_expression(text: str, element, file_name: str) -> str:
-    """JUEL `${...}` → Python; anything else is already Python (Spiff style)."""
+def translate_expression(text: str, element, file_name: str, condition: bool = False) -> str:
+    """JUEL `${...}` → Python; anything else is already Python (Spiff style). A JUEL
+    condition must yield a boolean, as in Camunda (a string "false" is an error, not true)."""
     stripped = text.strip()
     if not juel.is_juel(stripped):
         return stripped
     try:
-        return juel.to_python(stripped)
+        return juel.to_python_condition(stripped) if condition else juel.to_python(stripped)
     except ScriptError as err:
         raise DefinitionError(str(err), file=file_name, **describe(element)) from None
 
@@ -133,8 +191,10 @@ def _warn_ignored_extensions(root, file_name, warnings):
             for element in root.iter(f"{{{namespace}}}{local}"):
                 owner = _owner_id(element) or "?"
                 warnings.append(f"{file_name}: element '{owner}': 已忽略 {label}，本引擎不运行它")
-    for element in root.iter(bpmn("serviceTask"), bpmn("sendTask")):
-        if vendor_attr(element, "class") or vendor_attr(element, "delegateExpression") \
-                or vendor_attr(element, "expression") or vendor_attr(element, "type"):
-            warnings.append(f"{file_name}: element '{element.get('id')}': 服务任务的实现 (Java/外部任务) "
-                            "不在本引擎中运行，流程经过时直接完成")
+    for element in root.iter(bpmn("serviceTask")):
+        if element.find(f".//{{{SPIFF_NS}}}serviceTaskOperator") is None:
+            warnings.append(f"{file_name}: element '{element.get('id')}': 服务任务的实现 (Java/表达式/外部任务) "
+                            "不在本引擎中运行，流程经过时直接完成 (service task passes through)")
+    for store in root.iter(bpmn("dataStore")):
+        warnings.append(f"{file_name}: element '{store.get('id')}': 数据存储不由本引擎保存，读写将被忽略 "
+                        "(data store ignored)")

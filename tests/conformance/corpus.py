@@ -283,36 +283,13 @@ POLICY_REFUSALS: dict[str, tuple[str, frozenset[str]]] = {
 
 KNOWN_GAPS: dict[str, str] = {
     # executable rows
-    CP + "invoice.v2.bpmn":
-        "refused with 'Data Store with name Financial Accounting System has no implementation' "
-        "(SpiffWorkflow needs a registered data store class) before the method-call policy "
-        "(camunda:dueDate ${dateTime().plusWeeks(1).toDate()}) is reached; that message names "
-        "no element or line",
-    CP + "MultiInstanceTest.sequentialUserTasks.bpmn20.xml":
-        "assignee kermit_${loopCounter} fails: 'loopCounter' is not defined; the Camunda "
-        "multi-instance variables (loopCounter, nrOfInstances, nrOfActiveInstances, "
-        "nrOfCompletedInstances, used by the completionCondition too) are not provided",
-    CP + "MultiInstanceTest.testParallelUserTasksBasedOnCollection.bpmn20.xml":
-        "assignee ${assignee} fails: <inputDataItem name=\"assignee\"/> has no id, so "
-        "SpiffWorkflow stores each item under the key None; next, the completionCondition "
-        "needs nrOfCompletedInstances / nrOfInstances, which are not provided",
-    CP + "EscalationEventTest.testThrowEscalationEventFromEmbeddedSubprocess.bpmn20.xml":
-        "sequence flows without an id attribute: SpiffWorkflow keys flows by id, so the "
-        "instance stops after the start event and stays 'running' with nothing to do",
     CP + "MessageBoundaryEventTest.testBoundaryMessageEventOnSubprocessWithIntermediateMessageCatch.bpmn":
         "deploys, but the instance waits for message 'continueMessage' and the Engine has no "
         "API to deliver a message to an instance",
-    CP + "SignalEventTests.throwAlertSignal.bpmn20.xml":
-        "sequence flows without an id attribute: the instance stops after the start event and "
-        "stays 'running' with nothing to do",
     CP + "SignalEventTests.catchAlertSignal.bpmn20.xml":
         "sequence flows without an id attribute (the instance stops after the start event); "
         "beyond that, a signal thrown by a throwSignal instance is not delivered to waiting "
         "instances (no signal delivery between instances, no API to broadcast a signal)",
-    CE + "camunda-testing-job-announcement-publication.bpmn":
-        "refused with 'A Service Task must have an operator': SpiffBpmnParser's service task "
-        "parser requires spiffworkflow:serviceTaskOperator, so Camunda service tasks "
-        "(camunda:expression) cannot pass through as the engine's deploy warning promises",
     CE + "order-handling.bpmn":
         "refused with 'A Service Task must have an operator' (camunda:type=\"external\"); "
         "beyond that, the timeCycle timer start event stays waiting inside the started "
@@ -322,36 +299,11 @@ KNOWN_GAPS: dict[str, str] = {
         "beyond that, 'A multiinstance task must specify a cardinality or a loop input data "
         "reference' (camunda:collection / camunda:elementVariable are not mapped), and the "
         "timeCycle timer start event never lets the instance complete",
-    FE + "BoundaryEscalationEventTest.testCatchEscalationOnEmbeddedSubprocess.bpmn20.xml":
-        "taskAfterEscalationCatch has no outgoing flow (an implicit end): once it is "
-        "completed no task is left, but the instance stays 'running' because the End task "
-        "never runs (workflow.completed is not set)",
-    FE + "oneDecisionTaskProcess.bpmn20.xml":
-        "refused with 'A Service Task must have an operator': a Flowable decision task "
-        "(serviceTask flowable:type=\"dmn\" with field decisionTableReferenceKey=decision1) is "
-        "not mapped to a business rule task",
     # parse-only rows
-    "bpmn-miwg-test-suite/ref_B.1.0.bpmn":
-        "refused with 'Data Store with name Data\\nStore Reference has no implementation.': "
-        "two lines (the name's newline is quoted raw) and no element id or line",
-    "bpmn-miwg-test-suite/ref_B.2.0.bpmn":
-        "refused with 'Data Store with name Data Store Reference has no implementation.': "
-        "names no element id or line",
-    "bpmn-miwg-test-suite/adonis-17.0_B.2.0-export.bpmn":
-        "refused with 'Data Store with name Data Store Reference has no implementation.': "
-        "names no element id or line",
-    "bpmn-miwg-test-suite/ref_C.1.0_signavio.bpmn":
-        "the refusal spans two lines: the element name 'Archive\\nInvoice' is quoted raw",
     "bpmn-miwg-test-suite/ref_C.7.0_trisotech.bpmn":
         "the refusal leaks an lxml object repr ('<Element {...}targetRef at 0x...>') instead "
         "of naming the unresolved reference",
     # reject rows
-    CP + "EscalationEventParseInvalidProcessTest.invalidEscalationRefOnEndEvent.bpmn20.xml":
-        "accepted: escalationRef=\"invalid-escalation\" on end event theEnd names no "
-        "escalation, and nothing checks it",
-    CP + "EventBasedGatewayTest.testEventInvalidSequenceFlow.bpmn20.xml":
-        "accepted: signalEvent, a target of event-based gateway gw1, has a second incoming "
-        "flow (invalidFlow from start)",
 }
 
 # reject file -> what makes it invalid: element ids and/or "line N"; the refusal must name one
@@ -370,18 +322,7 @@ REJECT_CULPRITS: dict[str, frozenset[str]] = {
 }
 
 # rejects refused for an incidental reason that does not name the culprit (strict xfail)
-CULPRIT_GAPS: dict[str, str] = {
-    CP + "EscalationEventParseInvalidProcessTest.invalidEscalationRefOnEndEvent.bpmn20.xml":
-        KNOWN_GAPS[CP + "EscalationEventParseInvalidProcessTest.invalidEscalationRefOnEndEvent.bpmn20.xml"],
-    CP + "EventBasedGatewayTest.testEventInvalidSequenceFlow.bpmn20.xml":
-        KNOWN_GAPS[CP + "EventBasedGatewayTest.testEventInvalidSequenceFlow.bpmn20.xml"],
-    SW + "Subprocess-Not-Found.bpmn20.xml":
-        "refused only because its processes are isExecutable=\"false\" (names the process); "
-        "the callActivity without calledElement is never checked",
-    SW + "invalid_cancel.bpmn":
-        "refused only because script Activity_PrintData uses the name '_' (sandbox); the "
-        "cancel boundary event Event_TokenReset outside a transaction is not checked",
-}
+CULPRIT_GAPS: dict[str, str] = {}
 
 
 # --- outcomes -------------------------------------------------------------------------------
@@ -411,10 +352,6 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     crash: str = ""              # short traceback of a non-SanfuError exception
-
-    @property
-    def ran(self) -> bool:
-        return self.result == "deployed" and all(r.status == "completed" for r in self.runs)
 
 
 class Stuck(Exception):

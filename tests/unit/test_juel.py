@@ -470,6 +470,21 @@ def render_bare(node, rnd):
     return render(node.left, rnd, prec) + op + render(node.right, rnd, prec + 1), prec
 
 
+def to_text(tree):
+    """Fixed rendering for the exhaustive tests: Ident/Literal leaves only."""
+    if isinstance(tree, Ident):
+        return tree.name
+    if isinstance(tree, Literal):
+        return repr(tree.value)
+    if isinstance(tree, Unary):
+        return f"{tree.op} {to_text(tree.operand)}"
+    if isinstance(tree, Prop):
+        return f"{to_text(tree.base)}[{to_text(tree.key)}]"
+    if isinstance(tree, Ternary):
+        return f"{to_text(tree.cond)} ? {to_text(tree.then)} : {to_text(tree.other)}"
+    return f"{to_text(tree.left)} {tree.op} {to_text(tree.right)}"
+
+
 def same(x, y):
     if type(x) is not type(y):
         return False
@@ -494,7 +509,7 @@ def test_render_then_parse_round_trips(tree, rnd, marker):
 
 
 def agrees(tree, env, rnd):
-    text = "${" + render(tree, rnd) + "}"
+    text = "${" + (render(tree, rnd) if rnd else to_text(tree)) + "}"
     got = outcome(lambda: run(text, **env), ScriptError)
     want = outcome(lambda: reference(tree, env), RefError)
     assert got[0] == want[0], (text, env, got, want)
@@ -512,6 +527,27 @@ def test_operators_agree_with_reference_evaluator(tree, env, rnd):
        st.randoms(use_true_random=False))
 def test_untyped_operators_agree_with_reference_evaluator(tree, env, rnd):
     agrees(tree, env, rnd)
+
+
+SAMPLES = SMALL + [7, -7, 3.5, 1e300, -math.inf, True, False, "true", "TRUE", "yes", "abc",
+                   "B", "a", "水", [], [1], {}, {"b": 1}]
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_every_operator_on_every_pair_of_sample_values(op):
+    """Exhaustive rather than random: each operator on all pairs of awkward values."""
+    tree = Binary(op, Ident("a"), Ident("b"))
+    for left in SAMPLES:
+        for right in SAMPLES:
+            agrees(tree, {"a": left, "b": right}, None)
+
+
+def test_every_unary_operator_and_property_access_on_sample_values():
+    for value in SAMPLES:
+        for tree in [Unary(op, Ident("a")) for op in ("-", "!", "empty")] + [
+                Prop(Ident("a"), Ident("b")), Ternary(Ident("a"), Literal(1), Literal(2))]:
+            for key in (None, 0, -1, 1.9, "0", "b", "1.0", True):
+                agrees(tree, {"a": value, "b": key}, None)
 
 
 @settings(max_examples=200, deadline=None)
