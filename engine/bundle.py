@@ -6,6 +6,7 @@ from its stored files (same code path, so what deployed is exactly what runs).
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,10 +193,15 @@ class spiff_errors:
         return False
 
 
+_ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-fA-F]+>")
+
+
 def _spiff_reason(exc: Exception) -> str:
+    """SpiffWorkflow's message, as one line a designer can read (no object reprs)."""
     text = str(exc) or exc.__class__.__name__
     notes = getattr(exc, "__notes__", None)
-    return text + ("; " + "; ".join(notes) if notes else "")
+    text += "; " + "; ".join(notes) if notes else ""
+    return " ".join(_ELEMENT_REPR.sub(r"\1", text).split())
 
 
 def process_spec(compiled: Compiled, key: str):

@@ -96,6 +96,18 @@ def cmd_assign(args) -> int:
     return 0
 
 
+def cmd_message(args) -> int:
+    result = _engine(args).send_message(args.name, args.actor, parse_json_object(args.data), args.instance)
+    print(f"消息 {args.name} 已送达实例 {', '.join(map(str, result['instances']))}")
+    return 0
+
+
+def cmd_signal(args) -> int:
+    result = _engine(args).broadcast_signal(args.name, args.actor, parse_json_object(args.data))
+    print(f"信号 {args.name} 已送达 {len(result['instances'])} 个实例")
+    return 0
+
+
 def cmd_show(args) -> int:
     info = _engine(args).show(args.instance)
     if args.json:
@@ -158,6 +170,6 @@ def _owner() -> str:
 HANDLERS = {
     "init": cmd_init, "demo": cmd_demo, "deploy": cmd_deploy, "start": cmd_start,
     "tasks": cmd_tasks, "claim": cmd_claim, "release": cmd_release, "complete": cmd_complete,
-    "assign": cmd_assign, "show": cmd_show, "fire-timers": cmd_fire_timers,
+    "assign": cmd_assign, "show": cmd_show, "message": cmd_message, "signal": cmd_signal, "fire-timers": cmd_fire_timers,
     "scheduler": cmd_scheduler, "user": cmd_user, "group": cmd_group, "bench": cmd_bench,
 }

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, validation
+from . import audit, clock, start_timers, validation
 from .bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
 from .errors import DefinitionError, NotFound
 from .store.tables import DecisionDefinition, Deployment, Group, ProcessDefinition, SourceFile, User, UserGroup
@@ -139,6 +141,7 @@ def _store_versions(session, compiled, docs, forms, schemas, actor, warnings) ->
             task_meta=info.task_meta, created_at=clock.now())
         session.add(definition)
         session.flush()
+        start_timers.schedule(session, definition, process_spec(compiled, key)[0])
         result.processes.append({"key": key, "version": definition.version, "status": "deployed",
                                  "definition_id": definition.id})
     _store_decisions(session, compiled, docs, deployment.id, result)
@@ -202,6 +205,7 @@ class BuiltSpec:
     forms: dict[str, dict]
     task_meta: dict
     has_timers: bool = True
+    catches_events: bool = True
 
 
 class SpecCache:
@@ -240,14 +244,20 @@ class SpecCache:
             row = session.get(SourceFile, file_id)
             forms[key] = validation.parse_form(SourceDoc(row.name, "form", row.content))
         return BuiltSpec(definition.id, definition.key, definition.version, spec, embedded, forms,
-                         definition.task_meta, _has_timer_events([spec, *embedded.values()]))
+                         definition.task_meta, _has_events([spec, *embedded.values()], TIMER_KINDS),
+                         _has_events([spec, *embedded.values()], CATCH_KINDS))
 
 
-def _has_timer_events(specs) -> bool:
+TIMER_KINDS = (TimerEventDefinition, MultipleEventDefinition)
+CATCH_KINDS = (MessageEventDefinition, SignalEventDefinition, MultipleEventDefinition)
+
+
+def _has_events(specs, kinds) -> bool:
+    """Whether any task of these specs has an event definition of these kinds; lets a
+    command skip projecting timer / subscription rows for models that have none."""
     for spec in specs:
         for task_spec in spec.task_specs.values():
-            definition = getattr(task_spec, "event_definition", None)
-            if isinstance(definition, (TimerEventDefinition, MultipleEventDefinition)):
+            if isinstance(getattr(task_spec, "event_definition", None), kinds):
                 return True
     return False
 

@@ -39,6 +39,9 @@ class DefinitionError(InvalidInput):
         super().__init__(self._compose())
 
     def _compose(self) -> str:
+        # Names and reasons may carry line breaks from the XML; a refusal is one line.
+        self.reason = " ".join(self.reason.split())
+        self.element_name = " ".join(self.element_name.split()) if self.element_name else None
         where = []
         if self.file:
             where.append(self.file + (f":{self.line}" if self.line else ""))

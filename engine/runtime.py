@@ -6,7 +6,7 @@ the inbox rows, timer rows and call-activity bindings in the same transaction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from . import audit, clock, inbox, start_timers, timers
+from . import audit, clock, events, inbox, start_timers, timers
 from .definitions import BuiltSpec, SpecCache, find_definition
 from .duedates import parse_due_date
 from .errors import InvalidInput, NotFound, SanfuError, ScriptError
@@ -59,6 +59,9 @@ class BoundSpecs(dict):
     def may_have_timers(self) -> bool:
         return any(built.has_timers for built in self.owner.values())
 
+    def may_catch_events(self) -> bool:
+        return any(built.catches_events for built in self.owner.values())
+
     def get(self, name, default=None):
         try:
             return self[name]
@@ -77,6 +80,8 @@ class Loaded:
     # Human tasks open when loaded: the inbox rows are a projection of exactly these, so
     # comparing before/after tells which rows to open and close without querying them.
     open_before: frozenset[str] = frozenset()
+    # Messages/signals the workflow threw that nothing inside it caught (set by save).
+    thrown: list = field(default_factory=list)
 
     def built_for(self, spiff_task) -> BuiltSpec:
         return self.specs.owner[spiff_task.workflow.spec.name]
@@ -116,6 +121,9 @@ class Runtime:
         self._project_tasks(session, loaded, new)
         if new or loaded.specs.may_have_timers():
             timers.project(session, instance, workflow, new)
+        loaded.thrown = events.thrown(workflow)
+        if loaded.specs.may_catch_events():
+            events.project(session, instance, workflow, new)
         if not new:  # a new instance was serialized before its INSERT
             instance.state = self.serializer.dumps(workflow)
         instance.updated_at = now

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, inbox, timers
+from . import audit, clock, events, inbox, start_timers, timers
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .forms import validate_submission
@@ -74,20 +74,28 @@ class Engine:
             session = uow.session
             self._user(session, actor)
             definition = find_definition(session, key, version)
-            now = clock.now()
-            instance = Instance(definition_id=definition.id, process_key=key, version=definition.version,
-                                status="running", state="", started_by=actor, business_key=business_key,
-                                bindings={}, created_at=now, updated_at=now)
-            loaded = self.runtime.new(session, instance, data)
-            self.runtime.advance(loaded)
-            instance.state = self.runtime.serializer.dumps(loaded.workflow)
-            session.add(instance)
-            uow.flush()
-            audit.record(session, actor, "instance_started", instance_id=instance.id,
-                         detail={"process_key": key, "version": definition.version, "data": data})
-            self.runtime.save(session, loaded, actor, new=True)
-            return {"id": instance.id, "process_key": key, "version": definition.version,
-                    "status": instance.status}
+            return self._start_instance(uow, definition, actor, data, business_key)
+
+    def _start_instance(self, uow, definition, actor: str, data: dict, business_key=None,
+                        trigger: dict | None = None) -> dict:
+        """The one way instances start: by hand, or by a timer start event firing
+        (`trigger` = {"trigger": "timer", "element_id": ...}, engine.start_timers)."""
+        session, key, now = uow.session, definition.key, clock.now()
+        instance = Instance(definition_id=definition.id, process_key=key, version=definition.version,
+                            status="running", state="", started_by=actor, business_key=business_key,
+                            bindings={}, created_at=now, updated_at=now)
+        loaded = self.runtime.new(session, instance, data, start_event=(trigger or {}).get("element_id"))
+        self.runtime.advance(loaded)
+        instance.state = self.runtime.serializer.dumps(loaded.workflow)
+        session.add(instance)
+        uow.flush()
+        audit.record(session, actor, "instance_started", instance_id=instance.id,
+                     detail={"process_key": key, "version": definition.version, "data": data,
+                             **(trigger or {})})
+        self.runtime.save(session, loaded, actor, new=True)
+        events.deliver(self.runtime, session, loaded.thrown, actor)
+        return {"id": instance.id, "process_key": key, "version": definition.version,
+                "status": instance.status}
 
     def complete(self, task_id: str, actor: str, data: dict | None = None) -> dict:
         data = _require_dict(data)
@@ -108,6 +116,7 @@ class Engine:
             audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
                          detail={"element_id": row.element_id, "name": row.name, "data": clean})
             self.runtime.save(session, loaded, actor)
+            events.deliver(self.runtime, session, loaded.thrown, actor)
             return {"instance_id": row.instance_id, "status": loaded.instance.status}
 
     def claim(self, task_id: str, actor: str) -> dict:
@@ -177,6 +186,28 @@ class Engine:
             raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)")
         return instance
 
+    # messages and signals -------------------------------------------------------
+    def send_message(self, name: str, actor: str, data: dict | None = None,
+                     instance_id: int | None = None) -> dict:
+        """Deliver a message to the instance waiting for it (the one named, or the oldest)."""
+        data = _require_dict(data)
+        with self.uow() as uow:
+            self._user(uow.session, actor)
+            reached = events.deliver(self.runtime, uow.session, [("message", name, data)], actor,
+                                     instance_id)
+            if not reached:
+                where = f"实例 {instance_id} " if instance_id is not None else ""
+                raise NotFound(f"{where}没有在等待消息 '{name}' (no instance waits for this message)")
+            return {"message": name, "instances": reached}
+
+    def broadcast_signal(self, name: str, actor: str, data: dict | None = None) -> dict:
+        """Deliver a signal to every instance waiting for it (none is not an error)."""
+        data = _require_dict(data)
+        with self.uow() as uow:
+            self._user(uow.session, actor)
+            reached = events.deliver(self.runtime, uow.session, [("signal", name, data)], actor)
+            return {"signal": name, "instances": reached}
+
     # queries --------------------------------------------------------------------
     def tasks(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
@@ -206,11 +237,17 @@ class Engine:
         fired = failed = 0
         with self.uow(write=False) as uow:
             due = timers.due_timer_ids(uow.session)
+            due_starts = start_timers.due_ids(uow.session)
         for timer_id in due:
             outcome = self._fire_one(timer_id, owner)
             fired += outcome == "fired"
             failed += outcome == "failed"
-        return {"due": len(due), "fired": fired, "failed": failed}
+        started = 0
+        for start_timer_id in due_starts:  # timer start events: one new instance per firing
+            outcome = start_timers.fire_one(self, start_timer_id, owner)
+            started += outcome == "started"
+            failed += outcome == "failed"
+        return {"due": len(due) + len(due_starts), "fired": fired, "failed": failed, "started": started}
 
     def _fire_one(self, timer_id: int, owner: str) -> str:
         try:
@@ -230,6 +267,7 @@ class Engine:
                 audit.record(uow.session, "scheduler", "timer_fired", instance_id=timer.instance_id,
                              detail={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
                 self.runtime.save(uow.session, loaded, "scheduler")
+                events.deliver(self.runtime, uow.session, loaded.thrown, "scheduler")
             return "fired"
         except (InvalidInput, NotFound) as err:
             with self.uow() as uow:

@@ -193,6 +193,30 @@ class Timer(Base):
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
+class StartTimer(Base):
+    """A timer start event of a deployed version (not of an instance): each firing starts
+    one new instance. Deploying a new version of the process replaces the old schedule."""
+    __tablename__ = "start_timers"
+    __table_args__ = (
+        UniqueConstraint("definition_id", "element_id"),
+        Index("ix_start_timers_due", "status", "next_due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    process_key: Mapped[str] = mapped_column(String(255), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))  # date|duration|cycle
+    text: Mapped[str] = mapped_column(Text)  # the timer value (ISO 8601, 'cron:...')
+    next_due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    remaining: Mapped[int] = mapped_column(Integer)  # firings left; -1 unbounded
+    fired_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # active|done|replaced
+    lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class AuditEvent(Base):
     """Append-only: who did what, when, to which instance and task, with the data."""
     __tablename__ = "audit_events"
@@ -204,3 +228,15 @@ class AuditEvent(Base):
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class EventSubscription(Base):
+    """An instance waiting on a message or signal catch event (a projection of its state)."""
+    __tablename__ = "event_subscriptions"
+    __table_args__ = (Index("ix_event_subscriptions_lookup", "kind", "name", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(8))  # message | signal
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -283,13 +283,6 @@ POLICY_REFUSALS: dict[str, tuple[str, frozenset[str]]] = {
 
 KNOWN_GAPS: dict[str, str] = {
     # executable rows
-    CP + "MessageBoundaryEventTest.testBoundaryMessageEventOnSubprocessWithIntermediateMessageCatch.bpmn":
-        "deploys, but the instance waits for message 'continueMessage' and the Engine has no "
-        "API to deliver a message to an instance",
-    CP + "SignalEventTests.catchAlertSignal.bpmn20.xml":
-        "sequence flows without an id attribute (the instance stops after the start event); "
-        "beyond that, a signal thrown by a throwSignal instance is not delivered to waiting "
-        "instances (no signal delivery between instances, no API to broadcast a signal)",
     CE + "order-handling.bpmn":
         "refused with 'A Service Task must have an operator' (camunda:type=\"external\"); "
         "beyond that, the timeCycle timer start event stays waiting inside the started "
@@ -300,9 +293,6 @@ KNOWN_GAPS: dict[str, str] = {
         "reference' (camunda:collection / camunda:elementVariable are not mapped), and the "
         "timeCycle timer start event never lets the instance complete",
     # parse-only rows
-    "bpmn-miwg-test-suite/ref_C.7.0_trisotech.bpmn":
-        "the refusal leaks an lxml object repr ('<Element {...}targetRef at 0x...>') instead "
-        "of naming the unresolved reference",
     # reject rows
 }
 

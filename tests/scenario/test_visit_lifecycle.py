@@ -88,7 +88,7 @@ def test_overdue_rectification_raises_a_supervision_task_when_its_timer_is_due(b
         assert bureau.fire_due_timers()["fired"] == 0
     assert bureau.tasks("supervisor1") == []
     with clock.frozen_at(parse_moment("2026-11-16T09:00:00")):
-        assert bureau.fire_due_timers() == {"due": 1, "fired": 1, "failed": 0}
+        assert bureau.fire_due_timers() == {"due": 1, "fired": 1, "failed": 0, "started": 0}
     urge = only_task(bureau, "supervisor1", instance)
     assert urge["name"] == "督办超期整改"
     assert only_task(bureau, "water1", instance)["id"] == rectify["id"]  # non-interrupting
