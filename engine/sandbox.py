@@ -30,7 +30,7 @@ import textwrap
 from collections.abc import Callable, Mapping
 
 from engine.errors import ScriptError
-from engine.sandbox_eval import Interpreter
+from engine.sandbox_eval import SCOPE_FUNCTIONS, Interpreter
 from engine.sandbox_ops import BUILTINS, check_storable
 from engine.sandbox_policy import (
     ALL_ATTRIBUTES, DEFAULT_STEP_LIMIT, MAX_INT_BITS, MAX_SOURCE, MAX_STR_LITERAL, MUTATING,
@@ -220,7 +220,7 @@ class Sandbox:
                 raise ValueError(f"cannot register {name!r} as a sandbox function")
             registered[name] = SafeFunction(name, func)
         self._functions = {**BUILTINS, **registered}
-        self._callables = frozenset(self._functions)
+        self._callables = frozenset(self._functions) | SCOPE_FUNCTIONS
         self.step_limit = step_limit
         self._compiled = functools.lru_cache(maxsize=cache_size)(self._compile)
 

@@ -11,17 +11,20 @@ Python exceptions (TypeError, KeyError, ...) raised here are left to the caller
 from __future__ import annotations
 
 import ast
+import copy
 import operator
 from collections.abc import Mapping
 
 from engine.errors import ScriptError
 from engine.sandbox_ops import binary, check_format_spec
+from engine.sandbox_tables import COMPARE as _COMPARE, CONVERSIONS as _CONVERSIONS, UNARY as _UNARY, iterable, undefined
 from engine.sandbox_policy import (
     MAX_LEN, NUMBERS, PRODUCES, Meter, SafeFunction, SafeMethod, charge_key, get_attribute, refuse,
     too_long, type_name,
 )
 
 _MISSING = object()
+SCOPE_FUNCTIONS = frozenset({"vars", "globals", "locals"})
 _ITERABLE = (list, tuple, str, dict, set, frozenset, range)
 
 
@@ -31,27 +34,6 @@ class _Break(Exception):
 
 class _Continue(Exception):
     """Unwinds to the nearest `for`; validation guarantees there is one."""
-
-
-_COMPARE = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
-}
-_UNARY = {ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
-          ast.Invert: operator.invert}
-_CONVERSIONS = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
-
-
-def iterable(value):
-    """Only plain containers may be looped over: no generators, no foreign iterators."""
-    if isinstance(value, _ITERABLE):
-        return value
-    raise refuse(f"类型 '{type_name(value)}' 不能迭代", f"'{type_name(value)}' is not iterable")
-
-
-def undefined(name: str) -> ScriptError:
-    return ScriptError(f"变量 '{name}' 未定义 (name '{name}' is not defined)")
 
 
 class Interpreter:
@@ -164,6 +146,8 @@ class Interpreter:
         return slice(*(None if part is None else self.eval(part) for part in parts))
 
     def _call(self, node):
+        if type(node.func) is ast.Name and node.func.id in SCOPE_FUNCTIONS and not self._bound(node.func.id):
+            return self._scope_snapshot(node)
         func = self.eval(node.func)
         if type(func) is not SafeFunction and type(func) is not SafeMethod:
             raise refuse(f"类型 '{type_name(func)}' 不能调用", f"'{type_name(func)}' is not callable")
@@ -171,6 +155,22 @@ class Interpreter:
         kwargs = {keyword.arg: self.eval(keyword.value) for keyword in node.keywords}
         self.meter.charge_call(func, args, kwargs)
         return self.meter.account(func(*args, **kwargs), func.cost in PRODUCES)
+
+    def _bound(self, name: str) -> bool:
+        return any(name in scope for scope in self.scopes) or name in self.names \
+            or (self.readonly is not None and name in self.readonly)
+
+    def _scope_snapshot(self, node) -> dict:
+        """vars() / globals() / locals(): a copy of the data in scope, nothing else (the
+        Spiff idiom `'x' in vars()` asks whether a variable is set)."""
+        if node.args or node.keywords:
+            raise refuse(f"{node.func.id}() 不接受参数", f"{node.func.id}() takes no arguments")
+        snapshot = dict(self.readonly or {})
+        snapshot.update(self.names)
+        for scope in self.scopes:
+            snapshot.update(scope)
+        self.meter.charge(len(snapshot))
+        return copy.deepcopy(snapshot)  # a copy: storing it can never make data cyclic
 
     # -- displays and f-strings -----------------------------------------------------------
     def _elements(self, nodes) -> list:

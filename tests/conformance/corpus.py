@@ -254,11 +254,6 @@ POLICIES: dict[str, tuple[str, str, str]] = {
         "Java beans or date APIs; use a process variable or a Python expression",
         "engine/dialects/camunda.py (module docstring), engine/dialects/juel.py",
         r"method calls are not supported"),
-    "sandbox-whitelist": (
-        "introspection builtins such as vars() / globals(): the sandbox only calls whitelisted "
-        "functions",
-        "engine/sandbox_policy.py (module docstring), README (whitelist sandbox)",
-        r"function '(vars|globals|eval|exec|locals)' is not allowed"),
 }
 
 # executable file -> (policy, element ids the refusal may name)
@@ -271,12 +266,6 @@ POLICY_REFUSALS: dict[str, tuple[str, frozenset[str]]] = {
                                                        "reviewInvoice"})),
     # camunda:assignee="#{jobAnnouncementService.findRequester(jobAnnouncementId)}"
     CE + "camunda-testing-job-announcement.bpmn": ("method-call", frozenset({"review", "correct"})),
-    # condition "'should_escalate' in vars() or 'should_escalate' in globals()"
-    SW + "CallActivity-Escalation-Test-Sub.bpmn20.xml": ("sandbox-whitelist",
-                                                         frozenset({"SequenceFlow_0expyhf"})),
-    # calls CallActivity-Escalation-Test-Sub (above) from six call activities
-    SW + "CallActivity-Escalation-Test.bpmn20.xml": ("sandbox-whitelist",
-                                                     frozenset({"SequenceFlow_0expyhf"})),
 }
 
 # --- gaps: what the engine cannot do yet (strict xfail; remove the entry once fixed) --------
@@ -284,14 +273,14 @@ POLICY_REFUSALS: dict[str, tuple[str, frozenset[str]]] = {
 KNOWN_GAPS: dict[str, str] = {
     # executable rows
     CE + "order-handling.bpmn":
-        "refused with 'A Service Task must have an operator' (camunda:type=\"external\"); "
-        "beyond that, the timeCycle timer start event stays waiting inside the started "
-        "instance and re-arms on every firing, so the instance never completes",
+        "deploys (external service tasks pass through; the cron timer start is scheduled) and each "
+        "firing starts an instance, but its conditional boundary ${invoiceId != null} needs "
+        "invoiceId, which a Camunda external-task worker would set: the engine has no "
+        "external-task API (fetch-and-lock / complete with variables)",
     CE + "loan-granting.bpmn":
-        "refused with 'A Service Task must have an operator' (camunda:type=\"external\"); "
-        "beyond that, 'A multiinstance task must specify a cardinality or a loop input data "
-        "reference' (camunda:collection / camunda:elementVariable are not mapped), and the "
-        "timeCycle timer start event never lets the instance complete",
+        "deploys (external tasks pass through, camunda:collection is mapped, the timer start is "
+        "scheduled) and each firing starts an instance, but the multi-instance subprocess loops "
+        "over creditScores, which a Camunda external-task worker would set: no external-task API",
     # parse-only rows
     # reject rows
 }

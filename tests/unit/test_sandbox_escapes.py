@@ -45,7 +45,7 @@ PAYLOADS = [
     "eval('1')",
     "exec(\"open('MARKER', 'w')\")",
     "compile('1', 'f', 'eval')",
-    "globals()", "locals()", "vars()", "dir()",
+    "globals()['__builtins__']", "vars()['open']", "globals().__class__", "vars(len)", "dir()",
     "__builtins__", "__builtins__['open']('MARKER', 'w')",
     "breakpoint()", "input()", "exit()", "help()", "object()", "super()",
     "10**10**9", "'a'*10**10", "range(10**12)", "pow(10, 10**9)", "1 << 10**9",
@@ -281,3 +281,17 @@ def test_random_dangerous_expressions_only_ever_raise_script_error(source, fuzz_
     except ScriptError:
         pass
     assert not fuzz_marker.exists()
+
+
+def test_scope_functions_see_only_the_data_in_scope():
+    """vars()/globals()/locals() exist for the Spiff idiom `'x' in vars()`: they return a
+    copy of the data in scope — no builtins, no functions, nothing to walk out of."""
+    from engine.expressions import sandbox
+    box = sandbox()
+    snapshot = box.evaluate("vars()", {"a": 1, "b": [2]})
+    assert snapshot == {"a": 1, "b": [2]}
+    assert box.evaluate("'open' in globals() or 'len' in locals() or 'juel_eq' in vars()", {}) is False
+    assert box.evaluate("'should_escalate' in vars()", {"should_escalate": True}) is True
+    names = {"d": {}}
+    box.execute("d['copy'] = vars()", names)
+    assert names["d"] == {"copy": {"d": {}}}  # a deep copy: the data never becomes cyclic
