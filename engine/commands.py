@@ -128,7 +128,8 @@ def cmd_fire_timers(args) -> int:
     moment = parse_now(args.now)
     with clock.frozen_at(moment):
         result = _engine(args).fire_due_timers(owner=_owner())
-    print(f"到期 {result['due']}，已触发 {result['fired']}，失败 {result['failed']} "
+    print(f"到期 {result['due']}，已触发 {result['fired']}，新启动实例 {result.get('started', 0)}，"
+          f"失败 {result['failed']} "
           f"(as of {clock.to_local(moment):%Y-%m-%d %H:%M:%S})")
     return 1 if result["failed"] else 0
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from threading import Lock
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock, start_timers, validation
@@ -183,12 +184,26 @@ def _latest(session: Session, key: str) -> ProcessDefinition | None:
                           .order_by(ProcessDefinition.version.desc()).limit(1))
 
 
-def find_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
+_REF = select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version) \
+    .where(ProcessDefinition.key == bindparam("key"))
+_LATEST = _REF.order_by(ProcessDefinition.version.desc()).limit(1)
+_VERSION = _REF.where(ProcessDefinition.version == bindparam("version"))
+
+
+class DefinitionRef(NamedTuple):
+    id: int
+    key: str
+    version: int
+
+
+def find_definition(session: Session, key: str, version: int | None = None) -> DefinitionRef:
+    """The latest (or the given) version of `key`: just its identity — the spec itself comes
+    from the SpecCache, so the bundle's JSON is not loaded on every start."""
     if version is None:
-        definition = _latest(session, key)
+        row = session.connection().execute(_LATEST, {"key": key}).first()
     else:
-        definition = session.scalar(select(ProcessDefinition).where(
-            ProcessDefinition.key == key, ProcessDefinition.version == version))
+        row = session.connection().execute(_VERSION, {"key": key, "version": version}).first()
+    definition = DefinitionRef(*row) if row is not None else None
     if definition is None:
         suffix = f" 版本 {version}" if version is not None else ""
         raise NotFound(f"流程 '{key}'{suffix} 未部署 (process not deployed)")
@@ -216,17 +231,16 @@ class SpecCache:
         self._capacity = capacity
         self._lock = Lock()
 
-    def get(self, session: Session, definition: ProcessDefinition) -> BuiltSpec:
-        return self.get_by_id(session, definition.id, definition)
+    def get(self, session: Session, definition) -> BuiltSpec:
+        return self.get_by_id(session, definition.id)
 
-    def get_by_id(self, session: Session, definition_id: int, definition=None) -> BuiltSpec:
+    def get_by_id(self, session: Session, definition_id: int) -> BuiltSpec:
         with self._lock:
             built = self._items.get(definition_id)
             if built is not None:
                 self._items.move_to_end(definition_id)
                 return built
-        definition = definition or session.get(ProcessDefinition, definition_id)
-        built = self._build(session, definition)
+        built = self._build(session, session.get(ProcessDefinition, definition_id))
         with self._lock:
             self._items[definition_id] = built
             while len(self._items) > self._capacity:

@@ -1,7 +1,7 @@
 """Human-task rows and the queries behind the inbox."""
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -21,20 +21,29 @@ def task_dict(row: HumanTask) -> dict:
     return out
 
 
-def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due_at) -> HumanTask:
-    row = HumanTask(
-        id=str(spiff_task.id), instance_id=instance.id, process_key=instance.process_key,
-        version=instance.version, element_id=spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name,
-        name=meta.get("name") or spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name,
-        lane=meta.get("lane") or getattr(spiff_task.task_spec, "lane", None),
-        form_key=meta.get("form_key"), assignee=routing.assignee,
-        candidate_groups=routing.candidate_groups, candidate_users=routing.candidate_users,
-        unrouted=routing.unrouted, status="open", due_at=due_at, created_at=clock.now())
-    session.add(row)
-    if routing.assignee is None:
-        session.add_all([TaskCandidate(task_id=row.id, kind="group", name=g) for g in routing.candidate_groups])
-        session.add_all([TaskCandidate(task_id=row.id, kind="user", name=u) for u in routing.candidate_users])
-    return row
+_INSERT_TASK = insert(HumanTask)
+_INSERT_CANDIDATE = insert(TaskCandidate)
+
+
+def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due_at) -> str:
+    """Insert the inbox row of a new user task (and its candidate rows); returns its id.
+    Plain INSERTs: the command never reads the new row back."""
+    task_id = str(spiff_task.id)
+    spec = spiff_task.task_spec
+    connection = session.connection()
+    connection.execute(_INSERT_TASK, {
+        "id": task_id, "instance_id": instance.id, "process_key": instance.process_key,
+        "version": instance.version, "element_id": spec.bpmn_id or spec.name,
+        "name": meta.get("name") or spec.bpmn_name or spec.name,
+        "lane": meta.get("lane") or getattr(spec, "lane", None), "form_key": meta.get("form_key"),
+        "assignee": routing.assignee, "candidate_groups": routing.candidate_groups,
+        "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
+        "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None})
+    candidates = [{"task_id": task_id, "kind": "group", "name": g} for g in routing.candidate_groups] + \
+                 [{"task_id": task_id, "kind": "user", "name": u} for u in routing.candidate_users]
+    if routing.assignee is None and candidates:
+        connection.execute(_INSERT_CANDIDATE, candidates)
+    return task_id
 
 
 def close_task(session: Session, row: HumanTask, status: str, actor: str | None) -> None:

@@ -20,7 +20,8 @@ def run_scheduler(engine, interval: float, owner: str) -> None:
     def tick():
         result = engine.fire_due_timers(owner=owner)
         if result["due"]:
-            log.info("timers due %(due)s, fired %(fired)s, failed %(failed)s", result)
+            log.info("timers due %(due)s, fired %(fired)s, instances started %(started)s, "
+                     "failed %(failed)s", result)
 
     scheduler.add_job(tick, "interval", seconds=interval, id="fire-timers", max_instances=1,
                       coalesce=True, next_run_time=datetime.now(timezone.utc))

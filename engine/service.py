@@ -6,8 +6,9 @@ return plain values (names, ids, dicts); domain errors (engine.errors) say what 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock, events, inbox, start_timers, timers
@@ -18,6 +19,14 @@ from .runtime import Runtime, engine_errors
 from .store.db import make_engine, session_factory
 from .store.tables import Group, HumanTask, Instance, User, UserGroup
 from .store.uow import UnitOfWork
+
+
+_ACTOR_QUERY = select(User.name, User.is_admin, User.active).where(User.name == bindparam("name"))
+
+
+class Actor(NamedTuple):
+    name: str
+    is_admin: bool
 
 
 class Engine:
@@ -53,11 +62,12 @@ class Engine:
                 user.groups.append(group)
             session.add(user)
 
-    def _user(self, session: Session, name: str) -> User:
-        user = session.scalar(select(User).where(User.name == name))
-        if user is None or not user.active:
+    def _user(self, session: Session, name: str) -> Actor:
+        """Who is acting: checked on every command (a disabled account can do nothing)."""
+        row = session.connection().execute(_ACTOR_QUERY, {"name": name}).first()
+        if row is None or not row.active:
             raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)")
-        return user
+        return Actor(row.name, row.is_admin)
 
     # definitions ----------------------------------------------------------------
     def deploy(self, paths: list[Path], actor: str):
@@ -172,7 +182,7 @@ class Engine:
                            f"(task is {row.status})")
         return row
 
-    def _check_may_complete(self, session, row: HumanTask, user: User) -> None:
+    def _check_may_complete(self, session, row: HumanTask, user: Actor) -> None:
         if row.assignee == user.name or user.is_admin:
             return
         if row.assignee is None and inbox.is_candidate(session, row, user.name):
