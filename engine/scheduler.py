@@ -15,6 +15,7 @@ log = logging.getLogger("sanfu.scheduler")
 
 def run_scheduler(engine, interval: float, owner: str) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
 
     def tick():
