@@ -5,6 +5,7 @@ return plain values (names, ids, dicts); domain errors (engine.errors) say what 
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -289,11 +290,21 @@ class Engine:
             return "conflict"
 
 
+MAX_DATA_BYTES = 1024 * 1024
+
+
 def _require_dict(data) -> dict:
+    """Submitted data: a JSON object of bounded size (it is stored in the state and audit)."""
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise InvalidInput("数据必须是 JSON 对象 (data must be a JSON object)")
+    try:
+        size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    except (TypeError, ValueError):
+        raise InvalidInput("数据只能包含 JSON 值：文本、数字、布尔、列表、对象 (data must be JSON)") from None
+    if size > MAX_DATA_BYTES:
+        raise InvalidInput(f"提交的数据过大：{size} 字节，上限 {MAX_DATA_BYTES} 字节 (data too large)")
     return data
 
 

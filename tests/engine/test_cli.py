@@ -105,3 +105,13 @@ def test_fire_timers_as_of_a_moment(sanfu):
     code, out, _ = sanfu("fire-timers", "--now", "2099-01-01T00:00:00")
     assert code == 0 and "已触发 1" in out
     assert sanfu("fire-timers", "--now", "yesterday")[0] == 1
+
+
+def test_oversized_or_non_json_data_is_refused_and_nothing_changes(sanfu):
+    sanfu("user", "add", "alice")
+    sanfu("deploy", PROCESSES / "bench_three_user_tasks.bpmn", "--as", "alice")
+    sanfu("start", "Process_three_user_tasks", "--as", "alice")
+    task = json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["id"]
+    code, _, err = sanfu("complete", task, "--as", "alice", "--data", json.dumps({"notes": "x" * (1024 * 1024)}))
+    assert code == 1 and "过大" in err
+    assert json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["id"] == task
