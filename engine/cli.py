@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="show an instance")
     show.add_argument("instance", type=int)
     show.add_argument("--json", action="store_true")
+    _add_operator_commands(sub)
+    return parser
+
+
+def _add_operator_commands(sub) -> None:
+    """Timers, identity and the benchmark: what operators and admins run."""
     fire = sub.add_parser("fire-timers", help="fire the timers due now (or as of --now)")
     fire.add_argument("--now", default=None, help="ISO date-time; without offset: Asia/Shanghai")
     sched = sub.add_parser("scheduler", help="run the timer scheduler in the foreground")
@@ -80,7 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--instances", type=int, default=200)
     bench.add_argument("--workdir", type=Path, default=None)
-    return parser
 
 
 def _as(cmd) -> None:
