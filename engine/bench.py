@@ -91,9 +91,11 @@ def _workload(engine, instances: int) -> dict:
         t0 = time.perf_counter()
         ids.append(engine.start("Process_three_user_tasks", "bench")["id"])
         start_times.append(time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    open_tasks = engine.tasks("bench")
-    inbox_seconds = time.perf_counter() - t0
+    inbox_times = []
+    for _ in range(5):  # the first query also compiles its statement: report both
+        t0 = time.perf_counter()
+        open_tasks = engine.tasks("bench")
+        inbox_times.append(time.perf_counter() - t0)
     counter = Counter(engine.db)
     completion_times, statements, commits = [], 0, 0
     for round_no in range(3):
@@ -116,7 +118,8 @@ def _workload(engine, instances: int) -> dict:
         "complete_p50_ms": _ms(_percentile(completion_times, 50)),
         "complete_p95_ms": _ms(_percentile(completion_times, 95)),
         "completions_per_s": round(total / sum(completion_times), 1),
-        "inbox_ms": _ms(inbox_seconds),
+        "inbox_ms": _ms(statistics.median(inbox_times[1:])),
+        "inbox_cold_ms": _ms(inbox_times[0]),
         "inbox_rows": len(open_tasks),
         "sql_per_completion": round(statements / total, 2),
         "commits_per_completion": round(commits / total, 2),
