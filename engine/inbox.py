@@ -38,7 +38,8 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "lane": meta.get("lane") or getattr(spec, "lane", None), "form_key": meta.get("form_key"),
         "assignee": routing.assignee, "candidate_groups": routing.candidate_groups,
         "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
-        "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None})
+        "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None,
+        "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id})
     candidates = [{"task_id": task_id, "kind": "group", "name": g} for g in routing.candidate_groups] + \
                  [{"task_id": task_id, "kind": "user", "name": u} for u in routing.candidate_users]
     if routing.assignee is None and candidates:

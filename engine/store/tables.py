@@ -48,6 +48,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(128), default="")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     groups: Mapped[list["Group"]] = relationship(secondary="user_groups", back_populates="members")
 
@@ -127,6 +129,10 @@ class Instance(Base):
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     started_by: Mapped[str] = mapped_column(String(64), index=True)
     business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The business context routing resolves lanes in: the unit the instance belongs to
+    # and, for enterprise work, the paired enterprise.
+    unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     bindings: Mapped[dict] = mapped_column(JSON, default=dict)  # call activity -> bound version
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -158,6 +164,8 @@ class HumanTask(Base):
     candidate_users: Mapped[list] = mapped_column(JSON, default=list)
     unrouted: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))  # open|completed|cancelled
+    unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -1,0 +1,86 @@
+"""Organisation tables: bureaus (units) in a tree, their sections, people's sections, roles
+and leadership (分管), deputies for leave, and the paired enterprises each unit serves."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .tables import Base, UtcDateTime
+
+LEVELS = ("province", "city", "county")
+ROLES = ("staff", "section_head", "leader", "supervisor", "liaison", "expert", "admin", "designer")
+
+
+class Unit(Base):
+    """省厅 → 市局 → 县局."""
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
+
+
+class Section(Base):
+    """科室/处室: a stable code (`water`) with the unit's own display name (水环境科)."""
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("unit_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+
+
+class UserSection(Base):
+    __tablename__ = "user_sections"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class LeaderSection(Base):
+    """The sections a leader is in charge of (分管)."""
+    __tablename__ = "leader_sections"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+
+
+class Deputy(Base):
+    """During [starts_at, ends_at) `deputy_id` sees and acts on `user_id`'s tasks."""
+    __tablename__ = "deputies"
+    __table_args__ = (Index("ix_deputies_deputy", "deputy_id", "ends_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Enterprise(Base):
+    """结对服务企业: one row per pairing of a unit with an enterprise."""
+    __tablename__ = "enterprises"
+    __table_args__ = (UniqueConstraint("unit_id", "credit_code"),
+                      Index("ix_enterprises_credit_code", "credit_code"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    scale: Mapped[str] = mapped_column(String(4))          # 大 中 小 微
+    type: Mapped[str] = mapped_column(String(16))          # 传统产业 …
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)  # 雄鹰行动
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    liaison_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    contact_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    pairing_year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))        # paired served added unpaired
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
