@@ -5,7 +5,9 @@ from sqlalchemy import delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from . import clock
-from .routing import Routing, user_groups
+from .org import acting_for
+from .org_routing import candidate_keys
+from .routing import Routing
 from .store.tables import HumanTask, TaskCandidate
 
 TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
@@ -40,8 +42,7 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
         "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None,
         "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id})
-    candidates = [{"task_id": task_id, "kind": "group", "name": g} for g in routing.candidate_groups] + \
-                 [{"task_id": task_id, "kind": "user", "name": u} for u in routing.candidate_users]
+    candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
     if routing.assignee is None and candidates:
         connection.execute(_INSERT_CANDIDATE, candidates)
     return task_id
@@ -55,21 +56,31 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
 
 
+def acting_users(session: Session, user: str) -> list[str]:
+    """The user and everyone they currently stand in for as a deputy."""
+    return [user] + acting_for(session, user)
+
+
 def is_candidate(session: Session, row: HumanTask, user: str) -> bool:
-    if user in (row.candidate_users or []):
-        return True
-    return bool(set(row.candidate_groups or []) & set(user_groups(session, user)))
+    keys = candidate_keys(session, acting_users(session, user))
+    rows = session.execute(select(TaskCandidate.kind, TaskCandidate.name).where(TaskCandidate.task_id == row.id))
+    return any(name in keys.get(kind, ()) for kind, name in rows)
+
+
+def _candidate_match(keys: dict[str, set[str]]):
+    clauses = [(TaskCandidate.kind == kind) & TaskCandidate.name.in_(sorted(names))
+               for kind, names in keys.items() if names]
+    return exists().where(TaskCandidate.task_id == HumanTask.id, or_(*clauses)) if clauses else None
 
 
 def tasks_for(session: Session, user: str, limit: int = 200) -> list[HumanTask]:
-    """Open tasks assigned to `user`, then unclaimed tasks `user` may claim."""
-    groups = user_groups(session, user)
-    candidate = exists().where(
-        TaskCandidate.task_id == HumanTask.id,
-        or_((TaskCandidate.kind == "user") & (TaskCandidate.name == user),
-            (TaskCandidate.kind == "group") & TaskCandidate.name.in_(groups) if groups else False))
-    query = (select(HumanTask).where(HumanTask.status == "open")
-             .where(or_(HumanTask.assignee == user, HumanTask.assignee.is_(None) & candidate))
+    """Open tasks assigned to `user` (or to someone they deputise for), then unclaimed
+    tasks they may claim."""
+    acting = acting_users(session, user)
+    candidate = _candidate_match(candidate_keys(session, acting))
+    mine = HumanTask.assignee.in_(acting)
+    visible = or_(mine, HumanTask.assignee.is_(None) & candidate) if candidate is not None else mine
+    query = (select(HumanTask).where(HumanTask.status == "open").where(visible)
              .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
              .limit(limit))
     return list(session.scalars(query))

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from .dialects import juel
 from .errors import ScriptError
 from .expressions import sandbox
-from .store.tables import Group, User, UserGroup
+from .org_routing import Context, resolve
+from .store.tables import User
 
 
 @dataclass
@@ -25,9 +26,11 @@ class Routing:
     candidate_groups: list[str] = field(default_factory=list)
     candidate_users: list[str] = field(default_factory=list)
     unrouted: bool = False
+    keys: list[tuple[str, str]] = field(default_factory=list)  # candidate rows (kind, name)
 
 
-def route(session: Session, meta: dict, data: dict, starter: str) -> Routing:
+def route(session: Session, meta: dict, data: dict, starter: str, ctx: Context | None = None) -> Routing:
+    ctx = ctx or Context(None, None)
     assignee = _evaluate_one(meta.get("assignee"), data)
     groups = _evaluate_many(meta.get("candidate_groups", []), data)
     users = _evaluate_many(meta.get("candidate_users", []), data)
@@ -37,10 +40,16 @@ def route(session: Session, meta: dict, data: dict, starter: str) -> Routing:
         return Routing(assignee, groups, users)
     if not groups and not users:
         return Routing(starter)
-    resolved = _resolve_users(session, groups, users)
+    keys = [("user", u) for u in users]
+    resolved = _active(session, users)
+    for group in groups:
+        found = resolve(session, group, ctx, data)
+        keys += found.keys
+        resolved |= found.users
+    keys = list(dict.fromkeys(keys))
     if len(resolved) == 1:
-        return Routing(resolved.pop(), groups, users)
-    return Routing(None, groups, users, unrouted=not resolved)
+        return Routing(resolved.pop(), groups, users, keys=keys)
+    return Routing(None, groups, users, unrouted=not resolved, keys=keys)
 
 
 def _evaluate_one(value: str | None, data: dict) -> str | None:
@@ -70,18 +79,7 @@ def _evaluate_many(values: list[str], data: dict) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _resolve_users(session: Session, groups: list[str], users: list[str]) -> set[str]:
-    names = set(session.scalars(select(User.name).where(User.name.in_(users), User.active.is_(True)))) \
-        if users else set()
-    if groups:
-        names |= set(session.scalars(
-            select(User.name).join(UserGroup, UserGroup.user_id == User.id)
-            .join(Group, Group.id == UserGroup.group_id)
-            .where(Group.name.in_(groups), User.active.is_(True))))
-    return names
-
-
-def user_groups(session: Session, user_name: str) -> list[str]:
-    return list(session.scalars(
-        select(Group.name).join(UserGroup, UserGroup.group_id == Group.id)
-        .join(User, User.id == UserGroup.user_id).where(User.name == user_name)))
+def _active(session: Session, users: list[str]) -> set[str]:
+    if not users:
+        return set()
+    return set(session.scalars(select(User.name).where(User.name.in_(users), User.active.is_(True))))

@@ -20,6 +20,7 @@ from .duedates import parse_due_date
 from .errors import InvalidInput, NotFound, SanfuError, ScriptError
 from .expressions import script_engine, sandbox
 from .multi_instance import loop_variables
+from .org_routing import Context
 from .routing import route
 from .dialects import juel
 from .serializer import StateSerializer
@@ -162,7 +163,8 @@ class Runtime:
         meta = dict(built.task_meta.get(element_id, {}))
         data = {**loop_variables(spiff_task), **spiff_task.data}
         with engine_errors(element_id):
-            routing = route(session, meta, data, loaded.instance.started_by)
+            routing = route(session, meta, data, loaded.instance.started_by,
+                            Context(loaded.instance.unit_id, loaded.instance.enterprise_id))
             due_at = _due_at(meta.get("due_date"), data)
             if meta.get("name") and juel.is_juel(meta["name"]):
                 meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]

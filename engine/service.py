@@ -12,7 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, events, inbox, start_timers, timers
+from . import audit, clock, events, inbox, org, start_timers, timers
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .forms import validate_submission
@@ -22,12 +22,13 @@ from .store.tables import Group, HumanTask, Instance, User, UserGroup
 from .store.uow import UnitOfWork
 
 
-_ACTOR_QUERY = select(User.name, User.is_admin, User.active).where(User.name == bindparam("name"))
+_ACTOR_QUERY = select(User.name, User.is_admin, User.active, User.unit_id).where(User.name == bindparam("name"))
 
 
 class Actor(NamedTuple):
     name: str
     is_admin: bool
+    unit_id: int | None = None
 
 
 class Engine:
@@ -68,7 +69,7 @@ class Engine:
         row = session.connection().execute(_ACTOR_QUERY, {"name": name}).first()
         if row is None or not row.active:
             raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)")
-        return Actor(row.name, row.is_admin)
+        return Actor(row.name, row.is_admin, row.unit_id)
 
     # definitions ----------------------------------------------------------------
     def deploy(self, paths: list[Path], actor: str):
@@ -83,18 +84,21 @@ class Engine:
         data = _require_dict(data)
         with self.uow() as uow:
             session = uow.session
-            self._user(session, actor)
+            user = self._user(session, actor)
             definition = find_definition(session, key, version)
-            return self._start_instance(uow, definition, actor, data, business_key)
+            return self._start_instance(uow, definition, actor, data, business_key,
+                                        actor_unit=user.unit_id)
 
     def _start_instance(self, uow, definition, actor: str, data: dict, business_key=None,
-                        trigger: dict | None = None) -> dict:
+                        trigger: dict | None = None, actor_unit: int | None = None) -> dict:
         """The one way instances start: by hand, or by a timer start event firing
         (`trigger` = {"trigger": "timer", "element_id": ...}, engine.start_timers)."""
         session, key, now = uow.session, definition.key, clock.now()
+        unit_id, enterprise_id = org.business_context(session, data, actor_unit)
         instance = Instance(definition_id=definition.id, process_key=key, version=definition.version,
                             status="running", state="", started_by=actor, business_key=business_key,
-                            bindings={}, created_at=now, updated_at=now)
+                            bindings={}, created_at=now, updated_at=now, unit_id=unit_id,
+                            enterprise_id=enterprise_id)
         loaded = self.runtime.new(session, instance, data, start_event=(trigger or {}).get("element_id"))
         self.runtime.advance(loaded)
         instance.state = self.runtime.serializer.dumps(loaded.workflow)
