@@ -43,7 +43,7 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None,
         "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id})
     candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
-    if routing.assignee is None and candidates:
+    if candidates:  # kept while assigned too, so a release or transfer can fall back on them
         connection.execute(_INSERT_CANDIDATE, candidates)
     return task_id
 

@@ -207,3 +207,11 @@ def business_context(session: Session, data: dict, actor_unit_id: int | None) ->
             raise InvalidInput(f"单位 {unit_id} 不存在 (no such unit)")
         return unit_id, None
     return actor_unit_id, None
+
+
+def headed_sections(session: Session, user_name: str) -> list[int]:
+    """The sections `user_name` is head of (section_head role + member)."""
+    return list(session.scalars(
+        select(UserSection.section_id).join(User, User.id == UserSection.user_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.name == user_name, UserRole.role == "section_head")))

@@ -16,6 +16,8 @@ from . import audit, clock, events, inbox, org, start_timers, timers
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .forms import validate_submission
+from .org_service import OrgCommands
+from .task_actions import TaskActions
 from .runtime import Runtime, engine_errors
 from .store.db import make_engine, session_factory
 from .store.tables import Group, HumanTask, Instance, User, UserGroup
@@ -31,7 +33,7 @@ class Actor(NamedTuple):
     unit_id: int | None = None
 
 
-class Engine:
+class Engine(OrgCommands, TaskActions):
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)
@@ -148,18 +150,6 @@ class Engine:
             self._set_assignee(session, row, actor, actor, "task_claimed")
             return inbox.task_dict(row)
 
-    def release(self, task_id: str, actor: str) -> dict:
-        with self.uow() as uow:
-            session = uow.session
-            user = self._user(session, actor)
-            row = self._open_task(session, task_id)
-            if row.assignee != actor and not user.is_admin:
-                raise NotAllowed("只有办理人可以释放任务 (only the assignee may release)")
-            if not (row.candidate_groups or row.candidate_users):
-                raise InvalidInput("该任务没有候选人，不能释放 (task has no candidates to return to)")
-            self._set_assignee(session, row, None, actor, "task_released")
-            return inbox.task_dict(row)
-
     def assign(self, task_id: str, assignee: str, actor: str) -> dict:
         with self.uow() as uow:
             session = uow.session
@@ -190,6 +180,8 @@ class Engine:
     def _check_may_complete(self, session, row: HumanTask, user: Actor) -> None:
         if row.assignee == user.name or user.is_admin:
             return
+        if row.assignee is not None and row.assignee in inbox.acting_users(session, user.name):
+            return  # a deputy acts for the assignee during their leave
         if row.assignee is None and inbox.is_candidate(session, row, user.name):
             row.assignee = user.name  # completing an unclaimed task claims it first
             return

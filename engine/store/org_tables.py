@@ -84,3 +84,21 @@ class Enterprise(Base):
     pairing_year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))        # paired served added unpaired
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Filing(Base):
+    """否定报告备案: a refusal or a return (退回) is never a silent click — it is filed for the
+    head of the section concerned, with the reason, until acknowledged."""
+    __tablename__ = "filings"
+    __table_args__ = (Index("ix_filings_section_open", "section_id", "acknowledged_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # return | transfer | release
+    instance_id: Mapped[int] = mapped_column(Integer, index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(2000))
+    section_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -1,0 +1,33 @@
+"""A small province for scenario tests, built through the Engine like an admin would."""
+from engine.creditcode import demo_credit_codes
+from engine.org import Pairing, Person
+
+SECTIONS = {"water": "水环境科", "air": "大气环境科", "office": "办公室"}
+
+
+def build_province(engine) -> dict:
+    engine.add_user("root", admin=True)
+    engine.add_unit("zj", "省生态环境厅", "province", actor="root")
+    engine.add_unit("hz", "杭州市生态环境局", "city", "zj", actor="root")
+    for county in ("xh", "bj"):
+        engine.add_unit(county, {"xh": "西湖区分局", "bj": "滨江区分局"}[county], "county", "hz", actor="root")
+    for unit in ("zj", "hz", "xh", "bj"):
+        for code, name in SECTIONS.items():
+            engine.add_section(unit, code, name if unit != "zj" else name.replace("科", "处"), actor="root")
+    people = [
+        Person("xh_water1", "西湖 水 科员1", "xh", ("water",), ("staff",)),
+        Person("xh_water2", "西湖 水 科员2", "xh", ("water",), ("staff",)),
+        Person("xh_water_head", "西湖 水 科长", "xh", ("water",), ("staff", "section_head")),
+        Person("xh_air1", "西湖 气 科员", "xh", ("air",), ("staff",)),
+        Person("xh_liaison", "西湖 联络员", "xh", ("office",), ("staff", "liaison")),
+        Person("xh_expert", "西湖 专家", "xh", (), ("expert",)),
+        Person("xh_leader", "西湖 分管局长", "xh", (), ("leader",), leads=("water", "air")),
+        Person("hz_super", "杭州 督查", "hz", ("office",), ("supervisor",)),
+        Person("bj_water1", "滨江 水 科员", "bj", ("water",), ("staff",)),
+    ]
+    for person in people:
+        engine.save_person(person, actor="root")
+    code = demo_credit_codes(1, seed=7)[0]
+    enterprise_id, _ = engine.pair_enterprise(Pairing("西湖印染有限公司", code, "中", "重点排污企业", "xh",
+                                                      liaison="xh_liaison", year=2026), actor="root")
+    return {"enterprise_id": enterprise_id, "credit_code": code}
