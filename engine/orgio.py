@@ -26,6 +26,10 @@ from .orgio_xlsx import (CellError, RowError, Source, cell_text, choice, data_ro
 from .orgio_org import (ROLE_ALIASES, ROLES, SECTION_COLUMNS, SHEETS, UNIT_COLUMNS, USER_COLUMNS,
                         USER_OPTIONAL, OrgImport, SectionRow, UnitRow, UserRow, read_org, write_org)
 
+def _optional(value, parse):
+    return "" if is_blank(value) else parse(value)
+
+
 PAIRING_COLUMNS = ("序号", "企业名称", "统一社会信用代码", "规模", "类型", "所属单位", "联络员",
                    "联系电话", "联系领导")
 PAIRING_OPTIONAL = ("雄鹰行动", "结对年度", "状态")
@@ -133,9 +137,11 @@ _PAIRING_FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
     "规模": ("scale", choice(SCALES, {"大型": "大", "中型": "中", "小型": "小", "微型": "微"})),
     "类型": ("type", choice(TYPES)),
     "所属单位": ("unit", required_text),
-    "联络员": ("liaison", lambda v: required_text(v, 64)),
-    "联系电话": ("phone", parse_phone),
-    "联系领导": ("contact_leader", lambda v: required_text(v, 64)),
+    # A newly added (增补) enterprise may not have its liaison or contact leader yet: blank
+    # is allowed here, and our own exports of such rows must read back.
+    "联络员": ("liaison", lambda v: _optional(v, lambda x: required_text(x, 64))),
+    "联系电话": ("phone", lambda v: _optional(v, parse_phone)),
+    "联系领导": ("contact_leader", lambda v: _optional(v, lambda x: required_text(x, 64))),
     "雄鹰行动": ("priority", _flag),
     "结对年度": ("year", _year),
     "状态": ("status", _status),

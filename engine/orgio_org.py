@@ -188,6 +188,8 @@ def _rows(table: Table, columns: Sequence[str], optional: Sequence[str], fields:
 
 
 def _read_units(table: Table, known: Mapping[str, str], errors: list[RowError]) -> list[UnitRow]:
+    """Units in two passes, so a parent may be listed after its child; a repeated code is an
+    error on the later row."""
     parsed = []
     seen: dict[str, int] = {}
     for number, values, row_errors in _rows(table, UNIT_COLUMNS, (), _UNIT_FIELDS, errors):
@@ -225,7 +227,10 @@ def _parent_errors(number: int, unit: dict, levels: Mapping[str, str]) -> list[R
     return [RowError(number, "上级单位编码", reason, "单位")] if reason else []
 
 
-def _read_sections(table: Table, levels: Mapping[str, str], errors: list[RowError]) -> list[SectionRow]:
+def _read_sections(table: Table, levels: Mapping[str, str],
+                   errors: list[RowError]) -> list[SectionRow]:
+    """Sections of defined units; code and name are each unique within a unit, because
+    routing resolves a lane by either."""
     sections, seen = [], {}
     for number, values, row_errors in _rows(table, SECTION_COLUMNS, (), _SECTION_FIELDS, errors):
         unit, code, name = values.get("unit_code"), values.get("code"), values.get("name")
@@ -245,12 +250,16 @@ def _read_sections(table: Table, levels: Mapping[str, str], errors: list[RowErro
     return sections
 
 
-def _read_users(table: Table, levels: Mapping[str, str], sections: set, errors: list[RowError]) -> list[UserRow]:
+def _read_users(table: Table, levels: Mapping[str, str], sections: set,
+                errors: list[RowError]) -> list[UserRow]:
+    """Users whose row and references are sound; a repeated login is an error on the later
+    row (a login is the account: two rows would silently overwrite each other)."""
     users, seen = [], {}
     for number, values, row_errors in _rows(table, USER_COLUMNS, USER_OPTIONAL, _USER_FIELDS, errors):
         login = values.get("login")
         if login in seen:
-            row_errors.append(RowError(number, "登录名", f"登录名 {login} 与第 {seen[login]} 行重复（duplicate login）", "人员"))
+            row_errors.append(RowError(number, "登录名", f"登录名 {login} 与第 {seen[login]} 行重复"
+                                       "（duplicate login）", "人员"))
         elif login:
             seen[login] = number
         if not row_errors:
@@ -272,11 +281,14 @@ def _user_reference_errors(number: int, user: dict, levels: Mapping[str, str],
     for column, codes in (("科室编码", user["sections"]), ("分管科室", leads)):
         missing = [c for c in codes if (unit, c) not in sections]
         if missing:
-            found.append(RowError(number, column, f"单位 {unit} 没有科室 {'、'.join(missing)}（no such section）", "人员"))
+            found.append(RowError(number, column, f"单位 {unit} 没有科室 {'、'.join(missing)}"
+                                  "（no such section）", "人员"))
     if leads and "leader" not in roles:
-        found.append(RowError(number, "分管科室", "只有局领导可以填写分管科室（only leaders lead sections）", "人员"))
+        found.append(RowError(number, "分管科室", "只有局领导可以填写分管科室"
+                              "（only leaders lead sections）", "人员"))
     if not user["sections"] and {"staff", "section_head"} & set(roles):
-        found.append(RowError(number, "科室编码", "科员、科长必须属于至少一个科室（staff need a section）", "人员"))
+        found.append(RowError(number, "科室编码", "科员、科长必须属于至少一个科室"
+                              "（staff need a section）", "人员"))
     return found
 
 

@@ -132,7 +132,7 @@ def _read_csv(data: bytes) -> list[list[object]]:
     rows: list[list[object]] = []
     try:
         for values in csv.reader(io.StringIO(decode_csv(data), newline="")):
-            rows.append(list(values))
+            rows.append([_csv_unescape(v) for v in values])
             _check_rows(rows)
     except csv.Error as exc:
         raise InvalidInput(f"CSV 格式错误，第 {len(rows) + 1} 行（malformed CSV: {exc}）")
@@ -318,6 +318,9 @@ def write_xlsx(path: str | os.PathLike, sheets: Sequence[tuple[str, Sequence[str
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(list(row))
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # "=…" in a name is text, never a formula
         for i, column in enumerate(header, start=1):
             letter = get_column_letter(i)
             width = max(_display_width(v) for v in [column] + [r[i - 1] for r in rows])
@@ -339,4 +342,25 @@ def write_csv(path: str | os.PathLike, header: Sequence[str], rows: list[list]) 
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerows([_csv_value(v) for v in row] for row in rows)
+
+
+def _csv_value(value: object) -> object:
+    """Text Excel would run as a formula (=, +, -, @ first: CSV injection in a list sent to
+    other bureaus) gets Excel's text marker, a leading apostrophe; :func:`cell_text` drops it."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in _FORMULA_START + ("'",):
+        return "'" + value
+    return value
+
+
+def _csv_unescape(value: str) -> str:
+    """Undo :func:`_csv_value`: a leading apostrophe before a formula character or another
+    apostrophe is Excel's text marker, not part of the value."""
+    text = value.strip()
+    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_START + ("'",) else value
+
+
+#: First characters that make Excel treat a typed value as a formula.
+_FORMULA_START = ("=", "+", "-", "@")

@@ -16,6 +16,7 @@ from . import audit, clock, events, inbox, org, start_timers, timers
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .forms import validate_submission
+from .org_import import OrgTransfer
 from .org_service import OrgCommands
 from .task_actions import TaskActions
 from .runtime import Runtime, engine_errors
@@ -33,7 +34,7 @@ class Actor(NamedTuple):
     unit_id: int | None = None
 
 
-class Engine(OrgCommands, TaskActions):
+class Engine(OrgCommands, OrgTransfer, TaskActions):
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)
