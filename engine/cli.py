@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("task")
         if name == "complete":
             cmd.add_argument("--data", default=None, help="JSON object")
+        if name == "release":
+            cmd.add_argument("--reason", required=True)
         _as(cmd)
     assign = sub.add_parser("assign", help="assign a task to a user (admins)")
     assign.add_argument("task")
@@ -61,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("instance", type=int)
     show.add_argument("--json", action="store_true")
     _add_operator_commands(sub)
+    from .cli_org import add_org_commands
+    add_org_commands(sub, _as)
     return parser
 
 

@@ -10,7 +10,8 @@ from .cli import parse_json_object, parse_now
 
 
 def run(args) -> int:
-    handler = HANDLERS[args.command]
+    from .cli_org import ORG_HANDLERS
+    handler = {**HANDLERS, **ORG_HANDLERS}[args.command]
     return handler(args) or 0
 
 
@@ -79,7 +80,7 @@ def cmd_claim(args) -> int:
 
 
 def cmd_release(args) -> int:
-    task = _engine(args).release(args.task, args.actor)
+    task = _engine(args).release(args.task, args.actor, args.reason)
     print(f"已释放：{task['name']} ({task['id']})")
     return 0
 

@@ -115,3 +115,28 @@ def test_oversized_or_non_json_data_is_refused_and_nothing_changes(sanfu):
     code, _, err = sanfu("complete", task, "--as", "alice", "--data", json.dumps({"notes": "x" * (1024 * 1024)}))
     assert code == 1 and "过大" in err
     assert json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["id"] == task
+
+
+def test_org_and_pairing_commands(sanfu, tmp_path):
+    from engine.creditcode import demo_credit_codes
+    from engine.orgio import PairingRow, UnitRow, SectionRow, UserRow, write_org, write_pairing
+    sanfu("user", "add", "root", "--admin")
+    write_org([UnitRow("zj", "省厅", "province", None), UnitRow("xh", "西湖区分局", "county", "zj")],
+              [SectionRow("xh", "water", "水环境科")],
+              [UserRow("w1", "水 科员", "xh", ("water",), ("staff",)),
+               UserRow("lia", "联络员甲", "xh", ("water",), ("staff", "liaison"))], tmp_path / "org.xlsx")
+    code, out, _ = sanfu("org", "import", tmp_path / "org.xlsx", "--as", "root")
+    assert code == 0 and "已导入 5 行" in out
+    good, bad = demo_credit_codes(2, seed=3)
+    write_pairing([PairingRow(1, "甲企业", good, "小", "传统产业", "西湖区分局", "联络员甲", "", "", False, 2026, "paired"),
+                   PairingRow(2, "乙企业", bad, "小", "传统产业", "不存在的局", "", "", "", False, 2026, "paired")],
+                  tmp_path / "p.csv")
+    code, _, err = sanfu("pairing", "import", tmp_path / "p.csv", "--as", "root")
+    assert code == 1 and "序号 2" in err and "不存在的局" in err
+    assert sanfu("pairing", "export", tmp_path / "out.csv")[1].startswith("已导出 0 家")
+    code, out, _ = sanfu("pairing", "import", tmp_path / "p.csv", "--good-rows-only", "--as", "root")
+    assert code == 0 and "已导入 1 行" in out and "跳过" in out
+    assert sanfu("deputy", "lia", "w1", "--from", "2026-01-01T00:00", "--to", "2026-01-02T00:00", "--as", "lia")[0] == 0
+    assert sanfu("deputy", "lia", "w1", "--from", "2026-01-02T00:00", "--to", "2026-01-01T00:00", "--as", "lia")[0] == 1
+    code, out, _ = sanfu("handover", "lia", "w1", "--as", "root")
+    assert code == 0 and "联络企业 1" in out
