@@ -125,9 +125,9 @@ class Runtime:
         loaded.thrown = events.thrown(workflow)
         if loaded.specs.may_catch_events():
             events.project(session, instance, workflow, new)
-        if not new:  # a new instance was serialized before its INSERT
+        if not new:  # a new instance was serialized (and stamped) before its INSERT
             instance.state = self.serializer.dumps(workflow)
-        instance.updated_at = now
+            instance.updated_at = now
         if workflow.is_completed() and instance.status == "running":
             instance.status = "completed"
             instance.ended_at = now
