@@ -158,5 +158,5 @@ def test_dmn_file_deploys_on_its_own_and_is_versioned(people, tmp_path):
 
 def test_the_shipped_processes_deploy(people):
     people.forms_dir = FORMS
-    result = people.deploy(sorted(PROCESSES.glob("*.bpmn")), "designer")
+    result = people.deploy(sorted(PROCESSES.glob("*.bpmn")) + sorted(PROCESSES.glob("*.dmn")), "designer")
     assert {p["key"] for p in result.processes} >= {"demo_visit", "Process_three_user_tasks"}
