@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from . import audit, clock, events, inbox, start_timers, timers
+from . import audit, clock, events, inbox, ledger, start_timers, timers
 from .definitions import BuiltSpec, SpecCache, find_definition
 from .duedates import parse_due_date
 from .errors import InvalidInput, NotFound, SanfuError, ScriptError
@@ -122,6 +122,8 @@ class Runtime:
         self._project_tasks(session, loaded, new)
         if new or loaded.specs.may_have_timers():
             timers.project(session, instance, workflow, new)
+        if ledger.PROCESS in loaded.specs.owner:
+            ledger.project(session, instance, workflow)
         loaded.thrown = events.thrown(workflow)
         if loaded.specs.may_catch_events():
             events.project(session, instance, workflow, new)

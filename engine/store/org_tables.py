@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tables import Base, UtcDateTime
@@ -102,3 +102,33 @@ class Filing(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LedgerMatter(Base):
+    """一事一单: one problem of one enterprise, kept in step with the ledger_matter process
+    that handles it (written in the same transaction as the process state), so that
+    一企一账 (an enterprise's ledger) and 一事一单 are simple queries."""
+    __tablename__ = "ledger_matters"
+    __table_args__ = (UniqueConstraint("instance_id", "scope"),
+                      Index("ix_ledger_enterprise", "enterprise_id", "status"),
+                      Index("ix_ledger_unit_status", "unit_id", "status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer)
+    scope: Mapped[str] = mapped_column(String(36))  # "" or the call activity's task id
+    enterprise_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(32), default="")
+    category: Mapped[str] = mapped_column(String(16), default="")
+    description: Mapped[str] = mapped_column(String(4000), default="")
+    severity: Mapped[str] = mapped_column(String(8), default="")
+    section: Mapped[str] = mapped_column(String(64), default="")
+    responsible_person: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    measures: Mapped[str] = mapped_column(String(4000), default="")
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    explanation: Mapped[str] = mapped_column(String(4000), default="")
+    department: Mapped[str] = mapped_column(String(255), default="")
+    answer: Mapped[str] = mapped_column(String(4000), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

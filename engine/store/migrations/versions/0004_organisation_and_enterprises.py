@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 02:34:38.289569
+Create Date: 2026-11-22 02:42:45.583856
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,6 +34,34 @@ def upgrade() -> None:
     with op.batch_alter_table('filings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_filings_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_filings_section_open', ['section_id', 'acknowledged_at'], unique=False)
+
+    op.create_table('ledger_matters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.String(length=36), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('description', sa.String(length=4000), nullable=False),
+    sa.Column('severity', sa.String(length=8), nullable=False),
+    sa.Column('section', sa.String(length=64), nullable=False),
+    sa.Column('responsible_person', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('deadline', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('measures', sa.String(length=4000), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('explanation', sa.String(length=4000), nullable=False),
+    sa.Column('department', sa.String(length=255), nullable=False),
+    sa.Column('answer', sa.String(length=4000), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('instance_id', 'scope')
+    )
+    with op.batch_alter_table('ledger_matters', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_enterprise', ['enterprise_id', 'status'], unique=False)
+        batch_op.create_index('ix_ledger_unit_status', ['unit_id', 'status'], unique=False)
 
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -195,6 +223,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_units_parent_id'))
 
     op.drop_table('units')
+    with op.batch_alter_table('ledger_matters', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_unit_status')
+        batch_op.drop_index('ix_ledger_enterprise')
+
+    op.drop_table('ledger_matters')
     with op.batch_alter_table('filings', schema=None) as batch_op:
         batch_op.drop_index('ix_filings_section_open')
         batch_op.drop_index(batch_op.f('ix_filings_instance_id'))
