@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -124,6 +125,8 @@ class Engine(OrgCommands, OrgTransfer, TaskActions):
             self._check_may_complete(session, row, user)
             loaded = self.runtime.load(session, self._instance(session, row.instance_id))
             spiff_task = loaded.workflow.get_task_from_id(_uuid(task_id))
+            if not spiff_task.has_state(TaskState.READY):
+                raise Conflict(f"任务 {task_id} 已不在待办状态 (task is no longer open)")
             built = loaded.built_for(spiff_task)
             clean = validate_submission(built.forms.get(row.form_key) if row.form_key else None, data)
             with engine_errors(row.element_id):
@@ -170,7 +173,10 @@ class Engine(OrgCommands, OrgTransfer, TaskActions):
                      detail={"from": previous, "to": assignee})
 
     def _open_task(self, session: Session, task_id: str) -> HumanTask:
-        row = session.get(HumanTask, task_id)
+        # Lock the task row (PostgreSQL; SQLite commands already hold the write lock): two
+        # commands on one task then run one after the other, and the second sees the first's
+        # claim or completion instead of acting on what it read before.
+        row = session.get(HumanTask, task_id, with_for_update=True)
         if row is None:
             raise NotFound(f"任务 {task_id} 不存在 (no such task)")
         if row.status != "open":
