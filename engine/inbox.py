@@ -12,7 +12,7 @@ from .store.tables import HumanTask, TaskCandidate
 
 TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
                "assignee", "candidate_groups", "candidate_users", "due_at", "created_at",
-               "status", "form_key", "unrouted")
+               "status", "form_key", "unrouted", "unit_id", "enterprise_id")
 
 
 def task_dict(row: HumanTask) -> dict:

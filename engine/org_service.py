@@ -53,6 +53,12 @@ class OrgCommands:
                                  "unit": pairing.unit_code, "warnings": warnings})
             return enterprise.id, warnings
 
+    def enterprise_ledger(self, enterprise_id: int) -> list[dict]:
+        """一企一账: every matter of the enterprise, with its status and deadline."""
+        from .ledger import ledger_of
+        with self.uow(write=False) as uow:
+            return ledger_of(uow.session, enterprise_id)
+
     def duplicate_pairings(self) -> list[dict]:
         with self.uow(write=False) as uow:
             return org.duplicate_pairings(uow.session)

@@ -19,6 +19,7 @@ def build_province(engine) -> dict:
         Person("xh_water2", "西湖 水 科员2", "xh", ("water",), ("staff",)),
         Person("xh_water_head", "西湖 水 科长", "xh", ("water",), ("staff", "section_head")),
         Person("xh_air1", "西湖 气 科员", "xh", ("air",), ("staff",)),
+        Person("xh_air_head", "西湖 气 科长", "xh", ("air",), ("staff", "section_head")),
         Person("xh_liaison", "西湖 联络员", "xh", ("office",), ("staff", "liaison")),
         Person("xh_expert", "西湖 专家", "xh", (), ("expert",)),
         Person("xh_leader", "西湖 分管局长", "xh", (), ("leader",), leads=("water", "air")),

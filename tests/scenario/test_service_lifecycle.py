@@ -1,0 +1,84 @@
+"""The 五个一 lifecycle in a county bureau, as the seeds describe it: the liaison visits, the
+expert finds two problems, the 水 problem reaches the county's water section and nobody
+else, the section rectifies it and the head closes it out, the 气 problem gets an
+explanation, and a month later the liaison's follow-up visit records the rating."""
+from datetime import timedelta
+
+import pytest
+
+from engine import clock
+from tests.conftest import FORMS, PROCESSES
+from tests.scenario.province import build_province
+from tests.scenario.test_models_deploy import AIR, CHECK, FOLLOW_UP, RECTIFIED, VISIT, WATER
+
+START = clock.parse_moment("2026-03-02T09:00:00")
+
+
+@pytest.fixture
+def county(engine):
+    ids = build_province(engine)
+    engine.forms_dir = FORMS
+    engine.deploy([PROCESSES / "enterprise_service.bpmn", PROCESSES / "ledger_matter.bpmn",
+                   PROCESSES / "routing.dmn"], "root")
+    return engine, ids
+
+
+def mine(engine, user):
+    return engine.tasks(user)
+
+
+def only(engine, user, name=None):
+    tasks = [t for t in engine.tasks(user) if name is None or t["name"] == name]
+    assert len(tasks) == 1, (user, [t["name"] for t in engine.tasks(user)])
+    return tasks[0]
+
+
+@pytest.fixture
+def march():
+    with clock.frozen_at(START):
+        yield
+
+
+def test_visit_check_two_matters_close_out_explain_and_follow_up(county, march):
+    engine, ids = county
+    instance = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+    engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)
+    engine.complete(only(engine, "xh_expert")["id"], "xh_expert", CHECK)
+
+    water = only(engine, "xh_water1")
+    assert water["unit_id"] is not None and water["enterprise_id"] == ids["enterprise_id"]
+    assert only(engine, "xh_water2")["id"] == water["id"]          # the section may claim it
+    assert [t for t in mine(engine, "bj_water1")] == []              # same section, other county
+    air = only(engine, "xh_air1")
+    assert air["id"] != water["id"] and mine(engine, "xh_liaison") == []
+    ledger = {m["category"]: m for m in engine.enterprise_ledger(ids["enterprise_id"])}
+    assert set(ledger) == {"水", "气"}
+    assert ledger["水"]["section"] == "water" and ledger["水"]["status"] == "rectifying"
+    assert ledger["水"]["deadline"] is not None and ledger["水"]["source"] == "环保体检"
+
+    engine.claim(water["id"], "xh_water1")
+    engine.complete(water["id"], "xh_water1", RECTIFIED)
+    assert ledger_status(engine, ids, "水") == "verifying"
+    review = only(engine, "xh_water_head")
+    engine.complete(review["id"], "xh_water_head", {"decision": "销号", "opinion": "整改到位"})
+    assert ledger_status(engine, ids, "水") == "closed"
+
+    engine.claim(air["id"], "xh_air1")
+    engine.complete(air["id"], "xh_air1", RECTIFIED)
+    engine.complete(only(engine, "xh_air_head")["id"], "xh_air_head",
+                    {"decision": "解释说明", "explanation": "需结合园区集中治理，短期无法解决，已向企业说明"})
+    matters = {m["category"]: m for m in engine.enterprise_ledger(ids["enterprise_id"])}
+    assert matters["气"]["status"] == "explained" and "短期无法解决" in matters["气"]["explanation"]
+    assert matters["水"]["closed_at"] is not None
+
+    assert mine(engine, "xh_liaison") == []                          # 回访 waits its period
+    with clock.frozen_at(START + timedelta(days=31)):
+        assert engine.fire_due_timers()["fired"] == 1
+    follow_up = only(engine, "xh_liaison")
+    engine.complete(follow_up["id"], "xh_liaison", FOLLOW_UP)
+    shown = engine.show(instance)
+    assert shown["status"] == "completed" and shown["data"]["satisfaction"]["overall"] == 5
+
+
+def ledger_status(engine, ids, category):
+    return {m["category"]: m["status"] for m in engine.enterprise_ledger(ids["enterprise_id"])}[category]
