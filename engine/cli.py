@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="show an instance")
     show.add_argument("instance", type=int)
     show.add_argument("--json", action="store_true")
+    show.add_argument("--as", dest="actor", default=None, metavar="USER",
+                      help="view as this user (personal data is masked unless they may see it)")
     _add_operator_commands(sub)
     from .cli_org import add_org_commands
     add_org_commands(sub, _as)

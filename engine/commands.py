@@ -110,7 +110,7 @@ def cmd_signal(args) -> int:
 
 
 def cmd_show(args) -> int:
-    info = _engine(args).show(args.instance)
+    info = _engine(args).show(args.instance, args.actor)
     if args.json:
         _print_json(info)
         return 0

@@ -13,11 +13,12 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, events, inbox, org, start_timers, timers
+from . import audit, clock, events, inbox, org, privacy, start_timers, timers
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .forms import validate_submission
 from .org_import import OrgTransfer
+from .org_routing import Context
 from .org_service import OrgCommands
 from .task_actions import TaskActions
 from .runtime import Runtime, engine_errors
@@ -234,16 +235,24 @@ class Engine(OrgCommands, OrgTransfer, TaskActions):
                 raise NotAllowed("只有管理员可以查看未分派任务 (admins only)")
             return [inbox.task_dict(r) for r in inbox.unrouted_tasks(uow.session)]
 
-    def show(self, instance_id: int) -> dict:
+    def show(self, instance_id: int, actor: str | None = None) -> dict:
+        """An instance's state, open tasks and history. Personal data the forms mark
+        sensitive is masked unless `actor` is among the people allowed to see it."""
         with self.uow(write=False) as uow:
             session = uow.session
             instance = self._instance(session, instance_id)
             loaded = self.runtime.load(session, instance)
+            data = _instance_data(loaded.workflow)
+            history = audit.history(session, instance.id)
+            fields, lanes = privacy.sensitive_fields(loaded.specs.owner[loaded.workflow.spec.name].forms)
+            if fields and not privacy.may_see(session, actor, lanes,
+                                              Context(instance.unit_id, instance.enterprise_id), data):
+                data, history = privacy.masked(data, fields), privacy.masked(history, fields)
             return {"id": instance.id, "process_key": instance.process_key, "version": instance.version,
-                    "status": instance.status, "started_by": instance.started_by,
-                    "data": _plain(loaded.workflow.data) or _last_data(loaded.workflow),
+                    "status": instance.status, "started_by": instance.started_by, "data": data,
+                    "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
                     "open_tasks": [inbox.task_dict(r) for r in inbox.open_tasks_of(session, instance.id)],
-                    "history": audit.history(session, instance.id)}
+                    "history": history}
 
     # timers ---------------------------------------------------------------------
     def fire_due_timers(self, owner: str = "sanfu") -> dict:
@@ -323,6 +332,7 @@ def _plain(data: dict) -> dict:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
-def _last_data(workflow) -> dict:
+def _instance_data(workflow) -> dict:
+    """What the instance knows now: its start data overlaid with the latest task's data."""
     last = workflow.last_task
-    return _plain(last.data) if last is not None else {}
+    return _plain({**workflow.data, **(last.data if last is not None else {})})
