@@ -88,6 +88,8 @@ def cmd_release(args) -> int:
 def cmd_complete(args) -> int:
     result = _engine(args).complete(args.task, args.actor, parse_json_object(args.data))
     print(f"已完成；实例 {result['instance_id']} 状态：{result['status']}")
+    for warning in result.get("warnings", []):
+        print(f"警告：{warning}")
     return 0
 
 

@@ -13,7 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, events, inbox, org, privacy, start_timers, timers
+from . import audit, clock, events, inbox, org, privacy, start_timers, timers, visits
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .forms import validate_submission
@@ -135,11 +135,13 @@ class Engine(OrgCommands, OrgTransfer, TaskActions):
                 spiff_task.run()
             self.runtime.advance(loaded)
             inbox.close_task(session, row, "completed", actor)
+            warnings = visits.duplicate_visit_warnings(session, row)
             audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
-                         detail={"element_id": row.element_id, "name": row.name, "data": clean})
+                         detail={"element_id": row.element_id, "name": row.name, "data": clean,
+                                 **({"warnings": warnings} if warnings else {})})
             self.runtime.save(session, loaded, actor)
             events.deliver(self.runtime, session, loaded.thrown, actor)
-            return {"instance_id": row.instance_id, "status": loaded.instance.status}
+            return {"instance_id": row.instance_id, "status": loaded.instance.status, "warnings": warnings}
 
     def claim(self, task_id: str, actor: str) -> dict:
         with self.uow() as uow:

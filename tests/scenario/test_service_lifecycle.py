@@ -82,3 +82,18 @@ def test_visit_check_two_matters_close_out_explain_and_follow_up(county, march):
 
 def ledger_status(engine, ids, category):
     return {m["category"]: m["status"] for m in engine.enterprise_ledger(ids["enterprise_id"])}[category]
+
+
+def test_a_second_group_visiting_within_30_days_is_warned(county, march):
+    engine, ids = county
+    first = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+    assert engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)["warnings"] == []
+    with clock.frozen_at(START + timedelta(days=10)):
+        second = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+        visit = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == second][0]
+        warnings = engine.complete(visit["id"], "xh_liaison", VISIT)["warnings"]
+    assert len(warnings) == 1 and "2026-03-02" in warnings[0] and f"实例 {first}" in warnings[0]
+    with clock.frozen_at(START + timedelta(days=45)):
+        third = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+        visit = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == third][0]
+        assert engine.complete(visit["id"], "xh_liaison", VISIT)["warnings"] == []  # 35 and 45 days ago
