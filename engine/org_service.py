@@ -53,6 +53,12 @@ class OrgCommands:
                                  "unit": pairing.unit_code, "warnings": warnings})
             return enterprise.id, warnings
 
+    def overview(self, actor: str) -> list[dict]:
+        """督办 view: the open tasks in the actor's scope, soonest due first, overdue flagged."""
+        from .supervision import overview
+        with self.uow(write=False) as uow:
+            return overview(uow.session, actor)
+
     def enterprise_ledger(self, enterprise_id: int) -> list[dict]:
         """一企一账: every matter of the enterprise, with its status and deadline."""
         from .ledger import ledger_of

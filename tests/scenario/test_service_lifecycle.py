@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from engine.errors import NotAllowed
+
 from engine import clock
 from tests.conftest import FORMS, PROCESSES
 from tests.scenario.province import build_province
@@ -97,3 +99,22 @@ def test_a_second_group_visiting_within_30_days_is_warned(county, march):
         third = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
         visit = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == third][0]
         assert engine.complete(visit["id"], "xh_liaison", VISIT)["warnings"] == []  # 35 and 45 days ago
+
+
+def test_supervisors_see_the_units_below_read_only_and_the_overdue_turns_red(county, march):
+    engine, ids = county
+    engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})
+    engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)
+    engine.complete(only(engine, "xh_expert")["id"], "xh_expert", CHECK)
+    seen = engine.overview("hz_super")                      # city supervisor: the county's work
+    assert {t["name"] for t in seen} >= {"整改"} and not any(t["overdue"] for t in seen)
+    water = only(engine, "xh_water1")
+    with pytest.raises(NotAllowed):
+        engine.complete(water["id"], "hz_super", RECTIFIED)  # seeing is not acting
+    head_view = engine.overview("xh_water_head")            # the head: their section's work only
+    assert [t["id"] for t in head_view] == [water["id"]]
+    with pytest.raises(NotAllowed):
+        engine.overview("xh_water1")                        # staff have no supervision view
+    with clock.frozen_at(START + timedelta(days=20)):       # past the 15-day rectification
+        late = {t["id"]: t["overdue"] for t in engine.overview("hz_super")}
+    assert late[water["id"]] is True
