@@ -38,6 +38,12 @@ def add_org_commands(sub, as_user) -> None:
     transfer.add_argument("--to-unit")
     transfer.add_argument("--reason", required=True)
     as_user(transfer)
+    overview = sub.add_parser("overview", help="督办: open tasks in a supervisor's or head's scope")
+    overview.add_argument("--json", action="store_true")
+    as_user(overview)
+    ledger = sub.add_parser("ledger", help="一企一账: an enterprise's matters")
+    ledger.add_argument("enterprise", type=int)
+    ledger.add_argument("--json", action="store_true")
     back = sub.add_parser("return", help="退回 a task to the previous step")
     back.add_argument("task")
     back.add_argument("--reason", required=True)
@@ -107,5 +113,33 @@ def cmd_return(args) -> int:
     return 0
 
 
-ORG_HANDLERS = {"org": cmd_org, "pairing": cmd_pairing, "deputy": cmd_deputy, "handover": cmd_handover,
+def cmd_overview(args) -> int:
+    rows = _engine(args).overview(args.actor)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        due = clock.to_local(clock.parse_moment(row["due_at"])).strftime("%m-%d %H:%M") if row["due_at"] else "-"
+        flag = "【超期】" if row["overdue"] else ""
+        print(f"{flag}{due} #{row['instance_id']} {row['process_key']} {row['name']} "
+              f"[{row['assignee'] or '待认领'}]")
+    return 0
+
+
+def cmd_ledger(args) -> int:
+    rows = _engine(args).enterprise_ledger(args.enterprise)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        print(f"{row['category']} {row['status']} {row['section']} {row['description'][:40]}")
+    return 0
+
+
+def _print_json(value) -> None:
+    import json
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+ORG_HANDLERS = {"overview": cmd_overview, "ledger": cmd_ledger,"org": cmd_org, "pairing": cmd_pairing, "deputy": cmd_deputy, "handover": cmd_handover,
                 "transfer": cmd_transfer, "return": cmd_return}
