@@ -1,74 +1,269 @@
-"""`sanfu demo`: a few users and groups, the benchmark model and a sample 走访 process with
-instances at different stages — driven there through the same service API users go
-through (start, claim, complete), so the demo is also a smoke test of the engine.
+"""`sanfu demo`: a believable province built through the same Engine API users go through.
 
-Logins (documented in the README):
-  admin        administrator (assigns unrouted tasks)
-  designer     process designer (deploys models)
-  liaison1     联络员 (group liaisons)
-  water1/2     水环境科 staff (group water)
-  head1        科长 (group section_heads)
-  supervisor1  督办 (group supervisors)
+One province department, two city bureaus, four county bureaus with their sections, people
+in every role, 20 paired enterprises (one of them also paired by its city: 扎堆服务), the
+bureaus' models, and instances of 结对服务, 台账事项 and 12369 at every stage, driven there
+by their users (claim, complete, hand over, transfer) on a clock set back to when each step
+happened, so deadlines are realistic: some are overdue today, some are not. Timers due by
+now are then fired, as the scheduler would. The data is in engine.demo_data; logins are
+listed in the README. Running it again changes nothing.
 """
 from __future__ import annotations
 
+import time as timer
+from collections import Counter, defaultdict
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from .store.tables import User
+from . import clock
+from . import demo_data as data
+from .org import Pairing, Person
+from .store.org_tables import Enterprise, LedgerMatter, Section, Unit, UserRole
+from .store.tables import HumanTask, Instance, User
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
 FORMS = ROOT / "forms"
-
-USERS = [
-    ("admin", [], True, "系统管理员"),
-    ("designer", ["designers"], False, "流程设计员"),
-    ("liaison1", ["liaisons"], False, "联络员 张三"),
-    ("water1", ["water"], False, "水环境科 李四"),
-    ("water2", ["water"], False, "水环境科 王五"),
-    ("head1", ["section_heads"], False, "水环境科 科长 赵六"),
-    ("supervisor1", ["supervisors"], False, "督查室 钱七"),
-]
+MODELS = ["enterprise_service.bpmn", "ledger_matter.bpmn", "complaint_12369.bpmn", "routing.dmn"]
+EXTRA_MODELS = ["bench_three_user_tasks.bpmn", "demo_visit.bpmn"]
+ADMIN = "admin"
 
 
 def load_demo(engine) -> list[str]:
-    lines = []
-    with engine.uow() as uow:
-        if uow.session.scalar(select(User.id).where(User.name == "admin")) is not None:
-            return ["演示数据已存在，跳过 (demo data already loaded)"]
-    for name, groups, admin, display in USERS:
-        engine.add_user(name, groups, admin=admin, display_name=display)
-        lines.append(f"用户 {name}（{display}）组：{','.join(groups) or '-'}")
+    with engine.uow(write=False) as uow:
+        if uow.session.scalar(select(Unit.id).where(Unit.code == data.UNITS[0][0])) is not None:
+            return ["演示数据已存在，未做任何更改 (demo already loaded; nothing changed)"]
+    began = timer.monotonic()
     engine.forms_dir = FORMS
-    for file_name in ("bench_three_user_tasks.bpmn", "demo_visit.bpmn"):
-        result = engine.deploy([PROCESSES / file_name], "designer")
-        lines += [f"已部署 {p['key']} v{p['version']}" for p in result.processes]
-    lines += _drive_instances(engine)
+    units = _build_org(engine)
+    enterprises = _pair_enterprises(engine)
+    engine.deploy([PROCESSES / name for name in MODELS], "designer")
+    engine.deploy([PROCESSES / name for name in EXTRA_MODELS], "designer")
+    Province(engine, units, enterprises).act(data.STORIES)
+    fired = engine.fire_due_timers(owner="demo")
+    lines = [f"演示数据已建立，用时 {timer.monotonic() - began:.1f} 秒；到期定时器 {fired['fired']} 个已触发 "
+             "(demo loaded)"]
+    return lines + summary(engine)
+
+
+# --------------------------------------------------------------------------- organisation
+
+def _build_org(engine) -> dict[str, int]:
+    with engine.uow(write=False) as uow:
+        has_admin = uow.session.scalar(select(User.id).where(User.name == ADMIN)) is not None
+    if not has_admin:
+        engine.add_user(ADMIN, admin=True, display_name="系统管理员")
+    units = {}
+    for code, name, level, parent, _division in data.UNITS:
+        units[code] = engine.add_unit(code, name, level, parent, actor=ADMIN)
+        for section, (province_name, local_name) in data.SECTIONS.items():
+            engine.add_section(code, section, province_name if level == "province" else local_name, actor=ADMIN)
+    for login, display, unit, sections, roles, leads, phone in data.people():
+        engine.save_person(Person(login, display, unit, sections, roles, leads, phone), actor=ADMIN)
+    return units
+
+
+def _pair_enterprises(engine) -> dict[tuple[str, int], dict]:
+    names = {p[0]: p[1] for p in data.people()}
+    phones = {p[0]: p[6] for p in data.people()}
+    year = clock.to_local(clock.now()).year
+    enterprises = {}
+    for county, rows in data.ENTERPRISES.items():
+        for i, (code, (name, scale, kind, priority, status)) in enumerate(zip(data.credit_codes(county), rows)):
+            liaison = f"{county}_liaison" if i % 2 == 0 else f"{county}_liaison2"
+            leader = f"{county}_leader" if i < 3 else f"{county}_leader2"
+            pairing = Pairing(name, code, scale, kind, county, liaison, leader, phones[liaison], priority, year, status)
+            enterprise_id, _ = engine.pair_enterprise(pairing, actor=ADMIN)
+            enterprises[(county, i)] = {"id": enterprise_id, "name": name, "code": code, "liaison": liaison,
+                                        "members": [names[liaison], names[leader]]}
+    for city, county, i in data.ALSO_PAIRED_BY:
+        e = enterprises[(county, i)]
+        name, scale, kind, priority, _status = data.ENTERPRISES[county][i]
+        engine.pair_enterprise(Pairing(name, e["code"], scale, kind, city, f"{city}_liaison", f"{city}_leader",
+                                       phones[f"{city}_liaison"], priority, year, "added"), actor=ADMIN)
+    return enterprises
+
+
+# --------------------------------------------------------------------------- the stories
+
+class Province:
+    """Acts out the stories: each step as the user who does it, on the clock of its day."""
+
+    def __init__(self, engine, units: dict[str, int], enterprises: dict):
+        self.engine, self.units, self.enterprises = engine, units, enterprises
+        self.names = {p[0]: p[1] for p in data.people()}
+        self.real_now = clock.now()
+        self.today = clock.to_local(self.real_now).date()
+        self.complaints = 0
+
+    def act(self, stories) -> None:
+        for process, county, index, steps in stories:
+            story = {"process": process, "county": county, "instance": None,
+                     "enterprise": self.enterprises.get((county, index))}
+            for step, (days, verb, user, *args) in enumerate(steps):
+                with clock.frozen_at(self._moment(days, step)):
+                    getattr(self, f"_{verb}")(story, user, *args)
+
+    def _moment(self, days: int, step: int) -> datetime:
+        local = datetime.combine(self.today - timedelta(days=days), time(9), tzinfo=clock.SHANGHAI)
+        return min(local + timedelta(minutes=40 * step), self.real_now - timedelta(minutes=5 * (30 - step)))
+
+    @staticmethod
+    def _day() -> str:
+        return clock.to_local(clock.now()).date().isoformat()
+
+    def _task(self, story: dict, user: str, element: str) -> dict:
+        for task in self.engine.tasks(user):
+            if task["instance_id"] == story["instance"] and task["element_id"] == element:
+                return task
+        raise LookupError(f"演示数据：{user} 在实例 {story['instance']} 中没有任务 {element}")
+
+    def _work(self, story: dict, user: str, element: str, form: dict) -> None:
+        """Claim the task if it waits in a section's queue, then complete it (首问负责)."""
+        task = self._task(story, user, element)
+        if task["assignee"] is None:
+            self.engine.claim(task["id"], user)
+        self.engine.complete(task["id"], user, form)
+
+    def _start(self, story: dict, user: str | None, *args) -> None:
+        enterprise, process = story["enterprise"], story["process"]
+        if process == "service":
+            user, key, start = enterprise["liaison"], "enterprise_service", {"enterprise_id": enterprise["id"]}
+        elif process == "matter":
+            finding, source = args
+            fields = dict(zip(("category", "description", "severity", "suggestion"), data.FINDINGS[finding]))
+            key, start = "ledger_matter", {"enterprise_id": enterprise["id"], "source": source, **fields}
+        else:
+            key, start = "complaint_12369", {"unit_id": self.units[story["county"]]}
+        story["instance"] = self.engine.start(key, user, start)["id"]
+
+    # 五个一 and 一事一单
+    def _visit(self, story, user, mode):
+        enterprise = story["enterprise"]
+        self._work(story, enterprise["liaison"], "record_visit",
+                   data.visit(self._day(), mode, enterprise["members"], enterprise["name"]))
+
+    def _check(self, story, user, findings):
+        expert = f"{story['county']}_expert"
+        self._work(story, expert, "health_check",
+                   data.health_check(self._day(), [self.names[expert], "省环科院 蒋高工"], findings))
+
+    def _rectify(self, story, user):
+        self._work(story, user, "rectify", data.rectified(self._day(), self.names[user]))
+
+    def _claim(self, story, user, element):
+        self.engine.claim(self._task(story, user, element)["id"], user)
+
+    def _verify(self, story, user, verdict):
+        self._work(story, user, "verify", data.VERDICTS[verdict])
+
+    def _hand_over(self, story, user, department, due_in_days, mode):
+        due = (self.today + timedelta(days=due_in_days)).isoformat()
+        self._work(story, user, "hand_over", data.handover(self._day(), department, due, mode))
+
+    def _fire(self, story, user):
+        self.engine.fire_due_timers(owner="demo")
+
+    def _follow_up(self, story, user, rating):
+        self._work(story, story["enterprise"]["liaison"], "follow_up", data.follow_up(self._day(), rating))
+
+    # 12369
+    def _intake(self, story, user, key):
+        enterprise = story["enterprise"]
+        self.complaints += 1
+        story["real_name"] = data.COMPLAINTS[key][0]
+        self._work(story, user, "intake", data.intake(self._day(), key, self.complaints,
+                                                      (enterprise["id"], enterprise["name"]) if enterprise else None))
+
+    def _remit(self, story, user, in_remit):
+        self._work(story, user, "remit_check", data.remit(in_remit))
+
+    def _forward(self, story, user):
+        self._work(story, user, "forward", data.forward(self._day()))
+
+    def _investigate(self, story, user):
+        colleague = f"{story['county']}_enforce"
+        self._work(story, user, "investigate", data.investigation(self._day(), [self.names[user], self.names[colleague]]))
+
+    def _reply(self, story, user):
+        self._work(story, user, "reply", data.reply(self._day(), story["real_name"]))
+
+    def _callback(self, story, user):
+        self._work(story, user, "callback", data.callback(self._day()))
+
+    def _transfer(self, story, user, element, section):
+        self.engine.transfer(self._task(story, user, element)["id"], user, to_section=section,
+                             reason="夜间异味疑似偷排，需执法大队夜间突击检查取证")
+
+
+# --------------------------------------------------------------------------- what was built
+
+ROLE_NAMES = [("admin", "管理员"), ("designer", "设计员"), ("supervisor", "督查"), ("leader", "局领导"),
+              ("section_head", "科长"), ("liaison", "联络员"), ("expert", "专家"), ("staff", "科员")]
+PROCESS_NAMES = {"enterprise_service": "结对服务", "ledger_matter": "台账事项", "complaint_12369": "12369 投诉"}
+MATTER_STATUS = {"rectifying": "整改中", "verifying": "待科长审核", "handing_over": "待交办",
+                 "awaiting_answer": "待部门答复", "closed": "已销号", "explained": "已解释说明"}
+
+
+def summary(engine) -> list[str]:
+    with engine.uow(write=False) as uow:
+        session = uow.session
+        return _unit_table(session) + _stage_lines(session) + _login_lines(session)
+
+
+def _count_by_unit(session, column, *where) -> Counter:
+    return Counter(dict(session.execute(select(column, func.count()).where(*where).group_by(column)).all()))
+
+
+def _unit_table(session) -> list[str]:
+    sections = _count_by_unit(session, Section.unit_id)
+    people = _count_by_unit(session, User.unit_id)
+    paired = _count_by_unit(session, Enterprise.unit_id)
+    instances = _count_by_unit(session, Instance.unit_id)
+    tasks = _count_by_unit(session, HumanTask.unit_id, HumanTask.status == "open")
+    lines = ["", f"{'单位':<12}{'编码':<6}{'科室':>4}{'人员':>5}{'结对企业':>6}{'实例':>5}{'待办':>5}"]
+    depth = {"province": 0, "city": 1, "county": 2}
+    for unit in session.scalars(select(Unit).order_by(Unit.id)):
+        name = "  " * depth[unit.level] + unit.name
+        lines.append(f"{name:<{16 - len(name)}}{unit.code:<6}{sections[unit.id]:>4}{people[unit.id]:>5}"
+                     f"{paired[unit.id]:>8}{instances[unit.id]:>5}{tasks[unit.id]:>5}")
+    duplicates = session.scalar(select(func.count(func.distinct(Enterprise.credit_code))))
+    lines.append(f"结对企业 {duplicates} 家（{sum(paired.values())} 条结对，其中与上级重复结对的标记为扎堆服务）")
     return lines
 
 
-def _task_of(engine, user: str, instance_id: int) -> str:
-    for task in engine.tasks(user):
-        if task["instance_id"] == instance_id:
-            return task["id"]
-    raise LookupError(f"no task for {user} in instance {instance_id}")
+def _stage_lines(session) -> list[str]:
+    open_rows = session.execute(select(HumanTask.process_key, HumanTask.name, func.count(func.distinct(
+        HumanTask.instance_id))).where(HumanTask.status == "open").group_by(HumanTask.process_key, HumanTask.name))
+    stages: dict[str, list[str]] = defaultdict(list)
+    for key, name, count in sorted(open_rows):
+        stages[key].append(f"{name} {count}")
+    statuses = session.execute(select(Instance.process_key, Instance.status, func.count())
+                               .group_by(Instance.process_key, Instance.status))
+    totals = defaultdict(dict)
+    for key, status, count in statuses:
+        totals[key][status] = count
+    lines = ["", "流程阶段（待办任务所在环节 → 实例数）："]
+    for key, label in PROCESS_NAMES.items():
+        done = totals[key].get("completed", 0)
+        lines.append(f"  {label} {key}: {' · '.join(stages[key]) or '-'} · 已办结 {done}")
+    matters = dict(session.execute(select(LedgerMatter.status, func.count()).group_by(LedgerMatter.status)).all())
+    lines.append("  台账事项单（含体检发现）: " + " · ".join(f"{MATTER_STATUS.get(s, s)} {n}" for s, n in sorted(matters.items())))
+    return lines
 
 
-def _drive_instances(engine) -> list[str]:
-    visit = {"visit_date": "2026-11-20", "mode": "走访", "members": ["liaison1", "water1"],
-             "needs": "希望指导污水处理设施升级", "problem_count": 1, "problem": "雨污分流不彻底"}
-    started = [engine.start("demo_visit", "liaison1")["id"] for _ in range(4)]
-    # 1: waits for the visit record; 2: waits in 水环境科 to be claimed;
-    # 3: claimed and rectified, waiting for the section head; 4: closed out.
-    for instance_id in started[1:]:
-        engine.complete(_task_of(engine, "liaison1", instance_id), "liaison1", visit)
-    for instance_id in started[2:]:
-        task_id = _task_of(engine, "water1", instance_id)
-        engine.claim(task_id, "water1")
-        engine.complete(task_id, "water1", {"measures": "已完成雨污管网改造", "evidence": ["照片1.jpg"]})
-    engine.complete(_task_of(engine, "head1", started[3]), "head1", {"verified": True, "opinion": "同意销号"})
-    bench = [engine.start("Process_three_user_tasks", "liaison1")["id"] for _ in range(2)]
-    return [f"示例实例：{', '.join(map(str, started))}（走访/待认领/待销号/已销号）",
-            f"基准模型实例：{', '.join(map(str, bench))}"]
+def _login_lines(session) -> list[str]:
+    roles = defaultdict(set)
+    for name, role in session.execute(select(User.name, UserRole.role).join(UserRole, UserRole.user_id == User.id)):
+        roles[name].add(role)
+    by_unit: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for name, unit in session.execute(select(User.name, Unit.code).join(Unit, Unit.id == User.unit_id).order_by(User.id)):
+        main = next((label for role, label in ROLE_NAMES if role in roles[name]), "科员")
+        by_unit[unit][main].append(name)
+    lines = ["", "登录名（按单位、角色；无需密码，命令行用 --as 登录名）："]
+    for unit, groups in by_unit.items():
+        parts = [f"{label} {' '.join(groups[label])}" for _role, label in ROLE_NAMES if groups.get(label)]
+        lines.append(f"  {unit:<4}" + " · ".join(parts))
+    return lines

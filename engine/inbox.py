@@ -1,7 +1,8 @@
 """Human-task rows and the queries behind the inbox."""
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, insert, or_, select
+from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -48,10 +49,17 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
     return task_id
 
 
+_CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id")) \
+    .values(status=bindparam("status"), completed_at=bindparam("completed_at"),
+            completed_by=bindparam("completed_by"), assignee=bindparam("assignee"))
+
+
 def close_task(session: Session, row: HumanTask, status: str, actor: str | None) -> None:
-    row.status = status
-    row.completed_at = clock.now()
-    row.completed_by = actor
+    """Close an inbox row with a plain UPDATE (hot path), keeping the loaded object in step."""
+    values = {"status": status, "completed_at": clock.now(), "completed_by": actor, "assignee": row.assignee}
+    session.connection().execute(_CLOSE_TASK, {"task_id": row.id, **values})
+    for key, value in values.items():
+        set_committed_value(row, key, value)
     if row.assignee is None or row.candidate_groups or row.candidate_users:
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
 

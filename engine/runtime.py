@@ -12,12 +12,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, clock, events, inbox, ledger, start_timers, timers
 from .definitions import BuiltSpec, SpecCache, find_definition
 from .duedates import parse_due_date
-from .errors import InvalidInput, NotFound, SanfuError, ScriptError
+from .errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptError
 from .expressions import script_engine, sandbox
 from .multi_instance import loop_variables
 from .org_routing import Context
@@ -25,6 +27,7 @@ from .routing import route
 from .dialects import juel
 from .serializer import StateSerializer
 from .store.tables import HumanTask, Instance
+from .store.uow import CONFLICT_MESSAGE
 
 
 class BoundSpecs(dict):
@@ -83,6 +86,7 @@ class Loaded:
     open_before: frozenset[str] = frozenset()
     # Messages/signals the workflow threw that nothing inside it caught (set by save).
     thrown: list = field(default_factory=list)
+    bindings_changed: bool = False
 
     def built_for(self, spiff_task) -> BuiltSpec:
         return self.specs.owner[spiff_task.workflow.spec.name]
@@ -127,14 +131,17 @@ class Runtime:
         loaded.thrown = events.thrown(workflow)
         if loaded.specs.may_catch_events():
             events.project(session, instance, workflow, new)
+        values = {}
         if not new:  # a new instance was serialized (and stamped) before its INSERT
-            instance.state = self.serializer.dumps(workflow)
-            instance.updated_at = now
+            values = {"state": self.serializer.dumps(workflow), "updated_at": now}
+        if loaded.bindings_changed:
+            values["bindings"] = instance.bindings
         if workflow.is_completed() and instance.status == "running":
-            instance.status = "completed"
-            instance.ended_at = now
+            values.update(status="completed", ended_at=now)
             timers.cancel_all(session, instance.id)
             audit.record(session, actor, "instance_completed", instance_id=instance.id)
+        if values:
+            write_instance(session, instance, values)
 
     def _record_bindings(self, session, loaded: Loaded, actor: str) -> None:
         if not loaded.specs.new_bindings:
@@ -145,7 +152,8 @@ class Runtime:
             built = self.specs.get_by_id(session, definition_id)
             audit.record(session, actor, "call_activity_bound", instance_id=loaded.instance.id,
                          detail={"process_key": name, "version": built.version})
-        loaded.instance.bindings = bindings
+        set_committed_value(loaded.instance, "bindings", bindings)
+        loaded.bindings_changed = True
         loaded.specs.new_bindings = {}
 
     def _project_tasks(self, session: Session, loaded: Loaded, new: bool) -> None:
@@ -171,6 +179,26 @@ class Runtime:
             if meta.get("name") and juel.is_juel(meta["name"]):
                 meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
         inbox.open_task(session, loaded.instance, spiff_task, meta, routing, due_at)
+
+
+_INSTANCES = Instance.__table__
+_WRITE_COLUMNS = ("state", "updated_at", "status", "ended_at", "bindings")
+_UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
+                                            _INSTANCES.c.revision == bindparam("b_revision")) \
+    .values({**{name: bindparam(name) for name in _WRITE_COLUMNS}, "revision": _INSTANCES.c.revision + 1})
+
+
+def write_instance(session: Session, instance: Instance, values: dict) -> None:
+    """Save the instance's new state with the optimistic revision check, as one plain
+    UPDATE; a concurrent command that saved first makes this one a Conflict."""
+    row = {name: values.get(name, getattr(instance, name)) for name in _WRITE_COLUMNS}
+    result = session.connection().execute(_UPDATE_INSTANCE, {**row, "b_id": instance.id,
+                                                              "b_revision": instance.revision})
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT_MESSAGE)
+    for name, value in row.items():
+        set_committed_value(instance, name, value)
+    set_committed_value(instance, "revision", instance.revision + 1)
 
 
 def _ready_human_tasks(workflow) -> dict:
