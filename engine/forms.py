@@ -5,6 +5,7 @@ Messages name the field by its Chinese title (the form's `title`), so staff see
 """
 from __future__ import annotations
 
+from jsonschema import FormatChecker
 from jsonschema.validators import validator_for
 
 from .errors import FormValidationError
@@ -18,11 +19,19 @@ MESSAGES = {
     "minimum": "不能小于 {limit}",
     "maximum": "不能大于 {limit}",
     "pattern": "格式不正确",
-    "format": "格式不正确",
+    "format": "格式不正确（应为 {expected}）",
+    "const": "必须为 {limit}",
+    "not": "取值不允许",
+    "exclusiveMinimum": "必须大于 {limit}",
+    "exclusiveMaximum": "必须小于 {limit}",
+    "uniqueItems": "不能有重复项",
+    "minProperties": "至少填写 {limit} 项",
     "minItems": "至少 {limit} 项",
     "maxItems": "最多 {limit} 项",
     "additionalProperties": "包含未定义的字段",
 }
+FORMATS = FormatChecker()  # date, email, ipv4, … (date-time when rfc3339-validator is installed)
+FORMAT_NAMES = {"date": "日期 YYYY-MM-DD", "date-time": "日期时间", "email": "电子邮箱", "time": "时间"}
 TYPE_NAMES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否",
               "array": "列表", "object": "对象", "null": "空"}
 
@@ -31,7 +40,7 @@ def validate_submission(schema: dict | None, data: dict) -> dict:
     """Return the data to store, or raise FormValidationError with per-field messages."""
     if schema is None:
         return data
-    validator = validator_for(schema)(schema)
+    validator = validator_for(schema)(schema, format_checker=FORMATS)
     fields: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path, label = _field(schema, error)
@@ -67,7 +76,8 @@ def _message(error) -> str:
     if template is None:
         return error.message
     value = error.validator_value
-    expected = value if isinstance(value, str) else "/".join(value) if isinstance(value, list) else value
+    expected = value if isinstance(value, str) else "/".join(map(str, value)) if isinstance(value, list) else value
+    expected = FORMAT_NAMES.get(expected, expected) if error.validator == "format" else expected
     return template.format(expected=TYPE_NAMES.get(expected, expected),
                            options="、".join(map(str, value)) if isinstance(value, list) else value,
                            limit=value)

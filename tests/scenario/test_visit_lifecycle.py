@@ -94,3 +94,11 @@ def test_overdue_rectification_raises_a_supervision_task_when_its_timer_is_due(b
     assert only_task(bureau, "water1", instance)["id"] == rectify["id"]  # non-interrupting
     with clock.frozen_at(parse_moment("2026-11-20T09:00:00")):
         assert bureau.fire_due_timers()["due"] == 0  # fired once, never again
+
+
+def test_dates_are_checked_and_messages_name_the_field(bureau):
+    instance = bureau.start("demo_visit", "liaison1")["id"]
+    task = only_task(bureau, "liaison1", instance)
+    with pytest.raises(FormValidationError) as err:
+        bureau.complete(task["id"], "liaison1", dict(VISIT, visit_date="2026-02-30"))
+    assert "走访日期：格式不正确" in str(err.value)
