@@ -118,3 +118,29 @@ def test_supervisors_see_the_units_below_read_only_and_the_overdue_turns_red(cou
     with clock.frozen_at(START + timedelta(days=20)):       # past the 15-day rectification
         late = {t["id"]: t["overdue"] for t in engine.overview("hz_super")}
     assert late[water["id"]] is True
+
+
+def test_a_cross_department_matter_waits_for_the_other_departments_answer(county, march):
+    from tests.scenario.test_models_deploy import ANSWER, HANDOVER
+    engine, ids = county
+    engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})
+    engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)
+    engine.complete(only(engine, "xh_expert")["id"], "xh_expert", dict(CHECK, findings=[WATER]))
+    water = only(engine, "xh_water1")
+    engine.claim(water["id"], "xh_water1")
+    engine.complete(water["id"], "xh_water1", RECTIFIED)
+    engine.complete(only(engine, "xh_water_head")["id"], "xh_water_head",
+                    {"decision": "交办", "opinion": "涉及用地性质，需自然资源部门认定"})
+    hand_over = only(engine, "xh_water1")
+    assert hand_over["element_id"] == "hand_over"
+    engine.claim(hand_over["id"], "xh_water1")
+    engine.complete(hand_over["id"], "xh_water1", HANDOVER)
+    assert ledger_status(engine, ids, "水") == "awaiting_answer"
+    waiting = only(engine, "xh_water1")
+    assert waiting["element_id"] == "await_answer" and waiting["due_at_local"].startswith("2026-04-20")
+    engine.claim(waiting["id"], "xh_water1")
+    engine.complete(waiting["id"], "xh_water1", ANSWER)
+    engine.complete(only(engine, "xh_water_head")["id"], "xh_water_head", {"decision": "销号"})
+    matter = engine.enterprise_ledger(ids["enterprise_id"])[0]
+    assert matter["status"] == "closed" and matter["department"] == "县自然资源局"
+    assert "工业用地" in matter["answer"]
