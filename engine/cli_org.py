@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import clock
 from .cli import parse_now
+from .commands import _engine, _print_json
 
 
 def add_org_commands(sub, as_user) -> None:
@@ -48,11 +49,6 @@ def add_org_commands(sub, as_user) -> None:
     back.add_argument("task")
     back.add_argument("--reason", required=True)
     as_user(back)
-
-
-def _engine(args):
-    from .service import Engine
-    return Engine(args.database)
 
 
 def _report(report) -> int:
@@ -134,11 +130,6 @@ def cmd_ledger(args) -> int:
     for row in rows:
         print(f"{row['category']} {row['status']} {row['section']} {row['description'][:40]}")
     return 0
-
-
-def _print_json(value) -> None:
-    import json
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 ORG_HANDLERS = {"overview": cmd_overview, "ledger": cmd_ledger,"org": cmd_org, "pairing": cmd_pairing, "deputy": cmd_deputy, "handover": cmd_handover,

@@ -11,13 +11,14 @@ listed in the README. Running it again changes nothing.
 from __future__ import annotations
 
 import time as timer
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from . import clock
+from . import clock, org
 from . import demo_data as data
 from .org import Pairing, Person
 from .store.org_tables import Enterprise, LedgerMatter, Section, Unit, UserRole
@@ -202,7 +203,11 @@ class Province:
 
 ROLE_NAMES = [("admin", "管理员"), ("designer", "设计员"), ("supervisor", "督查"), ("leader", "局领导"),
               ("section_head", "科长"), ("liaison", "联络员"), ("expert", "专家"), ("staff", "科员")]
-PROCESS_NAMES = {"enterprise_service": "结对服务", "ledger_matter": "台账事项", "complaint_12369": "12369 投诉"}
+PROCESS_NAMES = {"enterprise_service": ("结对服务", "回访等待期"), "ledger_matter": ("台账事项", "等待中"),
+                 "complaint_12369": ("12369 投诉", "等待中")}
+STEPS = ["record_visit", "health_check", "intake", "remit_check", "forward", "rectify", "investigate", "verify",
+         "hand_over", "await_answer", "reply", "callback", "follow_up", "urge_rectification", "urge_answer",
+         "urge_complaint"]
 MATTER_STATUS = {"rectifying": "整改中", "verifying": "待科长审核", "handing_over": "待交办",
                  "awaiting_answer": "待部门答复", "closed": "已销号", "explained": "已解释说明"}
 
@@ -213,44 +218,52 @@ def summary(engine) -> list[str]:
         return _unit_table(session) + _stage_lines(session) + _login_lines(session)
 
 
-def _count_by_unit(session, column, *where) -> Counter:
+def _pad(text, width: int, right: bool = False) -> str:
+    """Pad to a display width (a Chinese character takes two columns)."""
+    text = str(text)
+    fill = " " * max(width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text), 0)
+    return fill + text if right else text + fill
+
+
+def _count_by(session, column, *where) -> Counter:
     return Counter(dict(session.execute(select(column, func.count()).where(*where).group_by(column)).all()))
 
 
 def _unit_table(session) -> list[str]:
-    sections = _count_by_unit(session, Section.unit_id)
-    people = _count_by_unit(session, User.unit_id)
-    paired = _count_by_unit(session, Enterprise.unit_id)
-    instances = _count_by_unit(session, Instance.unit_id)
-    tasks = _count_by_unit(session, HumanTask.unit_id, HumanTask.status == "open")
-    lines = ["", f"{'单位':<12}{'编码':<6}{'科室':>4}{'人员':>5}{'结对企业':>6}{'实例':>5}{'待办':>5}"]
-    depth = {"province": 0, "city": 1, "county": 2}
+    counts = [_count_by(session, Section.unit_id), _count_by(session, User.unit_id),
+              _count_by(session, Enterprise.unit_id), _count_by(session, Instance.unit_id),
+              _count_by(session, HumanTask.unit_id, HumanTask.status == "open")]
+    header = ["科室", "人员", "结对企业", "实例", "待办"]
+    lines = ["", _pad("单位", 22) + _pad("编码", 6) + "".join(_pad(h, 10, True) for h in header)]
+    indent = {"province": 0, "city": 2, "county": 4}
     for unit in session.scalars(select(Unit).order_by(Unit.id)):
-        name = "  " * depth[unit.level] + unit.name
-        lines.append(f"{name:<{16 - len(name)}}{unit.code:<6}{sections[unit.id]:>4}{people[unit.id]:>5}"
-                     f"{paired[unit.id]:>8}{instances[unit.id]:>5}{tasks[unit.id]:>5}")
-    duplicates = session.scalar(select(func.count(func.distinct(Enterprise.credit_code))))
-    lines.append(f"结对企业 {duplicates} 家（{sum(paired.values())} 条结对，其中与上级重复结对的标记为扎堆服务）")
+        lines.append(_pad(" " * indent[unit.level] + unit.name, 22) + _pad(unit.code, 6)
+                     + "".join(_pad(c[unit.id], 10, True) for c in counts))
+    distinct = session.scalar(select(func.count(func.distinct(Enterprise.credit_code))))
+    lines.append(f"结对企业 {distinct} 家，结对 {sum(counts[2].values())} 条；"
+                 f"被两个单位结对（扎堆服务）{len(org.duplicate_pairings(session))} 家")
     return lines
 
 
 def _stage_lines(session) -> list[str]:
-    open_rows = session.execute(select(HumanTask.process_key, HumanTask.name, func.count(func.distinct(
-        HumanTask.instance_id))).where(HumanTask.status == "open").group_by(HumanTask.process_key, HumanTask.name))
-    stages: dict[str, list[str]] = defaultdict(list)
-    for key, name, count in sorted(open_rows):
+    rows = session.execute(select(HumanTask.process_key, HumanTask.element_id, HumanTask.name,
+                                  func.count(func.distinct(HumanTask.instance_id)))
+                           .where(HumanTask.status == "open")
+                           .group_by(HumanTask.process_key, HumanTask.element_id, HumanTask.name))
+    order = {step: i for i, step in enumerate(STEPS)}
+    stages = defaultdict(list)
+    for key, element, name, count in sorted(rows, key=lambda r: order.get(r[1], len(order))):
         stages[key].append(f"{name} {count}")
-    statuses = session.execute(select(Instance.process_key, Instance.status, func.count())
-                               .group_by(Instance.process_key, Instance.status))
-    totals = defaultdict(dict)
-    for key, status, count in statuses:
-        totals[key][status] = count
-    lines = ["", "流程阶段（待办任务所在环节 → 实例数）："]
-    for key, label in PROCESS_NAMES.items():
-        done = totals[key].get("completed", 0)
-        lines.append(f"  {label} {key}: {' · '.join(stages[key]) or '-'} · 已办结 {done}")
-    matters = dict(session.execute(select(LedgerMatter.status, func.count()).group_by(LedgerMatter.status)).all())
-    lines.append("  台账事项单（含体检发现）: " + " · ".join(f"{MATTER_STATUS.get(s, s)} {n}" for s, n in sorted(matters.items())))
+    busy = select(HumanTask.instance_id).where(HumanTask.status == "open")
+    waiting = _count_by(session, Instance.process_key, Instance.status == "running", Instance.id.not_in(busy))
+    done = _count_by(session, Instance.process_key, Instance.status == "completed")
+    lines = ["", "流程阶段（在办环节 → 实例数；一个实例可同时在多个环节）："]
+    for key, (label, wait_label) in PROCESS_NAMES.items():
+        parts = stages[key] + ([f"{wait_label} {waiting[key]}"] if waiting[key] else []) + [f"已办结 {done[key]}"]
+        lines.append(f"  {label} {key}：" + " · ".join(parts))
+    matters = _count_by(session, LedgerMatter.status)
+    lines.append("  台账事项单（含体检发现的问题）：" + " · ".join(
+        f"{label} {matters[status]}" for status, label in MATTER_STATUS.items() if matters[status]))
     return lines
 
 
@@ -258,12 +271,20 @@ def _login_lines(session) -> list[str]:
     roles = defaultdict(set)
     for name, role in session.execute(select(User.name, UserRole.role).join(UserRole, UserRole.user_id == User.id)):
         roles[name].add(role)
-    by_unit: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for name, unit in session.execute(select(User.name, Unit.code).join(Unit, Unit.id == User.unit_id).order_by(User.id)):
-        main = next((label for role, label in ROLE_NAMES if role in roles[name]), "科员")
-        by_unit[unit][main].append(name)
-    lines = ["", "登录名（按单位、角色；无需密码，命令行用 --as 登录名）："]
-    for unit, groups in by_unit.items():
-        parts = [f"{label} {' '.join(groups[label])}" for _role, label in ROLE_NAMES if groups.get(label)]
-        lines.append(f"  {unit:<4}" + " · ".join(parts))
+    by_unit: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    query = select(User.name, Unit.code, Unit.level).join(Unit, Unit.id == User.unit_id).order_by(User.id)
+    for name, unit, level in session.execute(query):
+        label = next((label for role, label in ROLE_NAMES if role in roles[name]), "科员")
+        shown = "<县>" + name[len(unit):] if level == "county" and name.startswith(unit + "_") else name
+        by_unit[(unit, level)][label].append(shown)
+    lines = ["", "登录名（无需密码，命令行用 --as 登录名）："]
+    counties = [unit for unit, level in by_unit if level == "county"]
+    for (unit, level), groups in by_unit.items():
+        if level != "county":
+            lines.append("  " + _pad(unit, 5) + " · ".join(f"{label} {' '.join(groups[label])}"
+                                                        for _r, label in ROLE_NAMES if groups.get(label)))
+    if counties:
+        groups = by_unit[(counties[0], "county")]
+        lines.append(f"  {' '.join(counties)}（每个县局相同，<县> 换成县局编码，如 {counties[0]}_water）：")
+        lines += ["      " + _pad(label, 8) + " ".join(groups[label]) for _r, label in ROLE_NAMES if groups.get(label)]
     return lines
