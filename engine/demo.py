@@ -75,7 +75,8 @@ def _pair_enterprises(engine) -> dict[tuple[str, int], dict]:
         for i, (code, (name, scale, kind, priority, status)) in enumerate(zip(data.credit_codes(county), rows)):
             liaison = f"{county}_liaison" if i % 2 == 0 else f"{county}_liaison2"
             leader = f"{county}_leader" if i < 3 else f"{county}_leader2"
-            pairing = Pairing(name, code, scale, kind, county, liaison, leader, phones[liaison], priority, year, status)
+            pairing = Pairing(name, code, scale, kind, county, liaison, leader, phones[liaison], priority, year,
+                              status)
             enterprise_id, _ = engine.pair_enterprise(pairing, actor=ADMIN)
             enterprises[(county, i)] = {"id": enterprise_id, "name": name, "code": code, "liaison": liaison,
                                         "members": [names[liaison], names[leader]]}
@@ -173,10 +174,10 @@ class Province:
     # 12369
     def _intake(self, story, user, key):
         enterprise = story["enterprise"]
+        concerned = (enterprise["id"], enterprise["name"]) if enterprise else None
         self.complaints += 1
         story["real_name"] = data.COMPLAINTS[key][0]
-        self._work(story, user, "intake", data.intake(self._day(), key, self.complaints,
-                                                      (enterprise["id"], enterprise["name"]) if enterprise else None))
+        self._work(story, user, "intake", data.intake(self._day(), key, self.complaints, concerned))
 
     def _remit(self, story, user, in_remit):
         self._work(story, user, "remit_check", data.remit(in_remit))
@@ -186,7 +187,8 @@ class Province:
 
     def _investigate(self, story, user):
         colleague = f"{story['county']}_enforce"
-        self._work(story, user, "investigate", data.investigation(self._day(), [self.names[user], self.names[colleague]]))
+        people = [self.names[user], self.names[colleague]]
+        self._work(story, user, "investigate", data.investigation(self._day(), people))
 
     def _reply(self, story, user):
         self._work(story, user, "reply", data.reply(self._day(), story["real_name"]))
@@ -286,5 +288,6 @@ def _login_lines(session) -> list[str]:
     if counties:
         groups = by_unit[(counties[0], "county")]
         lines.append(f"  {' '.join(counties)}（每个县局相同，<县> 换成县局编码，如 {counties[0]}_water）：")
-        lines += ["      " + _pad(label, 8) + " ".join(groups[label]) for _r, label in ROLE_NAMES if groups.get(label)]
+        lines += ["      " + _pad(label, 8) + " ".join(groups[label])
+                  for _r, label in ROLE_NAMES if groups.get(label)]
     return lines
