@@ -28,15 +28,16 @@ _INSERT_TASK = insert(HumanTask)
 _INSERT_CANDIDATE = insert(TaskCandidate)
 
 
-def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due_at) -> str:
+def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due_at, built) -> str:
     """Insert the inbox row of a new user task (and its candidate rows); returns its id.
     Plain INSERTs: the command never reads the new row back."""
     task_id = str(spiff_task.id)
     spec = spiff_task.task_spec
     connection = session.connection()
     connection.execute(_INSERT_TASK, {
-        "id": task_id, "instance_id": instance.id, "process_key": instance.process_key,
-        "version": instance.version, "element_id": spec.bpmn_id or spec.name,
+        # The process the task belongs to: a called process's tasks say so (ledger_matter),
+        # while instance_id keeps them with the instance that called it.
+        "id": task_id, "instance_id": instance.id, "process_key": built.key, "version": built.version, "element_id": spec.bpmn_id or spec.name,
         "name": meta.get("name") or spec.bpmn_name or spec.name,
         "lane": meta.get("lane") or getattr(spec, "lane", None), "form_key": meta.get("form_key"),
         "assignee": routing.assignee, "candidate_groups": routing.candidate_groups,

@@ -178,7 +178,7 @@ class Runtime:
             due_at = _due_at(meta.get("due_date"), data)
             if meta.get("name") and juel.is_juel(meta["name"]):
                 meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
-        inbox.open_task(session, loaded.instance, spiff_task, meta, routing, due_at)
+        inbox.open_task(session, loaded.instance, spiff_task, meta, routing, due_at, built)
 
 
 _INSTANCES = Instance.__table__

@@ -144,3 +144,12 @@ def test_a_cross_department_matter_waits_for_the_other_departments_answer(county
     matter = engine.enterprise_ledger(ids["enterprise_id"])[0]
     assert matter["status"] == "closed" and matter["department"] == "县自然资源局"
     assert "工业用地" in matter["answer"]
+
+
+def test_a_matter_called_by_a_service_is_listed_under_its_own_process(county, march):
+    engine, ids = county
+    service = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+    engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)
+    engine.complete(only(engine, "xh_expert")["id"], "xh_expert", dict(CHECK, findings=[WATER]))
+    water = only(engine, "xh_water1")
+    assert water["process_key"] == "ledger_matter" and water["instance_id"] == service
