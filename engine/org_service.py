@@ -53,6 +53,19 @@ class OrgCommands:
                                  "unit": pairing.unit_code, "warnings": warnings})
             return enterprise.id, warnings
 
+    def inbox(self, actor: str, view: str = "todo", *, page: int = 1, per_page: int = 20,
+              q: str | None = None) -> dict:
+        """One page of an inbox view, with the counts of every view."""
+        from .inbox_views import inbox_page
+        with self.uow(write=False) as uow:
+            self._user(uow.session, actor)
+            return inbox_page(uow.session, actor, view, page, min(max(per_page, 1), 100), q)
+
+    def task_view(self, task_id: str, actor: str) -> dict:
+        from .task_view import task_view
+        with self.uow(write=False) as uow:
+            return task_view(self, uow.session, task_id, self._user(uow.session, actor))
+
     def overview(self, actor: str) -> list[dict]:
         """督办 view: the open tasks in the actor's scope, soonest due first, overdue flagged."""
         from .supervision import overview

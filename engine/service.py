@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from . import audit, clock, events, inbox, org, privacy, start_timers, timers, visits
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
+from .accounts import AccountCommands
 from .forms import validate_submission
 from .org_import import OrgTransfer
 from .org_routing import Context
@@ -36,7 +37,7 @@ class Actor(NamedTuple):
     unit_id: int | None = None
 
 
-class Engine(OrgCommands, OrgTransfer, TaskActions):
+class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands):
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)

@@ -132,3 +132,14 @@ class LedgerMatter(Base):
     answer: Mapped[str] = mapped_column(String(4000), default="")
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins, kept in the database so throttling holds across web workers."""
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_user", "user_name", "at"),
+                      Index("ix_login_attempts_client", "client", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -50,6 +50,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
     phone: Mapped[str] = mapped_column(String(32), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     groups: Mapped[list["Group"]] = relationship(secondary="user_groups", back_populates="members")
 

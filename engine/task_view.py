@@ -1,0 +1,63 @@
+"""What the task page shows: the task, its form, the current data, what the viewer may do,
+and the instance's history — for those who may see it (holder, candidates, deputies, the
+starter, those who worked on it, supervising roles in scope, admins)."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, inbox, privacy
+from .errors import NotAllowed, NotFound
+from .org_routing import Context
+from .store.org_tables import UserRole
+from .store.tables import HumanTask, Instance, TaskCandidate, User
+
+
+def may_view(session: Session, actor: str, row: HumanTask, instance: Instance, is_admin: bool) -> bool:
+    acting = inbox.acting_users(session, actor)
+    if is_admin or row.assignee in acting or row.completed_by == actor or instance.started_by == actor:
+        return True
+    if row.status == "open" and row.assignee is None and inbox.is_candidate(session, row, actor):
+        return True
+    worked = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == row.instance_id,
+                                                       HumanTask.completed_by.in_(acting)).limit(1))
+    return worked is not None or _supervises(session, actor, row)
+
+
+def _supervises(session: Session, actor: str, row: HumanTask) -> bool:
+    roles = set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
+                                .where(User.name == actor)))
+    if not roles & {"leader", "supervisor", "section_head"}:
+        return False
+    from .supervision import _scope
+    user = session.execute(select(User.id, User.unit_id, User.is_admin).where(User.name == actor)).first()
+    return session.scalar(select(HumanTask.id).where(HumanTask.id == row.id, _scope(session, user, roles))) is not None
+
+
+def task_view(engine, session: Session, task_id: str, actor) -> dict:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    instance = session.get(Instance, row.instance_id)
+    if not may_view(session, actor.name, row, instance, actor.is_admin):
+        raise NotAllowed("无权查看此任务 (not allowed to see this task)")
+    loaded = engine.runtime.load(session, instance)
+    spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
+    built = loaded.built_for(spiff_task) if spiff_task is not None else None
+    data = dict(spiff_task.data) if spiff_task is not None else {}
+    history = audit.history(session, instance.id)
+    forms = built.forms if built is not None else {}
+    fields, lanes = privacy.sensitive_fields(forms)
+    if fields and not privacy.may_see(session, actor.name, lanes, Context(instance.unit_id, instance.enterprise_id), data):
+        data, history = privacy.masked(data, fields), privacy.masked(history, fields)
+    acting = inbox.acting_users(session, actor.name)
+    is_open = row.status == "open"
+    candidate = is_open and row.assignee is None and inbox.is_candidate(session, row, actor.name)
+    holder = is_open and (row.assignee in acting or actor.is_admin)
+    has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id)) is not None
+    return {"task": inbox.task_dict(row), "form": forms.get(row.form_key) if row.form_key else None,
+            "data": {k: v for k, v in data.items() if not k.startswith("_")},
+            "can_claim": candidate, "can_complete": holder or candidate,
+            "can_release": holder and row.assignee is not None and has_candidates, "history": history}
