@@ -44,6 +44,19 @@ class AccountCommands:
             user.password_hash = HASHER.hash(password)
             audit.record(uow.session, actor, "password_set", detail={"user": name})
 
+    def set_initial_passwords(self, names: list[str], password: str, *, actor: str) -> int:
+        """Give new accounts (an import, the demo) one initial password, hashed once."""
+        check_policy(password)
+        with self.uow() as uow:
+            if not self._user(uow.session, actor).is_admin:
+                raise NotAllowed("只有管理员可以设置初始密码 (admins only)")
+            hashed = HASHER.hash(password)
+            users = list(uow.session.scalars(select(User).where(User.name.in_(names))))
+            for user in users:
+                user.password_hash = hashed
+            audit.record(uow.session, actor, "initial_passwords_set", detail={"users": len(users)})
+            return len(users)
+
     def authenticate(self, name: str, password: str, *, client: str = "") -> dict:
         """The account, or NotAllowed with one message for any wrong name or password."""
         with self.uow() as uow:

@@ -32,6 +32,9 @@ EXTRA_MODELS = ["bench_three_user_tasks.bpmn", "demo_visit.bpmn"]
 ADMIN = "admin"
 
 
+DEMO_PASSWORD = "sanfu-demo-2026"  # every demo login's password (README); never for real use
+
+
 def load_demo(engine) -> list[str]:
     with engine.uow(write=False) as uow:
         if uow.session.scalar(select(Unit.id).where(Unit.code == data.UNITS[0][0])) is not None:
@@ -61,8 +64,11 @@ def _build_org(engine) -> dict[str, int]:
         units[code] = engine.add_unit(code, name, level, parent, actor=ADMIN)
         for section, (province_name, local_name) in data.SECTIONS.items():
             engine.add_section(code, section, province_name if level == "province" else local_name, actor=ADMIN)
+    logins = [ADMIN]
     for login, display, unit, sections, roles, leads, phone in data.people():
         engine.save_person(Person(login, display, unit, sections, roles, leads, phone), actor=ADMIN)
+        logins.append(login)
+    engine.set_initial_passwords(logins, DEMO_PASSWORD, actor=ADMIN)
     return units
 
 
@@ -279,7 +285,7 @@ def _login_lines(session) -> list[str]:
         label = next((label for role, label in ROLE_NAMES if role in roles[name]), "科员")
         shown = "<县>" + name[len(unit):] if level == "county" and name.startswith(unit + "_") else name
         by_unit[(unit, level)][label].append(shown)
-    lines = ["", "登录名（无需密码，命令行用 --as 登录名）："]
+    lines = ["", f"登录名（命令行用 --as 登录名；网页登录密码均为 {DEMO_PASSWORD}）："]
     counties = [unit for unit, level in by_unit if level == "county"]
     for (unit, level), groups in by_unit.items():
         if level != "county":
