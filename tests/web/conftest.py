@@ -1,0 +1,120 @@
+"""Fixtures for the web application's test-client tests.
+
+A small province (tests/scenario/province.py) with passwords for a few users and the
+bureaus' models is built once per session into a SQLite file; each test gets its own
+copy, and an app (`create_app`) over it.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.service import Engine
+from engine.store.db import make_engine
+from engine.store.migrate import upgrade
+from tests.conftest import FORMS, PROCESSES
+from tests.scenario.province import build_province
+
+PASSWORD = "Sanfu2026pass"
+USERS = ("root", "xh_liaison", "xh_expert", "xh_water1", "xh_water2", "xh_water_head", "xh_air1",
+         "hz_super", "bj_water1")
+MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn", "bench_three_user_tasks.bpmn")
+_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def prepare_database(path: Path) -> dict:
+    """Build the province with passwords and models into the SQLite file `path`."""
+    db = make_engine(f"sqlite:///{path}")
+    upgrade(db)
+    engine = Engine(db_engine=db, forms_dir=FORMS)
+    ids = build_province(engine)
+    for user in USERS:
+        engine.set_password(user, PASSWORD, actor="root")
+    engine.deploy([PROCESSES / name for name in MODELS], "root")
+    db.dispose()
+    return ids
+
+
+@pytest.fixture(scope="session")
+def province_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("web-template") / "sanfu.db"
+    ids = prepare_database(path)
+    return path, ids
+
+
+@pytest.fixture
+def ids(province_template):
+    return province_template[1]
+
+
+@pytest.fixture
+def app(province_template, tmp_path):
+    from web import create_app
+    path = tmp_path / "sanfu.db"
+    shutil.copyfile(province_template[0], path)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{path}",
+                      "FORMS_DIR": str(FORMS)})
+    yield app
+    app.extensions["sanfu"].db.dispose()
+
+
+@pytest.fixture
+def sanfu(app) -> Engine:
+    """The app's Engine, for arranging state and checking what was saved."""
+    return app.extensions["sanfu"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, path: str = "/") -> str:
+    page = client.get(path, follow_redirects=True)
+    match = _TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, name: str, password: str = PASSWORD):
+        token = csrf_token(self._client, "/login")
+        return self._client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+
+    def logout(self):
+        return self._client.post("/logout", data={"csrf_token": csrf_token(self._client)})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def post(client):
+    """POST a form with the page's CSRF token."""
+    def _post(path: str, data: dict | None = None, **kwargs):
+        return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+    return _post
+
+
+@pytest.fixture
+def service(sanfu, ids):
+    """An enterprise_service instance for the 西湖 enterprise, started by its liaison."""
+    return sanfu.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+
+
+def only_task(engine: Engine, user: str, name: str | None = None) -> dict:
+    tasks = [t for t in engine.tasks(user) if name is None or t["name"] == name]
+    assert len(tasks) == 1, [t["name"] for t in engine.tasks(user)]
+    return tasks[0]
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)

@@ -1,0 +1,107 @@
+"""Sign-in and sign-out (flask-login over `Engine.authenticate` / `Engine.account`).
+
+Passwords, the password policy and throttling live in the engine (the throttle is in the
+database, so it holds across gunicorn workers); this module only carries the session.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, Flask, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.errors import NotAllowed
+
+from . import LANGUAGES, get_engine
+from .helpers import plain_message, safe_next
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class Account(UserMixin):
+    """The signed-in user, as `Engine.account` describes them."""
+
+    def __init__(self, account: dict):
+        self.id = account["name"]
+        self.name = account["name"]
+        self.display_name = account.get("display_name") or account["name"]
+        self.is_admin = bool(account.get("is_admin"))
+        self.unit_id = account.get("unit_id")
+        self.roles = list(account.get("roles") or [])
+
+
+class LoginForm(FlaskForm):
+    name = StringField(_l("用户名"), validators=[DataRequired(message="请填写用户名"), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(message="请填写密码"), Length(max=256)])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(name: str) -> Account | None:
+    account = get_engine().account(name)
+    return Account(account) if account else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"status": 401, "message": "请先登录"}}), 401
+    flash(login_manager.login_message, "info")
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    target = safe_next(request.args.get("next")) or url_for("inbox.index")
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            account = get_engine().authenticate(form.name.data.strip(), form.password.data,
+                                                client=request.remote_addr or "")
+        except NotAllowed as err:
+            error = plain_message(str(err))
+        else:
+            lang = session.get("lang")
+            session.clear()  # a fresh session on sign-in
+            if lang:
+                session["lang"] = lang
+            login_user(Account(account))
+            session.permanent = True
+            return redirect(target)
+    elif request.method == "POST":
+        error = "；".join(msg for messages in form.errors.values() for msg in messages)
+    status = 200 if error is None else 401
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash("已退出登录。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("inbox.index"))

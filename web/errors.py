@@ -1,0 +1,87 @@
+"""HTTP errors and domain errors → a Chinese error page (JSON under /api/), never a traceback.
+
+Domain errors map as the CLI's exit codes do: invalid → 422, not found → 404, not
+allowed → 403, conflict → 409. The engine's message is what the user reads.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, SanfuError
+
+from .helpers import plain_message
+
+PAGES = {
+    400: ("请求无效", "请求无法处理，请返回上一页重试。"),
+    401: ("请先登录", "此操作需要先登录。"),
+    403: ("无权访问", "您没有权限查看或办理此内容。"),
+    404: ("页面不存在", "您要找的页面或任务不存在，可能已被删除或链接有误。"),
+    405: ("不支持的操作", "此页面不支持这种请求方式。"),
+    409: ("操作冲突", "别人刚刚修改了同一事项，您的操作没有保存。请刷新后重试。"),
+    413: ("提交的内容过大", "提交的内容超过了大小限制，请精简后重试。"),
+    422: ("无法处理", "提交的内容不符合要求。"),
+    500: ("系统错误", "系统出现错误，已记录。请稍后重试或联系管理员。"),
+}
+CSRF_MESSAGE = "表单已过期或缺少安全令牌，请刷新页面后重新提交。"
+DOMAIN_STATUS = ((NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422))
+
+
+def status_of(error: SanfuError) -> int:
+    for cls, status in DOMAIN_STATUS:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def render_error(status: int, message: str | None = None):
+    title, default = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    message = message or default
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+    return render_template("error.html", status=status, title=title, message=message,
+                           signed_in=_signed_in()), status
+
+
+def _signed_in() -> bool:
+    """Whether someone is signed in — without failing when the database is what failed."""
+    try:
+        from flask_login import current_user
+        return bool(current_user.is_authenticated)
+    except Exception:  # noqa: BLE001 - an error page must render whatever went wrong
+        return False
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    # Werkzeug's own descriptions are English; ours are Chinese. A message given on purpose
+    # (abort(404, description="…")) is kept when it is not Werkzeug's default.
+    custom = error.description if error.description != type(error).description else None
+    return render_error(status, custom if status != 500 else None)
+
+
+def _internal_error(error):
+    original = getattr(error, "original_exception", None)
+    if original is not None:
+        from flask import current_app
+        current_app.logger.error("unhandled error on %s %s", request.method, request.path,
+                                 exc_info=original)
+    return render_error(500)
+
+
+def _csrf_error(_error: CSRFError):
+    return render_error(400, CSRF_MESSAGE)
+
+
+def _domain_error(error: SanfuError):
+    return render_error(status_of(error), plain_message(str(error)))
+
+
+def init_app(app: Flask) -> None:
+    for status in PAGES:
+        if status != 500:
+            app.register_error_handler(status, _http_error)
+    app.register_error_handler(500, _internal_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SanfuError, _domain_error)
