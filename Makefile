@@ -2,6 +2,8 @@
 #   make run    set up, initialise a SQLite database, load the demo, start the application
 #   make test   set up and run the whole test suite
 PYTHON ?= python3.11
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SANFU := $(VENV)/bin/sanfu
@@ -20,7 +22,9 @@ setup: $(VENV)/.installed
 run: setup
 	$(SANFU) init
 	$(SANFU) demo
-	$(SANFU) scheduler
+	@echo "sanfu: http://$(HOST):$(PORT)/  (demo logins: README; Ctrl-C stops the web server and the scheduler)"
+	$(SANFU) scheduler & SCHED=$$!; trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
+	  $(PY) -m web --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
