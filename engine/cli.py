@@ -83,6 +83,10 @@ def _add_operator_commands(sub) -> None:
     user_add.add_argument("--groups", default="")
     user_add.add_argument("--admin", action="store_true")
     user_add.add_argument("--display-name", default="")
+    for verb in ("disable", "enable"):
+        toggle = user_sub.add_parser(verb)
+        toggle.add_argument("name")
+        _as(toggle)
     group = sub.add_parser("group", help="manage groups")
     group_sub = group.add_subparsers(dest="group_command", required=True)
     group_add = group_sub.add_parser("add")

@@ -144,6 +144,10 @@ def cmd_scheduler(args) -> int:
 
 
 def cmd_user(args) -> int:
+    if args.user_command in ("disable", "enable"):
+        _engine(args).set_active(args.name, args.user_command == "enable", actor=args.actor)
+        print(f"用户 {args.name} 已{'停用' if args.user_command == 'disable' else '启用'}")
+        return 0
     groups = [g.strip() for g in args.groups.split(",") if g.strip()]
     _engine(args).add_user(args.name, groups, admin=args.admin, display_name=args.display_name)
     print(f"用户 {args.name} 已创建" + (f"，组：{', '.join(groups)}" if groups else ""))

@@ -13,12 +13,12 @@ from .store.tables import HumanTask, TaskCandidate
 
 TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
                "assignee", "candidate_groups", "candidate_users", "due_at", "created_at",
-               "status", "form_key", "unrouted", "unit_id", "enterprise_id")
+               "status", "form_key", "unrouted", "unit_id", "enterprise_id", "completed_at", "completed_by")
 
 
 def task_dict(row: HumanTask) -> dict:
     out = {name: getattr(row, name) for name in TASK_FIELDS}
-    for name in ("due_at", "created_at"):
+    for name in ("due_at", "created_at", "completed_at"):
         out[name] = out[name].isoformat() if out[name] else None
     out["due_at_local"] = clock.to_local(row.due_at).isoformat() if row.due_at else None
     return out

@@ -44,6 +44,15 @@ class OrgCommands:
             audit.record(uow.session, actor, "person_saved", detail={"name": person.name, "unit": person.unit_code,
                                                                     "roles": list(person.roles)})
 
+    def set_active(self, name: str, active: bool, *, actor: str) -> None:
+        """Disable (or re-enable) an account: a disabled user can do nothing and their
+        web session ends at the next request."""
+        with self.uow() as uow:
+            self._admin(uow.session, actor)
+            user = org.user_by_name(uow.session, name)
+            user.active = active
+            audit.record(uow.session, actor, "user_enabled" if active else "user_disabled", detail={"user": name})
+
     def pair_enterprise(self, pairing: Pairing, *, actor: str) -> tuple[int, list[str]]:
         with self.uow() as uow:
             self._admin(uow.session, actor)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from . import audit, inbox, privacy
 from .errors import NotAllowed, NotFound
 from .org_routing import Context
-from .store.org_tables import UserRole
+from .store.org_tables import Enterprise, UserRole
 from .store.tables import HumanTask, Instance, TaskCandidate, User
 
 
@@ -57,7 +57,11 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     candidate = is_open and row.assignee is None and inbox.is_candidate(session, row, actor.name)
     holder = is_open and (row.assignee in acting or actor.is_admin)
     has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id)) is not None
-    return {"task": inbox.task_dict(row), "form": forms.get(row.form_key) if row.form_key else None,
+    enterprise = session.scalar(select(Enterprise.name).where(Enterprise.id == row.enterprise_id)) \
+        if row.enterprise_id else None
+    task = {**inbox.task_dict(row), "enterprise_name": enterprise or "",
+            "process_name": (built.spec.description if built is not None else "") or row.process_key}
+    return {"task": task, "form": forms.get(row.form_key) if row.form_key else None,
             "data": {k: v for k, v in data.items() if not k.startswith("_")},
             "can_claim": candidate, "can_complete": holder or candidate,
             "can_release": holder and row.assignee is not None and has_candidates, "history": history}

@@ -140,3 +140,14 @@ def test_org_and_pairing_commands(sanfu, tmp_path):
     assert sanfu("deputy", "lia", "w1", "--from", "2026-01-02T00:00", "--to", "2026-01-01T00:00", "--as", "lia")[0] == 1
     code, out, _ = sanfu("handover", "lia", "w1", "--as", "root")
     assert code == 0 and "联络企业 1" in out
+
+
+def test_a_disabled_user_can_do_nothing(sanfu):
+    sanfu("user", "add", "root", "--admin")
+    sanfu("user", "add", "alice")
+    sanfu("deploy", PROCESSES / "bench_three_user_tasks.bpmn", "--as", "alice")
+    assert sanfu("user", "disable", "alice", "--as", "alice")[0] == 4
+    assert sanfu("user", "disable", "alice", "--as", "root")[0] == 0
+    assert sanfu("start", "Process_three_user_tasks", "--as", "alice")[0] == 4
+    assert sanfu("user", "enable", "alice", "--as", "root")[0] == 0
+    assert sanfu("start", "Process_three_user_tasks", "--as", "alice")[0] == 0
