@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_operator_commands(sub)
     from .cli_org import add_org_commands
     add_org_commands(sub, _as)
+    from .cli_tokens import add_token_commands
+    add_token_commands(sub, _as)
     return parser
 
 

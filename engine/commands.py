@@ -11,7 +11,8 @@ from .cli import parse_json_object, parse_now
 
 def run(args) -> int:
     from .cli_org import ORG_HANDLERS
-    handler = {**HANDLERS, **ORG_HANDLERS}[args.command]
+    from .cli_tokens import TOKEN_HANDLERS
+    handler = {**HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS}[args.command]
     return handler(args) or 0
 
 

@@ -19,6 +19,7 @@ PROCESS = "ledger_matter"
 # The open step of the shipped model → the matter's status (unknown steps read "open").
 STEP_STATUS = {"rectify": "rectifying", "verify": "verifying", "hand_over": "handing_over",
                "await_answer": "awaiting_answer"}
+RECTIFY_STEP = "rectify"
 END_STATUS = {"销号": "closed", "解释说明": "explained"}
 SOURCES = {"enterprise_service": "体检", "complaint_12369": "12369"}
 
@@ -73,7 +74,8 @@ def _status(run, data: dict) -> tuple[str, list[str]]:
         return END_STATUS.get(str(data.get("decision") or ""), "closed" if run.is_completed() else "open"), []
     steps = [STEP_STATUS.get(t.task_spec.bpmn_id, "open") for t in ready]
     main = next((s for s in steps if s != "open"), "open")
-    return main, [str(t.id) for t in ready if STEP_STATUS.get(t.task_spec.bpmn_id)]
+    # 整改期限 is the rectification step's deadline; it stays when the matter moves on.
+    return main, [str(t.id) for t in ready if t.task_spec.bpmn_id == RECTIFY_STEP]
 
 
 def _deadline(session: Session, task_ids: list[str]):

@@ -17,6 +17,8 @@ from . import audit, clock, events, inbox, org, privacy, start_timers, timers, v
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .accounts import AccountCommands
+from .api_tokens import ApiTokenCommands
+from .enterprises import EnterpriseQueries
 from .forms import validate_submission
 from .org_import import OrgTransfer
 from .org_routing import Context
@@ -37,7 +39,7 @@ class Actor(NamedTuple):
     unit_id: int | None = None
 
 
-class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands):
+class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCommands, EnterpriseQueries):
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)

@@ -112,12 +112,14 @@ def _locale() -> str:
 
 
 def _register(app: Flask) -> None:
-    from . import auth, errors, helpers, inbox, tasks
+    from . import api, auth, errors, helpers, inbox, tasks
     auth.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)
-    for module in (auth, inbox, tasks):
+    for module in (auth, inbox, tasks, api):
         app.register_blueprint(module.bp)
+    from .enterprises import bp as enterprises_bp
+    app.register_blueprint(enterprises_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -59,6 +59,6 @@ def test_http_errors_are_chinese_pages(client, path, method, status, title):
 
 
 def test_api_paths_get_json_for_http_errors_too(client):
-    response = client.get("/api/v1/inbox")
+    response = client.get("/api/v1/no-such-endpoint")
     assert response.status_code == 404 and response.is_json
     assert response.get_json()["error"]["message"].startswith("您要找的页面")

@@ -1,0 +1,212 @@
+"""The JSON API at /api/v1: what the pages do (inbox, task, claim, release, complete,
+transfer, instances, an enterprise's ledger), authenticated with API tokens.
+
+Every request but /api/v1/openapi.json carries `Authorization: Bearer <token>` (tokens:
+`sanfu token create`); the session cookie is neither read nor written here, so there is no
+cookie auth and no CSRF. Bodies are JSON objects; errors are
+`{"error": {"status", "title", "message", "fields"}}` with the status the page would get
+(400 bad JSON, 401 no or bad token, 403, 404, 409, 413, 422). As for the pages, every rule
+about who may see or do what stays in the engine.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Flask, g, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import FormValidationError, NotAllowed, SanfuError
+from engine.inbox_views import VIEWS
+
+from . import csrf, get_engine
+from .errors import PAGES, status_of
+from .helpers import plain_message
+
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+csrf.exempt(bp)
+MAX_PER_PAGE = 100
+NO_TOKEN = "缺少 API 令牌：请在 Authorization 请求头中提供 Bearer 令牌 (missing bearer token)"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields or {}
+
+
+def _is_api(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+class ApiAwareSessions(SecureCookieSessionInterface):
+    """Cookie sessions for the pages; under /api/v1 an empty session that is never saved."""
+
+    def open_session(self, app, req):
+        if _is_api(req.path):
+            return self.session_class()
+        return super().open_session(app, req)
+
+    def save_session(self, app, session, response):
+        if _is_api(request.path):
+            return
+        super().save_session(app, session, response)
+
+
+@bp.record_once
+def _install_sessions(state) -> None:
+    app: Flask = state.app
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = ApiAwareSessions()
+
+
+# errors -------------------------------------------------------------------------------
+def error_response(status: int, message: str | None = None, fields: dict | None = None):
+    title, default = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    body = {"error": {"status": status, "title": title, "message": message or default,
+                      "fields": {k: plain_message(v) for k, v in (fields or {}).items()}}}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sanfu"'
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    return error_response(error.status, error.message, error.fields)
+
+
+@bp.errorhandler(SanfuError)
+def _domain_error(error: SanfuError):
+    fields = error.fields if isinstance(error, FormValidationError) else None
+    return error_response(status_of(error), plain_message(str(error)), fields)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    custom = error.description if error.description != type(error).description else None
+    return error_response(status, custom if status != 500 else None)
+
+
+# authentication and input ---------------------------------------------------------------
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, NO_TOKEN)
+    try:
+        g.api_account = get_engine().authenticate_token(secret.strip())
+    except NotAllowed as err:
+        raise ApiError(401, plain_message(str(err))) from None
+    return None
+
+
+def _actor() -> str:
+    return g.api_account["name"]
+
+
+def _body() -> dict:
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "请求体不是合法的 JSON (the body is not valid JSON)") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "请求体必须是 JSON 对象 (the body must be a JSON object)")
+    return value
+
+
+def _text(body: dict, name: str, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise ApiError(422, "提交的内容不符合要求。", {name: "必填"})
+        return None
+    if not isinstance(value, str):
+        raise ApiError(422, "提交的内容不符合要求。", {name: "必须是文本"})
+    return value
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ApiError(422, "查询参数不符合要求。", {name: f"必须是 {low} 到 {high} 之间的整数"})
+    return value
+
+
+def _task_id(task_id: str) -> str:
+    if len(task_id) > 64:
+        raise ApiError(404, PAGES[404][1])
+    return task_id
+
+
+# endpoints ----------------------------------------------------------------------------------
+@bp.get("/openapi.json")
+def openapi():
+    from .openapi import document
+    return jsonify(document())
+
+
+@bp.get("/inbox")
+def inbox():
+    view = request.args.get("view") or "todo"
+    if view not in VIEWS:
+        raise ApiError(422, "查询参数不符合要求。", {"view": "必须是 " + "、".join(VIEWS) + " 之一"})
+    q = (request.args.get("q") or "").strip()[:100] or None
+    return jsonify(get_engine().inbox(_actor(), view, page=_int_arg("page", 1, 1, 100_000),
+                                      per_page=_int_arg("per_page", 20, 1, MAX_PER_PAGE), q=q))
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str):
+    return jsonify(get_engine().task_view(_task_id(task_id), _actor()))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str):
+    return jsonify(get_engine().claim(_task_id(task_id), _actor()))
+
+
+@bp.post("/tasks/<task_id>/release")
+def release(task_id: str):
+    reason = _text(_body(), "reason", required=True)
+    return jsonify(get_engine().release(_task_id(task_id), _actor(), reason))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str):
+    data = _body().get("data", {})
+    if not isinstance(data, dict):
+        raise ApiError(422, "提交的内容不符合要求。", {"data": "必须是 JSON 对象"})
+    return jsonify(get_engine().complete(_task_id(task_id), _actor(), data))
+
+
+@bp.post("/tasks/<task_id>/transfer")
+def transfer(task_id: str):
+    body = _body()
+    reason = _text(body, "reason", required=True)
+    targets = {name: _text(body, name) for name in ("to_user", "to_section", "to_unit")}
+    return jsonify(get_engine().transfer(_task_id(task_id), _actor(), reason=reason, **targets))
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int):
+    return jsonify(get_engine().instance_for(instance_id, _actor()))
+
+
+@bp.get("/enterprises/<int:enterprise_id>/ledger")
+def ledger(enterprise_id: int):
+    return jsonify(get_engine().ledger_for(enterprise_id, _actor()))

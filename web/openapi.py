@@ -1,0 +1,171 @@
+"""The OpenAPI 3.1 document of /api/v1 (served at /api/v1/openapi.json).
+
+The schemas are JSON Schema 2020-12 and use the shapes of the CLI's `--json`: Task is
+`sanfu tasks --json`'s row, Instance is `sanfu show --json`, LedgerMatter is a row of
+`sanfu ledger --json`.
+"""
+from __future__ import annotations
+
+from engine.inbox_views import VIEWS
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+
+
+def _null(schema: dict) -> dict:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def _object(properties: dict, required=None, extra: bool = True) -> dict:
+    out = {"type": "object", "properties": properties,
+           "required": list(properties) if required is None else required}
+    if not extra:
+        out["additionalProperties"] = False
+    return out
+
+
+TASK = _object({
+    "id": STR, "instance_id": INT, "process_key": STR, "version": INT, "element_id": STR, "name": STR,
+    "lane": _null(STR), "assignee": _null(STR), "candidate_groups": _array(STR),
+    "candidate_users": _array(STR), "due_at": _null(TIME), "due_at_local": _null(TIME),
+    "created_at": TIME, "status": STR,
+    "form_key": _null(STR), "unrouted": BOOL, "unit_id": _null(INT), "enterprise_id": _null(INT),
+    "completed_at": _null(TIME), "completed_by": _null(STR),
+})
+HISTORY_EVENT = _object({"id": INT, "at": TIME, "actor": STR, "action": STR, "instance_id": _null(INT),
+                         "task_id": _null(STR), "detail": {}})
+INBOX_ROW = {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "overdue": BOOL})]}
+INBOX_PAGE = _object({
+    "view": {"type": "string", "enum": list(VIEWS)}, "rows": _array(_ref("InboxRow")),
+    "counts": _object({view: INT for view in VIEWS}), "total": INT, "page": INT, "per_page": INT,
+})
+TASK_VIEW = _object({
+    "task": {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "process_name": STR})]},
+    "form": {"type": ["object", "null"], "description": "the task's form (JSON Schema), if it has one"},
+    "data": {"type": "object"}, "can_claim": BOOL, "can_complete": BOOL, "can_release": BOOL,
+    "history": _array(_ref("HistoryEvent")),
+})
+INSTANCE = _object({
+    "id": INT, "process_key": STR, "version": INT, "status": STR, "started_by": _null(STR),
+    "data": {"type": "object"}, "unit_id": _null(INT), "enterprise_id": _null(INT),
+    "open_tasks": _array(_ref("Task")), "history": _array(_ref("HistoryEvent")),
+})
+COMPLETE_RESULT = _object({"instance_id": INT, "status": STR, "warnings": _array(STR)})
+LEDGER_MATTER = _object({
+    "id": INT, "instance_id": INT, "scope": STR, "enterprise_id": _null(INT), "unit_id": _null(INT),
+    "source": STR, "category": STR, "description": STR, "severity": STR, "section": STR,
+    "responsible_person": STR, "status": STR, "deadline": _null(TIME), "measures": STR,
+    "evidence": _array({}), "explanation": STR, "department": STR, "answer": STR,
+    "closed_at": _null(TIME), "updated_at": TIME,
+})
+ERROR = _object({"error": _object({
+    "status": INT, "title": STR, "message": STR,
+    "fields": {"type": "object", "additionalProperties": STR,
+               "description": "field (dotted path for nested fields) → message"},
+}, required=["status", "message"])})
+REQUESTS = {
+    "ReleaseRequest": _object({"reason": {"type": "string", "minLength": 1}}),
+    "CompleteRequest": _object({"data": {"type": "object", "description": "the form's fields"}}, required=[]),
+    "TransferRequest": {**_object({"reason": {"type": "string", "minLength": 1}, "to_user": STR,
+                                   "to_section": STR, "to_unit": STR}, required=["reason"]),
+                        "description": "reason, and one of to_user, to_section (a section code or name; "
+                                       "with to_unit: of that unit) or to_unit (its 办公室)"},
+}
+SCHEMAS = {"Task": TASK, "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
+           "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "CompleteResult": COMPLETE_RESULT,
+           "LedgerMatter": LEDGER_MATTER, "Error": ERROR, **REQUESTS}
+
+ERRORS = {"400": "请求体不是合法的 JSON 对象", "401": "缺少、无效或已撤销的 API 令牌", "403": "无权查看或办理",
+          "404": "不存在", "409": "冲突：已被认领、已完成，或别人刚刚修改了同一事项", "413": "请求体过大",
+          "422": "内容不符合要求（fields 列出每个字段的问题）"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(summary: str, ok: dict, errors: str, *, params=(), body: str | None = None) -> dict:
+    out = {"summary": summary, "operationId": summary.split(":")[0], "responses": {"200": _json(*ok.values())}}
+    out["responses"].update({code: {"$ref": f"#/components/responses/E{code}"} for code in errors.split()})
+    if params:
+        out["parameters"] = list(params)
+    if body:
+        out["requestBody"] = {"required": body != "CompleteRequest",
+                              "content": {"application/json": {"schema": _ref(body)}}}
+    return out
+
+
+def _path_param(name: str, schema: dict) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _ok(schema: dict, description: str = "OK") -> dict:
+    return {"schema": schema, "description": description}
+
+
+def _paths() -> dict:
+    task_id = _path_param("task_id", {"type": "string", "maxLength": 64})
+    inbox = [_query("view", {"type": "string", "enum": list(VIEWS), "default": "todo"},
+                    "todo 待办, claimable 科室待认领, done 已办, started 我发起的"),
+             _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
+             _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "rows per page"),
+             _query("q", {"type": "string", "maxLength": 100}, "enterprise name or credit code")]
+    task_ops = {
+        "claim": ("claim: 认领 a task of one's section", _ok(_ref("Task")), "401 403 404 409", None),
+        "release": ("release: 释放 a claimed task back to its section (with a reason)", _ok(_ref("Task")),
+                    "400 401 403 404 409 413 422", "ReleaseRequest"),
+        "complete": ("complete: 办理 — submit the task's form", _ok(_ref("CompleteResult")),
+                     "400 401 403 404 409 413 422", "CompleteRequest"),
+        "transfer": ("transfer: 转办 to a person, section or unit", _ok(_ref("Task")),
+                     "400 401 403 404 409 413 422", "TransferRequest"),
+    }
+    paths = {
+        "/api/v1/inbox": {"get": _operation("inbox: one page of an inbox view, with every view's count",
+                                            _ok(_ref("InboxPage")), "401 422", params=inbox)},
+        "/api/v1/tasks/{task_id}": {"get": _operation("task: a task with its form, data and history",
+                                                      _ok(_ref("TaskView")), "401 403 404", params=[task_id])},
+        "/api/v1/instances/{instance_id}": {"get": _operation(
+            "instance: an instance's state, open tasks and history (as `sanfu show --json`)",
+            _ok(_ref("Instance")), "401 403 404", params=[_path_param("instance_id", INT)])},
+        "/api/v1/enterprises/{enterprise_id}/ledger": {"get": _operation(
+            "ledger: 一企一账 — every matter of an enterprise (as `sanfu ledger --json`)",
+            _ok(_array(_ref("LedgerMatter"))), "401 403 404", params=[_path_param("enterprise_id", INT)])},
+        "/api/v1/openapi.json": {"get": {**_operation("openapi: this document", _ok({"type": "object"}), ""),
+                                         "security": []}},
+    }
+    for verb, (summary, ok, errors, body) in task_ops.items():
+        paths[f"/api/v1/tasks/{{task_id}}/{verb}"] = {"post": _operation(summary, ok, errors, params=[task_id],
+                                                                         body=body)}
+    return paths
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "sanfu 三服务 API", "version": "1.0.0",
+                 "description": "The task inbox and the workflow engine of the 三服务 campaign. "
+                                "Authenticate with `Authorization: Bearer <token>` "
+                                "(create one with `sanfu token create NAME --as USER`)."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "an API token: sanfu_…"}},
+            "schemas": SCHEMAS,
+            "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in ERRORS.items()},
+        },
+    }
