@@ -17,6 +17,7 @@ from . import audit, clock, events, inbox, org, privacy, start_timers, timers, v
 from .definitions import SpecCache, deploy, find_definition, read_bundle
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .accounts import AccountCommands
+from .admin_queries import AdminQueries
 from .api_tokens import ApiTokenCommands
 from .enterprises import EnterpriseQueries
 from .forms import validate_submission
@@ -39,7 +40,7 @@ class Actor(NamedTuple):
     unit_id: int | None = None
 
 
-class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCommands, EnterpriseQueries):
+class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCommands, EnterpriseQueries, AdminQueries):
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)

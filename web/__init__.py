@@ -120,6 +120,8 @@ def _register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp
     app.register_blueprint(enterprises_bp)
+    from .admin import bp as admin_bp
+    app.register_blueprint(admin_bp)
 
     @app.before_request
     def _idle_timeout():

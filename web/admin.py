@@ -1,0 +1,205 @@
+"""Admin pages: accounts (create, disable, reset password, roles and sections), the
+unrouted queue with assignment, handover of a departing user's work, deputies for leave.
+
+Admins only (anyone else gets the 403 page); the engine checks again on every command.
+A refused form re-renders its page with the engine's message (422 for invalid input).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine import clock
+from engine.errors import InvalidInput, NotAllowed, NotFound
+from engine.org import Person
+
+from . import get_engine
+from .errors import status_of
+from .helpers import plain_message
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+REFUSED = (InvalidInput, NotFound, NotAllowed)
+ROLE_LABELS = {"staff": "科员", "section_head": "科长", "leader": "分管领导", "supervisor": "督查",
+               "liaison": "联络员", "expert": "专家", "admin": "管理员", "designer": "流程设计"}
+MOVED_LABELS = (("liaison_of", "联络员企业"), ("contact_leader_of", "联系领导企业"),
+                ("tasks", "待办任务"), ("candidate_tasks", "候选任务"))
+_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if not current_user.is_admin:
+        abort(403)
+
+
+def _field(name: str, limit: int = 128) -> str:
+    return (request.form.get(name) or "").strip()[:limit]
+
+
+def _codes(raw: str) -> tuple[str, ...]:
+    return tuple(code for code in _SPLIT.split(raw or "") if code)
+
+
+def _person(name: str, existing: dict | None = None) -> Person:
+    existing = existing or {}
+    return Person(name=name, display_name=_field("display_name") or existing.get("display_name") or name,
+                  unit_code=_field("unit", 64) or existing.get("unit_code") or "",
+                  sections=_codes(_field("sections", 500)),
+                  roles=tuple(r for r in request.form.getlist("roles") if r) or ("staff",),
+                  leads=tuple(existing.get("leads") or ()), phone=existing.get("phone", ""))
+
+
+def _account(name: str) -> dict:
+    found = [a for a in get_engine().accounts(current_user.id, q=name) if a["name"] == name]
+    if not found:
+        abort(404)
+    return found[0]
+
+
+# accounts -------------------------------------------------------------------------
+def _accounts_page(message: str | None = None, status: int = 200, form: dict | None = None):
+    engine = get_engine()
+    q = (request.args.get("q") or "").strip()[:100]
+    return render_template("admin/accounts.html", accounts=engine.accounts(current_user.id, q=q or None), q=q,
+                           options=engine.admin_options(current_user.id), role_labels=ROLE_LABELS,
+                           message=message, form=form or {}), status
+
+
+def _refused(err, page, **kwargs):
+    return page(message=plain_message(str(err)), status=status_of(err), **kwargs)
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.route("/accounts", methods=["GET"])
+def accounts():
+    return _accounts_page()
+
+
+@bp.route("/accounts", methods=["POST"])
+def create_account():
+    name = _field("name", 64)
+    form = {"name": name, "display_name": _field("display_name"), "unit": _field("unit", 64),
+            "sections": _field("sections", 500), "roles": request.form.getlist("roles")}
+    try:
+        get_engine().create_account(_person(name), request.form.get("password") or "", actor=current_user.id)
+    except REFUSED as err:
+        return _refused(err, _accounts_page, form=form)
+    flash(f"已创建账户 {name}。", "success")
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.route("/accounts/<name>/edit", methods=["POST"])
+def edit_account(name: str):
+    try:
+        get_engine().save_person(_person(name, _account(name)), actor=current_user.id)
+    except REFUSED as err:
+        return _refused(err, _accounts_page)
+    flash(f"已更新 {name} 的角色和科室。", "success")
+    return redirect(url_for("admin.accounts", q=request.args.get("q") or None))
+
+
+@bp.route("/accounts/<name>/active", methods=["POST"])
+def set_active(name: str):
+    active = request.form.get("active") == "1"
+    if name == current_user.id and not active:
+        return _accounts_page(message="不能停用自己的账户。", status=422)
+    try:
+        get_engine().set_active(name, active, actor=current_user.id)
+    except REFUSED as err:
+        return _refused(err, _accounts_page)
+    flash(f"已{'启用' if active else '停用'}账户 {name}。", "success")
+    return redirect(url_for("admin.accounts", q=request.args.get("q") or None))
+
+
+@bp.route("/accounts/<name>/password", methods=["POST"])
+def reset_password(name: str):
+    try:
+        get_engine().set_password(name, request.form.get("password") or "", actor=current_user.id)
+    except REFUSED as err:
+        return _refused(err, _accounts_page)
+    flash(f"已重置 {name} 的密码。", "success")
+    return redirect(url_for("admin.accounts", q=request.args.get("q") or None))
+
+
+# unrouted queue ---------------------------------------------------------------------
+def _unrouted_page(message: str | None = None, status: int = 200):
+    engine = get_engine()
+    users = [a["name"] for a in engine.accounts(current_user.id) if a["active"]]
+    return render_template("admin/unrouted.html", tasks=engine.unrouted(current_user.id), users=users,
+                           message=message), status
+
+
+@bp.route("/unrouted", methods=["GET"])
+def unrouted():
+    return _unrouted_page()
+
+
+@bp.route("/unrouted/<task_id>/assign", methods=["POST"])
+def assign(task_id: str):
+    if len(task_id) > 64:
+        abort(404)
+    user = _field("user", 64)
+    try:
+        task = get_engine().assign(task_id, user, current_user.id)
+    except REFUSED as err:
+        return _refused(err, _unrouted_page)
+    flash(f"已将「{task['name']}」指派给 {user}。", "success")
+    return redirect(url_for("admin.unrouted"))
+
+
+# handover and deputies ----------------------------------------------------------------
+@bp.route("/handover", methods=["GET", "POST"])
+def handover():
+    moved, message, status = None, None, 200
+    form = {"from_user": _field("from_user", 64), "to_user": _field("to_user", 64)}
+    if request.method == "POST":
+        if not form["from_user"] or not form["to_user"] or form["from_user"] == form["to_user"]:
+            message, status = "请填写两个不同的用户：移交人和接收人。", 422
+        else:
+            try:
+                moved = get_engine().handover(form["from_user"], form["to_user"], actor=current_user.id)
+            except REFUSED as err:
+                message, status = plain_message(str(err)), status_of(err)
+    return render_template("admin/handover.html", form=form, moved=moved, labels=MOVED_LABELS,
+                           message=message), status
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(_field(name, 10))
+    except ValueError:
+        return None
+
+
+def _deputies_page(message: str | None = None, status: int = 200, form: dict | None = None):
+    return render_template("admin/deputies.html", deputies=get_engine().deputies(current_user.id),
+                           form=form or {}, message=message), status
+
+
+@bp.route("/deputies", methods=["GET"])
+def deputies():
+    return _deputies_page()
+
+
+@bp.route("/deputies", methods=["POST"])
+def set_deputy():
+    form = {key: _field(key, 64) for key in ("user", "deputy", "starts", "ends")}
+    starts, ends = _day("starts"), _day("ends")
+    if not form["user"] or not form["deputy"] or starts is None or ends is None:
+        return _deputies_page("请填写请假人、代理人和起止日期。", 422, form)
+    start_at = datetime.combine(starts, time(), tzinfo=clock.SHANGHAI)
+    end_at = datetime.combine(ends + timedelta(days=1), time(), tzinfo=clock.SHANGHAI)  # through the last day
+    try:
+        get_engine().set_deputy(form["user"], form["deputy"], start_at, end_at, actor=current_user.id)
+    except REFUSED as err:
+        return _refused(err, _deputies_page, form=form)
+    flash(f"已指定 {form['deputy']} 在 {starts} 至 {ends} 代理 {form['user']}。", "success")
+    return redirect(url_for("admin.deputies"))
