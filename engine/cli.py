@@ -98,6 +98,14 @@ def _add_operator_commands(sub) -> None:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--instances", type=int, default=200)
     bench.add_argument("--workdir", type=Path, default=None)
+    inbox = sub.add_parser("bench-inbox", help="benchmark the inbox views at volume (fresh database)")
+    inbox.add_argument("--instances", type=int, default=100_000)
+    inbox.add_argument("--tasks-per-instance", type=int, default=10)
+    inbox.add_argument("--repeat", type=int, default=30, help="timed calls per user and view")
+    inbox.add_argument("--database", dest="bench_database", default=None, metavar="URL",
+                       help="an empty database URL (PostgreSQL: uses and drops its own schema); "
+                            "default: SQLite in a temporary folder")
+    inbox.add_argument("--json", action="store_true")
 
 
 def _as(cmd) -> None:

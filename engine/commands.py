@@ -172,6 +172,30 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_bench_inbox(args) -> int:
+    from .bench_inbox import run_bench_inbox
+    report = run_bench_inbox(instances=args.instances, tasks_per_instance=args.tasks_per_instance,
+                             database=args.bench_database, repeat=args.repeat)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    for key, value in report.items():
+        if key == "views":
+            for view, figures in value.items():
+                print(f"view {view}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+                      f"max {figures['max_ms']} ms")
+        elif key == "count_plans":
+            print(f"count plans for {value['user']}:")
+            for view, info in value.items():
+                if view != "user":
+                    print(f"  {view}: {info['count_ms']} ms")
+                    for line in info["plan"]:
+                        print(f"    {line}")
+        elif key != "counts_by_user":
+            print(f"{key}: {value}")
+    return 0
+
+
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -181,4 +205,5 @@ HANDLERS = {
     "tasks": cmd_tasks, "claim": cmd_claim, "release": cmd_release, "complete": cmd_complete,
     "assign": cmd_assign, "show": cmd_show, "message": cmd_message, "signal": cmd_signal, "fire-timers": cmd_fire_timers,
     "scheduler": cmd_scheduler, "user": cmd_user, "group": cmd_group, "bench": cmd_bench,
+    "bench-inbox": cmd_bench_inbox,
 }
