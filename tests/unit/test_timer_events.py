@@ -89,7 +89,7 @@ def step(workflow, at):
     workflow = SERIALIZER.deserialize_json(SERIALIZER.serialize_json(workflow))
     workflow.script_engine = script_engine()
     with frozen_at(at):
-        workflow.refresh_waiting_tasks()
+        workflow.refresh_timers()
         workflow.do_engine_steps()
     return workflow
 
