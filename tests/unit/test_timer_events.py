@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import warnings
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -28,7 +27,6 @@ from engine.timer_events import (
     TIMER_PARSER_OVERRIDES, TIMER_SERIALIZER_CONFIG, normalize_timer_text, resolve_date,
     resolve_duration, timer_due, validate_timer, waiting_timers)
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)  # refresh_waiting_tasks
 UTC = timezone.utc
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 KIND_OF_TAG = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
