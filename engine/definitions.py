@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock, start_timers, validation
@@ -274,7 +274,3 @@ def _has_events(specs, kinds) -> bool:
             if isinstance(getattr(task_spec, "event_definition", None), kinds):
                 return True
     return False
-
-
-def latest_version_number(session: Session, key: str) -> int | None:
-    return session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))

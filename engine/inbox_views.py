@@ -16,7 +16,7 @@ VIEWS = ("todo", "claimable", "done", "started")
 
 def _conditions(session: Session, actor: str) -> dict:
     acting = inbox.acting_users(session, actor)
-    candidate = inbox._candidate_match(candidate_keys(session, acting))
+    candidate = inbox.candidate_match(candidate_keys(session, acting))
     open_ = HumanTask.status == "open"
     started = HumanTask.instance_id.in_(select(Instance.id).where(Instance.started_by == actor))
     return {

@@ -164,8 +164,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
     def assign(self, task_id: str, assignee: str, actor: str) -> dict:
         with self.uow() as uow:
             session = uow.session
-            if not self._user(session, actor).is_admin:
-                raise NotAllowed("只有管理员可以指派任务 (only admins may assign)")
+            self._admin(session, actor)
             self._user(session, assignee)
             row = self._open_task(session, task_id)
             self._set_assignee(session, row, assignee, actor, "task_assigned")
@@ -237,8 +236,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
 
     def unrouted(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
-            if not self._user(uow.session, actor).is_admin:
-                raise NotAllowed("只有管理员可以查看未分派任务 (admins only)")
+            self._admin(uow.session, actor)
             return [inbox.task_dict(r) for r in inbox.unrouted_tasks(uow.session)]
 
     def show(self, instance_id: int, actor: str | None = None) -> dict:
@@ -300,7 +298,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             return "fired"
         except (InvalidInput, NotFound) as err:
             with self.uow() as uow:
-                timers.mark_failed(uow.session, timer_id, str(err))
+                timers.mark_failed(uow.session, timer_id)
                 audit.record(uow.session, "scheduler", "timer_failed", detail={"timer_id": timer_id,
                                                                                "error": str(err)})
             return "failed"

@@ -26,14 +26,14 @@ def overview(session: Session, actor: str, limit: int = 500) -> list[dict]:
     roles = set(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
     query = select(HumanTask).where(HumanTask.status == "open")
     if not user.is_admin:
-        query = query.where(_scope(session, user, roles))
+        query = query.where(scope_clause(session, user, roles))
     query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at).limit(limit)
     now = clock.now()
     return [{**inbox.task_dict(row), "overdue": bool(row.due_at and row.due_at < now)}
             for row in session.scalars(query)]
 
 
-def _scope(session: Session, user, roles: set[str]):
+def scope_clause(session: Session, user, roles: set[str]):
     clauses = []
     if roles & set(SUPERVISING) and user.unit_id is not None:
         clauses.append(HumanTask.unit_id.in_(org.units_below(session, user.unit_id)))

@@ -31,9 +31,9 @@ def _supervises(session: Session, actor: str, row: HumanTask) -> bool:
                                 .where(User.name == actor)))
     if not roles & {"leader", "supervisor", "section_head"}:
         return False
-    from .supervision import _scope
+    from .supervision import scope_clause
     user = session.execute(select(User.id, User.unit_id, User.is_admin).where(User.name == actor)).first()
-    return session.scalar(select(HumanTask.id).where(HumanTask.id == row.id, _scope(session, user, roles))) is not None
+    return session.scalar(select(HumanTask.id).where(HumanTask.id == row.id, scope_clause(session, user, roles))) is not None
 
 
 def task_view(engine, session: Session, task_id: str, actor) -> dict:

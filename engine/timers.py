@@ -63,7 +63,8 @@ def claim(session: Session, timer_id: int, owner: str) -> bool:
     return result.rowcount == 1
 
 
-def mark_failed(session: Session, timer_id: int, reason: str) -> None:
+def mark_failed(session: Session, timer_id: int) -> None:
+    """Stop retrying a timer whose firing failed (the reason goes to the audit trail)."""
     session.execute(update(Timer).where(Timer.id == timer_id)
                     .values(status="failed", lease_owner=None, lease_until=None)
                     .execution_options(synchronize_session=False))
