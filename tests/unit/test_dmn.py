@@ -8,6 +8,7 @@ SandboxScriptEngine when it exists, else SpiffWorkflow's PythonScriptEngine.
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,8 @@ def decisions_from(*sources) -> DecisionSet:
 def corpus_file(relative: str) -> Path:
     path = CORPUS / relative
     if not path.exists():
+        if os.environ.get('CI', '').lower() in ('1', 'true', 'yes'):
+            pytest.fail(f'CI=true but the BPMN/DMN corpus is missing: {path}')
         pytest.skip(f'BPMN/DMN corpus not available: {path} is missing')
     return path
 
