@@ -13,7 +13,8 @@ from .store.tables import HumanTask, TaskCandidate
 
 TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
                "assignee", "candidate_groups", "candidate_users", "due_at", "created_at",
-               "status", "form_key", "unrouted", "unit_id", "enterprise_id", "completed_at", "completed_by")
+               "status", "form_key", "unrouted", "unit_id", "enterprise_id", "completed_at", "completed_by",
+               "started_by", "owner", "delegation")
 
 
 def task_dict(row: HumanTask) -> dict:
@@ -43,7 +44,8 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "assignee": routing.assignee, "candidate_groups": routing.candidate_groups,
         "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
         "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None,
-        "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id})
+        "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
+        "started_by": instance.started_by, "owner": None, "delegation": None})
     candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
     if candidates:  # kept while assigned too, so a release or transfer can fall back on them
         connection.execute(_INSERT_CANDIDATE, candidates)

@@ -19,11 +19,16 @@ from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .accounts import AccountCommands
 from .admin_queries import AdminQueries
 from .api_tokens import ApiTokenCommands
+from .attachments import AttachmentCommands
+from .audit_log import AuditLogQueries
+from .collab import CollabCommands
+from .diagram import DiagramQueries
 from .enterprises import EnterpriseQueries
 from .forms import validate_submission
 from .org_import import OrgTransfer
 from .org_routing import Context
 from .org_service import OrgCommands
+from .rating_links import RatingCommands
 from .task_actions import TaskActions
 from .runtime import Runtime, engine_errors
 from .store.db import make_engine, session_factory
@@ -40,7 +45,8 @@ class Actor(NamedTuple):
     unit_id: int | None = None
 
 
-class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCommands, EnterpriseQueries, AdminQueries):
+class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCommands, EnterpriseQueries,
+             AdminQueries, CollabCommands, AttachmentCommands, RatingCommands, DiagramQueries, AuditLogQueries):
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)

@@ -122,6 +122,9 @@ def _register(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     from .admin import bp as admin_bp
     app.register_blueprint(admin_bp)
+    from . import admin_audit, attachments, inbox_bulk, instances, rating, task_actions
+    for module in (task_actions, attachments, rating, instances, admin_audit, inbox_bulk):
+        app.register_blueprint(module.bp)
 
     @app.before_request
     def _idle_timeout():

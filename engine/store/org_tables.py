@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .tables import Base, UtcDateTime
 
 LEVELS = ("province", "city", "county")
-ROLES = ("staff", "section_head", "leader", "supervisor", "liaison", "expert", "admin", "designer")
+ROLES = ("staff", "section_head", "leader", "supervisor", "liaison", "expert", "admin", "designer",
+         "security_admin", "audit_admin")
 
 
 class Unit(Base):

@@ -153,6 +153,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_unrouted", "unrouted", "status"),
         # 已办: a user's completed tasks, newest first, without scanning every task.
         Index("ix_human_tasks_completed_by", "completed_by", "status", "completed_at"),
+        # 我发起的: open tasks of instances a user started, by due date.
+        Index("ix_human_tasks_started_by", "started_by", "status", "due_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
@@ -173,6 +175,11 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     completed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Copied from the instance so 我发起的 is an index range, not a join over instances.
+    started_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # 委派: while delegated, `owner` is who the task returns to when the delegate resolves it.
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    delegation: Mapped[str | None] = mapped_column(String(16), nullable=True)  # pending|resolved
 
 
 class TaskCandidate(Base):
@@ -231,7 +238,9 @@ class StartTimer(Base):
 class AuditEvent(Base):
     """Append-only: who did what, when, to which instance and task, with the data."""
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_instance", "instance_id", "id"),)
+    __table_args__ = (Index("ix_audit_instance", "instance_id", "id"),
+                      Index("ix_audit_at", "at"),  # the audit viewer and retention purge
+                      Index("ix_audit_actor", "actor", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(64))
