@@ -112,7 +112,7 @@ def _locale() -> str:
 
 
 def _register(app: Flask) -> None:
-    from . import api, auth, errors, helpers, inbox, tasks
+    from . import api, api_enterprises, auth, errors, helpers, inbox, tasks  # noqa: F401 (api_* add API routes)
     auth.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)

@@ -66,6 +66,20 @@ LEDGER_MATTER = _object({
     "evidence": _array({}), "explanation": STR, "department": STR, "answer": STR,
     "closed_at": _null(TIME), "updated_at": TIME,
 })
+ENTERPRISE_ROW = _object({
+    "id": INT, "name": STR, "credit_code": STR, "scale": STR, "type": STR, "priority": BOOL, "unit": STR,
+    "liaison": STR, "contact_leader": STR, "status": STR, "phone": STR, "pairing_year": INT,
+    "open_matters": INT, "overdue_matters": INT,
+})
+ENTERPRISE_PAGE = _object({"rows": _array(_ref("EnterpriseRow")), "total": INT, "page": INT, "per_page": INT})
+ENTERPRISE = _object({
+    "enterprise": {**_object({"id": INT, "name": STR, "credit_code": STR, "unit": STR, "unit_id": INT}),
+                   "description": "the enterprise with its unit, liaison (and phone) and contact leader"},
+    "visits": _array({"type": "object", "description": "走访: each visit step completed"}),
+    "checks": _array({"type": "object", "description": "体检: each health check completed"}),
+    "matters": _array(_ref("LedgerMatter")),
+    "ratings": _array({"type": "object", "description": "回访评价: each follow-up's satisfaction"}),
+}, required=["enterprise", "visits", "checks", "matters", "ratings"])
 ERROR = _object({"error": _object({
     "status": INT, "title": STR, "message": STR,
     "fields": {"type": "object", "additionalProperties": STR,
@@ -81,7 +95,8 @@ REQUESTS = {
 }
 SCHEMAS = {"Task": TASK, "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
            "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "CompleteResult": COMPLETE_RESULT,
-           "LedgerMatter": LEDGER_MATTER, "Error": ERROR, **REQUESTS}
+           "LedgerMatter": LEDGER_MATTER, "EnterpriseRow": ENTERPRISE_ROW, "EnterprisePage": ENTERPRISE_PAGE,
+           "Enterprise": ENTERPRISE, "Error": ERROR, **REQUESTS}
 
 ERRORS = {"400": "请求体不是合法的 JSON 对象", "401": "缺少、无效或已撤销的 API 令牌", "403": "无权查看或办理",
           "404": "不存在", "409": "冲突：已被认领、已完成，或别人刚刚修改了同一事项", "413": "请求体过大",
@@ -122,6 +137,10 @@ def _paths() -> dict:
              _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
              _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "rows per page"),
              _query("q", {"type": "string", "maxLength": 100}, "enterprise name or credit code")]
+    enterprise_filters = [_query(name, {"type": "string", "maxLength": 100}, text) for name, text in (
+        ("q", "name or credit code"), ("unit", "unit code (and the units below it)"), ("scale", "大 中 小 微"),
+        ("type", "enterprise type"), ("liaison", "the liaison's login name"), ("status", "pairing status"))]
+    enterprise_filters += inbox[1:3]
     task_ops = {
         "claim": ("claim: 认领 a task of one's section", _ok(_ref("Task")), "401 403 404 409", None),
         "release": ("release: 释放 a claimed task back to its section (with a reason)", _ok(_ref("Task")),
@@ -139,6 +158,12 @@ def _paths() -> dict:
         "/api/v1/instances/{instance_id}": {"get": _operation(
             "instance: an instance's state, open tasks and history (as `sanfu show --json`)",
             _ok(_ref("Instance")), "401 403 404", params=[_path_param("instance_id", INT)])},
+        "/api/v1/enterprises": {"get": _operation(
+            "enterprises: one page of the paired enterprises the caller sees, with open and overdue matters",
+            _ok(_ref("EnterprisePage")), "401 422", params=enterprise_filters)},
+        "/api/v1/enterprises/{enterprise_id}": {"get": _operation(
+            "enterprise: 一企一账 — the enterprise with its visits, health checks, matters and ratings",
+            _ok(_ref("Enterprise")), "401 403 404", params=[_path_param("enterprise_id", INT)])},
         "/api/v1/enterprises/{enterprise_id}/ledger": {"get": _operation(
             "ledger: 一企一账 — every matter of an enterprise (as `sanfu ledger --json`)",
             _ok(_array(_ref("LedgerMatter"))), "401 403 404", params=[_path_param("enterprise_id", INT)])},

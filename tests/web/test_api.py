@@ -174,7 +174,7 @@ def test_openapi_lists_every_route_under_api_v1(client, app):
     doc = json.loads(response.get_data(as_text=True))
     assert doc["openapi"].startswith("3.1") and doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     listed = {(path, method) for path, ops in doc["paths"].items() for method in ops}
-    assert listed == _documented(app) and len(listed) == 9
+    assert listed == _documented(app) and len(listed) == 11
     assert {"Task", "Instance", "Error", "InboxPage"} <= set(doc["components"]["schemas"])
     jsonschema.Draft202012Validator.check_schema({"$defs": doc["components"]["schemas"]})
 
@@ -197,7 +197,26 @@ def test_responses_match_their_openapi_schemas(client, api, sanfu, ids, service)
     for name, response in checks.items():
         assert response.status_code in (200, 409), (name, response.get_data(as_text=True))
         _validator(doc, name).validate(response.get_json())
+    checks = {"EnterprisePage": api("GET", "/enterprises?q=西湖", "xh_liaison"),
+              "Enterprise": api("GET", f"/enterprises/{ids['enterprise_id']}", "xh_liaison")}
+    for name, response in checks.items():
+        assert response.status_code == 200, (name, response.get_data(as_text=True))
+        _validator(doc, name).validate(response.get_json())
     for matter in api("GET", f"/enterprises/{ids['enterprise_id']}/ledger", "xh_water1").get_json():
         _validator(doc, "LedgerMatter").validate(matter)
     with pytest.raises(jsonschema.ValidationError):
         _validator(doc, "Task").validate({"id": 1})
+
+
+def test_enterprises_list_filters_and_scope(api, ids):
+    page = api("GET", "/enterprises?per_page=100", "xh_liaison").get_json()
+    names = {row["name"] for row in page["rows"]}
+    assert page["total"] == len(page["rows"]) >= 1 and any("西湖" in n for n in names)
+    other = api("GET", "/enterprises?per_page=100", "bj_water1").get_json()
+    assert not names & {row["name"] for row in other["rows"]}                 # each county its own
+    assert api("GET", "/enterprises?q=no-such-enterprise", "xh_liaison").get_json()["total"] == 0
+    error_of(api("GET", "/enterprises?per_page=1000", "xh_liaison"), 422)
+    detail = api("GET", f"/enterprises/{ids['enterprise_id']}", "xh_liaison").get_json()
+    assert detail["enterprise"]["id"] == ids["enterprise_id"]
+    assert error_of(api("GET", f"/enterprises/{ids['enterprise_id']}", "bj_water1"), 403)["message"]
+    error_of(api("GET", "/enterprises/999999", "xh_liaison"), 404)
