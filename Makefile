@@ -7,6 +7,11 @@ PORT ?= 8000
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SANFU := $(VENV)/bin/sanfu
+NPM ?= npm
+# bpmn-js (package.json, pinned by package-lock.json): the browser needs only the viewer
+# bundle, its CSS and the font, copied where Flask serves static files (git-ignored).
+BPMN_DIST := node_modules/bpmn-js/dist
+VENDOR := web/static/vendor/bpmn-js
 
 .PHONY: run test setup bench clean
 
@@ -17,7 +22,22 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed
+# `npm ci` reinstalls node_modules exactly as locked, only when the lock file changes.
+node_modules/.sanfu-installed: package.json package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { echo "需要 npm 来安装流程图组件 bpmn-js：Debian 上执行 apt-get install nodejs npm (npm is required)"; exit 1; }
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.sanfu-installed
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/assets/bpmn-font/css $(VENDOR)/assets/bpmn-font/font
+	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $(VENDOR)/
+	cp $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(VENDOR)/assets/
+	cp $(BPMN_DIST)/assets/bpmn-font/css/bpmn.css $(VENDOR)/assets/bpmn-font/css/
+	cp $(BPMN_DIST)/assets/bpmn-font/font/bpmn.* $(VENDOR)/assets/bpmn-font/font/
+	touch $@
+
+setup: $(VENV)/.installed $(VENDOR)/.copied
 
 run: setup
 	$(SANFU) init
@@ -33,4 +53,4 @@ bench: setup
 	$(SANFU) bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR)

@@ -1,6 +1,33 @@
-"""The instance page and its bpmn-js diagram."""
+"""The instance page and its bpmn-js diagram.
+
+`/instances/<id>` shows what an instance is, its open tasks, its steps and its history;
+`/instances/<id>/diagram` is the JSON the viewer (static/diagram.js) draws: the deployed
+BPMN and the ids of the elements done and current. Who may see them is the engine's rule
+(Engine.instance_view / instance_diagram); errors map to pages in web/errors.py.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
 
-bp = Blueprint("instances", __name__)
+from . import get_engine
+
+bp = Blueprint("instances", __name__, url_prefix="/instances")
+STATUS_LABELS = {"running": "进行中", "completed": "已办结", "error": "出错", "cancelled": "已取消"}
+
+# No CSP of its own: bpmn-js 18 sets its styles through the DOM (not inline style markup)
+# and diagram.js is a static file, so the app's `default-src 'self'` holds on these pages
+# (tests/browser/test_diagram_browser.py fails on any CSP violation).
+
+
+@bp.route("/<int:instance_id>")
+@login_required
+def show(instance_id: int):
+    view = get_engine().instance_view(instance_id, current_user.id)
+    return render_template("instances/show.html", view=view, status_labels=STATUS_LABELS)
+
+
+@bp.route("/<int:instance_id>/diagram")
+@login_required
+def diagram(instance_id: int):
+    return jsonify(get_engine().instance_diagram(instance_id, current_user.id))

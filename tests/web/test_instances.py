@@ -1,0 +1,77 @@
+"""The instance page and its diagram JSON: the starter and a worker see it (facts, open tasks
+linking to their pages, the steps as text without JavaScript, the history), another county
+gets 403, an unknown instance 404; the task page carries the collapsible 流程图."""
+from __future__ import annotations
+
+import re
+
+from tests.conftest import PROCESSES
+from tests.scenario.test_models_deploy import CHECK, VISIT
+from tests.web.conftest import only_task, text_of
+
+
+def steps_text(body: str, kind: str) -> list[str]:
+    match = re.search(rf'<(?:ol|ul) class="steps {kind}">(.*?)</(?:ol|ul)>', body, re.S)
+    return re.findall(r"<li[^>]*>([^<]+)</li>", match.group(1)) if match else []
+
+
+def test_the_starter_sees_facts_open_tasks_steps_and_history(client, auth, sanfu, service):
+    sanfu.complete(only_task(sanfu, "xh_liaison")["id"], "xh_liaison", VISIT)
+    check = only_task(sanfu, "xh_expert")
+    auth.login("xh_liaison")
+    response = client.get(f"/instances/{service}")
+    body = text_of(response)
+    assert response.status_code == 200
+    assert "<h1>结对服务（五个一） · 西湖印染有限公司</h1>" in body
+    assert "西湖区分局" in body and "西湖 联络员" in body and "进行中" in body and "版本 1" in body
+    assert f'<a href="/tasks/{check["id"]}">环保体检</a>' in body and "办理人：西湖 专家" in body
+    assert "剩 14 天" in body                                              # due in 15 days
+    # Without JavaScript: the note and the steps as text, done then current.
+    assert "流程图需要 JavaScript 才能显示" in body
+    assert steps_text(body, "done") == ["结对服务开始", "记录走访"] and steps_text(body, "active") == ["环保体检"]
+    assert 'data-diagram-url="/instances/%d/diagram"' % service in body and "<details class=\"diagram\"" in body
+    assert "/static/diagram.js" in body and "bpmn-navigated-viewer.production.min.js" in body
+    assert "<script>" not in body                                          # CSP: no inline scripts
+    assert "发起流程" in body and "办理完成" in body and "希望指导污水处理设施提标改造" in body  # history + data
+
+
+def test_the_diagram_json_for_the_viewer(client, auth, sanfu, service):
+    auth.login("xh_liaison")
+    response = client.get(f"/instances/{service}/diagram")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    data = response.get_json()
+    assert data["xml"] == (PROCESSES / "enterprise_service.bpmn").read_text(encoding="utf-8")
+    assert data["completed"] == ["start_service"] and data["active"] == ["record_visit"]
+    assert data["process_id"] == "enterprise_service"
+
+
+def test_a_worker_sees_it_and_the_task_page_links_to_it(client, auth, sanfu, service):
+    sanfu.complete(only_task(sanfu, "xh_liaison")["id"], "xh_liaison", VISIT)
+    sanfu.complete(only_task(sanfu, "xh_expert")["id"], "xh_expert", CHECK)
+    water = next(t for t in sanfu.tasks("xh_water1") if t["instance_id"] == service)
+    auth.login("xh_water1")
+    body = text_of(client.get(f"/instances/{service}"))
+    assert steps_text(body, "active") == ["一事一单：逐项整改"] and "环保体检" in steps_text(body, "done")
+    assert body.count(">整改</a>") == 2 and "科室待认领" in body
+    assert client.get(f"/instances/{service}/diagram").get_json()["active"] == ["ledger_matters"]
+    task_page = text_of(client.get(f"/tasks/{water['id']}"))
+    assert '<details class="diagram" data-diagram-url="/instances/%d/diagram">' % service in task_page  # collapsed
+    assert f'<a href="/instances/{service}">' in task_page and "<h2>流程图</h2>" in task_page
+    assert "步骤列表见流程实例页" in task_page
+
+
+def test_another_county_gets_403_and_an_unknown_instance_404(client, auth, service):
+    auth.login("bj_water1")
+    for path in (f"/instances/{service}", f"/instances/{service}/diagram"):
+        response = client.get(path)
+        assert response.status_code == 403 and "无权查看此流程实例" in text_of(response), path
+        assert "Traceback" not in text_of(response)
+    missing = client.get(f"/instances/{service + 999}")
+    assert missing.status_code == 404 and "流程实例" in text_of(missing) and "不存在" in text_of(missing)
+    assert client.get("/instances/abc").status_code == 404
+
+
+def test_signing_in_is_required(client, service):
+    for path in (f"/instances/{service}", f"/instances/{service}/diagram"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), path
