@@ -1,6 +1,46 @@
-"""Bulk actions on selected inbox rows: claim, transfer, complete acknowledgements."""
+"""Bulk actions on selected inbox rows: claim (科室待认领), 转办 with a reason (待办), and
+complete tasks whose form is only an acknowledgement. Each task is its own command
+(engine.inbox_bulk): the result page lists which succeeded and which failed, and why."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine import inbox_bulk
+from engine.errors import InvalidInput
+
+from . import get_engine
+from .helpers import plain_message, safe_next
 
 bp = Blueprint("inbox_bulk", __name__)
+ACTIONS = {"claim": "认领", "transfer": "转办", "complete": "签收办结"}
+
+
+def _outcomes(action: str, task_ids: list[str]) -> list[dict]:
+    engine, actor = get_engine(), current_user.id
+    if action == "claim":
+        return inbox_bulk.claim_tasks(engine, task_ids, actor)
+    if action == "transfer":
+        form = request.form
+        return inbox_bulk.transfer_tasks(engine, task_ids, actor, reason=form.get("reason"),
+                                         to_user=form.get("to_user"), to_section=form.get("to_section"))
+    return inbox_bulk.complete_acknowledgements(engine, task_ids, actor)
+
+
+@bp.route("/inbox/bulk", methods=["POST"])
+@login_required
+def apply():
+    action = request.form.get("action", "")
+    back = safe_next(request.form.get("next")) or url_for("inbox.index")
+    if action not in ACTIONS:
+        flash("请选择要执行的操作：认领、转办或签收办结。", "error")
+        return redirect(back)
+    try:
+        outcomes = _outcomes(action, request.form.getlist("task_id"))
+    except InvalidInput as err:  # nothing selected, no reason, no target: nothing was changed
+        flash(plain_message(str(err)), "error")
+        return redirect(back)
+    done = [o for o in outcomes if o["ok"]]
+    failed = [o for o in outcomes if not o["ok"]]
+    return render_template("inbox/bulk_result.html", action=ACTIONS[action], done=done, failed=failed,
+                           back=back)

@@ -6,11 +6,13 @@ from engine import clock
 from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
 from tests.web.conftest import only_task, text_of
 
-TAB = re.compile(r'data-view="(\w+)"[^>]*>\s*([^<]+?)\s*<span class="count">(\d+)</span>')
+TAB = re.compile(r'data-view="(\w+)"[^>]*>\s*([^<]+?)\s*<span class="count[^"]*"[^>]*>(\d+\+?)</span>')
 
 
-def tabs(body: str) -> dict[str, tuple[str, int]]:
-    return {view: (label, int(count)) for view, label, count in TAB.findall(body)}
+def tabs(body: str) -> dict[str, tuple[str, int | str]]:
+    """Each tab's label and count: a number, or "99+" beyond the cap."""
+    return {view: (label, count if count.endswith("+") else int(count))
+            for view, label, count in TAB.findall(body)}
 
 
 def rows(body: str) -> list[str]:
@@ -28,7 +30,7 @@ def test_the_four_tabs_with_their_counts(client, auth, service):
     auth.login("xh_liaison")
     body = text_of(client.get("/"))
     assert tabs(body) == {"todo": ("待办", 1), "claimable": ("科室待认领", 0), "done": ("已办", 0),
-                          "started": ("我发起的", 1)}
+                          "started": ("我发起的", 1), "copied": ("抄送我的", 0)}
     assert rows(body) == ["记录走访"] and "西湖印染有限公司" in body and "xh_liaison" in body
     assert 'aria-current="page"' in body and 'class="table-wrap cards"' in body
 
@@ -38,7 +40,7 @@ def test_a_row_shows_the_due_date_in_shanghai_time_and_the_time_left(client, aut
         sanfu.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})
         auth.login("xh_liaison")
         body = text_of(client.get("/"))
-        assert "2026-03-09 09:00" in body and "剩 7 天" in body and "超期" not in body  # P7D
+        assert "2026-03-09 09:00" in body and "剩 7 天" in body and "left late" not in body  # P7D
     with clock.frozen_at(clock.parse_moment("2026-03-10T11:30:00")):
         body = text_of(client.get("/"))
     assert re.search(r'<tr class="overdue"', body) and '<span class="left late">超期 1 天 2 小时</span>' in body
@@ -97,8 +99,105 @@ def test_another_countys_staff_see_none_of_it(client, auth, sanfu, service):
     auth.login("bj_water1")  # 滨江 water section: same section code, other county
     body = text_of(client.get("/"))
     assert {view: count for view, (_label, count) in tabs(body).items()} == \
-        {"todo": 0, "claimable": 0, "done": 0, "started": 0}
+        {"todo": 0, "claimable": 0, "done": 0, "started": 0, "copied": 0}
     assert "西湖印染" not in body and "没有待办任务" in body
     body = text_of(client.get("/?view=claimable&q=印染"))
     assert rows(body) == []
 
+
+
+# --- 抄送我的, filters, capped counts, badges -------------------------------------------------
+def clone_tasks(sanfu, task_id: str, count: int, **changes) -> list[str]:
+    """Extra open inbox rows like `task_id` (the views read only these rows)."""
+    import uuid
+    from engine.store.tables import HumanTask
+    made = []
+    with sanfu.uow() as uow:
+        source = uow.session.get(HumanTask, task_id)
+        columns = {c.key: getattr(source, c.key) for c in HumanTask.__table__.columns}
+        for _ in range(count):
+            made.append(str(uuid.uuid4()))
+            uow.session.add(HumanTask(**{**columns, "id": made[-1], **changes}))
+    return made
+
+
+def test_copied_tab_shows_unread_copies_in_bold_with_sender_and_note(client, auth, sanfu, service):
+    from engine.store.collab_tables import TaskCopy
+    task = only_task(sanfu, "xh_liaison")
+    with sanfu.uow() as uow:
+        uow.session.add(TaskCopy(task_id=task["id"], instance_id=task["instance_id"], recipient="xh_water_head",
+                                 sender="xh_liaison", note="请关注走访安排", created_at=clock.now()))
+    auth.login("xh_water_head")
+    body = text_of(client.get("/?view=copied"))
+    assert tabs(body)["copied"] == ("抄送我的", 1)
+    assert rows(body) == ["记录走访"] and '<tr class=" unread"' in body
+    assert "xh_liaison" in body and "请关注走访安排" in body and 'name="task_id"' not in body
+
+
+def test_filters_persist_across_tabs_and_pages(client, auth, sanfu, service):
+    clone_tasks(sanfu, only_task(sanfu, "xh_liaison")["id"], 22)
+    auth.login("xh_liaison")
+    body = text_of(client.get("/", query_string={"q": "印染", "process": "enterprise_service", "overdue": "",
+                                                 "sort": "-created"}))
+    assert "第 1 / 2 页，共 23 条" in body
+    next_link = re.search(r'href="([^"]+)" rel="next"', body).group(1)
+    assert "process=enterprise_service" in next_link and "sort=-created" in next_link and "page=2" in next_link
+    done_tab = re.search(r'href="([^"]+)" class="tab[^"]*"\s+data-view="done"', body).group(1)
+    assert "process=enterprise_service" in done_tab and "q=" in done_tab
+    assert '<option value="enterprise_service" selected>' in body and '<option value="-created" selected>' in body
+    assert rows(text_of(client.get("/?process=ledger_matter"))) == []
+
+
+def test_a_bad_date_is_a_clear_message_not_a_500(client, auth, service):
+    auth.login("xh_liaison")
+    response = client.get("/?due_from=2026-02-30&q=印染")
+    body = text_of(response)
+    assert response.status_code == 400 and "不是有效日期" in body and "YYYY-MM-DD" in body
+    assert rows(body) == ["记录走访"]  # the rest of the filters still apply
+    response = client.get("/?due_from=2026-03-10&due_to=2026-03-01")
+    assert response.status_code == 400 and "起始日期不能晚于截止日期" in text_of(response)
+
+
+def test_due_range_and_overdue_filters(client, auth, sanfu, ids):
+    with clock.frozen_at(clock.parse_moment("2026-03-02T09:00:00")):
+        sanfu.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})  # due 03-09
+    auth.login("xh_liaison")
+    with clock.frozen_at(clock.parse_moment("2026-03-10T11:30:00")):
+        assert rows(text_of(client.get("/?due_from=2026-03-09&due_to=2026-03-09"))) == ["记录走访"]
+        assert rows(text_of(client.get("/?due_from=2026-03-10"))) == []
+        assert rows(text_of(client.get("/?overdue=1"))) == ["记录走访"]
+    with clock.frozen_at(clock.parse_moment("2026-03-05T11:30:00")):
+        assert rows(text_of(client.get("/?overdue=1"))) == []
+
+
+def test_counts_beyond_the_cap_show_99_plus_and_page_by_next(client, auth, sanfu, service):
+    clone_tasks(sanfu, only_task(sanfu, "xh_liaison")["id"], 120)
+    auth.login("xh_liaison")
+    body = text_of(client.get("/"))
+    assert tabs(body)["todo"] == ("待办", "99+") and tabs(body)["started"] == ("我发起的", "99+")
+    assert "第 1 页，共 99+ 条" in body and 'rel="next"' in body and len(rows(body)) == 20
+    last = text_of(client.get("/?page=7"))
+    assert len(rows(last)) == 1 and 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_rows_show_the_delegation_badge_and_started_rows_link_to_the_instance(client, app, auth, sanfu, service):
+    from engine.store.tables import HumanTask
+    task = only_task(sanfu, "xh_liaison")
+    with sanfu.uow() as uow:
+        row = uow.session.get(HumanTask, task["id"])
+        row.delegation, row.owner = "pending", "xh_liaison"
+    auth.login("xh_liaison")
+    assert '<span class="badge delegated"' in text_of(client.get("/"))
+    started = text_of(client.get("/?view=started"))
+    if "instances.show" in app.view_functions:
+        assert f'/instances/{service}' in started
+    else:  # until the instance page exists, the task page
+        assert f'href="/tasks/{task["id"]}"' in started
+
+
+def test_the_bulk_form_is_offered_on_todo_and_claimable_only(client, auth, service):
+    auth.login("xh_liaison")
+    todo = text_of(client.get("/"))
+    assert 'action="/inbox/bulk"' in todo and 'value="transfer"' in todo and 'value="claim"' not in todo
+    assert 'src="/static/inbox.js"' in todo and "<script>" not in todo
+    assert 'name="task_id"' not in text_of(client.get("/?view=started"))
