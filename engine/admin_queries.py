@@ -1,19 +1,22 @@
 """Queries and one command for the admin pages (mixed into engine.service.Engine).
 
-`accounts` lists people with their unit, sections, roles and state; `admin_options` the
-units, their sections and the roles a form offers; `create_account` creates a person
-with an initial password (checked against the policy before anything is written);
-`deputies` the current and coming leaves with their deputies.
+`accounts` lists people with their unit, sections, roles and state (for the system admin
+and the security admin, who grants roles); `admin_options` the units, their sections and
+the roles a form offers (business roles for the system admin, every role for the security
+admin); `create_account` creates a person with an initial password (checked against the
+policy before anything is written); `deputies` the current and coming leaves.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from sqlalchemy import or_, select
 
-from . import clock
-from .accounts import check_policy
-from .errors import InvalidInput
+from . import audit, clock, org
+from .accounts import HASHER, check_policy
+from .admin_split import ADMIN_ROLES, BUSINESS_ROLES, has_role, roles_for_system_admin
+from .errors import InvalidInput, NotAllowed
 from .org import Person
 from .store.org_tables import ROLES, Deputy, LeaderSection, Section, Unit, UserRole, UserSection
 from .store.tables import User
@@ -22,12 +25,20 @@ LOGIN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class AdminQueries:
+    def _account_manager(self, session, actor: str) -> bool:
+        """The system admin or the security admin (True for the security admin)."""
+        if self._user(session, actor).is_admin:
+            return False
+        if has_role(session, actor, "security_admin"):
+            return True
+        raise NotAllowed("只有系统管理员或安全管理员可以查看账户 (administrators only)")
+
     def accounts(self, actor: str, q: str | None = None) -> list[dict]:
         """Every account (name, display name, unit, sections, roles, leads, active), by name;
         `q` matches the login or the display name."""
         with self.uow(write=False) as uow:
             session = uow.session
-            self._admin(session, actor)
+            self._account_manager(session, actor)
             query = (select(User.id, User.name, User.display_name, User.active, User.phone, Unit.code, Unit.name)
                      .outerjoin(Unit, Unit.id == User.unit_id).order_by(User.name))
             if q:
@@ -53,10 +64,11 @@ class AdminQueries:
                     for uid, name, display, active, phone, unit_code, unit_name in rows]
 
     def admin_options(self, actor: str) -> dict:
-        """The units (code, name), each unit's sections (code, name) and the roles."""
+        """The units (code, name), each unit's sections (code, name) and the roles the
+        actor may set (business roles for the system admin, all for the security admin)."""
         with self.uow(write=False) as uow:
             session = uow.session
-            self._admin(session, actor)
+            security = self._account_manager(session, actor)
             units = session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.id)).all()
             sections: dict[int, list] = {}
             for unit_id, code, name in session.execute(select(Section.unit_id, Section.code, Section.name)
@@ -64,7 +76,8 @@ class AdminQueries:
                 sections.setdefault(unit_id, []).append((code, name))
             return {"units": [(code, name) for _, code, name in units],
                     "sections": {code: sections.get(uid, []) for uid, code, _ in units},
-                    "roles": list(ROLES)}
+                    "roles": list(ROLES) if security else list(BUSINESS_ROLES),
+                    "admin_roles": list(ADMIN_ROLES)}
 
     def create_account(self, person: Person, password: str, *, actor: str) -> None:
         """A new account with an initial password: the login must be new and the password
@@ -72,12 +85,17 @@ class AdminQueries:
         check_policy(password)
         if not LOGIN.match(person.name or ""):
             raise InvalidInput("用户名只能包含字母、数字、下划线、点和连字符，最多 64 位 (login)")
-        with self.uow(write=False) as uow:
-            self._admin(uow.session, actor)
-            if uow.session.scalar(select(User.id).where(User.name == person.name)) is not None:
+        with self.uow() as uow:
+            session = uow.session
+            self._admin(session, actor)
+            if session.scalar(select(User.id).where(User.name == person.name)) is not None:
                 raise InvalidInput(f"用户名 '{person.name}' 已存在 (user exists)")
-        self.save_person(person, actor=actor)
-        self.set_password(person.name, password, actor=actor)
+            roles = roles_for_system_admin(session, actor, person.name, person.roles)
+            user = org.save_person(session, replace(person, roles=roles))
+            user.password_hash = HASHER.hash(password)
+            audit.record(session, actor, "account_created", detail={
+                "name": person.name, "unit": person.unit_code, "sections": list(person.sections),
+                "roles": list(roles)})
 
     def deputies(self, actor: str) -> list[dict]:
         """Leaves that have not ended, soonest first, with who stands in."""

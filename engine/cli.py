@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_org_commands(sub, _as)
     from .cli_tokens import add_token_commands
     add_token_commands(sub, _as)
+    from .cli_audit import add_audit_commands
+    add_audit_commands(sub, _as)
     return parser
 
 
@@ -119,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
     try:
+        handler = getattr(args, "handler", None)  # commands that name their own (cli_audit)
+        if handler is not None:
+            return handler(args) or EXIT_OK
         from .commands import run
         return run(args) or EXIT_OK
     except (NotFound, NotAllowed) as err:

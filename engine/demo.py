@@ -30,6 +30,7 @@ FORMS = ROOT / "forms"
 MODELS = ["enterprise_service.bpmn", "ledger_matter.bpmn", "complaint_12369.bpmn", "routing.dmn"]
 EXTRA_MODELS = ["bench_three_user_tasks.bpmn", "demo_visit.bpmn"]
 ADMIN = "admin"
+SEPARATE_ROLES = ("security_admin", "audit_admin")
 
 
 DEMO_PASSWORD = "sanfu-demo-2026"  # every demo login's password (README); never for real use
@@ -64,12 +65,26 @@ def _build_org(engine) -> dict[str, int]:
         units[code] = engine.add_unit(code, name, level, parent, actor=ADMIN)
         for section, (province_name, local_name) in data.SECTIONS.items():
             engine.add_section(code, section, province_name if level == "province" else local_name, actor=ADMIN)
-    logins = [ADMIN]
+    logins, appointments = [ADMIN], []
     for login, display, unit, sections, roles, leads, phone in data.people():
-        engine.save_person(Person(login, display, unit, sections, roles, leads, phone), actor=ADMIN)
+        separate = [r for r in roles if r in SEPARATE_ROLES]  # not the system admin's to grant
+        appointments += [(login, role) for role in separate]
+        business = tuple(r for r in roles if r not in SEPARATE_ROLES)
+        engine.save_person(Person(login, display, unit, sections, business, leads, phone), actor=ADMIN)
         logins.append(login)
     engine.set_initial_passwords(logins, DEMO_PASSWORD, actor=ADMIN)
+    _appoint(engine, appointments)
     return units
+
+
+def _appoint(engine, appointments: list[tuple[str, str]]) -> None:
+    """三员分立 as a bureau sets it up: the system admin appoints the first security admin,
+    who then grants the audit admin role."""
+    security = next(login for login, role in appointments if role == "security_admin")
+    engine.appoint_first_admin(security, "security_admin", actor=ADMIN)
+    for login, role in appointments:
+        if role != "security_admin":
+            engine.set_roles(login, [role], actor=security)
 
 
 def _pair_enterprises(engine) -> dict[tuple[str, int], dict]:
@@ -209,7 +224,8 @@ class Province:
 
 # --------------------------------------------------------------------------- what was built
 
-ROLE_NAMES = [("admin", "管理员"), ("designer", "设计员"), ("supervisor", "督查"), ("leader", "局领导"),
+ROLE_NAMES = [("admin", "系统管理员"), ("security_admin", "安全管理员"), ("audit_admin", "审计管理员"),
+              ("designer", "设计员"), ("supervisor", "督查"), ("leader", "局领导"),
               ("section_head", "科长"), ("liaison", "联络员"), ("expert", "专家"), ("staff", "科员")]
 PROCESS_NAMES = {"enterprise_service": ("结对服务", "回访等待期"), "ledger_matter": ("台账事项", "等待中"),
                  "complaint_12369": ("12369 投诉", "等待中")}

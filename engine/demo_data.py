@@ -55,6 +55,12 @@ PROVINCE_PEOPLE = [  # full logins
     ("designer", ("office",), ("designer",), ()),
     ("zj_super", ("office",), ("staff", "supervisor"), ()),
 ]
+# 三员分立: besides `admin` (系统管理员), a security admin and an audit admin, each holding
+# that one role and no business role. Listed last so everyone else keeps their name.
+SEPARATE_ADMINS = [
+    ("secadmin", (), ("security_admin",), ()),     # 安全管理员
+    ("auditadmin", (), ("audit_admin",), ()),      # 审计管理员
+]
 
 _SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗郑梁沈"
 _GIVEN = ["建国", "晓燕", "志强", "丽华", "海峰", "静", "伟", "敏", "俊杰", "雪梅", "国庆", "红英",
@@ -68,6 +74,7 @@ def people() -> list[tuple[str, str, str, tuple, tuple, tuple, str]]:
     rows = [(login, "zj", s, r, ld) for login, s, r, ld in PROVINCE_PEOPLE]
     rows += [(f"{u}_{sfx}", u, s, r, ld) for u in ("hz", "huz") for sfx, s, r, ld in CITY_PEOPLE]
     rows += [(f"{u}_{sfx}", u, s, r, ld) for u in COUNTIES for sfx, s, r, ld in COUNTY_PEOPLE]
+    rows += [(login, "zj", s, r, ld) for login, s, r, ld in SEPARATE_ADMINS]
     return [(login, _SURNAMES[i % 23] + _GIVEN[i % 37], unit, s, r, ld, f"1385{7100000 + i * 37:07d}")
             for i, (login, unit, s, r, ld) in enumerate(rows)]
 

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import clock
+from .admin_split import check_known, check_separation, replace_roles
 from .errors import InvalidInput, NotFound
-from .store.org_tables import (LEVELS, ROLES, Deputy, Enterprise, LeaderSection, Section, Unit, UserRole,
+from .store.org_tables import (LEVELS, Deputy, Enterprise, LeaderSection, Section, Unit, UserRole,
                                UserSection)
 from .store.tables import User
 
@@ -70,11 +71,11 @@ class Person:
 
 
 def save_person(session: Session, person: Person) -> User:
-    """Create the account, or update its unit, sections, roles and leadership."""
+    """Create the account, or update its unit, sections, roles and leadership. The roles
+    obey 三员分立 (engine.admin_split): never two administrator roles on one account."""
+    check_known(person.roles)
+    check_separation(person.roles)
     unit = unit_by_code(session, person.unit_code)
-    unknown = [r for r in person.roles if r not in ROLES]
-    if unknown:
-        raise InvalidInput(f"角色 {', '.join(unknown)} 无效，可用：{', '.join(ROLES)} (unknown role)")
     user = session.scalar(select(User).where(User.name == person.name))
     if user is None:
         user = User(name=person.name, created_at=clock.now())
@@ -84,7 +85,7 @@ def save_person(session: Session, person: Person) -> User:
     session.flush()
     _replace(session, UserSection, user.id, [UserSection(user_id=user.id, section_id=s.id)
                                             for s in _sections(session, unit, person.sections)])
-    _replace(session, UserRole, user.id, [UserRole(user_id=user.id, role=r) for r in dict.fromkeys(person.roles)])
+    replace_roles(session, user, person.roles)
     _replace(session, LeaderSection, user.id, [LeaderSection(user_id=user.id, section_id=s.id)
                                               for s in _sections(session, unit, person.leads)])
     return user

@@ -5,11 +5,13 @@ handover) is for admins; pairing enterprises for admins and the unit's leaders.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select, update
 
 from . import audit, org
+from .admin_split import roles_for_system_admin
 from .errors import InvalidInput, NotAllowed
 from .org import Pairing, Person
 from .store.org_tables import Deputy, Enterprise
@@ -38,17 +40,23 @@ class OrgCommands:
             return section.id
 
     def save_person(self, person: Person, *, actor: str) -> None:
+        """Create or edit an account's unit, sections and business roles (系统管理员). The
+        administrator roles it holds are kept: granting them is the security admin's."""
         with self.uow() as uow:
             self._admin(uow.session, actor)
-            org.save_person(uow.session, person)
+            roles = roles_for_system_admin(uow.session, actor, person.name, person.roles)
+            org.save_person(uow.session, replace(person, roles=roles))
             audit.record(uow.session, actor, "person_saved", detail={"name": person.name, "unit": person.unit_code,
-                                                                    "roles": list(person.roles)})
+                                                                    "sections": list(person.sections),
+                                                                    "roles": list(roles)})
 
     def set_active(self, name: str, active: bool, *, actor: str) -> None:
         """Disable (or re-enable) an account: a disabled user can do nothing and their
         web session ends at the next request."""
         with self.uow() as uow:
             self._admin(uow.session, actor)
+            if name == actor and not active:
+                raise InvalidInput("不能停用自己的账户 (you cannot disable your own account)")
             user = org.user_by_name(uow.session, name)
             user.active = active
             audit.record(uow.session, actor, "user_enabled" if active else "user_disabled", detail={"user": name})
@@ -63,12 +71,22 @@ class OrgCommands:
             return enterprise.id, warnings
 
     def inbox(self, actor: str, view: str = "todo", *, page: int = 1, per_page: int = 20,
-              q: str | None = None) -> dict:
-        """One page of an inbox view, with the counts of every view."""
-        from .inbox_views import inbox_page
+              q: str | None = None, process: str | None = None, task_name: str | None = None,
+              due_from=None, due_to=None, overdue: bool = False, sort: str | None = None,
+              options: bool = False) -> dict:
+        """One page of an inbox view with every tab's count (capped: see engine.inbox_views),
+        filtered by enterprise `q`, `process` key, `task_name`, due range `due_from`/`due_to`
+        (YYYY-MM-DD, Asia/Shanghai days), `overdue` only; `sort` one of inbox_filters.SORTS.
+        `options`: also the deployed processes and their task names, for filter menus."""
+        from .inbox_filters import parse_filter
+        from .inbox_views import inbox_page, process_options
+        filters = parse_filter(q, process, task_name, due_from, due_to, overdue, sort)
         with self.uow(write=False) as uow:
             self._user(uow.session, actor)
-            return inbox_page(uow.session, actor, view, page, min(max(per_page, 1), 100), q)
+            result = inbox_page(uow.session, actor, view, page, min(max(per_page, 1), 100), filters)
+            if options:
+                result["processes"] = process_options(uow.session)
+            return result
 
     def task_view(self, task_id: str, actor: str) -> dict:
         from .task_view import task_view

@@ -1,8 +1,13 @@
-"""Admin pages: accounts (create, disable, reset password, roles and sections), the
-unrouted queue with assignment, handover of a departing user's work, deputies for leave.
+"""Admin pages, split three ways (三员分立, engine.admin_split):
 
-Admins only (anyone else gets the 403 page); the engine checks again on every command.
-A refused form re-renders its page with the engine's message (422 for invalid input).
+- 系统管理员: accounts (create, disable, sections and business roles), the unrouted queue
+  with assignment, handover of a departing user's work, deputies for leave, and the
+  pairing list import (web.admin_import);
+- 安全管理员: roles, password resets and sign-in locks (web.admin_security);
+- 审计管理员: the audit log (web.admin_audit, its own blueprint under /admin/audit).
+
+Each page is for its administrator only (anyone else gets the 403 page); the engine checks
+again on every command. A refused form re-renders its page with the engine's message.
 """
 from __future__ import annotations
 
@@ -23,7 +28,11 @@ from .helpers import plain_message
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 REFUSED = (InvalidInput, NotFound, NotAllowed)
 ROLE_LABELS = {"staff": "科员", "section_head": "科长", "leader": "分管领导", "supervisor": "督查",
-               "liaison": "联络员", "expert": "专家", "admin": "管理员", "designer": "流程设计"}
+               "liaison": "联络员", "expert": "专家", "admin": "系统管理员", "designer": "流程设计",
+               "security_admin": "安全管理员", "audit_admin": "审计管理员"}
+#: The security admin's pages (web.admin_security); every other admin page is the system admin's.
+SECURITY_ENDPOINTS = frozenset({"admin.security", "admin.grant_roles", "admin.reset_password",
+                                "admin.unlock_login"})
 MOVED_LABELS = (("liaison_of", "联络员企业"), ("contact_leader_of", "联系领导企业"),
                 ("tasks", "待办任务"), ("candidate_tasks", "候选任务"))
 _SPLIT = re.compile(r"[\s,，、;；]+")
@@ -31,8 +40,14 @@ _SPLIT = re.compile(r"[\s,，、;；]+")
 
 @bp.before_request
 @login_required
-def _admins_only():
-    if not current_user.is_admin:
+def _by_role():
+    if request.endpoint == "admin.index":
+        return
+    if request.endpoint in SECURITY_ENDPOINTS:
+        allowed = current_user.is_security_admin
+    else:
+        allowed = current_user.is_admin
+    if not allowed:
         abort(403)
 
 
@@ -75,7 +90,14 @@ def _refused(err, page, **kwargs):
 
 @bp.route("/")
 def index():
-    return redirect(url_for("admin.accounts"))
+    """Each administrator's first page."""
+    if current_user.is_admin:
+        return redirect(url_for("admin.accounts"))
+    if current_user.is_security_admin:
+        return redirect(url_for("admin.security"))
+    if current_user.is_audit_admin:
+        return redirect(url_for("admin_audit.index"))
+    abort(403)
 
 
 @bp.route("/accounts", methods=["GET"])
@@ -109,23 +131,11 @@ def edit_account(name: str):
 @bp.route("/accounts/<name>/active", methods=["POST"])
 def set_active(name: str):
     active = request.form.get("active") == "1"
-    if name == current_user.id and not active:
-        return _accounts_page(message="不能停用自己的账户。", status=422)
     try:
         get_engine().set_active(name, active, actor=current_user.id)
     except REFUSED as err:
         return _refused(err, _accounts_page)
     flash(f"已{'启用' if active else '停用'}账户 {name}。", "success")
-    return redirect(url_for("admin.accounts", q=request.args.get("q") or None))
-
-
-@bp.route("/accounts/<name>/password", methods=["POST"])
-def reset_password(name: str):
-    try:
-        get_engine().set_password(name, request.form.get("password") or "", actor=current_user.id)
-    except REFUSED as err:
-        return _refused(err, _accounts_page)
-    flash(f"已重置 {name} 的密码。", "success")
     return redirect(url_for("admin.accounts", q=request.args.get("q") or None))
 
 
@@ -203,3 +213,7 @@ def set_deputy():
         return _refused(err, _deputies_page, form=form)
     flash(f"已指定 {form['deputy']} 在 {starts} 至 {ends} 代理 {form['user']}。", "success")
     return redirect(url_for("admin.deputies"))
+
+
+# The security admin's pages and the pairing import attach their routes to this blueprint.
+from . import admin_import, admin_security  # noqa: E402,F401

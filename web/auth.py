@@ -33,6 +33,15 @@ class Account(UserMixin):
         self.unit_id = account.get("unit_id")
         self.roles = list(account.get("roles") or [])
 
+    # 三员分立: each administrator sees only their own pages (engine.admin_split).
+    @property
+    def is_security_admin(self) -> bool:
+        return "security_admin" in self.roles
+
+    @property
+    def is_audit_admin(self) -> bool:
+        return "audit_admin" in self.roles
+
 
 class LoginForm(FlaskForm):
     name = StringField(_l("用户名"), validators=[DataRequired(message="请填写用户名"), Length(max=64)])
@@ -91,6 +100,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     lang = session.get("lang")
+    if current_user.is_authenticated:
+        get_engine().record_logout(current_user.id, client=request.remote_addr or "")
     logout_user()
     session.clear()
     if lang:

@@ -1,0 +1,62 @@
+"""The security admin's pages (安全管理员): grant and revoke roles (the administrator roles
+included), reset passwords, lift sign-in locks. Routes on the admin blueprint, allowed to
+the security admin only (web.admin.SECURITY_ENDPOINTS); no business data is shown here.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from . import get_engine
+from .admin import REFUSED, ROLE_LABELS, bp
+from .errors import status_of
+from .helpers import plain_message
+
+
+def _security_page(message: str | None = None, status: int = 200):
+    engine = get_engine()
+    q = (request.args.get("q") or "").strip()[:100]
+    return render_template("admin/security.html", accounts=engine.accounts(current_user.id, q=q or None), q=q,
+                           options=engine.admin_options(current_user.id), role_labels=ROLE_LABELS,
+                           locked=engine.locked_logins(current_user.id), message=message), status
+
+
+def _back():
+    return redirect(url_for("admin.security", q=request.args.get("q") or None))
+
+
+@bp.route("/security", methods=["GET"])
+def security():
+    return _security_page()
+
+
+@bp.route("/security/<name>/roles", methods=["POST"])
+def grant_roles(name: str):
+    roles = [role for role in request.form.getlist("roles") if role][:20]
+    try:
+        get_engine().set_roles(name[:64], roles, actor=current_user.id)
+    except REFUSED as err:
+        return _security_page(plain_message(str(err)), status_of(err))
+    shown = "、".join(ROLE_LABELS.get(role, role) for role in roles) or "无"
+    flash(f"已将 {name} 的角色设为：{shown}。", "success")
+    return _back()
+
+
+@bp.route("/security/<name>/password", methods=["POST"])
+def reset_password(name: str):
+    try:
+        get_engine().set_password(name[:64], request.form.get("password") or "", actor=current_user.id)
+    except REFUSED as err:
+        return _security_page(plain_message(str(err)), status_of(err))
+    flash(f"已重置 {name} 的密码，其登录锁定已解除。", "success")
+    return _back()
+
+
+@bp.route("/security/unlock/<name>", methods=["POST"])
+def unlock_login(name: str):
+    try:
+        cleared = get_engine().unlock_login(name[:64], actor=current_user.id)
+    except REFUSED as err:
+        return _security_page(plain_message(str(err)), status_of(err))
+    flash(f"已解除 {name} 的登录锁定（清除失败记录 {cleared} 条）。", "success")
+    return _back()
