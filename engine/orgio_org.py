@@ -28,12 +28,14 @@ LEVELS = ("province", "city", "county")
 #: Level codes and what files may say (the first is what we write).
 LEVEL_ALIASES = {"province": ("省", "省级", "省厅"), "city": ("市", "市级", "市局"),
                  "county": ("县", "县级", "县局", "区", "区局")}
-ROLES = ("staff", "section_head", "leader", "supervisor", "liaison", "expert", "admin", "designer")
+ROLES = ("staff", "section_head", "leader", "supervisor", "liaison", "expert", "admin", "designer",
+         "security_admin", "audit_admin")
 ROLE_ALIASES = {
     "staff": ("科员", "工作人员"), "section_head": ("科长", "处长", "科室负责人"),
     "leader": ("局领导", "领导", "分管领导"), "supervisor": ("督查", "督办"),
     "liaison": ("联络员",), "expert": ("专家",), "admin": ("管理员",),
     "designer": ("设计员", "流程设计员"),
+    "security_admin": ("安全管理员",), "audit_admin": ("审计管理员", "安全审计员"),
 }
 _ROLE = {a: code for code, aliases in ROLE_ALIASES.items() for a in (code,) + aliases}
 _LEVEL = {a: code for code, aliases in LEVEL_ALIASES.items() for a in (code,) + aliases}

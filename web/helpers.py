@@ -11,8 +11,9 @@ from flask import Flask
 from flask_babel import get_locale
 
 from engine import clock
+from engine.audit_log import ACTION_LABELS
 
-ACTIONS = {
+ACTIONS = {**ACTION_LABELS,
     "instance_started": "发起流程", "instance_completed": "流程办结", "task_completed": "办理完成",
     "task_claimed": "认领", "task_released": "释放", "task_release_reason": "释放理由",
     "task_assigned": "指派", "task_transferred": "转办", "task_returned": "退回",

@@ -43,7 +43,7 @@ def test_inbox_views_count_and_page_and_the_task_view_respects_who_may_see(count
     engine.complete(visit["id"], "xh_liaison", VISIT)
     engine.complete(engine.inbox("xh_expert")["rows"][0]["id"], "xh_expert", dict(CHECK, findings=[WATER]))
     page = engine.inbox("xh_water1", "claimable")
-    assert page["counts"] == {"todo": 0, "claimable": 1, "done": 0, "started": 0} and page["total"] == 1
+    assert page["counts"] == {"todo": 0, "claimable": 1, "done": 0, "started": 0, "copied": 0} and page["total"] == 1
     matter = page["rows"][0]
     view = engine.task_view(matter["id"], "xh_water1")
     assert view["can_claim"] and view["can_complete"] and not view["can_release"]
