@@ -5,6 +5,8 @@ Messages name the field by its Chinese title (the form's `title`), so staff see
 """
 from __future__ import annotations
 
+import re
+
 from jsonschema import FormatChecker
 from jsonschema.validators import validator_for
 
@@ -81,3 +83,64 @@ def _message(error) -> str:
     return template.format(expected=TYPE_NAMES.get(expected, expected),
                            options="、".join(map(str, value)) if isinstance(value, list) else value,
                            limit=value)
+
+
+def is_acknowledgement(schema: dict | None) -> bool:
+    """Whether a form asks for nothing but an acknowledgement (签收, 知悉), so a task with it
+    may be completed in bulk from the inbox: the schema says `"x-acknowledgement": true`,
+    and each of its required fields is a boolean that must be true (`const: true` or
+    `enum: [true]`). Optional fields may stay empty."""
+    if not isinstance(schema, dict) or schema.get("x-acknowledgement") is not True:
+        return False
+    properties = schema.get("properties") or {}
+    for name in schema.get("required") or []:
+        field = properties.get(name)
+        if not isinstance(field, dict) or field.get("type") != "boolean":
+            return False
+        if field.get("const") is not True and field.get("enum") != [True]:
+            return False
+    return True
+
+
+# Attachment fields -----------------------------------------------------------------
+# An array of strings marked `"x-widget": "attachments"` holds the files chosen for it:
+# each item is either a reference "attachment:<id>" to an attachment of the task, or the
+# plain name of material kept elsewhere (a paper report). References are checked against
+# the task's attachments on completion (engine.attachments).
+ATTACHMENT_WIDGET = "attachments"
+REFERENCE_PREFIX = "attachment:"
+_REFERENCE = re.compile(r"^attachment:([0-9a-f]{32})$")
+
+
+def attachment_fields(schema: dict | None) -> list[tuple[str, str]]:
+    """(field name, title) of the top-level attachment fields of a form."""
+    if not isinstance(schema, dict):
+        return []
+    return [(key, str(spec.get("title") or key)) for key, spec in (schema.get("properties") or {}).items()
+            if isinstance(spec, dict) and spec.get("x-widget") == ATTACHMENT_WIDGET]
+
+
+def attachment_reference(attachment_id: str) -> str:
+    return REFERENCE_PREFIX + attachment_id
+
+
+def referenced_id(item) -> str | None:
+    """The attachment id an item refers to; None for plain text (a malformed reference
+    reads as a reference to nothing, so it is refused rather than kept as text)."""
+    if not isinstance(item, str) or not item.startswith(REFERENCE_PREFIX):
+        return None
+    match = _REFERENCE.match(item)
+    return match.group(1) if match else ""
+
+
+def attachment_reference_errors(schema: dict | None, data: dict, known: set[str]) -> dict[str, str]:
+    """Field errors for references in `data` to anything but `known` attachment ids."""
+    errors = {}
+    for key, title in attachment_fields(schema):
+        items = data.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            found = referenced_id(item)
+            if found is not None and found not in known:
+                errors[f"{key}.{index}"] = (f"{title}：第 {index + 1} 项不是本任务的附件（可能已被删除），"
+                                            "请重新选择")
+    return errors

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import clock
+from .forms import referenced_id
+from .store.collab_tables import Attachment
 from .store.org_tables import LedgerMatter
 from .store.tables import HumanTask
 
@@ -59,13 +61,26 @@ def _fill(session: Session, row: LedgerMatter, instance, run) -> None:
     row.category, row.description, row.severity = pick("category"), pick("description"), pick("severity")
     row.section, row.responsible_person = str(data.get("section") or ""), str(data.get("responsible_person") or "")
     row.measures, row.explanation = str(data.get("measures") or ""), str(data.get("explanation") or "")
-    row.evidence = list(data.get("evidence") or [])
+    row.evidence = _evidence(session, data.get("evidence"))
     row.department, row.answer = str(data.get("department") or ""), str(data.get("answer_content") or "")
     row.status, open_ids = _status(run, data)
     row.deadline = _deadline(session, open_ids) if open_ids else row.deadline
     if row.status in END_STATUS.values() and row.closed_at is None:
         row.closed_at = clock.now()
     row.updated_at = clock.now()
+
+
+def _evidence(session: Session, items) -> list[str]:
+    """佐证材料 as the ledger shows it: an attachment reference reads as its filename."""
+    items = [item for item in (items if isinstance(items, list) else []) if item not in (None, "")]
+    ids = {found for found in map(referenced_id, items) if found}
+    query = select(Attachment.id, Attachment.filename).where(Attachment.id.in_(ids))
+    names = {row.id: row.filename for row in session.execute(query)} if ids else {}
+    shown = []
+    for item in items:
+        found = referenced_id(item)
+        shown.append(str(item) if found is None else names.get(found, "（附件已不存在）"))
+    return shown
 
 
 def _status(run, data: dict) -> tuple[str, list[str]]:

@@ -52,6 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _defaults() -> dict:
+    # One attachment per upload request at most this big; the body may carry it plus the
+    # form's other fields (413, a Chinese page, beyond that).
+    attachment_max = int(os.environ.get("SANFU_ATTACHMENT_MAX_BYTES") or 10 * 1024 * 1024)
     return {
         "DATABASE_URL": os.environ.get("SANFU_DATABASE_URL") or None,
         "FORMS_DIR": os.environ.get("SANFU_FORMS_DIR") or str(ROOT / "forms"),
@@ -60,7 +63,9 @@ def _defaults() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": IDLE_TIMEOUT,
         "SESSION_REFRESH_EACH_REQUEST": True,
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": attachment_max + 1024 * 1024,
+        "ATTACHMENT_DIR": os.environ.get("SANFU_ATTACHMENT_DIR") or None,  # None: <instance folder>/attachments
+        "ATTACHMENT_MAX_BYTES": attachment_max,
         "MAX_FORM_PARTS": 2000,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

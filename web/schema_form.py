@@ -6,13 +6,18 @@ message lands beside its field: `visit_date`, `satisfaction.visit`, `findings.0.
 Widgets: text; textarea (maxLength > 200); number (integer/number); date (format date,
 or a date pattern); select (an enum of more than 4) or radios (≤ 4, and booleans 是/否);
 lines (an array of plain values: a textarea, one item per line); group (an object:
-a fieldset); rows (an array of objects: repeatable fieldsets, N rows + "添加一行").
+a fieldset); rows (an array of objects: repeatable fieldsets, N rows + "添加一行");
+attachments (an array of strings marked `"x-widget": "attachments"`: the task's uploaded
+files to tick, plus a one-per-line box for material not uploaded — submitted under the
+same name as a `lines` field, so web/formdata.py reads it as one).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from engine.forms import ATTACHMENT_WIDGET, referenced_id
 
 LONG_TEXT = 200
 RADIO_MAX = 4
@@ -75,6 +80,15 @@ def widget_for(spec: dict) -> str:
     return "text"
 
 
+def _attachment_picker(out: Field) -> None:
+    """Split a list of evidence items into the attachments ticked and the other lines."""
+    items = out.value if isinstance(out.value, list) else ([] if out.value is None else [out.value])
+    picked = [str(v) for v in items if referenced_id(v)]
+    notes = [str(v) for v in items if v is not None and not referenced_id(v)]
+    out.widget = ATTACHMENT_WIDGET
+    out.attrs.update(picked=picked, notes="\n".join(notes), rows=2)
+
+
 def _options(spec: dict) -> list[tuple[str, str]]:
     if "enum" in spec:
         return [(_token(v), str(v)) for v in spec["enum"]]
@@ -122,7 +136,9 @@ def _field(name: str, key: str, spec: dict, required: bool, value, errors: dict,
     out = Field(name=name, title=str(spec.get("title") or key), widget=widget,
                 description=str(spec.get("description") or ""), required=required, value=value,
                 error=errors.get(name), options=_options(spec), attrs=_attrs(spec, widget))
-    if widget == "lines" and out.error is None:
+    if widget == "lines" and spec.get("x-widget") == ATTACHMENT_WIDGET:
+        _attachment_picker(out)
+    if out.widget in ("lines", ATTACHMENT_WIDGET) and out.error is None:
         item_errors = [errors[k] for k in sorted(errors) if k.startswith(name + ".")]
         out.error = "；".join(item_errors) or None
     if widget == "group":
@@ -146,7 +162,7 @@ def _names(fields: list[Field]) -> tuple[set[str], set[str]]:
     names, lists = set(), set()
     for item in fields:
         names.add(item.name)
-        if item.widget == "lines":
+        if item.widget in ("lines", ATTACHMENT_WIDGET):
             lists.add(item.name)
         for group in [item.children, *item.rows]:
             more, more_lists = _names(group)

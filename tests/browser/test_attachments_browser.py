@@ -1,0 +1,138 @@
+"""In a real browser, on a phone-sized screen: the water section's staff claims the 水
+matter, types the measures, attaches two photos (uploaded in place: what was typed stays,
+the photos are ticked as 佐证材料), names a paper document and submits; the ledger names
+the photos and the document. A user of another
+county is refused the photo's download URL.
+
+Runs on its own server and database (not the shared `live_app`), so the inbox counts the
+other browser tests assert are not disturbed."""
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+import zlib
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from engine.service import Engine
+from tests.browser.conftest import _free_port, _wait_until_up
+from tests.conftest import FORMS, ROOT
+from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
+from tests.web.conftest import PASSWORD, prepare_database
+
+PHONE = {"width": 390, "height": 844}
+
+
+def png(width: int = 48, height: int = 32) -> bytes:
+    """A small real PNG (a green block), so the thumbnail renders."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\x2e\x8b\x57" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, chromium):
+    folder = tmp_path_factory.mktemp("attachments-live")
+    database = folder / "sanfu.db"
+    ids = prepare_database(database)
+    port = _free_port()
+    env = {"SANFU_DATABASE_URL": f"sqlite:///{database}", "SANFU_SECRET_KEY": "browser-tests",
+           "SANFU_INSTANCE_PATH": str(folder / "instance"), "SANFU_FORMS_DIR": str(FORMS),
+           "SANFU_ATTACHMENT_DIR": str(folder / "files"), "PYTHONPATH": str(ROOT)}
+    import os
+    log = folder / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, proc, log)
+        yield {"url": url, "database_url": env["SANFU_DATABASE_URL"], "ids": ids, "files": folder / "files"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def sign_in(browser, served, user: str):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(served["url"] + "/login")
+    page.fill("#name", user)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    expect(page.locator(".tabs")).to_be_visible()
+    return context, page
+
+
+def attach_and_submit(browser, served, screens, photo: bytes) -> None:
+    context, page = sign_in(browser, served, "xh_water1")
+    page.click('.tab[data-view="claimable"]')
+    page.locator("a.task-link", has_text="整改").click()
+    page.click("button[name=claim]")
+    expect(page.locator(".flash-success")).to_contain_text("已认领「整改」")
+    page.fill('[name="measures"]', "已完成厂区雨污管网改造")
+    page.set_input_files("#attachment-file", files=[
+        {"name": "整改前.png", "mimeType": "image/png", "buffer": photo},
+        {"name": "整改后.png", "mimeType": "image/png", "buffer": photo}])
+    page.click("#attachments-upload button[type=submit]")
+    expect(page.locator(".upload-status")).to_contain_text("已上传：整改前.png、整改后.png")
+    expect(page.locator(".attachment .attachment-name")).to_have_text(["整改前.png", "整改后.png"])
+    boxes = page.locator('[data-attachment-picker] input[type=checkbox]')
+    expect(boxes).to_have_count(2)
+    expect(boxes.first).to_be_checked()
+    expect(boxes.last).to_be_checked()
+    expect(page.locator('[name="measures"]')).to_have_value("已完成厂区雨污管网改造")  # nothing typed was lost
+    page.wait_for_function("(img => img && img.complete)(document.querySelector('.attachment img'))")
+    assert page.evaluate("document.querySelector('.attachment img').naturalWidth") == 48  # the thumbnail shows
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")      # fits the phone
+    page.locator("#attachments").scroll_into_view_if_needed()
+    screens(page, "attachments-01-photo-attached-phone")
+    page.fill('[name="completion_date"]', date.today().isoformat())
+    page.fill('[name="responsible_person"]', "赵强")
+    page.fill("textarea#f-evidence", "纸质验收单")                          # material not uploaded
+    page.locator('[data-attachment-picker]').scroll_into_view_if_needed()
+    screens(page, "attachments-02-evidence-ticked-phone")
+    page.click(".submit-bar button")
+    expect(page.locator(".flash-success")).to_contain_text("「整改」已提交")
+    context.close()
+
+
+def test_staff_attach_a_photo_and_another_county_cannot_fetch_it(browser, served, screens):
+    engine = Engine(served["database_url"], forms_dir=FORMS)
+    engine.attachment_dir = served["files"]
+    enterprise = served["ids"]["enterprise_id"]
+    try:
+        instance = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": enterprise})["id"]
+        engine.complete(engine.tasks("xh_liaison")[0]["id"], "xh_liaison", VISIT)
+        engine.complete(engine.tasks("xh_expert")[0]["id"], "xh_expert", dict(CHECK, findings=[WATER]))
+        photo = png()
+        attach_and_submit(browser, served, screens, photo)
+        [matter] = engine.enterprise_ledger(enterprise)
+        assert matter["evidence"] == ["整改前.png", "整改后.png", "纸质验收单"] and matter["status"] == "verifying"
+        attachment = engine.attachments_of("xh_water1", instance_id=instance)["attachments"][0]
+        download = f"{served['url']}/attachments/{attachment['id']}"
+
+        context, page = sign_in(browser, served, "xh_water1")
+        fetched = context.request.get(download)
+        assert fetched.status == 200 and fetched.body() == photo
+        assert fetched.headers["content-disposition"].startswith("attachment;")
+        context.close()
+
+        context, page = sign_in(browser, served, "bj_water1")
+        refused = context.request.get(download)
+        assert refused.status in (403, 404) and refused.body() != photo
+        response = page.goto(download + "?inline=1")
+        assert response.status in (403, 404)
+        expect(page.locator("h1")).to_contain_text("无权访问" if response.status == 403 else "页面不存在")
+        screens(page, "attachments-03-other-county-refused")
+        context.close()
+    finally:
+        engine.db.dispose()
