@@ -16,6 +16,7 @@ from . import clock, org
 from .errors import InvalidInput, NotAllowed, NotFound
 from .ledger import ledger_of, matter_dict
 from .ledger_export import DONE, export_ledger, remarks, section_names, status_text
+from .rating_queries import enterprise_link_ratings
 from .store.org_tables import Enterprise, LedgerMatter, Unit, UserRole
 from .store.tables import AuditEvent, HumanTask, Instance, User
 from .visits import VISIT_FORMS
@@ -180,7 +181,9 @@ def enterprise_page(session: Session, actor, enterprise_id: int) -> dict:
             "visits": [_visit(s) for s in steps if s["form_key"] in VISIT_FORMS],
             "checks": [_check(s) for s in steps if s["form_key"] == "health_check"],
             "matters": [decorate(m, names, head["unit_id"]) for m in ledger_of(session, enterprise_id)],
-            "ratings": [_rating(s) for s in steps if s["form_key"] == "service_followup"]}
+            "ratings": [_rating(s) for s in steps if s["form_key"] == "service_followup"],
+            # What the enterprise itself submitted through its one-time links (engine.rating_links).
+            "link_ratings": enterprise_link_ratings(session, enterprise_id)}
 
 
 def matter_sheet(session: Session, actor, instance_id: int, scope: str) -> dict:

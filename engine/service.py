@@ -139,7 +139,9 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             if not spiff_task.has_state(TaskState.READY):
                 raise Conflict(f"任务 {task_id} 已不在待办状态 (task is no longer open)")
             built = loaded.built_for(spiff_task)
-            clean = validate_submission(built.forms.get(row.form_key) if row.form_key else None, data)
+            schema = built.forms.get(row.form_key) if row.form_key else None
+            clean = validate_submission(schema, data)
+            self._check_attachment_references(session, row, schema, clean)
             with engine_errors(row.element_id):
                 spiff_task.data.update(clean)
                 spiff_task.run()
@@ -197,6 +199,9 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
         return row
 
     def _check_may_complete(self, session, row: HumanTask, user: Actor) -> None:
+        if row.delegation == "pending":  # 委派: the delegate resolves it; its owner then completes it
+            raise NotAllowed(f"任务已委派给 {row.assignee}：由其“完成委派”交回 {row.owner} 后再办理 "
+                             "(a delegated task is resolved by the delegate, then completed by its owner)")
         if row.assignee == user.name or user.is_admin:
             return
         if row.assignee is not None and row.assignee in inbox.acting_users(session, user.name):

@@ -22,7 +22,12 @@ ACTIONS = {**ACTION_LABELS,
 }
 DETAIL_LABELS = {"reason": "理由", "to_user": "转给", "to_section": "转至科室", "to_unit": "转至单位",
                  "from": "原办理人", "to": "新办理人", "name": "步骤", "warnings": "提醒",
-                 "process_key": "流程", "version": "版本", "due_at": "到期"}
+                 "process_key": "流程", "version": "版本", "due_at": "到期", "filename": "文件",
+                 "size": "大小", "note": "附言", "comment": "意见", "body": "内容", "to_users": "抄送给",
+                 "delegate": "委派给", "owner": "委派人", "expires_at": "有效期至"}
+# Ids and technical fields an auditor may need but the history page need not show.
+HIDDEN_DETAILS = {"data", "element_id", "instance_id", "task_id", "client", "attachment_id", "content_type",
+                  "field", "sha256", "storage_key"}
 _TRAILING_ENGLISH = re.compile(r"\s*\(([ -~]+)\)\s*$")
 
 
@@ -94,9 +99,9 @@ def detail_items(event: dict) -> list[tuple[str, str]]:
     detail = event.get("detail") or {}
     items = []
     for key, value in detail.items():
-        if key in ("data", "element_id", "instance_id", "task_id", "client"):
+        if key in HIDDEN_DETAILS:
             continue
-        if key == "due_at":
+        if key in ("due_at", "expires_at"):
             value = local_time(value)
         items.append((DETAIL_LABELS.get(key, key), show_value(value)))
     return items

@@ -3,7 +3,6 @@ type decided by the file's first bytes, limits, who may upload/delete/download, 
 attachment references in a form checked on completion (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import inspect
 import io
 
 import pytest
@@ -21,7 +20,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 100
 RECTIFIED = {"measures": "已完成雨污管网改造", "completion_date": "2026-03-12", "responsible_person": "赵强"}
-WIRED = "_check_attachment_references" in inspect.getsource(Engine.complete)
 
 
 @pytest.fixture
@@ -175,8 +173,6 @@ def test_references_are_checked_against_the_task_attachments(office):
     assert refused.value.fields["evidence.1"].startswith("佐证材料：第 2 项不是本任务的附件")
 
 
-@pytest.mark.xfail(not WIRED, strict=True,
-                   reason="Engine.complete must call self._check_attachment_references (see the report)")
 def test_completing_with_a_reference_to_another_tasks_file_is_a_field_error(office):
     office.start("fix", "liaison1")
     first, second = [t["id"] for t in office.tasks("water1")]
