@@ -43,7 +43,7 @@ ACTION_KINDS = {
                        "deploy", "api_token_created", "api_token_revoked")),
     "task": ("任务办理", ("instance_started", "instance_completed", "task_completed", "task_claimed",
                       "task_released", "task_release_reason", "task_transferred", "task_returned",
-                      "task_delegated", "task_resolved", "task_copied", "task_commented", "attachment_added",
+                      "task_delegated", "delegation_resolved", "task_copied", "task_commented", "attachment_added",
                       "attachment_deleted", "rating_link_issued", "rating_submitted")),
     "audit": ("审计日志", ("audit_viewed", "audit_exported", "audit_purged")),
 }
@@ -61,7 +61,7 @@ ACTION_LABELS = {
     "handover": "工作交接", "task_assigned": "指派", "instance_started": "发起流程",
     "instance_completed": "流程办结", "task_completed": "办理完成", "task_claimed": "认领",
     "task_released": "释放", "task_release_reason": "释放理由", "task_transferred": "转办",
-    "task_returned": "退回", "task_delegated": "委派", "task_resolved": "委派办结", "task_copied": "抄送",
+    "task_returned": "退回", "task_delegated": "委派", "delegation_resolved": "完成委派", "task_copied": "抄送",
     "task_commented": "评论", "attachment_added": "上传附件", "attachment_deleted": "删除附件",
     "rating_link_issued": "发送评价链接", "rating_submitted": "企业评价", "timer_fired": "定时器触发",
     "timer_failed": "定时器失败",

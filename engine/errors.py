@@ -71,6 +71,10 @@ class NotFound(SanfuError):
     """The thing named does not exist (or the caller may not know that it does)."""
 
 
+class Gone(NotFound):
+    """It existed but is no longer usable (a used or expired one-time link)."""
+
+
 class NotAllowed(SanfuError):
     """The caller may not do this."""
 

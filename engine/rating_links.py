@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, clock, inbox, task_view
 from .enterprises import header
-from .errors import Conflict, FormValidationError, InvalidInput, NotAllowed, NotFound
+from .errors import Conflict, FormValidationError, Gone, InvalidInput, NotAllowed, NotFound
 from .rating_queries import (COMMENT_FIELD, COMMENT_MAX, RATING_FIELD, enterprise_link_ratings, latest_link,
                              link_dict, link_status, rating_stages, scores, task_form, token_hash)
 from .store.collab_tables import RatingLink, TaskDraft
@@ -37,7 +37,7 @@ GONE_MESSAGES = {
 UNKNOWN_LINK = "评价链接不存在 (no such rating link)"
 
 
-class RatingLinkGone(NotFound):
+class RatingLinkGone(Gone):
     """The link existed but works no more (used, expired, replaced, or its follow-up closed):
     the web answers 410 Gone. `reason` is one of GONE_MESSAGES' keys."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from . import audit, clock, inbox, org
 from .errors import InvalidInput, NotAllowed
 from .runtime import engine_errors
+from .store.collab_tables import TaskDraft
 from .store.org_tables import Filing, Section, Unit
 from .store.tables import HumanTask, TaskCandidate
 
@@ -25,6 +26,9 @@ def _reason(reason: str | None) -> str:
 class TaskActions:
     def _holder(self, session, row: HumanTask, actor: str):
         user = self._user(session, actor)
+        if row.delegation == "pending":
+            raise NotAllowed(f"任务已委派给 {row.assignee}，须待其完成委派后再操作 "
+                             "(the task is delegated: wait until the delegate resolves it)")
         if user.is_admin or (row.assignee is not None and row.assignee in inbox.acting_users(session, actor)):
             return user
         raise NotAllowed("只有办理人（或其代理人、管理员）可以这样做 (only the assignee may do this)")
@@ -65,6 +69,7 @@ class TaskActions:
     def _retarget(self, session, row: HumanTask, to_user, to_section, to_unit) -> dict:
         self._instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+        row.owner, row.delegation = None, None  # a transferred task starts afresh with its new holder
         if to_user:
             user = org.user_by_name(session, to_user)
             if not user.active:
@@ -97,8 +102,7 @@ class TaskActions:
             self._holder(session, row, actor)
             section_id = _section_key(session, row.id)
             loaded = self.runtime.load(session, self._instance(session, row.instance_id))
-            previous = _previous_user_task(loaded.workflow.get_task_from_id(UUID(task_id)))
-            prev_row = session.get(HumanTask, str(previous.id)) if previous else None
+            prev_row, previous = previous_step(session, loaded.workflow.get_task_from_id(UUID(task_id)))
             if prev_row is None:
                 raise InvalidInput("这是第一步，没有可退回的上一步 (nothing to return to)")
             with engine_errors(row.element_id):
@@ -107,6 +111,9 @@ class TaskActions:
             inbox.close_task(session, row, "returned", actor)
             prev_row.status, prev_row.assignee = "open", prev_row.completed_by
             prev_row.completed_at, prev_row.completed_by = None, None
+            prev_row.owner, prev_row.delegation = None, None
+            # A draft left from before it was completed would read as current: drop it.
+            session.execute(delete(TaskDraft).where(TaskDraft.task_id == prev_row.id))
             loaded.open_before = loaded.open_before | {prev_row.id}
             self.runtime.save(session, loaded, actor)
             session.add(Filing(kind="return", instance_id=row.instance_id, task_id=row.id, actor=actor,
@@ -128,6 +135,12 @@ class TaskActions:
             if not include_acknowledged:
                 query = query.where(Filing.acknowledged_at.is_(None))
             return [_filing_dict(f) for f in session.scalars(query)]
+
+
+def previous_step(session, spiff_task) -> tuple[HumanTask | None, object]:
+    """(inbox row, workflow task) of the step a return goes back to; (None, …) when none."""
+    previous = _previous_user_task(spiff_task) if spiff_task is not None else None
+    return (session.get(HumanTask, str(previous.id)) if previous else None), previous
 
 
 def _previous_user_task(task):

@@ -9,7 +9,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, SanfuError
+from engine.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, SanfuError
 
 from .helpers import plain_message
 
@@ -19,13 +19,14 @@ PAGES = {
     403: ("无权访问", "您没有权限查看或办理此内容。"),
     404: ("页面不存在", "您要找的页面或任务不存在，可能已被删除或链接有误。"),
     405: ("不支持的操作", "此页面不支持这种请求方式。"),
+    410: ("链接已失效", "此链接已使用、已过期或已被替换，不能再次使用。"),
     409: ("操作冲突", "别人刚刚修改了同一事项，您的操作没有保存。请刷新后重试。"),
     413: ("提交的内容过大", "提交的内容超过了大小限制，请精简后重试。"),
     422: ("无法处理", "提交的内容不符合要求。"),
     500: ("系统错误", "系统出现错误，已记录。请稍后重试或联系管理员。"),
 }
 CSRF_MESSAGE = "表单已过期或缺少安全令牌，请刷新页面后重新提交。"
-DOMAIN_STATUS = ((NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422))
+DOMAIN_STATUS = ((Gone, 410), (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422))
 
 
 def status_of(error: SanfuError) -> int:

@@ -121,3 +121,26 @@ def _json_or_text(text: str):
     if isinstance(value, float) and (value != value or abs(value) == float("inf")):
         return text
     return value
+
+
+def parse_task_form(form_schema: dict | None, form: MultiDict) -> tuple[dict, dict, dict]:
+    """(data, values to show back, errors) of a submitted task form — its schema's fields,
+    or the key/value editor when the step has no form. Shared by 提交, 保存草稿, 完成委派."""
+    if form_schema is None:
+        data, rows, errors = parse_kv(form)
+        return data, {"_kv_rows": rows}, errors
+    data = parse_object(form_schema, form)
+    return data, data, {}
+
+
+def draft_values(form_schema: dict | None, draft: dict | None) -> dict | None:
+    """What a saved draft prefills: the form's fields (the renderer reads only those, so
+    keys other features left in the draft are harmless), or key/value rows without a form."""
+    data = (draft or {}).get("data")
+    if not isinstance(data, dict) or not data:
+        return None
+    if form_schema is not None:
+        return data
+    rows = [{"key": key, "value": value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}
+            for key, value in data.items() if isinstance(key, str) and KEY.match(key)]
+    return {"_kv_rows": rows}

@@ -24,10 +24,11 @@ DETAIL_LABELS = {"reason": "理由", "to_user": "转给", "to_section": "转至�
                  "from": "原办理人", "to": "新办理人", "name": "步骤", "warnings": "提醒",
                  "process_key": "流程", "version": "版本", "due_at": "到期", "filename": "文件",
                  "size": "大小", "note": "附言", "comment": "意见", "body": "内容", "to_users": "抄送给",
-                 "delegate": "委派给", "owner": "委派人", "expires_at": "有效期至"}
+                 "delegate": "委派给", "owner": "委派人", "expires_at": "有效期至",
+                 "replaced": "作废旧链接", "ratings": "评分"}
 # Ids and technical fields an auditor may need but the history page need not show.
 HIDDEN_DETAILS = {"data", "element_id", "instance_id", "task_id", "client", "attachment_id", "content_type",
-                  "field", "sha256", "storage_key"}
+                  "field", "sha256", "storage_key", "link_id", "comment_id"}
 _TRAILING_ENGLISH = re.compile(r"\s*\(([ -~]+)\)\s*$")
 
 

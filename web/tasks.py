@@ -2,7 +2,9 @@
 
 Validation happens once, in the engine (`Engine.complete` → FormValidationError.fields):
 the page re-renders with each message beside its field and the values as entered, and
-nothing is saved.
+nothing is saved. A saved draft (保存草稿, a delegate's 完成委派, an enterprise's rating)
+prefills the form when the page opens. The other actions (转办, 委派, 退回, 抄送, comments,
+drafts) are in web/task_actions.py and re-render this page with their errors.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from flask_login import current_user, login_required
 from engine.errors import FormValidationError, InvalidInput
 
 from . import get_engine
-from .formdata import parse_kv, parse_object
+from .formdata import draft_values, parse_task_form
 from .helpers import plain_message
 from .schema_form import build_fields, unplaced
 
@@ -20,16 +22,28 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 KV_ROWS = 3
 
 
-def _view(task_id: str) -> dict:
+def load_view(task_id: str, opening: bool = False) -> dict:
+    """The task view; `opening` (a plain GET of the page) also marks a copy to me read."""
     if len(task_id) > 64:
         abort(404)
-    return get_engine().task_view(task_id, current_user.id)
+    engine = get_engine()
+    return (engine.open_task_page if opening else engine.task_view)(task_id, current_user.id)
 
 
-def _render(view: dict, values: dict | None = None, errors: dict | None = None,
-            extra_rows: dict | None = None, message: str | None = None, status: int = 200):
+def may_edit(view: dict) -> bool:
+    """Whether the viewer gets the form: to complete it, or (a delegate) to draft and resolve it."""
+    return bool(view["can_complete"] or view.get("can_save_draft") or view.get("can_resolve"))
+
+
+def render_page(view: dict, values: dict | None = None, errors: dict | None = None,
+                extra_rows: dict | None = None, message: str | None = None, status: int = 200,
+                action_errors: dict | None = None, panel: str | None = None, entered: dict | None = None):
+    """The task page. `action_errors`/`panel`/`entered`: an action form (转办 …) refused, shown
+    open with its messages and what was typed."""
     errors = errors or {}
     form = view.get("form")
+    if values is None:
+        values = draft_values(form, view.get("draft"))
     fields = build_fields(form, values, errors, extra_rows) if form else []
     kv_rows = None
     if form is None:
@@ -38,39 +52,37 @@ def _render(view: dict, values: dict | None = None, errors: dict | None = None,
         kv_rows += [{"key": "", "value": ""}] * blanks
     top = unplaced(errors, fields) if form else [m for k, m in errors.items() if not k.startswith("_kv.")]
     return render_template("tasks/task.html", view=view, task=view["task"], form=form, fields=fields,
-                           kv_rows=kv_rows, errors=errors, top_errors=top, message=message), status
+                           kv_rows=kv_rows, errors=errors, top_errors=top, message=message,
+                           action_errors=action_errors or {}, panel=panel,
+                           entered=entered or {}), status
 
 
 @bp.route("/<task_id>", methods=["GET"])
 @login_required
 def show(task_id: str):
-    return _render(_view(task_id))
+    return render_page(load_view(task_id, opening=True))
 
 
 @bp.route("/<task_id>", methods=["POST"])
 @login_required
 def complete(task_id: str):
-    view = _view(task_id)
-    if not view["can_complete"]:
+    view = load_view(task_id)
+    if not may_edit(view):
         abort(403, description="您不能办理此任务：请先认领，或由办理人办理。")
-    form = view.get("form")
-    if form is None:
-        data, rows, errors = parse_kv(request.form)
-        values = {"_kv_rows": rows}
-    else:
-        data, errors = parse_object(form, request.form), {}
-        values = data
+    data, values, errors = parse_task_form(view.get("form"), request.form)
     add_row = request.form.get("_add_row")
     if add_row:  # no JavaScript: the server adds the empty row
-        return _render(view, values, extra_rows={add_row: 1})
+        return render_page(view, values, extra_rows={add_row: 1})
+    if not view["can_complete"]:
+        abort(403, description="此任务已委派给您：请保存草稿或“完成委派”交回委派人。")
     if errors:
-        return _render(view, values, errors, message="请修改标出的内容后再提交。", status=422)
+        return render_page(view, values, errors, message="请修改标出的内容后再提交。", status=422)
     try:
         result = get_engine().complete(task_id, current_user.id, data)
     except FormValidationError as err:
-        return _render(view, values, err.fields, message="请修改标出的内容后再提交。", status=422)
+        return render_page(view, values, err.fields, message="请修改标出的内容后再提交。", status=422)
     except InvalidInput as err:
-        return _render(view, values, message=plain_message(str(err)), status=422)
+        return render_page(view, values, message=plain_message(str(err)), status=422)
     flash(f"「{view['task']['name']}」已提交。", "success")
     for warning in result.get("warnings") or []:
         flash(plain_message(warning), "warning")
