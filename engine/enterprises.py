@@ -36,6 +36,8 @@ def visible_units(session: Session, actor) -> list[int] | None:
         return []
     roles = set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
                                 .where(User.name == actor.name)))
+    if roles and roles <= {"security_admin", "audit_admin"}:
+        return []  # 三员分立: the security and audit administrators see no business data
     if roles & set(SUPERVISING):
         return org.units_below(session, actor.unit_id)
     return [actor.unit_id]

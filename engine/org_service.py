@@ -136,6 +136,8 @@ class OrgCommands:
                 "liaison_of": _move(session, Enterprise.liaison_id, old.id, new.id),
                 "contact_leader_of": _move(session, Enterprise.contact_leader_id, old.id, new.id),
                 "tasks": _move(session, HumanTask.assignee, from_user, to_user, HumanTask.status == "open"),
+                # 委派 by the departing user: the delegate's resolution returns to the colleague.
+                "delegated_tasks": _move(session, HumanTask.owner, from_user, to_user, HumanTask.status == "open"),
                 "candidate_tasks": _move(session, TaskCandidate.name, from_user, to_user,
                                          TaskCandidate.kind == "user"),
             }

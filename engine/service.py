@@ -176,7 +176,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             self._user(session, assignee)
             row = self._open_task(session, task_id)
             self._set_assignee(session, row, assignee, actor, "task_assigned")
-            row.unrouted = False
+            row.unrouted, row.owner, row.delegation = False, None, None  # an admin's assignment ends a 委派
             return inbox.task_dict(row)
 
     def _set_assignee(self, session, row: HumanTask, assignee, actor, action) -> None:

@@ -44,7 +44,9 @@ def _parse_value(spec: dict, form: MultiDict, name: str, required: bool):
         return rows if rows or _empty_list_ok(spec, required) else MISSING
     if widget == "lines":
         items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
-        lines = [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
+        # Every value sent under the name: an attachments picker sends one per ticked file
+        # (no JavaScript) next to the free-text box.
+        lines = [line.strip() for raw in form.getlist(name) for line in raw.splitlines() if line.strip()]
         values = [_scalar(items, line) for line in lines]
         return values if values or _empty_list_ok(spec, required) else MISSING
     raw = form.get(name, "").strip()

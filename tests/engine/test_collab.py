@@ -229,3 +229,20 @@ def test_return_is_offered_only_where_there_is_a_previous_step(county):
     back = engine.return_task(check["id"], "xh_expert", reason="走访记录不完整")
     assert back["id"] == task["id"] and back["assignee"] == "xh_liaison"
     assert engine.task_view(task["id"], "xh_liaison")["draft"] is None
+
+
+def test_an_admins_assignment_ends_a_delegation(county):
+    engine, task = county
+    engine.delegate(task["id"], "xh_liaison", "xh_water1")
+    assigned = engine.assign(task["id"], "xh_water2", "root")
+    assert (assigned["assignee"], assigned["owner"], assigned["delegation"]) == ("xh_water2", None, None)
+    engine.complete(task["id"], "xh_water2", VISIT)                   # an ordinary task again
+
+
+def test_a_handover_moves_the_departing_owners_delegations(county):
+    engine, task = county
+    engine.delegate(task["id"], "xh_liaison", "xh_water1")
+    moved = engine.handover("xh_liaison", "xh_water2", actor="root")
+    assert moved["delegated_tasks"] == 1
+    back = engine.resolve_delegation(task["id"], "xh_water1", {"visit_date": "2026-03-02"})
+    assert (back["assignee"], back["owner"]) == ("xh_water2", "xh_water2")   # to the colleague taking over

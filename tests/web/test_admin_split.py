@@ -205,3 +205,12 @@ def test_pairing_import_of_the_good_rows_only_and_the_template(client, auth, pos
     typed = post("/admin/import", {"file": (io.BytesIO(b"x"), "名单.txt"), "action": "preview"},
                  content_type="multipart/form-data")
     assert typed.status_code == 422 and "只能导入 .xlsx 或 .csv" in text_of(typed)
+
+
+@pytest.mark.parametrize("user", ["xh_sec", "xh_audit"])
+def test_security_and_audit_admins_see_no_business_data(client, auth, admins, ids, user):
+    auth.login(user)
+    listing = client.get("/enterprises")
+    assert listing.status_code == 200 and "西湖印染" not in text_of(listing)
+    assert client.get(f"/enterprises/{ids['enterprise_id']}").status_code == 403
+    assert admins.enterprises(user)["total"] == 0
