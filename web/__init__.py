@@ -117,7 +117,7 @@ def _locale() -> str:
 
 
 def _register(app: Flask) -> None:
-    from . import api, api_enterprises, auth, errors, helpers, inbox, tasks  # noqa: F401 (api_* add API routes)
+    from . import api, api_enterprises, api_tasks, auth, errors, helpers, inbox, tasks  # noqa: F401 (api_* add API routes)
     auth.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)

@@ -165,9 +165,12 @@ def inbox():
     view = request.args.get("view") or "todo"
     if view not in VIEWS:
         raise ApiError(422, "查询参数不符合要求。", {"view": "必须是 " + "、".join(VIEWS) + " 之一"})
-    q = (request.args.get("q") or "").strip()[:100] or None
+    text = {name: (request.args.get(name) or "").strip()[:100] or None
+            for name in ("q", "process", "task_name", "due_from", "due_to", "sort")}
+    overdue = (request.args.get("overdue") or "").lower() in ("1", "true", "yes")
     return jsonify(get_engine().inbox(_actor(), view, page=_int_arg("page", 1, 1, 100_000),
-                                      per_page=_int_arg("per_page", 20, 1, MAX_PER_PAGE), q=q))
+                                      per_page=_int_arg("per_page", 20, 1, MAX_PER_PAGE), overdue=overdue,
+                                      **text))
 
 
 @bp.get("/tasks/<task_id>")

@@ -42,10 +42,19 @@ TASK = _object({
 })
 HISTORY_EVENT = _object({"id": INT, "at": TIME, "actor": STR, "action": STR, "instance_id": _null(INT),
                          "task_id": _null(STR), "detail": {}})
-INBOX_ROW = {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "overdue": BOOL})]}
+COPY_INFO = _object({"id": INT, "sender": STR, "note": STR, "created_at": TIME, "read": BOOL})
+INBOX_ROW = {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "overdue": BOOL,
+                                              "copy_info": COPY_INFO}, required=["enterprise_name", "overdue"])],
+             "description": "copy_info only in the copied (抄送我的) view"}
 INBOX_PAGE = _object({
     "view": {"type": "string", "enum": list(VIEWS)}, "rows": _array(_ref("InboxRow")),
-    "counts": _object({view: INT for view in VIEWS}), "total": INT, "page": INT, "per_page": INT,
+    "counts": {**_object({view: INT for view in VIEWS}),
+               "description": "per view, counted up to count_cap + 1 rows (shown as 99+ beyond the cap); "
+                              "copied counts unread copies"},
+    "count_cap": INT, "counts_capped": _object({view: BOOL for view in VIEWS}),
+    "total": {**_null(INT), "description": "the view's row count when under the cap, else null: page on has_next"},
+    "has_next": BOOL, "page": INT, "per_page": INT,
+    "filters": {"type": "object", "description": "the filters applied, as given back"},
 })
 TASK_VIEW = _object({
     "task": {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "process_name": STR})]},
@@ -88,6 +97,17 @@ ERROR = _object({"error": _object({
 REQUESTS = {
     "ReleaseRequest": _object({"reason": {"type": "string", "minLength": 1}}),
     "CompleteRequest": _object({"data": {"type": "object", "description": "the form's fields"}}, required=[]),
+    "ReturnRequest": _object({"reason": {"type": "string", "minLength": 1}}),
+    "DelegateRequest": _object({"to_user": {"type": "string", "minLength": 1}, "note": STR}, required=["to_user"]),
+    "ResolveRequest": _object({"data": {"type": "object", "description": "the form as entered (kept as the draft)"},
+                               "comment": STR}, required=[]),
+    "CopyRequest": _object({"to_users": {"type": "array", "items": STR, "minItems": 1}, "note": STR},
+                           required=["to_users"]),
+    "CommentRequest": _object({"body": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "DraftRequest": _object({"data": {"type": "object", "description": "the form as entered, unvalidated"}}),
+    "UploadRequest": {"type": "object", "properties": {"file": _array({"type": "string", "format": "binary"}),
+                                                       "field": STR}, "required": ["file"],
+                      "description": "multipart/form-data: one or more JPEG, PNG, WebP or PDF files"},
     "TransferRequest": {**_object({"reason": {"type": "string", "minLength": 1}, "to_user": STR,
                                    "to_section": STR, "to_unit": STR}, required=["reason"]),
                         "description": "reason, and one of to_user, to_section (a section code or name; "
@@ -113,8 +133,9 @@ def _operation(summary: str, ok: dict, errors: str, *, params=(), body: str | No
     if params:
         out["parameters"] = list(params)
     if body:
-        out["requestBody"] = {"required": body != "CompleteRequest",
-                              "content": {"application/json": {"schema": _ref(body)}}}
+        media = "multipart/form-data" if body == "UploadRequest" else "application/json"
+        out["requestBody"] = {"required": body not in ("CompleteRequest", "ResolveRequest"),
+                              "content": {media: {"schema": _ref(body)}}}
     return out
 
 
@@ -136,7 +157,14 @@ def _paths() -> dict:
                     "todo 待办, claimable 科室待认领, done 已办, started 我发起的"),
              _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
              _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "rows per page"),
-             _query("q", {"type": "string", "maxLength": 100}, "enterprise name or credit code")]
+             _query("q", {"type": "string", "maxLength": 100}, "enterprise name or credit code"),
+             _query("process", {"type": "string", "maxLength": 100}, "process key"),
+             _query("task_name", {"type": "string", "maxLength": 100}, "step name"),
+             _query("due_from", {"type": "string", "format": "date"}, "due on or after (Asia/Shanghai day)"),
+             _query("due_to", {"type": "string", "format": "date"}, "due on or before (Asia/Shanghai day)"),
+             _query("overdue", {"type": "boolean"}, "overdue tasks only"),
+             _query("sort", {"type": "string", "enum": ["due", "-due", "-created", "created"]},
+                    "due date (default) or created time; '-' = descending")]
     enterprise_filters = [_query(name, {"type": "string", "maxLength": 100}, text) for name, text in (
         ("q", "name or credit code"), ("unit", "unit code (and the units below it)"), ("scale", "大 中 小 微"),
         ("type", "enterprise type"), ("liaison", "the liaison's login name"), ("status", "pairing status"))]
@@ -149,7 +177,25 @@ def _paths() -> dict:
                      "400 401 403 404 409 413 422", "CompleteRequest"),
         "transfer": ("transfer: 转办 to a person, section or unit", _ok(_ref("Task")),
                      "400 401 403 404 409 413 422", "TransferRequest"),
+        "return": ("return: 退回 to the previous step (with a reason, filed for the section head); "
+                   "answers the reopened task", _ok(_ref("Task")), "400 401 403 404 409 413 422", "ReturnRequest"),
+        "delegate": ("delegate: 委派 — the delegate works on it and resolves it back to the holder",
+                     _ok(_ref("Task")), "400 401 403 404 409 413 422", "DelegateRequest"),
+        "resolve": ("resolve: 完成委派 — back to the owner, the data kept as the draft", _ok(_ref("Task")),
+                    "400 401 403 404 409 413 422", "ResolveRequest"),
+        "copy": ("copy: 抄送 to colleagues, who may then read the task",
+                 _ok(_object({"task_id": STR, "added": _array(STR), "already": _array(STR)})),
+                 "400 401 403 404 413 422", "CopyRequest"),
+        "comments": ("comment: a comment on the task's instance",
+                     _ok(_object({"id": INT, "instance_id": INT, "task_id": STR, "author": STR, "body": STR},
+                                 required=["id", "body"])), "400 401 403 404 413 422", "CommentRequest"),
     }
+    attachments = {"post": _operation("upload: attach photos or PDFs to the task (each file its own command)",
+                                      _ok(_object({"attachments": _array({"type": "object"}),
+                                                   "errors": {"type": "object", "additionalProperties": STR}})),
+                                      "401 403 404 409 413 422", params=[task_id], body="UploadRequest"),
+                   "get": _operation("attachments: the files of the task's instance",
+                                     _ok({"type": "object"}), "401 403 404", params=[task_id])}
     paths = {
         "/api/v1/inbox": {"get": _operation("inbox: one page of an inbox view, with every view's count",
                                             _ok(_ref("InboxPage")), "401 422", params=inbox)},
@@ -167,6 +213,18 @@ def _paths() -> dict:
         "/api/v1/enterprises/{enterprise_id}/ledger": {"get": _operation(
             "ledger: 一企一账 — every matter of an enterprise (as `sanfu ledger --json`)",
             _ok(_array(_ref("LedgerMatter"))), "401 403 404", params=[_path_param("enterprise_id", INT)])},
+        "/api/v1/tasks/{task_id}/draft": {"put": _operation(
+            "draft: 保存草稿 — keep the form as entered, unvalidated",
+            _ok(_object({"task_id": STR, "saved_by": STR, "saved_at": TIME})), "400 401 403 404 409 413 422",
+            params=[task_id], body="DraftRequest")},
+        "/api/v1/tasks/{task_id}/attachments": attachments,
+        "/api/v1/attachments/{attachment_id}": {"get": {
+            **_operation("download: an attachment's file", _ok({"type": "string", "format": "binary"}),
+                         "401 403 404", params=[_path_param("attachment_id", {"type": "string",
+                                                                               "pattern": "^[0-9a-f]{32}$"})]),
+            "responses": {"200": {"description": "the file (JPEG, PNG, WebP or PDF)",
+                                  "content": {"application/octet-stream": {}}},
+                          **{code: {"$ref": f"#/components/responses/E{code}"} for code in ("401", "403", "404")}}}},
         "/api/v1/openapi.json": {"get": {**_operation("openapi: this document", _ok({"type": "object"}), ""),
                                          "security": []}},
     }
