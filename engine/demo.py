@@ -189,6 +189,9 @@ class Province:
     def _fire(self, story, user):
         self.engine.fire_due_timers(owner="demo")
 
+    def _urge(self, story, user):
+        self._work(story, user, "urge_rectification", data.urged(self._day()))
+
     def _follow_up(self, story, user, rating):
         self._work(story, story["enterprise"]["liaison"], "follow_up", data.follow_up(self._day(), rating))
 
@@ -231,7 +234,7 @@ PROCESS_NAMES = {"enterprise_service": ("结对服务", "回访等待期"), "led
                  "complaint_12369": ("12369 投诉", "等待中")}
 STEPS = ["record_visit", "health_check", "intake", "remit_check", "forward", "rectify", "investigate", "verify",
          "hand_over", "await_answer", "reply", "callback", "follow_up", "urge_rectification", "urge_answer",
-         "urge_complaint"]
+         "sign_urge_rectification", "sign_urge_answer", "urge_complaint"]
 MATTER_STATUS = {"rectifying": "整改中", "verifying": "待科长审核", "handing_over": "待交办",
                  "awaiting_answer": "待部门答复", "closed": "已销号", "explained": "已解释说明"}
 

@@ -202,6 +202,9 @@ STORIES = [
     ("matter", "cx", 4, [(30, "start", "cx_water", "grease_trap", "日常检查"), (26, "rectify", "cx_water"),
                          (24, "verify", "cx_water_head", "销号")]),
     ("matter", "cx", 3, [(3, "start", "cx_water", "plating_rinse", "日常检查"), (2, "claim", "cx_water2", "rectify")]),
+    # overdue 整改: the city's 督查 urges it, and the section has yet to sign for the urge (督办签收)
+    ("matter", "xh", 2, [(25, "start", "xh_water", "grease_trap", "日常检查"), (8, "fire", None),
+                         (7, "urge", "hz_super")]),
     # 12369
     ("complaint", "xh", None, [(0, "start", "xh_office")]),
     ("complaint", "xh", None, [(1, "start", "xh_office"), (1, "intake", "xh_office", "smoke")]),
@@ -253,6 +256,10 @@ def health_check(day: str, experts: list[str], keys) -> dict:
 def rectified(day: str, person: str) -> dict:
     return {"measures": "已督促企业按整改建议完成整改，现场复核设施运行正常", "completion_date": day,
             "evidence": ["整改前照片.jpg", "整改后照片.jpg", "第三方监测报告.pdf"], "responsible_person": person}
+
+
+def urged(day: str) -> dict:
+    return {"urge_date": day, "urge_mode": "书面督办", "urge_opinion": "整改已超期，请责任科室三日内办结并报告进展"}
 
 
 def handover(day: str, department: str, due: str, mode: str) -> dict:

@@ -297,6 +297,9 @@ def test_matter_sent_back_once_then_handed_over_answered_and_closed_out(bureau):
         assert set(tasks) == {"await_answer", "urge_answer"}  # non-interrupting: still waiting
         assert tasks["urge_answer"]["lane"] == "督办"
         finish(bureau, instance, "urge_answer", URGED)
+        receipt = {t["element_id"]: t for t in open_tasks(bureau, instance)}["sign_urge_answer"]
+        assert (receipt["lane"], receipt["form_key"]) == ("责任科室", "urge_receipt")  # the section signs for it
+        finish(bureau, instance, "sign_urge_answer", {"received": True})
     with at("2026-04-22T10:00:00"):
         finish(bureau, instance, "await_answer", ANSWER)
         verify = open_tasks(bureau, instance)[0]
@@ -309,7 +312,8 @@ def test_matter_sent_back_once_then_handed_over_answered_and_closed_out(bureau):
     assert (data["status"], data["section"], data["department"]) == ("closed", "solid_waste", "县自然资源局")
     assert data["matter"]["status"] == "closed" and data["matter"]["department"] == "县自然资源局"
     done = [e["detail"]["element_id"] for e in shown["history"] if e["action"] == "task_completed"]
-    assert done == ["rectify", "verify", "rectify", "verify", "hand_over", "urge_answer", "await_answer", "verify"]
+    assert done == ["rectify", "verify", "rectify", "verify", "hand_over", "urge_answer", "sign_urge_answer",
+                    "await_answer", "verify"]
 
 
 def test_overdue_rectification_raises_a_supervision_task_withdrawn_at_close_out(bureau):
