@@ -100,8 +100,13 @@ def filter_options(session: Session, actor) -> dict:
     query = select(Unit.code, Unit.name).order_by(Unit.id)
     if units is not None:
         query = query.where(Unit.id.in_(units))
+    liaisons = select(User.name, User.display_name).where(
+        User.id.in_(select(Enterprise.liaison_id).where(Enterprise.liaison_id.is_not(None)))).order_by(User.name)
+    if units is not None:
+        liaisons = liaisons.where(User.unit_id.in_(units))
     return {"units": [(r.code, r.name) for r in session.execute(query)], "scales": org.SCALES,
-            "types": org.TYPES, "statuses": org.STATUSES}
+            "types": org.TYPES, "statuses": org.STATUSES,
+            "liaisons": [(r.name, r.display_name or r.name) for r in session.execute(liaisons)]}
 
 
 def header(session: Session, actor, enterprise_id: int) -> dict:

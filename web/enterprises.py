@@ -15,7 +15,7 @@ from . import get_engine
 from .inbox import _page_number
 
 bp = Blueprint("enterprises", __name__)
-FILTERS = ("unit", "scale", "type", "status")
+FILTERS = ("unit", "scale", "type", "liaison", "status")
 STATUS_LABELS = {"paired": "已结对", "served": "已服务", "added": "新增", "unpaired": "已解除"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -149,3 +149,12 @@ def test_print_pages_are_a4_sheets_without_the_navigation(client, auth, sanfu, i
     css = client.get("/static/print.css")
     assert b"@media print" in css.data and b"size: A4" in css.data
     assert client.get(f"/matters/{two_findings}/nonexistent/print").status_code == 404
+
+
+def test_the_list_filters_by_liaison_within_the_scope(client, auth, sanfu, ids, binjiang):
+    auth.login("hz_super")
+    body = text_of(client.get("/enterprises"))
+    assert 'name="liaison"' in body and 'value="xh_liaison"' in body        # a menu of the scope's liaisons
+    assert names(text_of(client.get("/enterprises?liaison=xh_liaison"))) == ["西湖印染有限公司"]
+    assert names(text_of(client.get("/enterprises?liaison=nobody"))) == []
+    assert sanfu.enterprise_filters("bj_water1")["liaisons"] == []           # 滨江 has no liaison yet
