@@ -44,7 +44,7 @@ ACTION_KINDS = {
     "task": ("任务办理", ("instance_started", "instance_completed", "task_completed", "task_claimed",
                       "task_released", "task_release_reason", "task_transferred", "task_returned",
                       "task_delegated", "delegation_resolved", "task_copied", "task_commented", "attachment_added",
-                      "attachment_deleted", "rating_link_issued", "rating_submitted")),
+                      "attachment_deleted", "rating_link_issued", "rating_submitted", "filings_acknowledged")),
     "audit": ("审计日志", ("audit_viewed", "audit_exported", "audit_purged")),
 }
 #: Chinese names of the actions, for the CSV export (the web pages use web.helpers' `action_label`
@@ -64,7 +64,7 @@ ACTION_LABELS = {
     "task_returned": "退回", "task_delegated": "委派", "delegation_resolved": "完成委派", "task_copied": "抄送",
     "task_commented": "评论", "attachment_added": "上传附件", "attachment_deleted": "删除附件",
     "rating_link_issued": "发送评价链接", "rating_submitted": "企业评价", "timer_fired": "定时器触发",
-    "timer_failed": "定时器失败",
+    "timer_failed": "定时器失败", "filings_acknowledged": "备案知悉",
 }
 CSV_HEADER = ("编号", "时间", "操作人", "操作", "流程实例", "任务", "详情")
 

@@ -24,6 +24,7 @@ from .audit_log import AuditLogQueries
 from .collab import CollabCommands
 from .diagram import DiagramQueries
 from .enterprises import EnterpriseQueries
+from .filings import FilingCommands
 from .forms import validate_submission
 from .org_import import OrgTransfer
 from .org_routing import Context
@@ -46,7 +47,8 @@ class Actor(NamedTuple):
 
 
 class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCommands, EnterpriseQueries,
-             AdminQueries, CollabCommands, AttachmentCommands, RatingCommands, DiagramQueries, AuditLogQueries):
+             AdminQueries, CollabCommands, AttachmentCommands, RatingCommands, DiagramQueries, AuditLogQueries,
+             FilingCommands):
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)

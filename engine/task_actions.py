@@ -58,10 +58,13 @@ class TaskActions:
             session = uow.session
             row = self._open_task(session, task_id)
             self._holder(session, row, actor)
+            # 否定报告备案: filed for the head of the section that passes the task on (read
+            # before the candidates are replaced), or of the receiving section if it had none.
+            from_section, from_unit = _section_key(session, row.id), row.unit_id
             target = self._retarget(session, row, to_user, to_section, to_unit)
             session.add(Filing(kind="transfer", instance_id=row.instance_id, task_id=row.id, actor=actor,
-                               reason=reason, section_id=target.get("section_id"), unit_id=row.unit_id,
-                               created_at=clock.now()))
+                               reason=reason, section_id=from_section or target.get("section_id"),
+                               unit_id=from_unit, created_at=clock.now()))
             audit.record(session, actor, "task_transferred", instance_id=row.instance_id, task_id=row.id,
                          detail={"reason": reason, **target})
             return inbox.task_dict(row)

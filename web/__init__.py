@@ -127,8 +127,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     from .admin import bp as admin_bp
     app.register_blueprint(admin_bp)
-    from . import admin_audit, attachments, inbox_bulk, instances, rating, task_actions
-    for module in (task_actions, attachments, rating, instances, admin_audit, inbox_bulk):
+    from . import admin_audit, attachments, filings, inbox_bulk, instances, rating, task_actions
+    for module in (task_actions, attachments, rating, instances, admin_audit, inbox_bulk, filings):
         app.register_blueprint(module.bp)
 
     @app.before_request

@@ -1,0 +1,57 @@
+"""否定报告备案: a 退回 or 转办 is filed for the head of the section whose queue the task was
+in; the head reads it and acknowledges it (知悉); nobody else can, and a refused
+acknowledgement changes nothing."""
+from __future__ import annotations
+
+import re
+
+from tests.web.conftest import only_task, text_of
+from tests.web.test_inbox import to_rectification
+
+
+def filing_ids(body: str) -> list[str]:
+    return re.findall(r'name="filing" value="(\d+)"', body)
+
+
+def transfer_the_water_matter(sanfu) -> dict:
+    water = to_rectification(sanfu)
+    sanfu.claim(water["id"], "xh_water1")
+    sanfu.transfer(water["id"], "xh_water1", reason="属大气科职责，转大气环境科", to_section="air")
+    return water
+
+
+def test_the_section_head_reads_and_acknowledges_a_transfer(client, auth, post, sanfu, service):
+    transfer_the_water_matter(sanfu)
+    auth.login("xh_water_head")
+    home = text_of(client.get("/"))
+    assert 'href="/filings/"' in home                                          # the heads' nav link
+    page = text_of(client.get("/filings/"))
+    assert "属大气科职责" in page and "转办" in page and "西湖印染有限公司" in page
+    [filing] = filing_ids(page)
+    done = post("/filings/acknowledge", {"filing": filing}, follow_redirects=True)
+    assert "已确认知悉 1 条备案" in text_of(done) and filing_ids(text_of(done)) == []
+    shown = text_of(client.get("/filings/?all=1"))
+    assert "xh_water_head" in shown and "属大气科职责" in shown
+    [row] = [f for f in sanfu.filing_list("xh_water_head", include_acknowledged=True)["rows"]]
+    assert row["acknowledged_by"] == "xh_water_head"
+
+
+def test_others_cannot_acknowledge_and_nothing_changes(client, auth, post, sanfu, service):
+    transfer_the_water_matter(sanfu)
+    [filing] = sanfu.filing_list("root")["rows"]
+    auth.login("xh_water1")                                                    # staff, not the head
+    assert 'href="/filings/"' not in text_of(client.get("/"))
+    assert "您不是科长" in text_of(client.get("/filings/"))
+    refused = post("/filings/acknowledge", {"filing": str(filing["id"])}, follow_redirects=True)
+    assert "只能确认本人任科长的科室的备案" in text_of(refused)
+    assert sanfu.filing_list("root")["rows"][0]["acknowledged_by"] is None
+    nothing = post("/filings/acknowledge", {}, follow_redirects=True)
+    assert "请选择要确认知悉的备案" in text_of(nothing)
+
+
+def test_a_return_is_filed_for_the_head_of_the_section_it_came_from(client, auth, sanfu, service):
+    water = to_rectification(sanfu)
+    sanfu.claim(water["id"], "xh_water1")
+    assert only_task(sanfu, "xh_water1")["id"] == water["id"]
+    auth.login("xh_air_head")                                                  # another section's head
+    assert filing_ids(text_of(client.get("/filings/"))) == []

@@ -1,0 +1,35 @@
+"""备案 (否定报告备案): the returns and transfers filed for the section heads, who read them
+and acknowledge them (知悉), one by one or several at once."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine.errors import InvalidInput, NotAllowed
+
+from . import get_engine
+from .helpers import plain_message
+
+bp = Blueprint("filings", __name__, url_prefix="/filings")
+
+
+@bp.route("/", methods=["GET"])
+@login_required
+def index():
+    show_all = request.args.get("all") == "1"
+    result = get_engine().filing_list(current_user.id, include_acknowledged=show_all)
+    return render_template("filings/index.html", rows=result["rows"], show_all=show_all,
+                           heads_sections=result["heads_sections"])
+
+
+@bp.route("/acknowledge", methods=["POST"])
+@login_required
+def acknowledge():
+    raw = request.form.getlist("filing")
+    try:
+        count = get_engine().acknowledge_filings([int(i) for i in raw if i.isdigit()], current_user.id)
+    except (InvalidInput, NotAllowed) as err:
+        flash(plain_message(str(err)), "error")
+        return redirect(url_for("filings.index"))
+    flash(f"已确认知悉 {count} 条备案。", "success")
+    return redirect(url_for("filings.index"))
