@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -253,6 +254,8 @@ class SpecCache:
         docs = [SourceDoc(rows[i].name, rows[i].kind, rows[i].content) for i in ids]
         compiled = compile_docs(docs)
         spec, embedded = process_spec(compiled, definition.key)
+        for each in (spec, *embedded.values()):
+            connect_loop_children(each)
         forms = {}
         for key, file_id in definition.bundle.get("forms", {}).items():
             row = session.get(SourceFile, file_id)
@@ -260,6 +263,19 @@ class SpecCache:
         return BuiltSpec(definition.id, definition.key, definition.version, spec, embedded, forms,
                          definition.task_meta, _has_events([spec, *embedded.values()], TIMER_KINDS),
                          _has_events([spec, *embedded.values()], CATCH_KINDS))
+
+
+def connect_loop_children(spec) -> None:
+    """Wire each loop / multi-instance task to its child's completion, as SpiffWorkflow's own
+    spec deserializer does. Without it the wiring only happens when the children are created
+    (LoopTask.create_child), so a process that did not create them — another web worker,
+    the scheduler, a restart — would complete the children without ever merging them, and
+    the multi-instance task would wait for ever."""
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, LoopTask):
+            child = spec.task_specs.get(task_spec.task_spec)
+            if child is not None and not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
 
 
 TIMER_KINDS = (TimerEventDefinition, MultipleEventDefinition)
