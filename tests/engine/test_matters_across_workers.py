@@ -1,5 +1,6 @@
-"""A regression test (fixed in engine.definitions.connect_loop_children). Found by the browser lifecycle test (tests/browser/test_lifecycle_browser.py): the
-enterprise service must reach its 回访 wait whichever process closes the last matter.
+"""The enterprise service must reach its 回访 wait whichever process closes the last
+matter. Found by the browser lifecycle test (tests/browser/test_lifecycle_browser.py);
+fixed in engine.definitions.connect_loop_children.
 
 Production runs several gunicorn workers, the CLI and the scheduler, each with its own
 Engine (its own spec cache). Here a second Engine over the same database stands for a

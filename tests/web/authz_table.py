@@ -1,0 +1,229 @@
+"""The authorization specification: every route of the app (method + endpoint) with the
+URL it is called on, the form or JSON it sends, and the outcome each role must get.
+
+Outcomes:
+- OK: 2xx, or a redirect that is not to /login; a POST must also change something.
+- LOGIN: not signed in → a redirect to /login (pages) or 401 (API).
+- FORBIDDEN: 403 (the 无权访问 page, or the API's JSON error).
+- NOT_FOUND: 404 (where the app hides that something exists).
+- NOOP: 2xx or a redirect (not to /login), and nothing changed (e.g. a bulk action whose
+  every row was refused, a form re-shown with its message).
+- PUBLIC: like OK, for everyone including anonymous visitors (/login, the rating page).
+- SIGNED_OUT: a redirect to /login (sign-out).
+
+A route missing from ROUTES fails the matrix: add it here with its outcome per role.
+URLs and bodies are templates filled from the world (tests/web/authz_world.py).
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+from tests.web.authz_world import ROLES, tiny_png
+from tests.web.conftest import PASSWORD
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND, NOOP, PUBLIC, SIGNED_OUT = (
+    "ok", "login", "forbidden", "not_found", "noop", "public", "signed_out")
+SIGNED_IN = tuple(role for role, user in ROLES.items() if user)
+# Who may see the 西湖 service instance and its 整改 tasks: its starter (the liaison),
+# whoever worked on it (the expert), the holder and the section's candidates, the section
+# head and the city supervisor (scope), the system admin. Not another county, and not the
+# security or audit admin (三员分立: no business data).
+TASK_VIEWERS = ("liaison", "expert", "staff", "section_head", "supervisor", "system_admin")
+# Who may see the 西湖 enterprise: users of 西湖 (its unit), of the units above with a
+# supervising role, and the system admin.
+ENTERPRISE_VIEWERS = ("liaison", "expert", "staff", "section_head", "supervisor", "system_admin")
+
+
+def expect(default: str = FORBIDDEN, anonymous: str = LOGIN, **roles) -> dict[str, str]:
+    """Each role's outcome: `default` for signed-in roles unless named, e.g.
+    expect(ok=("staff", "system_admin")) or expect(OK, other_county=FORBIDDEN)."""
+    out = {role: default for role in SIGNED_IN}
+    out["anonymous"] = anonymous
+    for key, value in roles.items():
+        if key in ROLES:
+            out[key] = value
+        else:  # an outcome name with a tuple of roles
+            for role in value:
+                out[role] = key
+    return out
+
+
+def everyone(outcome: str) -> dict[str, str]:
+    return {role: outcome for role in ROLES}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    endpoint: str
+    url: str                                   # str.format(**world)
+    expected: dict[str, str]
+    body: Callable[[dict], dict] | None = None  # form fields (pages) or JSON (API)
+    note: str = ""
+    changes: bool = True                       # an OK POST must change the database
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.endpoint}"
+
+    @property
+    def is_api(self) -> bool:
+        return self.url.startswith("/api/")
+
+
+# bodies ----------------------------------------------------------------------------------
+RECTIFIED = {"measures": "已完成厂区雨污管网改造", "evidence": "整改后.jpg",
+             "completion_date": date.today().isoformat(), "responsible_person": "赵强"}
+RECTIFIED_JSON = {"data": {**RECTIFIED, "evidence": ["整改后.jpg"], "completion_date": "2026-03-12"}}
+
+
+def _photo(_world) -> dict:
+    return {"file": (io.BytesIO(tiny_png()), "整改中.png", "image/png")}
+
+
+def _pairing_file(_world) -> dict:
+    from engine.creditcode import demo_credit_codes
+    from engine.orgio import PairingRow, write_pairing
+    code = demo_credit_codes(5, seed=43)[4]
+    row = PairingRow(1, "西湖新材料有限公司", code, "小", "传统产业", "西湖区分局", "西湖 联络员", "13800000000",
+                     "西湖 分管局长", False, 2026, "paired")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "list.csv"
+        write_pairing([row], path)
+        data = path.read_bytes()
+    return {"file": (io.BytesIO(data), "list.csv", "text/csv"), "action": "import"}
+
+
+def _rating(world) -> dict:
+    return {**{f"stage.{key}": "5" for key in world["rating_stages"]}, "comment": "服务很好"}
+
+
+def _deputy(_world) -> dict:
+    today = date.today()
+    return {"user": "xh_water1", "deputy": "xh_water2", "starts": today.isoformat(),
+            "ends": (today + timedelta(days=3)).isoformat()}
+
+
+def fixed(values: dict) -> Callable[[dict], dict]:
+    return lambda _world: dict(values)
+
+
+ADMIN_ONLY = expect(system_admin=OK)
+SECURITY_ONLY = expect(security_admin=OK)
+AUDIT_ONLY = expect(audit_admin=OK)
+SEE_TASK = expect(ok=TASK_VIEWERS)
+SEE_ENTERPRISE = expect(ok=ENTERPRISE_VIEWERS)
+HOLDER = expect(ok=("staff", "system_admin"))
+# The section's candidates claim; so may the system admin ("admins everything").
+CANDIDATES = expect(ok=("staff", "section_head", "system_admin"))
+
+ROUTES: tuple[Route, ...] = (
+    # sign-in, language ---------------------------------------------------------------------
+    Route("GET", "auth.login", "/login", everyone(PUBLIC)),
+    Route("POST", "auth.login", "/login", everyone(PUBLIC), fixed({"name": "xh_water2", "password": PASSWORD}),
+          changes=False, note="signed in already: back to the inbox"),
+    Route("POST", "auth.logout", "/logout", everyone(SIGNED_OUT), changes=False),
+    Route("POST", "auth.set_language", "/lang", everyone(PUBLIC), fixed({"lang": "en", "next": "/"}),
+          changes=False),
+    # inbox -----------------------------------------------------------------------------------
+    Route("GET", "inbox.index", "/", expect(OK)),
+    Route("POST", "inbox_bulk.apply", "/inbox/bulk", expect(NOOP, ok=("staff", "section_head", "system_admin")),
+          fixed({"action": "claim", "task_id": "{open}"}),
+          note="every signed-in user may post; only candidates' claims succeed, the others' rows fail"),
+    # 备案: returns and transfers filed for the section head ----------------------------------
+    Route("GET", "filings.index", "/filings/", expect(OK), note="each sees the filings of the sections they head"),
+    Route("POST", "filings.acknowledge", "/filings/acknowledge", expect(NOOP, section_head=OK),
+          fixed({"filing": "{filing}"}), note="anyone else: refused with a message, nothing acknowledged"),
+    # the task page and its actions -------------------------------------------------------------
+    Route("GET", "tasks.show", "/tasks/{held}", SEE_TASK),
+    Route("POST", "tasks.complete", "/tasks/{held}", HOLDER, fixed(RECTIFIED)),
+    Route("POST", "tasks.claim", "/tasks/{open}/claim", CANDIDATES),
+    Route("POST", "tasks.release", "/tasks/{held}/release", HOLDER, fixed({"reason": "需科长协调"})),
+    Route("POST", "task_actions.transfer", "/tasks/{held}/transfer", HOLDER,
+          fixed({"target": "user", "to_user": "xh_water2", "reason": "本人出差"})),
+    Route("POST", "task_actions.return_task", "/tasks/{verify}/return", expect(ok=("section_head", "system_admin")),
+          fixed({"reason": "佐证材料不足"}), note="科长审核 back to 整改"),
+    Route("POST", "task_actions.delegate", "/tasks/{held}/delegate", HOLDER,
+          fixed({"to_user": "xh_water2", "note": "请协助现场核查"})),
+    Route("POST", "task_actions.save_draft", "/tasks/{held}/draft", HOLDER, fixed({"measures": "正在改造管网"})),
+    Route("POST", "task_actions.resolve", "/tasks/{delegated}/resolve", expect(section_head=OK),
+          fixed({**RECTIFIED, "_resolve_comment": "已核实"})),
+    Route("POST", "task_actions.copy", "/tasks/{held}/copy", SEE_TASK, fixed({"recipients": "xh_air1"})),
+    Route("POST", "task_actions.comment", "/tasks/{held}/comments", SEE_TASK, fixed({"body": "请尽快整改"})),
+    Route("POST", "attachments.upload", "/tasks/{held}/attachments", HOLDER, _photo),
+    Route("GET", "attachments.download", "/attachments/{attachment}", SEE_TASK),
+    Route("POST", "attachments.delete", "/attachments/{attachment}/delete", expect(staff=OK),
+          note="only the uploader deletes"),
+    # the rating link ---------------------------------------------------------------------------
+    Route("POST", "rating.issue", "/tasks/{follow_up_task}/rating-link", expect(ok=("liaison", "system_admin"))),
+    Route("GET", "rating.form", "/r/{rating_token}", everyone(PUBLIC)),
+    Route("POST", "rating.submit", "/r/{rating_token}", everyone(PUBLIC), _rating),
+    Route("GET", "rating.thanks", "/r/thanks", everyone(PUBLIC)),
+    # instances ---------------------------------------------------------------------------------
+    Route("GET", "instances.show", "/instances/{service}", SEE_TASK),
+    Route("GET", "instances.diagram", "/instances/{service}/diagram", SEE_TASK),
+    # enterprises and ledgers ------------------------------------------------------------------
+    Route("GET", "enterprises.index", "/enterprises", expect(OK)),
+    Route("GET", "enterprises.show", "/enterprises/{enterprise_id}", SEE_ENTERPRISE),
+    Route("GET", "enterprises.card_print", "/enterprises/{enterprise_id}/card/print", SEE_ENTERPRISE),
+    Route("GET", "enterprises.enterprise_ledger", "/enterprises/{enterprise_id}/ledger.xlsx", SEE_ENTERPRISE),
+    Route("GET", "enterprises.unit_ledger", "/ledger.xlsx?unit=xh", SEE_ENTERPRISE),
+    Route("GET", "enterprises.matter_print", "/matters/{service}/{matter_scope}/print", SEE_ENTERPRISE),
+    # administration (三员分立) --------------------------------------------------------------------
+    Route("GET", "admin.index", "/admin/", expect(ok=("system_admin", "security_admin", "audit_admin"))),
+    Route("GET", "admin.accounts", "/admin/accounts", ADMIN_ONLY),
+    Route("POST", "admin.create_account", "/admin/accounts", ADMIN_ONLY,
+          fixed({"name": "xh_water3", "display_name": "西湖 水 科员3", "unit": "xh", "sections": "water",
+                 "roles": "staff", "password": PASSWORD})),
+    Route("POST", "admin.edit_account", "/admin/accounts/xh_water2/edit", ADMIN_ONLY,
+          fixed({"display_name": "西湖 水 科员2", "unit": "xh", "sections": "water air", "roles": "staff"})),
+    Route("POST", "admin.set_active", "/admin/accounts/xh_water2/active", ADMIN_ONLY, fixed({"active": "0"})),
+    Route("GET", "admin.unrouted", "/admin/unrouted", ADMIN_ONLY),
+    Route("POST", "admin.assign", "/admin/unrouted/{ghost}/assign", ADMIN_ONLY, fixed({"user": "xh_water2"})),
+    Route("GET", "admin.handover", "/admin/handover", ADMIN_ONLY),
+    Route("POST", "admin.handover", "/admin/handover", ADMIN_ONLY,
+          fixed({"from_user": "xh_liaison", "to_user": "xh_water2"})),
+    Route("GET", "admin.deputies", "/admin/deputies", ADMIN_ONLY),
+    Route("POST", "admin.set_deputy", "/admin/deputies", ADMIN_ONLY, _deputy),
+    Route("GET", "admin.pairing_import", "/admin/import", ADMIN_ONLY),
+    Route("POST", "admin.pairing_import_run", "/admin/import", ADMIN_ONLY, _pairing_file),
+    Route("GET", "admin.pairing_template", "/admin/import/template.xlsx", ADMIN_ONLY),
+    Route("GET", "admin.security", "/admin/security", SECURITY_ONLY),
+    Route("POST", "admin.grant_roles", "/admin/security/xh_water2/roles", SECURITY_ONLY,
+          fixed({"roles": ["staff", "section_head"]})),
+    Route("POST", "admin.reset_password", "/admin/security/xh_water2/password", SECURITY_ONLY,
+          fixed({"password": "Another2026pass"})),
+    Route("POST", "admin.unlock_login", "/admin/security/unlock/xh_water2", SECURITY_ONLY),
+    Route("GET", "admin_audit.index", "/admin/audit", AUDIT_ONLY),
+    Route("GET", "admin_audit.export", "/admin/audit/export.csv", AUDIT_ONLY),
+    # the JSON API (bearer tokens; anonymous = no token → 401) ---------------------------------
+    Route("GET", "api.openapi", "/api/v1/openapi.json", everyone(PUBLIC)),
+    Route("GET", "api.inbox", "/api/v1/inbox", expect(OK)),
+    Route("GET", "api.task", "/api/v1/tasks/{held}", SEE_TASK),
+    Route("POST", "api.claim", "/api/v1/tasks/{open}/claim", CANDIDATES),
+    Route("POST", "api.release", "/api/v1/tasks/{held}/release", HOLDER, fixed({"reason": "需科长协调"})),
+    Route("POST", "api.complete", "/api/v1/tasks/{held}/complete", HOLDER, fixed(RECTIFIED_JSON)),
+    Route("POST", "api.transfer", "/api/v1/tasks/{held}/transfer", HOLDER,
+          fixed({"reason": "本人出差", "to_user": "xh_water2"})),
+    Route("POST", "api.return_task", "/api/v1/tasks/{verify}/return", expect(ok=("section_head", "system_admin")),
+          fixed({"reason": "佐证材料不足"})),
+    Route("POST", "api.delegate", "/api/v1/tasks/{held}/delegate", HOLDER, fixed({"to_user": "xh_water2"})),
+    Route("POST", "api.resolve", "/api/v1/tasks/{delegated}/resolve", expect(section_head=OK),
+          fixed({"data": RECTIFIED_JSON["data"], "comment": "已核实"})),
+    Route("POST", "api.copy", "/api/v1/tasks/{held}/copy", SEE_TASK, fixed({"to_users": ["xh_air1"]})),
+    Route("POST", "api.comment", "/api/v1/tasks/{held}/comments", SEE_TASK, fixed({"body": "请尽快整改"})),
+    Route("PUT", "api.save_draft", "/api/v1/tasks/{held}/draft", HOLDER, fixed({"data": {"measures": "正在改造管网"}})),
+    Route("GET", "api.attachments", "/api/v1/tasks/{held}/attachments", SEE_TASK),
+    Route("POST", "api.upload", "/api/v1/tasks/{held}/attachments", HOLDER, _photo, note="multipart, not JSON"),
+    Route("GET", "api.download", "/api/v1/attachments/{attachment}", SEE_TASK),
+    Route("GET", "api.instance", "/api/v1/instances/{service}", SEE_TASK),
+    Route("GET", "api.enterprises", "/api/v1/enterprises", expect(OK)),
+    Route("GET", "api.enterprise", "/api/v1/enterprises/{enterprise_id}", SEE_ENTERPRISE),
+    Route("GET", "api.ledger", "/api/v1/enterprises/{enterprise_id}/ledger", SEE_ENTERPRISE),
+)
