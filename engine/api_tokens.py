@@ -113,15 +113,9 @@ class ApiTokenCommands:
         return self.show(instance_id, actor)
 
     def ledger_for(self, enterprise_id: int, actor: str) -> list[dict]:
-        """一企一账 for admins and users of the pairing unit or a unit above it."""
-        from .org import units_below
-        from .store.org_tables import Enterprise
+        """一企一账 for those who may see the enterprise's page (the same scope rule)."""
+        from .enterprises import header
         with self.uow(write=False) as uow:
             session = uow.session
-            user = self._user(session, actor)
-            unit_id = session.scalar(select(Enterprise.unit_id).where(Enterprise.id == enterprise_id))
-            if unit_id is None:
-                raise NotFound(f"企业 {enterprise_id} 不存在 (no such enterprise)")
-            if not user.is_admin and (user.unit_id is None or unit_id not in units_below(session, user.unit_id)):
-                raise NotAllowed("无权查看此企业的台账 (not allowed to see this ledger)")
+            header(session, self._user(session, actor), enterprise_id)
         return self.enterprise_ledger(enterprise_id)

@@ -31,6 +31,12 @@ def project(session: Session, instance, workflow, new: bool = False) -> None:
             row.fired_at = now if row.status == "fired" else None
     for task_id, (task, due) in waiting.items():
         row = rows.get(task_id)
+        if row is None and not new:
+            # A timer task waiting again (a 退回 reopened the step it is attached to) keeps
+            # its id: its old row, fired or cancelled, is armed again.
+            row = session.scalar(select(Timer).where(Timer.instance_id == instance.id, Timer.task_id == task_id))
+            if row is not None:
+                row.status, row.fired_at, row.due_at = "pending", None, None
         if row is None:
             session.add(Timer(instance_id=instance.id, task_id=task_id,
                               element_id=task.task_spec.bpmn_id or task.task_spec.name,

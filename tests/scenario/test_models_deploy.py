@@ -446,3 +446,23 @@ def test_invalid_form_data_is_refused_naming_the_field_in_chinese(bureau):
     assert bureau.show(instance)["status"] == "running"  # nothing saved
     bureau.complete(follow_up["id"], "admin", FOLLOW_UP)
     assert bureau.show(instance)["status"] == "completed"
+
+
+def test_a_return_from_the_heads_review_rearms_the_rectification_deadline(bureau):
+    """退回 from 科长审核 reopens 整改 for whoever did it, with its overdue timer armed again
+    (the same timer task as before: its old row is reused, not inserted twice)."""
+    with at("2026-03-20T09:00:00"):
+        instance = start_matter(bureau)
+    with at("2026-04-05T09:00:00"):                              # overdue: the 督办 timer fires once
+        assert bureau.fire_due_timers()["fired"] == 1
+        finish(bureau, instance, "rectify", RECTIFIED)
+        [verify] = open_tasks(bureau, instance, "verify")
+        if verify["assignee"] is None:
+            bureau.claim(verify["id"], "admin")
+        back = bureau.return_task(verify["id"], "admin", "佐证材料不全，请补充整改后照片")
+        assert back["element_id"] == "rectify" and back["status"] == "open"
+    with at("2026-04-20T08:59:00"):
+        assert bureau.fire_due_timers()["fired"] == 0
+    with at("2026-04-20T09:00:00"):                              # 15 days after the return: fires again
+        assert bureau.fire_due_timers()["fired"] == 1
+        assert {t["element_id"] for t in open_tasks(bureau, instance)} >= {"rectify", "urge_rectification"}

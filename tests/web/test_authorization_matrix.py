@@ -32,14 +32,7 @@ SEEN_AS = {OK: OK, PUBLIC: OK, NOOP: OK, LOGIN: LOGIN, SIGNED_OUT: LOGIN, FORBID
 CHANGING = (OK, PUBLIC, SIGNED_OUT)
 #: (route key, role) → why the app does not (yet) do what the table says. Strict: a case
 #: listed here that passes fails the run, so the entry is removed when the bug is fixed.
-_ADMINS_SEE_LEDGER = ("三员分立: the security/audit admin, placed in 西湖's unit, reads its 一企一账 through the "
-                      "API (Engine.ledger_for goes by unit, not role; the pages refuse them)")
-_RETURN_CRASHES = ("退回 from 科长审核 to 整改 is a 500: Engine.return_task re-arms 整改's boundary timer "
-                   "(rectification_overdue) and the INSERT into timers hits UNIQUE(instance_id, task_id)")
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{("GET api.ledger", role): _ADMINS_SEE_LEDGER for role in ("security_admin", "audit_admin")},
-    **{(key, role): _RETURN_CRASHES for key in ("POST task_actions.return_task", "POST api.return_task")
-       for role in ("section_head", "system_admin")}}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 # the world, the apps, the signed-in sessions ---------------------------------------------------
