@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from . import audit, clock
 from .admin_split import ADMIN_ROLE_NAMES, OWN_ROLES, has_role, replace_roles, require_role, roles_of
@@ -29,7 +29,14 @@ def check_policy(password: str) -> None:
 def account_dict(session, user: User) -> dict:
     roles = sorted(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
     return {"name": user.name, "display_name": user.display_name or user.name, "is_admin": user.is_admin,
-            "unit_id": user.unit_id, "roles": roles}
+            "unit_id": user.unit_id, "roles": roles, "session_epoch": user.session_epoch or 0}
+
+
+def end_sessions(session, name: str) -> None:
+    """Every web session of the account ends at its next request (the session carries the
+    epoch it was signed in with)."""
+    session.execute(update(User).where(User.name == name)
+                    .values(session_epoch=func.coalesce(User.session_epoch, 0) + 1))
 
 
 class AccountCommands:
@@ -49,6 +56,8 @@ class AccountCommands:
                 raise NotAllowed("只能修改自己的密码；重置他人密码须由安全管理员办理 "
                                  "(only your own password; resets are the security admin's)")
             user.password_hash = HASHER.hash(password)
+            if not initial:
+                end_sessions(session, name)  # a changed or reset password signs the account out everywhere
             if actor == name or initial:
                 audit.record(session, actor, "password_set", detail={"user": name})
             else:
@@ -132,7 +141,9 @@ class AccountCommands:
                      "locked": count >= MAX_FAILURES} for user, count, last in rows]
 
     def record_logout(self, name: str, *, client: str = "") -> None:
+        """退出: audited, and every session of the account ends (a copied cookie included)."""
         with self.uow() as uow:
+            end_sessions(uow.session, name)
             audit.record(uow.session, name[:64], "logout", detail={"client": client})
 
     def authenticate(self, name: str, password: str, *, client: str = "") -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import (Blueprint, Flask, flash, jsonify, redirect, render_template, request, session,
                    url_for)
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -32,6 +32,13 @@ class Account(UserMixin):
         self.is_admin = bool(account.get("is_admin"))
         self.unit_id = account.get("unit_id")
         self.roles = list(account.get("roles") or [])
+        self.session_epoch = int(account.get("session_epoch") or 0)
+
+    def get_id(self) -> str:
+        # The session names the account and its epoch: signing out, a password reset or
+        # disabling bumps the epoch, which ends every session of the account (a copied
+        # cookie included), not just the one in this browser.
+        return f"{self.name}|{self.session_epoch}"
 
     # 三员分立: each administrator sees only their own pages (engine.admin_split).
     @property
@@ -44,29 +51,32 @@ class Account(UserMixin):
 
 
 class LoginForm(FlaskForm):
-    name = StringField(_l("用户名"), validators=[DataRequired(message="请填写用户名"), Length(max=64)])
-    password = PasswordField(_l("密码"), validators=[DataRequired(message="请填写密码"), Length(max=256)])
+    name = StringField(_l("用户名"), validators=[DataRequired(message=_l("请填写用户名")), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(message=_l("请填写密码")), Length(max=256)])
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def _load_user(name: str) -> Account | None:
-    account = get_engine().account(name)
-    return Account(account) if account else None
+def _load_user(session_id: str) -> Account | None:
+    name, _, epoch = session_id.rpartition("|")
+    account = get_engine().account(name) if name else None
+    if account is None or str(account.get("session_epoch") or 0) != epoch:
+        return None
+    return Account(account)
 
 
 @login_manager.unauthorized_handler
 def _unauthorized():
     if request.path.startswith("/api/"):
         return jsonify({"error": {"status": 401, "message": "请先登录"}}), 401
-    flash(login_manager.login_message, "info")
+    flash(str(login_manager.login_message), "info")
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
@@ -92,7 +102,7 @@ def login():
             session.permanent = True
             return redirect(target)
     elif request.method == "POST":
-        error = "；".join(msg for messages in form.errors.values() for msg in messages)
+        error = gettext("；").join(str(msg) for messages in form.errors.values() for msg in messages)
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -106,7 +116,7 @@ def logout():
     session.clear()
     if lang:
         session["lang"] = lang
-    flash("已退出登录。", "info")
+    flash(gettext("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
 

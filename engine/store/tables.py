@@ -51,6 +51,8 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
     phone: Mapped[str] = mapped_column(String(32), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Bumped to end every web session of the account (sign-out, password reset, disabling).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     groups: Mapped[list["Group"]] = relationship(secondary="user_groups", back_populates="members")
 

@@ -91,6 +91,24 @@ def test_logout_ends_the_session_and_needs_a_post(client, auth):
     assert client.get("/").status_code == 302
 
 
+def test_signing_out_ends_every_session_of_the_account_even_a_copied_cookie(app, client, auth):
+    auth.login("xh_liaison")
+    stolen = app.test_client()
+    stolen.set_cookie("sanfu_session", client.get_cookie("sanfu_session").value)
+    assert stolen.get("/").status_code == 200                  # the copied cookie works …
+    auth.logout()
+    response = stolen.get("/")                                 # … until the owner signs out
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_a_password_reset_signs_the_account_out_everywhere(client, auth, sanfu):
+    auth.login("xh_water2")
+    assert client.get("/").status_code == 200
+    sanfu.set_password("xh_water2", "Another2026pass", actor="xh_water2")
+    assert client.get("/").status_code == 302
+    assert auth.login("xh_water2", "Another2026pass").status_code == 302 and client.get("/").status_code == 200
+
+
 def test_a_session_idle_for_more_than_30_minutes_has_expired(app, client, auth, monkeypatch):
     assert app.permanent_session_lifetime.total_seconds() == 30 * 60
     auth.login("xh_liaison")
