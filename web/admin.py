@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import clock
@@ -27,14 +28,15 @@ from .helpers import plain_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 REFUSED = (InvalidInput, NotFound, NotAllowed)
-ROLE_LABELS = {"staff": "科员", "section_head": "科长", "leader": "分管领导", "supervisor": "督查",
-               "liaison": "联络员", "expert": "专家", "admin": "系统管理员", "designer": "流程设计",
-               "security_admin": "安全管理员", "audit_admin": "审计管理员"}
+ROLE_LABELS = {"staff": _l("科员"), "section_head": _l("科长"), "leader": _l("分管领导"),
+               "supervisor": _l("督查"), "liaison": _l("联络员"), "expert": _l("专家"),
+               "admin": _l("系统管理员"), "designer": _l("流程设计"),
+               "security_admin": _l("安全管理员"), "audit_admin": _l("审计管理员")}
 #: The security admin's pages (web.admin_security); every other admin page is the system admin's.
 SECURITY_ENDPOINTS = frozenset({"admin.security", "admin.grant_roles", "admin.reset_password",
                                 "admin.unlock_login"})
-MOVED_LABELS = (("liaison_of", "联络员企业"), ("contact_leader_of", "联系领导企业"),
-                ("tasks", "待办任务"), ("candidate_tasks", "候选任务"))
+MOVED_LABELS = (("liaison_of", _l("联络员企业")), ("contact_leader_of", _l("联系领导企业")),
+                ("tasks", _l("待办任务")), ("candidate_tasks", _l("候选任务")))
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
 
@@ -114,7 +116,7 @@ def create_account():
         get_engine().create_account(_person(name), request.form.get("password") or "", actor=current_user.id)
     except REFUSED as err:
         return _refused(err, _accounts_page, form=form)
-    flash(f"已创建账户 {name}。", "success")
+    flash(gettext("已创建账户 %(name)s。", name=name), "success")
     return redirect(url_for("admin.accounts"))
 
 
@@ -124,7 +126,7 @@ def edit_account(name: str):
         get_engine().save_person(_person(name, _account(name)), actor=current_user.id)
     except REFUSED as err:
         return _refused(err, _accounts_page)
-    flash(f"已更新 {name} 的角色和科室。", "success")
+    flash(gettext("已更新 %(name)s 的角色和科室。", name=name), "success")
     return redirect(url_for("admin.accounts", q=request.args.get("q") or None))
 
 
@@ -135,7 +137,8 @@ def set_active(name: str):
         get_engine().set_active(name, active, actor=current_user.id)
     except REFUSED as err:
         return _refused(err, _accounts_page)
-    flash(f"已{'启用' if active else '停用'}账户 {name}。", "success")
+    flash(gettext("已启用账户 %(name)s。", name=name) if active else gettext("已停用账户 %(name)s。", name=name),
+          "success")
     return redirect(url_for("admin.accounts", q=request.args.get("q") or None))
 
 
@@ -161,7 +164,7 @@ def assign(task_id: str):
         task = get_engine().assign(task_id, user, current_user.id)
     except REFUSED as err:
         return _refused(err, _unrouted_page)
-    flash(f"已将「{task['name']}」指派给 {user}。", "success")
+    flash(gettext("已将「%(task)s」指派给 %(user)s。", task=task["name"], user=user), "success")
     return redirect(url_for("admin.unrouted"))
 
 
@@ -172,7 +175,7 @@ def handover():
     form = {"from_user": _field("from_user", 64), "to_user": _field("to_user", 64)}
     if request.method == "POST":
         if not form["from_user"] or not form["to_user"] or form["from_user"] == form["to_user"]:
-            message, status = "请填写两个不同的用户：移交人和接收人。", 422
+            message, status = gettext("请填写两个不同的用户：移交人和接收人。"), 422
         else:
             try:
                 moved = get_engine().handover(form["from_user"], form["to_user"], actor=current_user.id)
@@ -204,14 +207,15 @@ def set_deputy():
     form = {key: _field(key, 64) for key in ("user", "deputy", "starts", "ends")}
     starts, ends = _day("starts"), _day("ends")
     if not form["user"] or not form["deputy"] or starts is None or ends is None:
-        return _deputies_page("请填写请假人、代理人和起止日期。", 422, form)
+        return _deputies_page(gettext("请填写请假人、代理人和起止日期。"), 422, form)
     start_at = datetime.combine(starts, time(), tzinfo=clock.SHANGHAI)
     end_at = datetime.combine(ends + timedelta(days=1), time(), tzinfo=clock.SHANGHAI)  # through the last day
     try:
         get_engine().set_deputy(form["user"], form["deputy"], start_at, end_at, actor=current_user.id)
     except REFUSED as err:
         return _refused(err, _deputies_page, form=form)
-    flash(f"已指定 {form['deputy']} 在 {starts} 至 {ends} 代理 {form['user']}。", "success")
+    flash(gettext("已指定 %(deputy)s 在 %(starts)s 至 %(ends)s 代理 %(user)s。", deputy=form["deputy"], starts=starts,
+                  ends=ends, user=form["user"]), "success")
     return redirect(url_for("admin.deputies"))
 
 

@@ -13,6 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import render_template, request, send_file
+from flask_babel import gettext
 from flask_login import current_user
 
 from engine.org_import import ImportRefused
@@ -44,9 +45,9 @@ def pairing_import_run():
     dry_run = request.form.get("action") != "import"
     suffix = Path(upload.filename or "").suffix.lower() if upload else ""
     if not upload or not upload.filename:
-        return _page(message="请选择要导入的 xlsx 或 CSV 文件。", status=422, good_rows_only=good_rows_only)
+        return _page(message=gettext("请选择要导入的 xlsx 或 CSV 文件。"), status=422, good_rows_only=good_rows_only)
     if suffix not in SUFFIXES:
-        return _page(message="只能导入 .xlsx 或 .csv 文件（Excel 请另存为 xlsx）。", status=422,
+        return _page(message=gettext("只能导入 .xlsx 或 .csv 文件（Excel 请另存为 xlsx）。"), status=422,
                      good_rows_only=good_rows_only)
     with tempfile.TemporaryDirectory(prefix="sanfu-import-") as folder:
         path = Path(folder) / f"upload{suffix}"  # never the client's name on our disk

@@ -5,6 +5,7 @@ the security admin only (web.admin.SECURITY_ENDPOINTS); no business data is show
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from . import get_engine
@@ -37,8 +38,8 @@ def grant_roles(name: str):
         get_engine().set_roles(name[:64], roles, actor=current_user.id)
     except REFUSED as err:
         return _security_page(plain_message(str(err)), status_of(err))
-    shown = "、".join(ROLE_LABELS.get(role, role) for role in roles) or "无"
-    flash(f"已将 {name} 的角色设为：{shown}。", "success")
+    shown = gettext("、").join(str(ROLE_LABELS.get(role, role)) for role in roles) or gettext("无")
+    flash(gettext("已将 %(name)s 的角色设为：%(roles)s。", name=name, roles=shown), "success")
     return _back()
 
 
@@ -48,7 +49,7 @@ def reset_password(name: str):
         get_engine().set_password(name[:64], request.form.get("password") or "", actor=current_user.id)
     except REFUSED as err:
         return _security_page(plain_message(str(err)), status_of(err))
-    flash(f"已重置 {name} 的密码，其登录锁定已解除。", "success")
+    flash(gettext("已重置 %(name)s 的密码，其登录锁定已解除。", name=name), "success")
     return _back()
 
 
@@ -58,5 +59,5 @@ def unlock_login(name: str):
         cleared = get_engine().unlock_login(name[:64], actor=current_user.id)
     except REFUSED as err:
         return _security_page(plain_message(str(err)), status_of(err))
-    flash(f"已解除 {name} 的登录锁定（清除失败记录 {cleared} 条）。", "success")
+    flash(gettext("已解除 %(name)s 的登录锁定（清除失败记录 %(count)s 条）。", name=name, count=cleared), "success")
     return _back()

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput, NotFound, SanfuError
@@ -50,7 +51,7 @@ def upload(task_id: str):
     files = [f for f in request.files.getlist("file") if f and f.filename]
     field = request.form.get("field", "")[:128]
     if not files:
-        return _upload_answer(task_id, [], ["请先选择要上传的照片或 PDF 文件。"])
+        return _upload_answer(task_id, [], [gettext("请先选择要上传的照片或 PDF 文件。")])
     added, problems = [], []
     for upload_file in files:  # one command per file: a bad file does not undo the good ones
         try:
@@ -70,7 +71,7 @@ def _upload_answer(task_id: str, added: list[dict], problems: list[str]):
         status = 200 if added or not problems else 422
         return jsonify({"attachments": [_shown(a) for a in added], "errors": problems}), status
     if added:
-        flash("已上传：" + "、".join(a["filename"] for a in added), "success")
+        flash(gettext("已上传：%(files)s", files=gettext("、").join(a["filename"] for a in added)), "success")
     for problem in problems:
         flash(problem, "error")
     return _task_page(task_id)
@@ -113,7 +114,7 @@ def delete(attachment_id: str):
         return jsonify({"errors": [plain_message(str(err))]}), status_of(err)
     if _wants_json():
         return jsonify({"deleted": removed})
-    flash(f"已删除附件「{removed['filename']}」。", "success")
+    flash(gettext("已删除附件「%(name)s」。", name=removed["filename"]), "success")
     return _task_page(removed["task_id"])
 
 

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import clock
@@ -16,7 +17,7 @@ from .inbox import _page_number
 
 bp = Blueprint("enterprises", __name__)
 FILTERS = ("unit", "scale", "type", "liaison", "status")
-STATUS_LABELS = {"paired": "已结对", "served": "已服务", "added": "新增", "unpaired": "已解除"}
+STATUS_LABELS = {"paired": _l("已结对"), "served": _l("已服务"), "added": _l("新增"), "unpaired": _l("已解除")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -6,6 +6,7 @@ allowed → 403, conflict → 409. The engine's message is what the user reads.
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -14,18 +15,18 @@ from engine.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, Sa
 from .helpers import plain_message
 
 PAGES = {
-    400: ("请求无效", "请求无法处理，请返回上一页重试。"),
-    401: ("请先登录", "此操作需要先登录。"),
-    403: ("无权访问", "您没有权限查看或办理此内容。"),
-    404: ("页面不存在", "您要找的页面或任务不存在，可能已被删除或链接有误。"),
-    405: ("不支持的操作", "此页面不支持这种请求方式。"),
-    410: ("链接已失效", "此链接已使用、已过期或已被替换，不能再次使用。"),
-    409: ("操作冲突", "别人刚刚修改了同一事项，您的操作没有保存。请刷新后重试。"),
-    413: ("提交的内容过大", "提交的内容超过了大小限制，请精简后重试。"),
-    422: ("无法处理", "提交的内容不符合要求。"),
-    500: ("系统错误", "系统出现错误，已记录。请稍后重试或联系管理员。"),
+    400: (_l("请求无效"), _l("请求无法处理，请返回上一页重试。")),
+    401: (_l("请先登录"), _l("此操作需要先登录。")),
+    403: (_l("无权访问"), _l("您没有权限查看或办理此内容。")),
+    404: (_l("页面不存在"), _l("您要找的页面或任务不存在，可能已被删除或链接有误。")),
+    405: (_l("不支持的操作"), _l("此页面不支持这种请求方式。")),
+    410: (_l("链接已失效"), _l("此链接已使用、已过期或已被替换，不能再次使用。")),
+    409: (_l("操作冲突"), _l("别人刚刚修改了同一事项，您的操作没有保存。请刷新后重试。")),
+    413: (_l("提交的内容过大"), _l("提交的内容超过了大小限制，请精简后重试。")),
+    422: (_l("无法处理"), _l("提交的内容不符合要求。")),
+    500: (_l("系统错误"), _l("系统出现错误，已记录。请稍后重试或联系管理员。")),
 }
-CSRF_MESSAGE = "表单已过期或缺少安全令牌，请刷新页面后重新提交。"
+CSRF_MESSAGE = _l("表单已过期或缺少安全令牌，请刷新页面后重新提交。")
 DOMAIN_STATUS = ((Gone, 410), (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422))
 
 

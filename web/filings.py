@@ -3,6 +3,7 @@ and acknowledge them (知悉), one by one or several at once."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput, NotAllowed
@@ -31,5 +32,5 @@ def acknowledge():
     except (InvalidInput, NotAllowed) as err:
         flash(plain_message(str(err)), "error")
         return redirect(url_for("filings.index"))
-    flash(f"已确认知悉 {count} 条备案。", "success")
+    flash(gettext("已确认知悉 %(count)s 条备案。", count=count), "success")
     return redirect(url_for("filings.index"))

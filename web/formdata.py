@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from .schema_form import MAX_ROWS, spec_type, widget_for
@@ -105,9 +106,9 @@ def parse_kv(form: MultiDict) -> tuple[dict, list[dict], dict]:
         index = len(rows)
         rows.append({"key": key, "value": text})
         if not KEY.match(key):
-            errors[f"_kv.{index}.key"] = "字段名须以字母或汉字开头，只含字母、数字、下划线和汉字"
+            errors[f"_kv.{index}.key"] = gettext("字段名须以字母或汉字开头，只含字母、数字、下划线和汉字")
         elif key in data:
-            errors[f"_kv.{index}.key"] = f"字段名“{key}”重复"
+            errors[f"_kv.{index}.key"] = gettext("字段名“%(key)s”重复", key=key)
         else:
             data[key] = _json_or_text(text)
     return data, rows, errors

@@ -8,24 +8,39 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 
 from engine import clock
 from engine.audit_log import ACTION_LABELS
 
+# The engine's labels (engine.audit_log, Chinese) in the user's language; an action missing
+# here still shows the engine's label.
 ACTIONS = {**ACTION_LABELS,
-    "instance_started": "发起流程", "instance_completed": "流程办结", "task_completed": "办理完成",
-    "task_claimed": "认领", "task_released": "释放", "task_release_reason": "释放理由",
-    "task_assigned": "指派", "task_transferred": "转办", "task_returned": "退回",
-    "timer_fired": "定时器触发", "timer_failed": "定时器失败", "call_activity_bound": "调用子流程",
-    "handover": "工作交接", "message_delivered": "收到消息", "signal_delivered": "收到信号",
+    "login": _l("登录"), "login_failed": _l("登录失败"), "logout": _l("退出登录"),
+    "login_unlocked": _l("解除登录锁定"), "account_created": _l("创建账户"), "person_saved": _l("修改账户"),
+    "roles_set": _l("授予/撤销角色"), "admin_appointed": _l("指定管理员"), "user_enabled": _l("启用账户"),
+    "user_disabled": _l("停用账户"), "org_imported": _l("导入组织机构"), "unit_added": _l("新增单位"),
+    "section_added": _l("新增科室"), "password_set": _l("设置密码"), "password_reset": _l("重置密码"),
+    "initial_passwords_set": _l("设置初始密码"), "deputy_set": _l("指定代理人"),
+    "pairing_imported": _l("导入结对名单"), "enterprise_paired": _l("企业结对"), "deploy": _l("部署流程"),
+    "api_token_created": _l("创建 API 令牌"), "api_token_revoked": _l("撤销 API 令牌"),
+    "audit_viewed": _l("查看审计日志"), "audit_exported": _l("导出审计日志"),
+    "audit_purged": _l("清理过期审计日志"), "task_delegated": _l("委派"), "delegation_resolved": _l("完成委派"),
+    "task_copied": _l("抄送"), "task_commented": _l("评论"), "attachment_added": _l("上传附件"),
+    "attachment_deleted": _l("删除附件"), "rating_link_issued": _l("发送评价链接"),
+    "rating_submitted": _l("企业评价"), "filings_acknowledged": _l("备案知悉"),
+    "instance_started": _l("发起流程"), "instance_completed": _l("流程办结"), "task_completed": _l("办理完成"),
+    "task_claimed": _l("认领"), "task_released": _l("释放"), "task_release_reason": _l("释放理由"),
+    "task_assigned": _l("指派"), "task_transferred": _l("转办"), "task_returned": _l("退回"),
+    "timer_fired": _l("定时器触发"), "timer_failed": _l("定时器失败"), "call_activity_bound": _l("调用子流程"),
+    "handover": _l("工作交接"), "message_delivered": _l("收到消息"), "signal_delivered": _l("收到信号"),
 }
-DETAIL_LABELS = {"reason": "理由", "to_user": "转给", "to_section": "转至科室", "to_unit": "转至单位",
-                 "from": "原办理人", "to": "新办理人", "name": "步骤", "warnings": "提醒",
-                 "process_key": "流程", "version": "版本", "due_at": "到期", "filename": "文件",
-                 "size": "大小", "note": "附言", "comment": "意见", "body": "内容", "to_users": "抄送给",
-                 "delegate": "委派给", "owner": "委派人", "expires_at": "有效期至",
-                 "replaced": "作废旧链接", "ratings": "评分"}
+DETAIL_LABELS = {"reason": _l("理由"), "to_user": _l("转给"), "to_section": _l("转至科室"), "to_unit": _l("转至单位"),
+                 "from": _l("原办理人"), "to": _l("新办理人"), "name": _l("步骤"), "warnings": _l("提醒"),
+                 "process_key": _l("流程"), "version": _l("版本"), "due_at": _l("到期"), "filename": _l("文件"),
+                 "size": _l("大小"), "note": _l("附言"), "comment": _l("意见"), "body": _l("内容"),
+                 "to_users": _l("抄送给"), "delegate": _l("委派给"), "owner": _l("委派人"),
+                 "expires_at": _l("有效期至"), "replaced": _l("作废旧链接"), "ratings": _l("评分")}
 # Ids and technical fields an auditor may need but the history page need not show.
 HIDDEN_DETAILS = {"data", "element_id", "instance_id", "task_id", "client", "attachment_id", "content_type",
                   "field", "sha256", "storage_key", "link_id", "comment_id"}
@@ -68,10 +83,11 @@ def _span(seconds: float) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} 天 {hours} 小时" if hours else f"{days} 天"
+        return (gettext("%(days)s 天 %(hours)s 小时", days=days, hours=hours) if hours
+                else gettext("%(days)s 天", days=days))
     if hours:
-        return f"{hours} 小时 {mins} 分"
-    return f"{max(mins, 1)} 分钟"
+        return gettext("%(hours)s 小时 %(mins)s 分", hours=hours, mins=mins)
+    return gettext("%(mins)s 分钟", mins=max(mins, 1))
 
 
 def due_info(row: dict) -> dict | None:
@@ -85,9 +101,9 @@ def due_info(row: dict) -> dict | None:
     if not is_open:
         text = ""
     elif overdue or left < 0:
-        text = "超期 " + _span(-left)
+        text = gettext("超期 %(time)s", time=_span(-left))
     else:
-        text = "剩 " + _span(left)
+        text = gettext("剩 %(time)s", time=_span(left))
     return {"local": local_time(due), "text": text, "overdue": overdue and is_open}
 
 
@@ -112,7 +128,7 @@ def show_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, indent=1)
     return str(value)

@@ -15,8 +15,8 @@ bp = Blueprint("inbox", __name__)
 
 VIEWS = (("todo", _l("待办")), ("claimable", _l("科室待认领")), ("done", _l("已办")),
          ("started", _l("我发起的")), ("copied", _l("抄送我的")))
-EMPTY = {"todo": "没有待办任务。", "claimable": "科室暂无待认领的任务。", "done": "还没有办理过任务。",
-         "started": "您发起的流程没有进行中的任务。", "copied": "没有抄送给您的任务。"}
+EMPTY = {"todo": _l("没有待办任务。"), "claimable": _l("科室暂无待认领的任务。"), "done": _l("还没有办理过任务。"),
+         "started": _l("您发起的流程没有进行中的任务。"), "copied": _l("没有抄送给您的任务。")}
 SORTS = (("due", _l("期限由近到远")), ("-due", _l("期限由远到近")), ("-created", _l("最新创建")),
          ("created", _l("最早创建")))
 FILTERS = ("q", "process", "task_name", "due_from", "due_to", "overdue", "sort")

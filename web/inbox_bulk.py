@@ -4,6 +4,7 @@ complete tasks whose form is only an acknowledgement. Each task is its own comma
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import inbox_bulk
@@ -13,7 +14,7 @@ from . import get_engine
 from .helpers import plain_message, safe_next
 
 bp = Blueprint("inbox_bulk", __name__)
-ACTIONS = {"claim": "认领", "transfer": "转办", "complete": "签收办结"}
+ACTIONS = {"claim": _l("认领"), "transfer": _l("转办"), "complete": _l("签收办结")}
 
 
 def _outcomes(action: str, task_ids: list[str]) -> list[dict]:
@@ -33,7 +34,7 @@ def apply():
     action = request.form.get("action", "")
     back = safe_next(request.form.get("next")) or url_for("inbox.index")
     if action not in ACTIONS:
-        flash("请选择要执行的操作：认领、转办或签收办结。", "error")
+        flash(gettext("请选择要执行的操作：认领、转办或签收办结。"), "error")
         return redirect(back)
     try:
         outcomes = _outcomes(action, request.form.getlist("task_id"))

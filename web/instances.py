@@ -8,12 +8,13 @@ BPMN and the ids of the elements done and current. Who may see them is the engin
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from . import get_engine
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
-STATUS_LABELS = {"running": "进行中", "completed": "已办结", "error": "出错", "cancelled": "已取消"}
+STATUS_LABELS = {"running": _l("进行中"), "completed": _l("已办结"), "error": _l("出错"), "cancelled": _l("已取消")}
 
 # No CSP of its own: bpmn-js 18 sets its styles through the DOM (not inline style markup)
 # and diagram.js is a static file, so the app's `default-src 'self'` holds on these pages

@@ -11,6 +11,7 @@ code on the task page (web/templates/tasks/_rating.html, via `rating_panel`).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.errors import Conflict, FormValidationError, InvalidInput, NotFound
@@ -23,7 +24,7 @@ bp = Blueprint("rating", __name__)
 ISSUED_KEY = "rating_links"    # session: task id -> the token its holder issued last
 THANKS_KEY = "rating_thanks"   # session: the enterprise name for the thank-you page
 KEEP_ISSUED = 5
-UNKNOWN_MESSAGE = "该评价链接无效，请核对链接或联系您的联络员。"
+UNKNOWN_MESSAGE = _l("该评价链接无效，请核对链接或联系您的联络员。")
 
 
 @bp.route("/r/<token>", methods=["GET"])
@@ -70,7 +71,7 @@ def issue(task_id: str):
         return redirect(url_for("tasks.show", task_id=task_id, _anchor="rating"))
     kept = {k: v for k, v in (session.get(ISSUED_KEY) or {}).items() if k != task_id}
     session[ISSUED_KEY] = {**dict(list(kept.items())[-(KEEP_ISSUED - 1):]), task_id: issued["token"]}
-    flash("评价链接已生成：请企业扫描二维码或打开链接评价。", "success")
+    flash(gettext("评价链接已生成：请企业扫描二维码或打开链接评价。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="rating"))
 
 

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
 from engine.forms import ATTACHMENT_WIDGET, referenced_id
 
 LONG_TEXT = 200
@@ -93,7 +95,7 @@ def _options(spec: dict) -> list[tuple[str, str]]:
     if "enum" in spec:
         return [(_token(v), str(v)) for v in spec["enum"]]
     if spec_type(spec) == "boolean":
-        return [("true", "是"), ("false", "否")]
+        return [("true", gettext("是")), ("false", gettext("否"))]
     return []
 
 

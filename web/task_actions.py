@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput
@@ -33,9 +34,14 @@ def _text(name: str) -> str:
 
 
 def _reason_error(reason: str, what: str) -> str | None:
+    """`what`: "转办" or "退回" (whole sentences per action, for the translations)."""
+    transfer = what == "转办"
     if not reason:
-        return f"请填写{what}理由"
-    return f"{what}理由不能超过 {MAX_TEXT} 字" if len(reason) > MAX_TEXT else None
+        return gettext("请填写转办理由") if transfer else gettext("请填写退回理由")
+    if len(reason) > MAX_TEXT:
+        return (gettext("转办理由不能超过 %(max)s 字", max=MAX_TEXT) if transfer
+                else gettext("退回理由不能超过 %(max)s 字", max=MAX_TEXT))
+    return None
 
 
 def _to_task(task_id: str, anchor: str | None = None):
@@ -50,7 +56,7 @@ def transfer(task_id: str):
     entered = {"reason": reason, "target": target, **{k: _text(k) for k in ("to_user", "to_section", "to_unit")}}
     targets = _transfer_target(target, entered)
     errors = {"transfer.reason": _reason_error(reason, "转办"),
-              "transfer.target": None if targets else "请选择转办给谁：同事、本单位科室或其他单位科室"}
+              "transfer.target": None if targets else gettext("请选择转办给谁：同事、本单位科室或其他单位科室")}
     errors = {k: v for k, v in errors.items() if v}
     if errors:
         return _refused(task_id, "transfer", errors, entered)
@@ -58,7 +64,7 @@ def transfer(task_id: str):
         task = get_engine().transfer(task_id, current_user.id, reason=reason, **targets)
     except InvalidInput as err:
         return _refused(task_id, "transfer", {"transfer": plain_message(str(err))}, entered)
-    flash(f"已转办「{task['name']}」，理由已记入办理记录。", "success")
+    flash(gettext("已转办「%(task)s」，理由已记入办理记录。", task=task["name"]), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -85,7 +91,8 @@ def return_task(task_id: str):
         task = get_engine().return_task(task_id, current_user.id, reason)
     except InvalidInput as err:
         return _refused(task_id, "return", {"return": plain_message(str(err))}, {"reason": reason})
-    flash(f"已退回上一步「{task['name']}」（{task['assignee'] or '科室待认领'}），理由已报科长备案。", "success")
+    flash(gettext("已退回上一步「%(task)s」（%(who)s），理由已报科长备案。", task=task["name"],
+                  who=task["assignee"] or gettext("科室待认领")), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -96,16 +103,16 @@ def delegate(task_id: str):
     entered = {"to_user": _text("to_user"), "note": _text("note")}
     errors = {}
     if not entered["to_user"]:
-        errors["delegate.to_user"] = "请选择委派给谁"
+        errors["delegate.to_user"] = gettext("请选择委派给谁")
     if len(entered["note"]) > MAX_TEXT:
-        errors["delegate.note"] = f"委派说明不能超过 {MAX_TEXT} 字"
+        errors["delegate.note"] = gettext("委派说明不能超过 %(max)s 字", max=MAX_TEXT)
     if errors:
         return _refused(task_id, "delegate", errors, entered)
     try:
         task = get_engine().delegate(task_id, current_user.id, entered["to_user"], entered["note"])
     except InvalidInput as err:
         return _refused(task_id, "delegate", {"delegate": plain_message(str(err))}, entered)
-    flash(f"已委派给 {task['assignee']}：对方完成委派后，任务回到您的待办。", "success")
+    flash(gettext("已委派给 %(who)s：对方完成委派后，任务回到您的待办。", who=task["assignee"]), "success")
     return _to_task(task_id)
 
 
@@ -116,12 +123,12 @@ def save_draft(task_id: str):
     view = load_view(task_id)
     data, values, errors = parse_task_form(view.get("form"), request.form)
     if errors:
-        return render_page(view, values, errors, message="请修改标出的内容后再保存。", status=422)
+        return render_page(view, values, errors, message=gettext("请修改标出的内容后再保存。"), status=422)
     try:
         get_engine().save_draft(task_id, current_user.id, data)
     except InvalidInput as err:
         return render_page(view, values, message=plain_message(str(err)), status=422)
-    flash("草稿已保存，下次打开此任务时自动填入。", "success")
+    flash(gettext("草稿已保存，下次打开此任务时自动填入。"), "success")
     return _to_task(task_id)
 
 
@@ -133,14 +140,14 @@ def resolve(task_id: str):
     data, values, errors = parse_task_form(view.get("form"), request.form)
     comment = _text("_resolve_comment")
     if len(comment) > MAX_TEXT:
-        errors["_resolve_comment"] = f"意见不能超过 {MAX_TEXT} 字"
+        errors["_resolve_comment"] = gettext("意见不能超过 %(max)s 字", max=MAX_TEXT)
     if errors:
-        return render_page(view, values, errors, message="请修改标出的内容后再完成委派。", status=422)
+        return render_page(view, values, errors, message=gettext("请修改标出的内容后再完成委派。"), status=422)
     try:
         task = get_engine().resolve_delegation(task_id, current_user.id, data, comment)
     except InvalidInput as err:
         return render_page(view, values, message=plain_message(str(err)), status=422)
-    flash(f"已完成委派，「{task['name']}」交回 {task['assignee']} 办理。", "success")
+    flash(gettext("已完成委派，「%(task)s」交回 %(who)s 办理。", task=task["name"], who=task["assignee"]), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -153,9 +160,9 @@ def copy(task_id: str):
     entered = {"recipients": chosen, "others": _text("others"), "note": _text("note")}
     errors = {}
     if not chosen and not typed:
-        errors["copy.recipients"] = "请选择或填写抄送对象"
+        errors["copy.recipients"] = gettext("请选择或填写抄送对象")
     if len(entered["note"]) > MAX_TEXT:
-        errors["copy.note"] = f"抄送说明不能超过 {MAX_TEXT} 字"
+        errors["copy.note"] = gettext("抄送说明不能超过 %(max)s 字", max=MAX_TEXT)
     if errors:
         return _refused(task_id, "copy", errors, entered)
     try:
@@ -163,9 +170,9 @@ def copy(task_id: str):
     except InvalidInput as err:
         return _refused(task_id, "copy", {"copy": plain_message(str(err))}, entered)
     if result["added"]:
-        flash(f"已抄送给 {'、'.join(result['added'])}。", "success")
+        flash(gettext("已抄送给 %(names)s。", names=gettext("、").join(result["added"])), "success")
     if result["already"]:
-        flash(f"{'、'.join(result['already'])} 此前已抄送过，未重复抄送。", "warning")
+        flash(gettext("%(names)s 此前已抄送过，未重复抄送。", names=gettext("、").join(result["already"])), "warning")
     return _to_task(task_id)
 
 
@@ -173,9 +180,10 @@ def copy(task_id: str):
 @login_required
 def comment(task_id: str):
     body = _text("body")
-    error = "请填写意见内容" if not body else (f"意见不能超过 {MAX_TEXT} 字" if len(body) > MAX_TEXT else None)
+    error = gettext("请填写意见内容") if not body else (
+        gettext("意见不能超过 %(max)s 字", max=MAX_TEXT) if len(body) > MAX_TEXT else None)
     if error:
         return _refused(task_id, "comment", {"comment.body": error}, {"body": body})
     get_engine().add_comment(task_id, current_user.id, body)
-    flash("意见已发表。", "success")
+    flash(gettext("意见已发表。"), "success")
     return _to_task(task_id, "comments")

@@ -9,6 +9,7 @@ drafts) are in web/task_actions.py and re-render this page with their errors.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.errors import FormValidationError, InvalidInput
@@ -68,22 +69,22 @@ def show(task_id: str):
 def complete(task_id: str):
     view = load_view(task_id)
     if not may_edit(view):
-        abort(403, description="您不能办理此任务：请先认领，或由办理人办理。")
+        abort(403, description=gettext("您不能办理此任务：请先认领，或由办理人办理。"))
     data, values, errors = parse_task_form(view.get("form"), request.form)
     add_row = request.form.get("_add_row")
     if add_row:  # no JavaScript: the server adds the empty row
         return render_page(view, values, extra_rows={add_row: 1})
     if not view["can_complete"]:
-        abort(403, description="此任务已委派给您：请保存草稿或“完成委派”交回委派人。")
+        abort(403, description=gettext("此任务已委派给您：请保存草稿或“完成委派”交回委派人。"))
     if errors:
-        return render_page(view, values, errors, message="请修改标出的内容后再提交。", status=422)
+        return render_page(view, values, errors, message=gettext("请修改标出的内容后再提交。"), status=422)
     try:
         result = get_engine().complete(task_id, current_user.id, data)
     except FormValidationError as err:
-        return render_page(view, values, err.fields, message="请修改标出的内容后再提交。", status=422)
+        return render_page(view, values, err.fields, message=gettext("请修改标出的内容后再提交。"), status=422)
     except InvalidInput as err:
         return render_page(view, values, message=plain_message(str(err)), status=422)
-    flash(f"「{view['task']['name']}」已提交。", "success")
+    flash(gettext("「%(task)s」已提交。", task=view["task"]["name"]), "success")
     for warning in result.get("warnings") or []:
         flash(plain_message(warning), "warning")
     return redirect(url_for("inbox.index"))
@@ -93,7 +94,7 @@ def complete(task_id: str):
 @login_required
 def claim(task_id: str):
     task = get_engine().claim(task_id, current_user.id)
-    flash(f"已认领「{task['name']}」，现在由您办理。", "success")
+    flash(gettext("已认领「%(task)s」，现在由您办理。", task=task["name"]), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -106,5 +107,5 @@ def release(task_id: str):
     except InvalidInput as err:
         flash(plain_message(str(err)), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
-    flash(f"已释放「{task['name']}」，退回科室待认领。", "success")
+    flash(gettext("已释放「%(task)s」，退回科室待认领。", task=task["name"]), "success")
     return redirect(url_for("inbox.index"))
