@@ -144,6 +144,25 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+#: Texts the browser scripts show, translated on the server and handed to them as JSON
+#: (base.html, #js-messages): {name} placeholders are filled in by the scripts.
+JS_MESSAGES = {
+    "picked": _l("已选 {n} 项"), "pick_first": _l("请先勾选任务"),
+    "diagram_done": _l("已完成"), "diagram_active": _l("当前"),
+    "diagram_missing": _l("流程图组件未安装（运行 make setup），以下为步骤列表。"),
+    "diagram_failed": _l("流程图无法显示，以下为步骤列表。"), "diagram_loading": _l("正在加载流程图…"),
+    "diagram_unavailable": _l("流程图暂时无法加载，请刷新页面重试。"),
+    "file_too_large": _l("文件过大，超过了上传大小限制。"),
+    "upload_failed": _l("上传失败（{status}），请刷新页面后重试。"),
+    "delete_file": _l("删除 {name}"), "delete": _l("删除"),
+    "choose_file": _l("请先选择要上传的照片或 PDF 文件。"),
+    "file_over_limit": _l("文件“{name}”过大：每个文件不能超过 {mb} MB。"),
+    "uploading": _l("正在上传…"), "uploaded": _l("已上传：{names}。"),
+    "upload_network": _l("网络错误，上传未完成，请重试。"), "delete_failed": _l("删除失败"),
+    "delete_network": _l("网络错误，删除未完成，请重试。"),
+}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(local_time=local_time, due_info=due_info, action_label=action_label,
                                  detail_items=detail_items, show_value=show_value,
@@ -151,4 +170,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"current_locale": str(get_locale() or "zh_CN")}
+        return {"current_locale": str(get_locale() or "zh_CN"),
+                "js_messages": lambda: {key: str(text) for key, text in JS_MESSAGES.items()}}

@@ -5,6 +5,7 @@ texts, history) stays as entered. The catalog translates every extracted message
 new session is Chinese."""
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -176,3 +177,18 @@ def test_chinese_stays_the_default_for_a_new_session(app, client, auth):
     inbox = text_of(client.get("/"))
     assert "科室待认领" in inbox and "Section queue" not in inbox
     assert '<html lang="en">' in text_of(other.get("/login"))       # their session kept English
+
+
+def test_the_scripts_get_their_texts_in_the_page_language(client, auth):
+    auth.login("xh_expert")
+
+    def messages() -> dict:
+        body = text_of(client.get("/"))
+        raw = re.search(r'<script type="application/json" id="js-messages">(.*?)</script>', body, re.S).group(1)
+        return json.loads(raw)
+
+    assert messages()["pick_first"] == "请先勾选任务" and messages()["picked"] == "已选 {n} 项"
+    to_english(client)
+    english = messages()
+    assert english["pick_first"] == "Select tasks first" and english["picked"] == "{n} selected"
+    assert not [text for text in english.values() if CJK.search(text)]

@@ -3,6 +3,7 @@
    Without JavaScript the same forms post and come back to the task page. */
 (function () {
   "use strict";
+  var t = window.sanfuText || function (key, values, fallback) { return fallback; };
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -28,9 +29,9 @@
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
-      if (response.status === 413) { return { errors: ["文件过大，超过了上传大小限制。"] }; }
+      if (response.status === 413) { return { errors: [t("file_too_large", null, "文件过大，超过了上传大小限制。")] }; }
       var type = response.headers.get("Content-Type") || "";
-      if (type.indexOf("application/json") === -1) { return { errors: ["上传失败（" + response.status + "），请刷新页面后重试。"] }; }
+      if (type.indexOf("application/json") === -1) { return { errors: [t("upload_failed", {status: response.status}, "上传失败（{status}），请刷新页面后重试。")] }; }
       return response.json();
     });
   }
@@ -60,7 +61,7 @@
     if (a.can_delete) {
       var form = el("form", { method: "post", action: a.delete_url, "class": "inline attachment-delete" });
       form.appendChild(el("input", { type: "hidden", name: "csrf_token", value: csrfToken() }));
-      form.appendChild(el("button", { type: "submit", "class": "secondary small", "aria-label": "删除 " + a.filename }, "删除"));
+      form.appendChild(el("button", { type: "submit", "class": "secondary small", "aria-label": t("delete_file", {name: a.filename}, "删除 {name}") }, t("delete", null, "删除")));
       item.appendChild(form);
     }
     return item;
@@ -96,22 +97,22 @@
     var input = form.querySelector('input[type="file"]');
     var max = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
     var files = Array.prototype.slice.call(input.files || []);
-    if (!files.length) { setStatus(form, "请先选择要上传的照片或 PDF 文件。", true); return; }
+    if (!files.length) { setStatus(form, t("choose_file", null, "请先选择要上传的照片或 PDF 文件。"), true); return; }
     var big = files.filter(function (f) { return max && f.size > max; });
     if (big.length) {
-      setStatus(form, "文件“" + big[0].name + "”过大：每个文件不能超过 " + Math.round(max / 1048576) + " MB。", true);
+      setStatus(form, t("file_over_limit", {name: big[0].name, mb: Math.round(max / 1048576)}, "文件“{name}”过大：每个文件不能超过 {mb} MB。"), true);
       return;
     }
-    setStatus(form, "正在上传…", false);
+    setStatus(form, t("uploading", null, "正在上传…"), false);
     send(form).then(function (answer) {
       var list = document.querySelector("[data-attachment-list]");
       (answer.attachments || []).forEach(function (a) { list.appendChild(row(a)); addToPickers(a); });
       updateCount();
       var done = (answer.attachments || []).map(function (a) { return a.filename; });
-      var text = (done.length ? "已上传：" + done.join("、") + "。" : "") + (answer.errors || []).join(" ");
+      var text = (done.length ? t("uploaded", {names: done.join("、")}, "已上传：{names}。") : "") + (answer.errors || []).join(" ");
       setStatus(form, text, (answer.errors || []).length > 0);
       input.value = "";
-    }).catch(function () { setStatus(form, "网络错误，上传未完成，请重试。", true); });
+    }).catch(function () { setStatus(form, t("upload_network", null, "网络错误，上传未完成，请重试。"), true); });
   }
 
   function remove(form) {
@@ -122,9 +123,9 @@
         item.remove();
         updateCount();
       } else {
-        window.alert((answer.errors || ["删除失败"]).join(" "));
+        window.alert((answer.errors || [t("delete_failed", null, "删除失败")]).join(" "));
       }
-    }).catch(function () { window.alert("网络错误，删除未完成，请重试。"); });
+    }).catch(function () { window.alert(t("delete_network", null, "网络错误，删除未完成，请重试。")); });
   }
 
   // A picker's checkboxes and its text box share one name; the server reads one value

@@ -4,6 +4,7 @@
    are listed as text; without JavaScript the page says so (see instances/_diagram.html). */
 (function () {
   "use strict";
+  var t = window.sanfuText || function (key, values, fallback) { return fallback; };
 
   function setNote(section, text) {
     var note = section.querySelector(".diagram-note");
@@ -13,7 +14,7 @@
   function listSteps(section, steps) {
     var box = section.querySelector(".diagram-steps");
     if (!box || box.children.length) { return; }
-    [["done", "已完成"], ["active", "当前"]].forEach(function (kind) {
+    [["done", t("diagram_done", null, "已完成")], ["active", t("diagram_active", null, "当前")]].forEach(function (kind) {
       var heading = document.createElement("h3");
       heading.textContent = kind[1];
       var list = document.createElement(kind[0] === "done" ? "ol" : "ul");
@@ -56,7 +57,7 @@
   function draw(section, data) {
     listSteps(section, data.steps || []);
     if (typeof window.BpmnJS !== "function") {
-      setNote(section, "流程图组件未安装（运行 make setup），以下为步骤列表。");
+      setNote(section, t("diagram_missing", null, "流程图组件未安装（运行 make setup），以下为步骤列表。"));
       return;
     }
     var container = section.querySelector(".diagram-canvas");
@@ -72,14 +73,14 @@
     }).catch(function () {
       container.hidden = true;
       viewer.destroy();
-      setNote(section, "流程图无法显示，以下为步骤列表。");
+      setNote(section, t("diagram_failed", null, "流程图无法显示，以下为步骤列表。"));
     });
   }
 
   function load(section) {
     if (section.getAttribute("data-loaded")) { return; }
     section.setAttribute("data-loaded", "1");
-    setNote(section, "正在加载流程图…");
+    setNote(section, t("diagram_loading", null, "正在加载流程图…"));
     fetch(section.getAttribute("data-diagram-url"), {
       credentials: "same-origin", headers: { "Accept": "application/json" }
     }).then(function (response) {
@@ -88,7 +89,7 @@
     }).then(function (data) {
       draw(section, data);
     }).catch(function () {
-      setNote(section, "流程图暂时无法加载，请刷新页面重试。");
+      setNote(section, t("diagram_unavailable", null, "流程图暂时无法加载，请刷新页面重试。"));
     });
   }
 

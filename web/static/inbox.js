@@ -2,6 +2,7 @@
    Without JavaScript each row's box still works; the select-all box stays hidden. */
 (function () {
   "use strict";
+  var t = window.sanfuText || function (key, values, fallback) { return fallback; };
   var form = document.getElementById("bulk-form");
   if (!form) { return; }
   var all = form.querySelector("input.select-all");
@@ -14,7 +15,7 @@
       all.checked = picked > 0 && picked === list.length;
       all.indeterminate = picked > 0 && picked < list.length;
     }
-    if (counter) { counter.textContent = picked ? "已选 " + picked + " 项" : ""; }
+    if (counter) { counter.textContent = picked ? t("picked", {n: picked}, "已选 {n} 项") : ""; }
   }
   if (all) {
     all.hidden = false;
@@ -31,7 +32,7 @@
     var submitter = event.submitter;
     if (submitter && submitter.value !== "none" && !form.querySelector('input[name="task_id"]:checked')) {
       event.preventDefault();
-      if (counter) { counter.textContent = "请先勾选任务"; }
+      if (counter) { counter.textContent = t("pick_first", null, "请先勾选任务"); }
     }
   });
   refresh();

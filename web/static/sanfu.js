@@ -1,4 +1,16 @@
 /* sanfu: small progressive enhancements. Every page works without JavaScript. */
+/* sanfuText(key, {name: value}, fallback): a text translated on the server (base.html puts the
+   table in #js-messages), with its {name} placeholders filled in. */
+window.sanfuText = function (key, values, fallback) {
+  if (!window.sanfuText.table) {
+    var node = document.getElementById("js-messages");
+    try { window.sanfuText.table = JSON.parse(node ? node.textContent : "{}"); } catch (e) { window.sanfuText.table = {}; }
+  }
+  var text = window.sanfuText.table[key] || fallback || key;
+  return text.replace(/\{(\w+)\}/g, function (whole, name) {
+    return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+  });
+};
 (function () {
   "use strict";
   // 添加一行: clone the row template in place instead of a round trip to the server.
