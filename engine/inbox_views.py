@@ -74,12 +74,18 @@ def _unread_copies(actor: str, filters: list):
     return query
 
 
-def _claimable_count(keys, filters: list):
-    """From the user's candidate rows (ix_task_candidates_lookup) to their tasks, stopping
-    at the cap: no list of every candidate task is built first."""
+def _claimable_count(keys, filters: list, dialect: str):
+    """Unclaimed open tasks one of whose candidate rows matches the user's keys, each once,
+    stopping at the cap. Written per database, as each plans it best (bench-inbox, 100k):
+    SQLite walks the user's candidate rows into the tasks (JOIN + DISTINCT: 1 ms; the IN
+    form built the whole list first: 6 ms); PostgreSQL takes the IN form as a semi-join
+    (2.5 ms; JOIN + DISTINCT made it walk every candidate row in key order: 25 ms)."""
+    open_unclaimed = (HumanTask.assignee.is_(None), HumanTask.status == "open", *filters)
+    if dialect == "postgresql":
+        return select(literal(1)).select_from(HumanTask).where(
+            HumanTask.id.in_(select(TaskCandidate.task_id).where(keys)), *open_unclaimed)
     return select(HumanTask.id).distinct().select_from(TaskCandidate) \
-        .join(HumanTask, HumanTask.id == TaskCandidate.task_id) \
-        .where(keys, HumanTask.assignee.is_(None), HumanTask.status == "open", *filters)
+        .join(HumanTask, HumanTask.id == TaskCandidate.task_id).where(keys, *open_unclaimed)
 
 
 def _counts(session: Session, views: dict, actor: str, filters: list) -> dict[str, int]:
@@ -87,7 +93,7 @@ def _counts(session: Session, views: dict, actor: str, filters: list) -> dict[st
     statements = {name: select(literal(1)).select_from(HumanTask).where(*views[name], *filters)
                   for name in ("todo", "done", "started")}
     if views["_claim_keys"] is not None:
-        statements["claimable"] = _claimable_count(views["_claim_keys"], filters)
+        statements["claimable"] = _claimable_count(views["_claim_keys"], filters, session.bind.dialect.name)
     statements["copied"] = _unread_copies(actor, filters)
     names = list(statements)
     values = session.connection().execute(select(*(capped(statements[n]).scalar_subquery().label(n)
@@ -191,7 +197,7 @@ def explained_statements(session: Session, actor: str, per_page: int = 20) -> di
         out[name] = {"count": capped(select(literal(1)).select_from(HumanTask).where(*where)),
                      "first_page": first.limit(per_page + 1)}
     if views["_claim_keys"] is not None:
-        out["claimable"]["count"] = capped(_claimable_count(views["_claim_keys"], []))
+        out["claimable"]["count"] = capped(_claimable_count(views["_claim_keys"], [], session.bind.dialect.name))
         window = _claimable_window_statement(views["_claim_keys"], [], f)
         out["claimable_window"] = {"count": out["claimable"]["count"], "first_page": window.limit(per_page + 1)}
     out["copied"] = {"count": capped(_unread_copies(actor, [])),

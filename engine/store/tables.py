@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+                        TypeDecorator, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -157,6 +157,9 @@ class HumanTask(Base):
         Index("ix_human_tasks_completed_by", "completed_by", "status", "completed_at"),
         # 我发起的: open tasks of instances a user started, by due date.
         Index("ix_human_tasks_started_by", "started_by", "status", "due_at"),
+        # 科室待认领: only the unclaimed open tasks, in due order (a busy queue's page walks it).
+        Index("ix_human_tasks_claimable", "due_at", postgresql_where=text("assignee IS NULL AND status = 'open'"),
+              sqlite_where=text("assignee IS NULL AND status = 'open'")),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
