@@ -90,7 +90,8 @@ def attach_and_submit(browser, served, screens, photo: bytes) -> None:
     expect(boxes.first).to_be_checked()
     expect(boxes.last).to_be_checked()
     expect(page.locator('[name="measures"]')).to_have_value("已完成厂区雨污管网改造")  # nothing typed was lost
-    page.wait_for_function("(img => img && img.complete)(document.querySelector('.attachment img'))")
+    # (not wait_for_function: its polling evaluates a string, which the page's CSP forbids)
+    expect(page.locator(".attachment img").first).to_have_js_property("complete", True)
     assert page.evaluate("document.querySelector('.attachment img').naturalWidth") == 48  # the thumbnail shows
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")      # fits the phone
     page.locator("#attachments").scroll_into_view_if_needed()
