@@ -151,25 +151,31 @@ def _ok(schema: dict, description: str = "OK") -> dict:
     return {"schema": schema, "description": description}
 
 
-def _paths() -> dict:
-    task_id = _path_param("task_id", {"type": "string", "maxLength": 64})
-    inbox = [_query("view", {"type": "string", "enum": list(VIEWS), "default": "todo"},
-                    "todo 待办, claimable 科室待认领, done 已办, started 我发起的"),
-             _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
-             _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "rows per page"),
-             _query("q", {"type": "string", "maxLength": 100}, "enterprise name or credit code"),
-             _query("process", {"type": "string", "maxLength": 100}, "process key"),
-             _query("task_name", {"type": "string", "maxLength": 100}, "step name"),
-             _query("due_from", {"type": "string", "format": "date"}, "due on or after (Asia/Shanghai day)"),
-             _query("due_to", {"type": "string", "format": "date"}, "due on or before (Asia/Shanghai day)"),
-             _query("overdue", {"type": "boolean"}, "overdue tasks only"),
-             _query("sort", {"type": "string", "enum": ["due", "-due", "-created", "created"]},
-                    "due date (default) or created time; '-' = descending")]
+def _inbox_params() -> list:
+    return [_query("view", {"type": "string", "enum": list(VIEWS), "default": "todo"},
+                   "todo 待办, claimable 科室待认领, done 已办, started 我发起的, copied 抄送我的"),
+            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
+            _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "rows per page"),
+            _query("q", {"type": "string", "maxLength": 100}, "enterprise name or credit code"),
+            _query("process", {"type": "string", "maxLength": 100}, "process key"),
+            _query("task_name", {"type": "string", "maxLength": 100}, "step name"),
+            _query("due_from", {"type": "string", "format": "date"}, "due on or after (Asia/Shanghai day)"),
+            _query("due_to", {"type": "string", "format": "date"}, "due on or before (Asia/Shanghai day)"),
+            _query("overdue", {"type": "boolean"}, "overdue tasks only"),
+            _query("sort", {"type": "string", "enum": ["due", "-due", "-created", "created"]},
+                   "due date (default) or created time; '-' = descending")]
+
+
+def _enterprise_params() -> list:
     enterprise_filters = [_query(name, {"type": "string", "maxLength": 100}, text) for name, text in (
         ("q", "name or credit code"), ("unit", "unit code (and the units below it)"), ("scale", "大 中 小 微"),
         ("type", "enterprise type"), ("liaison", "the liaison's login name"), ("status", "pairing status"))]
-    enterprise_filters += inbox[1:3]
-    task_ops = {
+    return enterprise_filters + _inbox_params()[1:3]
+
+
+def _task_operations(task_id: dict) -> dict:
+    """POST /api/v1/tasks/{task_id}/<verb>, and the task's attachments."""
+    ops = {
         "claim": ("claim: 认领 a task of one's section", _ok(_ref("Task")), "401 403 404 409", None),
         "release": ("release: 释放 a claimed task back to its section (with a reason)", _ok(_ref("Task")),
                     "400 401 403 404 409 413 422", "ReleaseRequest"),
@@ -190,12 +196,22 @@ def _paths() -> dict:
                      _ok(_object({"id": INT, "instance_id": INT, "task_id": STR, "author": STR, "body": STR},
                                  required=["id", "body"])), "400 401 403 404 413 422", "CommentRequest"),
     }
-    attachments = {"post": _operation("upload: attach photos or PDFs to the task (each file its own command)",
-                                      _ok(_object({"attachments": _array({"type": "object"}),
-                                                   "errors": {"type": "object", "additionalProperties": STR}})),
-                                      "401 403 404 409 413 422", params=[task_id], body="UploadRequest"),
-                   "get": _operation("attachments: the files of the task's instance",
-                                     _ok({"type": "object"}), "401 403 404", params=[task_id])}
+    paths = {f"/api/v1/tasks/{{task_id}}/{verb}": {
+        "post": _operation(summary, ok, errors, params=[task_id], body=body)}
+        for verb, (summary, ok, errors, body) in ops.items()}
+    uploaded = _object({"attachments": _array({"type": "object"}),
+                        "errors": {"type": "object", "additionalProperties": STR}})
+    paths["/api/v1/tasks/{task_id}/attachments"] = {
+        "post": _operation("upload: attach photos or PDFs to the task (each file its own command)",
+                           _ok(uploaded), "401 403 404 409 413 422", params=[task_id], body="UploadRequest"),
+        "get": _operation("attachments: the files of the task's instance", _ok({"type": "object"}),
+                          "401 403 404", params=[task_id])}
+    return paths
+
+
+def _paths() -> dict:
+    task_id = _path_param("task_id", {"type": "string", "maxLength": 64})
+    inbox, enterprise_filters = _inbox_params(), _enterprise_params()
     paths = {
         "/api/v1/inbox": {"get": _operation("inbox: one page of an inbox view, with every view's count",
                                             _ok(_ref("InboxPage")), "401 422", params=inbox)},
@@ -217,7 +233,6 @@ def _paths() -> dict:
             "draft: 保存草稿 — keep the form as entered, unvalidated",
             _ok(_object({"task_id": STR, "saved_by": STR, "saved_at": TIME})), "400 401 403 404 409 413 422",
             params=[task_id], body="DraftRequest")},
-        "/api/v1/tasks/{task_id}/attachments": attachments,
         "/api/v1/attachments/{attachment_id}": {"get": {
             **_operation("download: an attachment's file", _ok({"type": "string", "format": "binary"}),
                          "401 403 404", params=[_path_param("attachment_id", {"type": "string",
@@ -228,9 +243,7 @@ def _paths() -> dict:
         "/api/v1/openapi.json": {"get": {**_operation("openapi: this document", _ok({"type": "object"}), ""),
                                          "security": []}},
     }
-    for verb, (summary, ok, errors, body) in task_ops.items():
-        paths[f"/api/v1/tasks/{{task_id}}/{verb}"] = {"post": _operation(summary, ok, errors, params=[task_id],
-                                                                         body=body)}
+    paths.update(_task_operations(task_id))
     return paths
 
 
