@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,17 +62,14 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"python -m web did not answer within 30 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory, chromium):
-    """A prepared SQLite file served by `python -m web` in a subprocess: yields
-    {"url", "database_url", "ids"}."""
-    folder = tmp_path_factory.mktemp("live")
-    database = folder / "sanfu.db"
-    ids = prepare_database(database)
+@contextmanager
+def serve(database: Path, folder: Path, **settings: str):
+    """`python -m web` on `database` in a subprocess, on a free loopback port; yields its URL.
+    `settings` are extra SANFU_* environment variables (e.g. SANFU_ATTACHMENT_DIR)."""
     port = _free_port()
     env = {**os.environ, "SANFU_DATABASE_URL": f"sqlite:///{database}", "SANFU_SECRET_KEY": "browser-tests",
            "SANFU_INSTANCE_PATH": str(folder / "instance"), "SANFU_FORMS_DIR": str(FORMS),
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), **settings}
     log = folder / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
@@ -79,13 +77,24 @@ def live_app(tmp_path_factory, chromium):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, proc, log)
-        yield {"url": url, "database_url": f"sqlite:///{database}", "ids": ids}
+        yield url
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, chromium):
+    """A prepared SQLite file served by `python -m web` in a subprocess: yields
+    {"url", "database_url", "ids"}."""
+    folder = tmp_path_factory.mktemp("live")
+    database = folder / "sanfu.db"
+    ids = prepare_database(database)
+    with serve(database, folder) as url:
+        yield {"url": url, "database_url": f"sqlite:///{database}", "ids": ids}
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ other browser tests assert are not disturbed."""
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 import zlib
 from datetime import date
 
@@ -18,8 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.service import Engine
-from tests.browser.conftest import _free_port, _wait_until_up
-from tests.conftest import FORMS, ROOT
+from tests.browser.conftest import serve
+from tests.conftest import FORMS
 from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
 from tests.web.conftest import PASSWORD, prepare_database
 
@@ -40,25 +38,9 @@ def served(tmp_path_factory, chromium):
     folder = tmp_path_factory.mktemp("attachments-live")
     database = folder / "sanfu.db"
     ids = prepare_database(database)
-    port = _free_port()
-    env = {"SANFU_DATABASE_URL": f"sqlite:///{database}", "SANFU_SECRET_KEY": "browser-tests",
-           "SANFU_INSTANCE_PATH": str(folder / "instance"), "SANFU_FORMS_DIR": str(FORMS),
-           "SANFU_ATTACHMENT_DIR": str(folder / "files"), "PYTHONPATH": str(ROOT)}
-    import os
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc, log)
-        yield {"url": url, "database_url": env["SANFU_DATABASE_URL"], "ids": ids, "files": folder / "files"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    files = folder / "files"
+    with serve(database, folder, SANFU_ATTACHMENT_DIR=str(files)) as url:
+        yield {"url": url, "database_url": f"sqlite:///{database}", "ids": ids, "files": files}
 
 
 def sign_in(browser, served, user: str):

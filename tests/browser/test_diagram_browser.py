@@ -8,16 +8,13 @@ starts do not change the inbox counts other browser tests assert.
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
 
 from engine.service import Engine
-from tests.browser.conftest import _free_port, _wait_until_up
+from tests.browser.conftest import serve
 from tests.conftest import FORMS, IN_CI, ROOT
 from tests.scenario.test_models_deploy import VISIT
 from tests.web.conftest import PASSWORD, prepare_database
@@ -48,24 +45,8 @@ def diagram_app(tmp_path_factory, chromium):
     engine.complete(visit["id"], "xh_liaison", VISIT)
     check = next(t for t in engine.tasks("xh_expert") if t["instance_id"] == instance)
     engine.db.dispose()
-    port = _free_port()
-    env = {**os.environ, "SANFU_DATABASE_URL": f"sqlite:///{database}", "SANFU_SECRET_KEY": "diagram-tests",
-           "SANFU_INSTANCE_PATH": str(folder / "instance"), "SANFU_FORMS_DIR": str(FORMS),
-           "PYTHONPATH": str(ROOT)}
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc, log)
+    with serve(database, folder) as url:
         yield {"url": url, "instance": instance, "check_task": check["id"]}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def signed_in_page(browser, app, user: str, viewport: dict):
