@@ -127,17 +127,6 @@ class TaskActions:
                                  "to_user": prev_row.assignee})
             return inbox.task_dict(prev_row)
 
-    def filings(self, actor: str, include_acknowledged: bool = False) -> list[dict]:
-        """Returns and transfers filed for the sections `actor` heads (admins: all)."""
-        with self.uow(write=False) as uow:
-            session = uow.session
-            user = self._user(session, actor)
-            query = select(Filing).order_by(Filing.id.desc())
-            if not user.is_admin:
-                query = query.where(Filing.section_id.in_(org.headed_sections(session, actor)))
-            if not include_acknowledged:
-                query = query.where(Filing.acknowledged_at.is_(None))
-            return [_filing_dict(f) for f in session.scalars(query)]
 
 
 def previous_step(session, spiff_task) -> tuple[HumanTask | None, object]:
@@ -159,9 +148,3 @@ def _section_key(session, task_id: str) -> int | None:
     name = session.scalar(select(TaskCandidate.name).where(TaskCandidate.task_id == task_id,
                                                            TaskCandidate.kind == "section"))
     return int(name) if name else None
-
-
-def _filing_dict(f: Filing) -> dict:
-    return {"id": f.id, "kind": f.kind, "instance_id": f.instance_id, "task_id": f.task_id, "actor": f.actor,
-            "reason": f.reason, "section_id": f.section_id, "created_at": f.created_at.isoformat(),
-            "acknowledged_by": f.acknowledged_by}

@@ -170,7 +170,7 @@ def test_return_needs_a_reason_and_is_filed_for_the_section_head(client, auth, s
     response = post(f"/tasks/{check['id']}/return", {"reason": "走访记录缺少企业诉求"})
     assert response.status_code == 302
     assert only_task(sanfu, "xh_liaison")["name"] == "记录走访"
-    filed = [f for f in sanfu.filings("root") if f["kind"] == "return"]
+    filed = [f for f in sanfu.filing_list("root")["rows"] if f["kind"] == "return"]
     assert [f["reason"] for f in filed] == ["走访记录缺少企业诉求"]
 
 
