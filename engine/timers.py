@@ -22,26 +22,23 @@ def project(session: Session, instance, workflow, new: bool = False) -> None:
     waiting = {str(task.id): (task, due) for task, due in waiting_timers(workflow)}
     if new and not waiting:
         return
+    # Every timer row of the instance, whatever its status: a timer task waiting again (a
+    # 退回 reopened the step it is attached to) keeps its id, and its old row is armed again.
     rows = {} if new else {row.task_id: row for row in session.scalars(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending"))}
+        select(Timer).where(Timer.instance_id == instance.id))}
     now = clock.now()
     for task_id, row in rows.items():
-        if task_id not in waiting:
+        if row.status == "pending" and task_id not in waiting:
             row.status = "fired" if row.due_at <= now else "cancelled"
             row.fired_at = now if row.status == "fired" else None
     for task_id, (task, due) in waiting.items():
         row = rows.get(task_id)
-        if row is None and not new:
-            # A timer task waiting again (a 退回 reopened the step it is attached to) keeps
-            # its id: its old row, fired or cancelled, is armed again.
-            row = session.scalar(select(Timer).where(Timer.instance_id == instance.id, Timer.task_id == task_id))
-            if row is not None:
-                row.status, row.fired_at, row.due_at = "pending", None, None
         if row is None:
             session.add(Timer(instance_id=instance.id, task_id=task_id,
                               element_id=task.task_spec.bpmn_id or task.task_spec.name,
                               due_at=due, status="pending"))
-        elif row.due_at != due:
+        elif row.status != "pending" or row.due_at != due:
+            row.status, row.fired_at = "pending", None
             row.due_at, row.lease_owner, row.lease_until = due, None, None
 
 
