@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -17,7 +17,7 @@ _frozen: ContextVar[datetime | None] = ContextVar("sanfu_frozen_now", default=No
 def now() -> datetime:
     """The current time, timezone-aware UTC."""
     frozen = _frozen.get()
-    return frozen if frozen is not None else datetime.now(timezone.utc)
+    return frozen if frozen is not None else datetime.now(UTC)
 
 
 @contextmanager
@@ -25,7 +25,7 @@ def frozen_at(moment: datetime):
     """Within the block, `now()` returns `moment` (converted to UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
-    token = _frozen.set(moment.astimezone(timezone.utc))
+    token = _frozen.set(moment.astimezone(UTC))
     try:
         yield
     finally:
@@ -37,7 +37,7 @@ def parse_moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def to_local(moment: datetime | None) -> datetime | None:

@@ -13,29 +13,34 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, events, inbox, org, privacy, start_timers, timers, visits
-from .definitions import SpecCache, deploy, find_definition, read_bundle
-from .errors import Conflict, InvalidInput, NotAllowed, NotFound
-from .accounts import AccountCommands
-from .admin_queries import AdminQueries
-from .api_tokens import ApiTokenCommands
-from .attachments import AttachmentCommands
-from .audit_log import AuditLogQueries
-from .collab import CollabCommands
-from .diagram import DiagramQueries
-from .enterprises import EnterpriseQueries
-from .filings import FilingCommands
-from .forms import validate_submission
-from .org_import import OrgTransfer
-from .org_routing import Context
-from .org_service import OrgCommands
-from .rating_links import RatingCommands
-from .task_actions import TaskActions
-from .runtime import Runtime, engine_errors
-from .store.db import make_engine, session_factory
-from .store.tables import Group, HumanTask, Instance, User, UserGroup
-from .store.uow import UnitOfWork
-
+from engine import clock
+from engine.admin.accounts import AccountCommands
+from engine.admin.api_tokens import ApiTokenCommands
+from engine.admin.audit_log import AuditLogQueries
+from engine.admin.queries import AdminQueries
+from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
+from engine.definitions.forms import validate_submission
+from engine.enterprises import visits
+from engine.enterprises.queries import EnterpriseQueries
+from engine.enterprises.rating_links import RatingCommands
+from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.exchange.commands import OrgTransfer
+from engine.inbox import task_rows
+from engine.instances.diagram import DiagramQueries
+from engine.jobs import start_events, timer_rows
+from engine.org import directory, privacy
+from engine.org.commands import OrgCommands
+from engine.org.lanes import Context
+from engine.runtime import events
+from engine.runtime.core import Runtime, engine_errors
+from engine.store import audit
+from engine.store.db import make_engine, session_factory
+from engine.store.tables import Group, HumanTask, Instance, User
+from engine.store.uow import UnitOfWork
+from engine.supervision.filings import FilingCommands
+from engine.tasks.actions import TaskActions
+from engine.tasks.attachments import AttachmentCommands
+from engine.tasks.collab import CollabCommands
 
 _ACTOR_QUERY = select(User.name, User.is_admin, User.active, User.unit_id).where(User.name == bindparam("name"))
 
@@ -109,9 +114,9 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
     def _start_instance(self, uow, definition, actor: str, data: dict, business_key=None,
                         trigger: dict | None = None, actor_unit: int | None = None) -> dict:
         """The one way instances start: by hand, or by a timer start event firing
-        (`trigger` = {"trigger": "timer", "element_id": ...}, engine.start_timers)."""
+        (`trigger` = {"trigger": "timer", "element_id": ...}, engine.jobs.start_events)."""
         session, key, now = uow.session, definition.key, clock.now()
-        unit_id, enterprise_id = org.business_context(session, data, actor_unit)
+        unit_id, enterprise_id = directory.business_context(session, data, actor_unit)
         instance = Instance(definition_id=definition.id, process_key=key, version=definition.version,
                             status="running", state="", started_by=actor, business_key=business_key,
                             bindings={}, created_at=now, updated_at=now, unit_id=unit_id,
@@ -148,7 +153,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
                 spiff_task.data.update(clean)
                 spiff_task.run()
             self.runtime.advance(loaded)
-            inbox.close_task(session, row, "completed", actor)
+            task_rows.close_task(session, row, "completed", actor)
             warnings = visits.duplicate_visit_warnings(session, row)
             audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
                          detail={"element_id": row.element_id, "name": row.name, "data": clean,
@@ -163,13 +168,13 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             user = self._user(session, actor)
             row = self._open_task(session, task_id)
             if row.assignee == actor:
-                return inbox.task_dict(row)
+                return task_rows.task_dict(row)
             if row.assignee is not None:
                 raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})")
-            if not (user.is_admin or inbox.is_candidate(session, row, actor)):
+            if not (user.is_admin or task_rows.is_candidate(session, row, actor)):
                 raise NotAllowed(f"用户 '{actor}' 不是该任务的候选人 (not a candidate)")
             self._set_assignee(session, row, actor, actor, "task_claimed")
-            return inbox.task_dict(row)
+            return task_rows.task_dict(row)
 
     def assign(self, task_id: str, assignee: str, actor: str) -> dict:
         with self.uow() as uow:
@@ -179,7 +184,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             row = self._open_task(session, task_id)
             self._set_assignee(session, row, assignee, actor, "task_assigned")
             row.unrouted, row.owner, row.delegation = False, None, None  # an admin's assignment ends a 委派
-            return inbox.task_dict(row)
+            return task_rows.task_dict(row)
 
     def _set_assignee(self, session, row: HumanTask, assignee, actor, action) -> None:
         instance = self._instance(session, row.instance_id)
@@ -206,9 +211,9 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
                              "(a delegated task is resolved by the delegate, then completed by its owner)")
         if row.assignee == user.name or user.is_admin:
             return
-        if row.assignee is not None and row.assignee in inbox.acting_users(session, user.name):
+        if row.assignee is not None and row.assignee in task_rows.acting_users(session, user.name):
             return  # a deputy acts for the assignee during their leave
-        if row.assignee is None and inbox.is_candidate(session, row, user.name):
+        if row.assignee is None and task_rows.is_candidate(session, row, user.name):
             row.assignee = user.name  # completing an unclaimed task claims it first
             return
         raise NotAllowed(f"用户 '{user.name}' 不能办理此任务 (not the assignee)")
@@ -245,12 +250,12 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
     def tasks(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
             self._user(uow.session, actor)
-            return [inbox.task_dict(r) for r in inbox.tasks_for(uow.session, actor)]
+            return [task_rows.task_dict(r) for r in task_rows.tasks_for(uow.session, actor)]
 
     def unrouted(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
             self._admin(uow.session, actor)
-            return [inbox.task_dict(r) for r in inbox.unrouted_tasks(uow.session)]
+            return [task_rows.task_dict(r) for r in task_rows.unrouted_tasks(uow.session)]
 
     def show(self, instance_id: int, actor: str | None = None) -> dict:
         """An instance's state, open tasks and history. Personal data the forms mark
@@ -268,7 +273,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             return {"id": instance.id, "process_key": instance.process_key, "version": instance.version,
                     "status": instance.status, "started_by": instance.started_by, "data": data,
                     "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
-                    "open_tasks": [inbox.task_dict(r) for r in inbox.open_tasks_of(session, instance.id)],
+                    "open_tasks": [task_rows.task_dict(r) for r in task_rows.open_tasks_of(session, instance.id)],
                     "history": history}
 
     # timers ---------------------------------------------------------------------
@@ -276,15 +281,15 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
         """Fire every timer due as of `clock.now()`; returns counts."""
         fired = failed = 0
         with self.uow(write=False) as uow:
-            due = timers.due_timer_ids(uow.session)
-            due_starts = start_timers.due_ids(uow.session)
+            due = timer_rows.due_timer_ids(uow.session)
+            due_starts = start_events.due_ids(uow.session)
         for timer_id in due:
             outcome = self._fire_one(timer_id, owner)
             fired += outcome == "fired"
             failed += outcome == "failed"
         started = 0
         for start_timer_id in due_starts:  # timer start events: one new instance per firing
-            outcome = start_timers.fire_one(self, start_timer_id, owner)
+            outcome = start_events.fire_one(self, start_timer_id, owner)
             started += outcome == "started"
             failed += outcome == "failed"
         return {"due": len(due) + len(due_starts), "fired": fired, "failed": failed, "started": started}
@@ -292,13 +297,13 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
     def _fire_one(self, timer_id: int, owner: str) -> str:
         try:
             with self.uow() as uow:
-                if not timers.claim(uow.session, timer_id, owner):
+                if not timer_rows.claim(uow.session, timer_id, owner):
                     return "skipped"
         except Conflict:
             return "skipped"  # another scheduler holds the database; it or the next tick fires it
         try:
             with self.uow() as uow:
-                from .store.tables import Timer
+                from engine.store.tables import Timer
                 timer = uow.session.get(Timer, timer_id)
                 loaded = self.runtime.load(uow.session, self._instance(uow.session, timer.instance_id))
                 with engine_errors(timer.element_id):
@@ -311,7 +316,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             return "fired"
         except (InvalidInput, NotFound) as err:
             with self.uow() as uow:
-                timers.mark_failed(uow.session, timer_id)
+                timer_rows.mark_failed(uow.session, timer_id)
                 audit.record(uow.session, "scheduler", "timer_failed", detail={"timer_id": timer_id,
                                                                                "error": str(err)})
             return "failed"

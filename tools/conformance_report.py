@@ -41,7 +41,7 @@ def run_all(root: Path) -> list[corpus.Outcome]:
             try:
                 upgrade(db)
                 outcomes.append(corpus.run_row(
-                    row, root, lambda: Engine(db_engine=db, forms_dir=forms)))
+                    row, root, lambda db=db, forms=forms: Engine(db_engine=db, forms_dir=forms)))
             finally:
                 db.dispose()
     return outcomes

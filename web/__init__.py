@@ -97,7 +97,7 @@ def instance_secret(folder: Path) -> str:
             if key:
                 return key
             time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty: delete it or set SANFU_SECRET_KEY")
+        raise RuntimeError(f"{path} is empty: delete it or set SANFU_SECRET_KEY") from None
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key)

@@ -1,4 +1,4 @@
-"""Admin pages, split three ways (三员分立, engine.admin_split):
+"""Admin pages, split three ways (三员分立, engine.org.roles):
 
 - 系统管理员: accounts (create, disable, sections and business roles), the unrouted queue
   with assignment, handover of a departing user's work, deputies for leave, and the
@@ -15,12 +15,13 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import clock
 from engine.errors import InvalidInput, NotAllowed, NotFound
-from engine.org import Person
+from engine.org.directory import Person
 
 from . import get_engine
 from .errors import status_of

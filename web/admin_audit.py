@@ -1,5 +1,5 @@
 """The audit administrator's log viewer (审计管理员): filter by time range, actor, kind of
-action and instance, newest first, page by page (a keyset cursor, engine.audit_log), and
+action and instance, newest first, page by page (a keyset cursor, engine.admin.audit_log), and
 export the filtered rows as CSV. The audit admin only; the engine records every view and
 export in the log itself.
 """
@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import clock
-from engine.audit_log import ACTION_KINDS, ACTION_LABELS
+from engine.admin.audit_log import ACTION_KINDS, ACTION_LABELS
 from engine.errors import InvalidInput, NotAllowed
 
 from . import get_engine
@@ -20,7 +20,7 @@ from .errors import status_of
 from .helpers import action_label, detail_items, plain_message
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
-#: The kinds of engine.audit_log.ACTION_KINDS in the user's language.
+#: The kinds of engine.admin.audit_log.ACTION_KINDS in the user's language.
 KIND_LABELS = {"login": _l("登录与退出"), "account": _l("账户与角色"), "password": _l("密码设置与重置"),
                "admin": _l("系统管理"), "task": _l("任务办理"), "audit": _l("审计日志")}
 
@@ -58,7 +58,7 @@ def _filters() -> dict:
 
 
 def label(action: str) -> str:
-    """web.helpers names the task actions; engine.audit_log the administration ones."""
+    """web.helpers names the task actions; engine.admin.audit_log the administration ones."""
     shown = action_label(action)
     return ACTION_LABELS.get(action, shown) if shown == action else shown
 

@@ -3,7 +3,7 @@
 Upload an xlsx or CSV; "预览" runs the import as a dry run and lists every bad row (row,
 column, message) without writing anything; "导入" imports — nothing at all when a row is
 bad, unless "只导入正确的行" is ticked — and shows what was created, updated and skipped.
-The rules are the engine's (engine.org_import); this module only carries the file. Routes
+The rules are the engine's (engine.exchange.commands); this module only carries the file. Routes
 on the admin blueprint (the system admin's, web.admin).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask import render_template, request, send_file
 from flask_babel import gettext
 from flask_login import current_user
 
-from engine.org_import import ImportRefused
+from engine.exchange.commands import ImportRefused
 
 from . import get_engine
 from .admin import REFUSED, bp

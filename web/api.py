@@ -17,7 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import FormValidationError, NotAllowed, SanfuError
-from engine.inbox_views import VIEWS
+from engine.inbox.views import VIEWS
 
 from . import csrf, get_engine
 from .errors import PAGES, status_of

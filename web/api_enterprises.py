@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from . import get_engine
-from .api import MAX_PER_PAGE, bp, _actor, _int_arg
+from .api import MAX_PER_PAGE, _actor, _int_arg, bp
 
 FILTERS = ("q", "unit", "scale", "type", "liaison", "status")
 

@@ -10,7 +10,7 @@ from flask import jsonify, request, send_file
 from engine.errors import SanfuError
 
 from . import get_engine
-from .api import ApiError, bp, _actor, _body, _task_id, _text
+from .api import ApiError, _actor, _body, _task_id, _text, bp
 from .errors import PAGES
 
 _ATTACHMENT_ID = re.compile(r"[0-9a-f]{32}")

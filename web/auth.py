@@ -5,9 +5,9 @@ database, so it holds across gunicorn workers); this module only carries the ses
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, flash, jsonify, redirect, render_template, request, session,
-                   url_for)
-from flask_babel import gettext, lazy_gettext as _l
+from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -40,7 +40,7 @@ class Account(UserMixin):
         # cookie included), not just the one in this browser.
         return f"{self.name}|{self.session_epoch}"
 
-    # 三员分立: each administrator sees only their own pages (engine.admin_split).
+    # 三员分立: each administrator sees only their own pages (engine.org.roles).
     @property
     def is_security_admin(self) -> bool:
         return "security_admin" in self.roles

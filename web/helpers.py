@@ -8,12 +8,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from engine import clock
-from engine.audit_log import ACTION_LABELS
+from engine.admin.audit_log import ACTION_LABELS
 
-# The engine's labels (engine.audit_log, Chinese) in the user's language; an action missing
+# The engine's labels (engine.admin.audit_log, Chinese) in the user's language; an action missing
 # here still shows the engine's label.
 ACTIONS = {**ACTION_LABELS,
     "login": _l("登录"), "login_failed": _l("登录失败"), "logout": _l("退出登录"),

@@ -1,14 +1,15 @@
 """Bulk actions on selected inbox rows: claim (科室待认领), 转办 with a reason (待办), and
 complete tasks whose form is only an acknowledgement. Each task is its own command
-(engine.inbox_bulk): the result page lists which succeeded and which failed, and why."""
+(engine.inbox.bulk): the result page lists which succeeded and which failed, and why."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine import inbox_bulk
 from engine.errors import InvalidInput
+from engine.inbox import bulk
 
 from . import get_engine
 from .helpers import plain_message, safe_next
@@ -20,12 +21,12 @@ ACTIONS = {"claim": _l("认领"), "transfer": _l("转办"), "complete": _l("签�
 def _outcomes(action: str, task_ids: list[str]) -> list[dict]:
     engine, actor = get_engine(), current_user.id
     if action == "claim":
-        return inbox_bulk.claim_tasks(engine, task_ids, actor)
+        return bulk.claim_tasks(engine, task_ids, actor)
     if action == "transfer":
         form = request.form
-        return inbox_bulk.transfer_tasks(engine, task_ids, actor, reason=form.get("reason"),
+        return bulk.transfer_tasks(engine, task_ids, actor, reason=form.get("reason"),
                                          to_user=form.get("to_user"), to_section=form.get("to_section"))
-    return inbox_bulk.complete_acknowledgements(engine, task_ids, actor)
+    return bulk.complete_acknowledgements(engine, task_ids, actor)
 
 
 @bp.route("/inbox/bulk", methods=["POST"])

@@ -6,7 +6,7 @@ The schemas are JSON Schema 2020-12 and use the shapes of the CLI's `--json`: Ta
 """
 from __future__ import annotations
 
-from engine.inbox_views import VIEWS
+from engine.inbox.views import VIEWS
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}

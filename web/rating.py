@@ -11,11 +11,12 @@ code on the task page (web/templates/tasks/_rating.html, via `rating_panel`).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from engine.enterprises.rating_links import RatingLinkGone
 from engine.errors import Conflict, FormValidationError, InvalidInput, NotFound
-from engine.rating_links import RatingLinkGone
 
 from . import get_engine
 from .helpers import plain_message

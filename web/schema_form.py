@@ -19,7 +19,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from engine.forms import ATTACHMENT_WIDGET, referenced_id
+from engine.definitions.forms import ATTACHMENT_WIDGET, referenced_id
 
 LONG_TEXT = 200
 RADIO_MAX = 4
@@ -38,9 +38,9 @@ class Field:
     error: str | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
     attrs: dict = field(default_factory=dict)
-    children: list["Field"] = field(default_factory=list)
-    rows: list[list["Field"]] = field(default_factory=list)
-    template: list["Field"] = field(default_factory=list)
+    children: list[Field] = field(default_factory=list)
+    rows: list[list[Field]] = field(default_factory=list)
+    template: list[Field] = field(default_factory=list)
     next_index: int = 0
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .camunda import BPMN_NS, NS, bpmn, vendor_attr
+from engine.dialects.camunda import BPMN_NS, NS, bpmn, vendor_attr
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 

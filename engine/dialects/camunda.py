@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..errors import DefinitionError, ScriptError
-from . import juel
-from ..timer_events import normalize_timer_text
+from engine.dialects import juel
+from engine.errors import DefinitionError, ScriptError
+from engine.timers.event_definitions import normalize_timer_text
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 VENDOR_NAMESPACES = (
@@ -98,9 +98,9 @@ def _map_flowable_decision_tasks(root, file_name) -> None:
             continue
         key = None
         for namespace in VENDOR_NAMESPACES:
-            for field in task.iter(f"{{{namespace}}}field"):
-                if field.get("name") == "decisionTableReferenceKey":
-                    key = (field.get("stringValue") or "".join(field.itertext())).strip()
+            for element in task.iter(f"{{{namespace}}}field"):
+                if element.get("name") == "decisionTableReferenceKey":
+                    key = (element.get("stringValue") or "".join(element.itertext())).strip()
         if not key:
             raise DefinitionError("决策任务缺少 decisionTableReferenceKey (decision task names no decision)",
                                   file=file_name, **describe(task))

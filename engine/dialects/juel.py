@@ -18,7 +18,7 @@ import keyword
 import re
 import unicodedata
 from dataclasses import dataclass, make_dataclass
-from typing import Any, Union
+from typing import Any
 
 from engine.errors import ScriptError
 
@@ -82,7 +82,7 @@ Ident, Prop = _record("Ident", "name"), _record("Prop", "base", "key")
 Unary, Binary = _record("Unary", "op", "operand"), _record("Binary", "op", "left", "right")
 Ternary = _record("Ternary", "cond", "then", "other")
 Composite = _record("Composite", "parts")
-Node = Union[Literal, Ident, Prop, Unary, Binary, Ternary, Composite]
+Node = Literal | Ident | Prop | Unary | Binary | Ternary | Composite
 
 
 def _walk(node: Node):

@@ -24,7 +24,8 @@ from __future__ import annotations
 import decimal
 import math
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.errors import ScriptError
 

@@ -1,3 +1,5 @@
 """Persistence: tables, database connections and the unit of work."""
-from . import collab_tables, org_tables, tables  # noqa: F401  (every table registered on Base.metadata)
-from engine import api_tokens  # noqa: E402,F401  (the api_tokens table, defined with its commands)
+# Every table registers on Base.metadata when its module is imported.
+from engine.store import collab_tables, org_tables, tables
+
+__all__ = ["collab_tables", "org_tables", "tables"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, UtcDateTime
+from engine.store.tables import Base, UtcDateTime
 
 
 class TaskCopy(Base):

@@ -7,11 +7,12 @@ readers never block the writer.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
+
+from engine import config
 
 SQLITE_PRAGMAS = {
     "journal_mode": "WAL",
@@ -22,14 +23,11 @@ SQLITE_PRAGMAS = {
 
 
 def instance_path() -> Path:
-    return Path(os.environ.get("SANFU_INSTANCE_PATH", "instance")).resolve()
+    return config.from_environ().instance_path
 
 
 def default_url() -> str:
-    url = os.environ.get("SANFU_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{instance_path() / 'sanfu.db'}"
+    return config.from_environ().database
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, UtcDateTime
+from engine.store.tables import Base, UtcDateTime
 
 LEVELS = ("province", "city", "county")
 ROLES = ("staff", "section_head", "leader", "supervisor", "liaison", "expert", "admin", "designer",

@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import Conflict
+from engine.errors import Conflict
 
-CONFLICT_MESSAGE = "该流程实例已被其他人同时修改，本次操作未保存，请刷新后重试 (conflict: the instance was changed by someone else; nothing was saved)"
+CONFLICT_MESSAGE = ("该流程实例已被其他人同时修改，本次操作未保存，请刷新后重试 "
+                    "(conflict: the instance was changed by someone else; nothing was saved)")
 
 
 class UnitOfWork:
@@ -20,7 +21,7 @@ class UnitOfWork:
         self._write = write
         self.session: Session | None = None
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
         if self._write:
             try:

@@ -26,8 +26,15 @@ from playwright.sync_api import expect
 from engine import clock
 from engine.service import Engine
 from tests.browser.test_attachments_browser import png, served  # noqa: F401 (served: a fixture)
-from tests.browser.test_inbox_browser import (DESKTOP, PHONE, other_county_sees_nothing, record_health_check,
-                                              record_visit, sign_in, tab_count)
+from tests.browser.test_inbox_browser import (
+    DESKTOP,
+    PHONE,
+    other_county_sees_nothing,
+    record_health_check,
+    record_visit,
+    sign_in,
+    tab_count,
+)
 from tests.conftest import FORMS
 from tests.scenario.test_models_deploy import RECTIFIED
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from engine.creditcode import demo_credit_codes
-from engine.org import Pairing, Person
+from engine.org.creditcode import demo_credit_codes
+from engine.org.directory import Pairing, Person
 from engine.service import Engine
 from tests.browser.test_inbox_browser import DESKTOP, PHONE, sign_in
 from tests.conftest import FORMS

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import insert, or_, select
 
 from engine import clock
-from engine.audit_log import _filtered
-from engine.cli import main as cli
+from engine.admin.audit_log import _filtered
+from engine.cli.main import main as cli
 from engine.errors import Conflict, InvalidInput, NotAllowed
-from engine.org import Person
-from engine.org_import import ImportRefused
-from engine.orgio import UserRow, write_org
+from engine.exchange.commands import ImportRefused
+from engine.exchange.pairing import UserRow, write_org
+from engine.org.directory import Person
 from engine.store.tables import AuditEvent
 from tests.scenario.province import build_province
 

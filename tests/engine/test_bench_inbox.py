@@ -1,8 +1,8 @@
 """`sanfu bench-inbox` on a tiny size: it builds, fills, measures and reports."""
 import json
 
-from engine.cli import main
-from engine.bench_inbox import VIEWS
+from engine.bench.inbox import VIEWS
+from engine.cli.main import main
 
 
 def test_bench_inbox_tiny_json(capsys):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from tests.conftest import FORMS, PROCESSES
 
 TASK_KEYS = {"id", "instance_id", "process_key", "version", "element_id", "name", "lane", "assignee",
@@ -76,7 +76,7 @@ def test_unrouted_tasks_are_listed_for_admins_and_assignable(sanfu, tmp_path):
     sanfu("user", "add", "root", "--admin")
     sanfu("user", "add", "alice")
     model = tmp_path / "u.bpmn"
-    model.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+    model.write_text("""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
 <bpmn:process id="u" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:userTask id="t" camunda:candidateGroups="ghosts"/><bpmn:endEvent id="e"/>
 <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/></bpmn:process></bpmn:definitions>""",
@@ -118,8 +118,8 @@ def test_oversized_or_non_json_data_is_refused_and_nothing_changes(sanfu):
 
 
 def test_org_and_pairing_commands(sanfu, tmp_path):
-    from engine.creditcode import demo_credit_codes
-    from engine.orgio import PairingRow, UnitRow, SectionRow, UserRow, write_org, write_pairing
+    from engine.exchange.pairing import PairingRow, SectionRow, UnitRow, UserRow, write_org, write_pairing
+    from engine.org.creditcode import demo_credit_codes
     sanfu("user", "add", "root", "--admin")
     write_org([UnitRow("zj", "省厅", "province", None), UnitRow("xh", "西湖区分局", "county", "zj")],
               [SectionRow("xh", "water", "水环境科")],

@@ -2,13 +2,13 @@
 import threading
 
 import pytest
+from sqlalchemy import func, select
 
 from engine.errors import Conflict
-from engine.runtime import Runtime
+from engine.jobs import timer_rows
+from engine.runtime.core import Runtime
 from engine.service import Engine
 from engine.store.tables import AuditEvent, HumanTask, Timer
-from engine import timers
-from sqlalchemy import func, select
 from tests.conftest import FORMS
 from tests.engine.models import parallel_two_tasks, process, write
 
@@ -126,11 +126,11 @@ def test_a_timer_lease_is_taken_once(people, tmp_path):
     people.deploy([write(tmp_path, "t0.bpmn", process("zero", body))], "designer")
     people.start("zero", "liaison1")
     with people.uow() as uow:
-        ids = timers.due_timer_ids(uow.session)
+        ids = timer_rows.due_timer_ids(uow.session)
     if not ids:  # PT0S may already have fired during start; nothing to lease then
         return
     with people.uow() as uow:
-        first = timers.claim(uow.session, ids[0], "a")
+        first = timer_rows.claim(uow.session, ids[0], "a")
     with people.uow() as uow:
-        second = timers.claim(uow.session, ids[0], "b")
+        second = timer_rows.claim(uow.session, ids[0], "b")
     assert (first, second) == (True, False)

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import select
 
-from engine.runtime import Runtime, _ready_human_tasks
+from engine.runtime.core import Runtime, _ready_human_tasks
 from engine.service import Engine
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade

@@ -4,21 +4,21 @@ sort with undated tasks last, filters (Asia/Shanghai days), 我发起的 from st
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from engine import clock
 from engine.errors import InvalidInput
-from engine.inbox_views import COUNT_CAP, explained_statements
-from engine.org import section_of, unit_by_code
+from engine.inbox.views import COUNT_CAP, explained_statements
+from engine.org.directory import section_of, unit_by_code
 from engine.store.collab_tables import TaskCopy
 from engine.store.tables import HumanTask, TaskCandidate
 from tests.conftest import PROCESSES
 from tests.scenario.province import build_province
 
-NOW = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")
 
 
@@ -92,8 +92,8 @@ def test_due_sort_puts_undated_tasks_last_across_pages(engine, province):
 
 def test_filters_by_process_step_due_days_in_shanghai_and_overdue(engine, province):
     late_evening, past_midnight, overdue, service = add_tasks(engine, province, [
-        {"assignee": "xh_water1", "due_at": datetime(2026, 3, 12, 15, 30, tzinfo=timezone.utc)},  # 3-12 23:30
-        {"assignee": "xh_water1", "due_at": datetime(2026, 3, 12, 16, 10, tzinfo=timezone.utc)},  # 3-13 00:10
+        {"assignee": "xh_water1", "due_at": datetime(2026, 3, 12, 15, 30, tzinfo=UTC)},  # 3-12 23:30
+        {"assignee": "xh_water1", "due_at": datetime(2026, 3, 12, 16, 10, tzinfo=UTC)},  # 3-13 00:10
         {"assignee": "xh_water1", "due_at": NOW - timedelta(hours=1), "name": "核查", "element_id": "verify"},
         {"assignee": "xh_water1", "due_at": NOW + timedelta(days=9), "process_key": "enterprise_service",
          "name": "记录走访", "element_id": "record_visit"}])

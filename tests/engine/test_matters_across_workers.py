@@ -1,6 +1,6 @@
 """The enterprise service must reach its 回访 wait whichever process closes the last
 matter. Found by the browser lifecycle test (tests/browser/test_lifecycle_browser.py);
-fixed in engine.definitions.connect_loop_children.
+fixed in engine.definitions.deploy.connect_loop_children.
 
 Production runs several gunicorn workers, the CLI and the scheduler, each with its own
 Engine (its own spec cache). Here a second Engine over the same database stands for a
@@ -29,6 +29,7 @@ def close_out(engine: Engine, staff: str, head: str) -> None:
 
 def waiting_for_follow_up(engine: Engine, instance_id: int) -> bool:
     from sqlalchemy import select
+
     from engine.store.tables import Timer
     with engine.uow(write=False) as uow:
         return uow.session.scalar(select(Timer.id).where(Timer.instance_id == instance_id,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
+from engine.enterprises.rating_links import RatingLinkGone
 from engine.errors import Conflict, FormValidationError, InvalidInput, NotAllowed, NotFound
-from engine.rating_links import RatingLinkGone
 from engine.store.collab_tables import RatingLink, TaskDraft
 from engine.store.tables import AuditEvent
 from tests.conftest import FORMS, PROCESSES

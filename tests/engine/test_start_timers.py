@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import start_timers
 from engine.clock import SHANGHAI, frozen_at
 from engine.errors import DefinitionError, InvalidInput
+from engine.jobs import start_events
 from engine.service import Engine
 from engine.store.tables import AuditEvent, Instance, StartTimer, Timer
 from tests.conftest import FORMS
@@ -179,19 +179,19 @@ def test_a_lease_keeps_other_schedulers_off_and_expiry_never_fires_twice(people,
     [row] = schedule(people, "leased")
     due = local(2026, 11, 20, 10, 15)
     with frozen_at(due), people.uow() as uow:
-        assert start_timers.claim(uow.session, row.id, "a")
-        assert not start_timers.claim(uow.session, row.id, "b")
-    later = due + start_timers.LEASE + timedelta(seconds=1)  # "a" seems to have died
+        assert start_events.claim(uow.session, row.id, "a")
+        assert not start_events.claim(uow.session, row.id, "b")
+    later = due + start_events.LEASE + timedelta(seconds=1)  # "a" seems to have died
     with frozen_at(later), people.uow() as uow:
-        assert start_timers.claim(uow.session, row.id, "b")
+        assert start_events.claim(uow.session, row.id, "b")
     with frozen_at(later), people.uow() as uow:
-        assert start_timers.take(uow.session, row.id, "a") is None  # too late for "a"
+        assert start_events.take(uow.session, row.id, "a") is None  # too late for "a"
     with frozen_at(later):
-        assert start_timers.fire_one(people, row.id, "c") == "skipped"  # "b" holds the lease
-    with frozen_at(later + start_timers.LEASE + timedelta(seconds=1)):
-        assert start_timers.fire_one(people, row.id, "c") == "started"  # "b" died too
+        assert start_events.fire_one(people, row.id, "c") == "skipped"  # "b" holds the lease
+    with frozen_at(later + start_events.LEASE + timedelta(seconds=1)):
+        assert start_events.fire_one(people, row.id, "c") == "started"  # "b" died too
         with people.uow() as uow:
-            assert start_timers.take(uow.session, row.id, "b") is None
+            assert start_events.take(uow.session, row.id, "b") is None
     assert len(instances(people, "leased")) == 1
     assert schedule(people, "leased")[0].next_due_at == local(2026, 11, 20, 10, 30)
 

@@ -1,6 +1,6 @@
 """A small province for scenario tests, built through the Engine like an admin would."""
-from engine.creditcode import demo_credit_codes
-from engine.org import Pairing, Person
+from engine.org.creditcode import demo_credit_codes
+from engine.org.directory import Pairing, Person
 
 SECTIONS = {"water": "水环境科", "air": "大气环境科", "office": "办公室"}
 

@@ -3,15 +3,14 @@
 instances of the three bureau processes at every stage, routed to the right county and
 section. Running it again changes nothing."""
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from engine import org
-from engine.cli import main
-from engine.creditcode import validate_credit_code
-from engine.demo import load_demo
+from engine.cli.main import main
+from engine.demo.loader import load_demo
+from engine.org.creditcode import validate_credit_code
 from engine.store.org_tables import Enterprise, LedgerMatter, Section, Unit, UserRole
 from engine.store.tables import AuditEvent, HumanTask, Instance, Timer, User
 
@@ -112,7 +111,7 @@ def test_every_process_has_instances_at_every_stage(demo):
     assert any("reply" in p and "callback" not in p for p in complaints)   # anonymous, done
     assert any("callback" in p for p in complaints)
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     due = [d for (d,) in rows(demo, select(HumanTask.due_at).where(HumanTask.status == "open"))]
     assert any(d < now for d in due) and any(d > now for d in due)
 

@@ -1,9 +1,9 @@
 """The org and the pairing list travel as spreadsheets; a bad file changes nothing."""
 import pytest
 
-from engine.creditcode import demo_credit_codes
-from engine.org_import import ImportRefused
-from engine.orgio import PairingRow, read_pairing, write_pairing
+from engine.exchange.commands import ImportRefused
+from engine.exchange.pairing import PairingRow, read_pairing, write_pairing
+from engine.org.creditcode import demo_credit_codes
 from tests.scenario.province import build_province
 
 
@@ -55,7 +55,7 @@ def test_org_workbook_round_trips(engine, tmp_path):
     report = copy.import_org(path, actor="root")
     assert report.errors == [] and report.imported >= 4 + 12 + 9
     copy.export_org(tmp_path / "again.xlsx")
-    from engine.orgio import read_org
+    from engine.exchange.pairing import read_org
     first, second = read_org(path), read_org(tmp_path / "again.xlsx")
     assert sorted(map(repr, first.users)) == sorted(map(repr, second.users))
     assert sorted(map(repr, first.units)) == sorted(map(repr, second.units))

@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import InvalidInput, NotAllowed
-from engine.org import Pairing
+from engine.org.directory import Pairing
 from tests.engine.models import HEADER, write
 from tests.scenario.province import build_province
 

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import NotAllowed
-
 from engine import clock
+from engine.errors import NotAllowed
 from tests.conftest import FORMS, PROCESSES
 from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import AIR, CHECK, FOLLOW_UP, RECTIFIED, VISIT, WATER
+from tests.scenario.test_models_deploy import CHECK, FOLLOW_UP, RECTIFIED, VISIT, WATER
 
 START = clock.parse_moment("2026-03-02T09:00:00")
 

@@ -3,10 +3,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.creditcode import (ALPHABET, AUTHORITIES, CreditCodeError, check_char,
-                               demo_credit_codes, make_credit_code, org_code_check_char,
-                               validate_credit_code)
 from engine.errors import InvalidInput
+from engine.org.creditcode import (
+    ALPHABET,
+    AUTHORITIES,
+    CreditCodeError,
+    check_char,
+    demo_credit_codes,
+    make_credit_code,
+    org_code_check_char,
+    validate_credit_code,
+)
 
 # Published codes of well-known enterprises (their business licences are public).
 REAL = [

@@ -17,8 +17,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.dmn import (BUSINESS_RULE_PARSER_OVERRIDE, DecisionSet, DmnParserMixin, parse_dmn,
-                        validate_decisions)
+from engine.dmn.evaluate import DecisionSet
+from engine.dmn.model import parse_dmn, validate_decisions
+from engine.dmn.spiff import BUSINESS_RULE_PARSER_OVERRIDE, DmnParserMixin
 from engine.errors import DefinitionError, ScriptError
 
 CORPUS = Path('/work/shared/bpmn-corpus')
@@ -28,7 +29,7 @@ DMN13 = 'https://www.omg.org/spec/DMN/20191111/MODEL/'
 
 
 try:
-    from engine.sandbox import Sandbox
+    from engine.sandbox.interpreter import Sandbox
     SANDBOX = Sandbox()
 except ImportError:  # written in parallel by another helper
     SANDBOX = None
@@ -378,7 +379,7 @@ class RuleParser(DmnParserMixin, SpiffBpmnParser):
 
 def workflow_script_engine():
     try:
-        from engine.expressions import script_engine
+        from engine.sandbox.expressions import script_engine
         return script_engine()
     except ImportError:  # the sandbox is written in parallel; Spiff's engine stands in
         from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine

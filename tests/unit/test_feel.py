@@ -1,4 +1,4 @@
-"""FEEL simple unary tests and literals → Python source (engine.feel).
+"""FEEL simple unary tests and literals → Python source (engine.dmn.feel).
 
 The translated source is evaluated here with `eval` on our own output — acceptable in
 tests only; the engine hands it to the sandboxed script engine.
@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.dmn.feel import input_expression_to_python, literal_to_python, literal_values, unary_tests_to_python
 from engine.errors import ScriptError
-from engine.feel import (input_expression_to_python, literal_to_python, literal_values,
-                         unary_tests_to_python)
 
 # What the sandbox's whitelist is expected to accept for FEEL cells.
 ALLOWED_NODES = (ast.Expression, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name, ast.Constant,
@@ -29,14 +28,14 @@ def verdict(cell: str, value, **names) -> bool:
 
 
 try:
-    from engine.sandbox import Sandbox
+    from engine.sandbox.interpreter import Sandbox
     SANDBOX = Sandbox()
 except ImportError:  # written in parallel by another helper
     SANDBOX = None
 
 
 def assert_whitelisted(src: str) -> None:
-    """Only the node types promised in engine.feel, and the sandbox (if present) agrees."""
+    """Only the node types promised in engine.dmn.feel, and the sandbox (if present) agrees."""
     for node in ast.walk(ast.parse(src, mode='eval')):
         assert isinstance(node, ALLOWED_NODES), (src, type(node).__name__)
     if SANDBOX is not None:

@@ -6,12 +6,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from engine.creditcode import demo_credit_codes, make_credit_code
 from engine.errors import InvalidInput
-from engine.orgio import (PAIRING_COLUMNS, PAIRING_OPTIONAL, SECTION_COLUMNS, UNIT_COLUMNS,
-                          USER_COLUMNS, USER_OPTIONAL, ImportResult, OrgImport, PairingRow,
-                          RowError, SectionRow, UnitRow, UserRow, read_org, read_pairing,
-                          write_org, write_pairing)
+from engine.exchange.pairing import (
+    PAIRING_COLUMNS,
+    PAIRING_OPTIONAL,
+    SECTION_COLUMNS,
+    UNIT_COLUMNS,
+    USER_COLUMNS,
+    USER_OPTIONAL,
+    ImportResult,
+    OrgImport,
+    PairingRow,
+    RowError,
+    SectionRow,
+    UnitRow,
+    UserRow,
+    read_org,
+    read_pairing,
+    write_org,
+    write_pairing,
+)
+from engine.org.creditcode import demo_credit_codes, make_credit_code
 
 CODES = demo_credit_codes(6, seed=3)
 HEADER = list(PAIRING_COLUMNS)
@@ -402,7 +417,7 @@ def test_any_name_round_trips(tmp_path, name, liaison, suffix):
 
 
 def test_row_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr("engine.orgio_xlsx.MAX_ROWS", 2)
+    monkeypatch.setattr("engine.exchange.spreadsheet.MAX_ROWS", 2)
     with pytest.raises(InvalidInput, match="行数过多"):
         read_pairing(write_table(tmp_path / "l.csv", [HEADER, GOOD, GOOD]))
 

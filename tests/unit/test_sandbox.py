@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from engine.errors import ScriptError
-from engine.sandbox import Sandbox, ScriptSyntaxError, check_expression, check_script, evaluate, execute
-from engine.scripting import SandboxScriptEngine
+from engine.sandbox.interpreter import Sandbox, ScriptSyntaxError, check_expression, check_script, evaluate, execute
+from engine.sandbox.script_engine import SandboxScriptEngine
 
 DATA = {"amount": 1500, "category": "水", "items": [3, 1, 2], "name": "Bob Lee",
         "rows": [{"amount": 5, "ok": True}, {"amount": 7, "ok": False}], "empty": None,

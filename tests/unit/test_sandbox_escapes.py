@@ -22,8 +22,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ScriptError
-from engine.sandbox import check_expression, check_script, evaluate, execute
-from engine.scripting import SandboxScriptEngine, install_as_default
+from engine.sandbox.interpreter import check_expression, check_script, evaluate, execute
+from engine.sandbox.script_engine import SandboxScriptEngine, install_as_default
 
 NAMES = {"x": 1, "s": "abc", "d": {"k": [1, 2], "__class__": "key, not attribute"}, "l": [1, 2, 3]}
 
@@ -286,7 +286,7 @@ def test_random_dangerous_expressions_only_ever_raise_script_error(source, fuzz_
 def test_scope_functions_see_only_the_data_in_scope():
     """vars()/globals()/locals() exist for the Spiff idiom `'x' in vars()`: they return a
     copy of the data in scope — no builtins, no functions, nothing to walk out of."""
-    from engine.expressions import sandbox
+    from engine.sandbox.expressions import sandbox
     box = sandbox()
     snapshot = box.evaluate("vars()", {"a": 1, "b": [2]})
     assert snapshot == {"a": 1, "b": [2]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -20,14 +20,21 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import SHANGHAI, frozen_at
-from engine.cron import parse_quartz
 from engine.errors import ScriptError
-from engine.scripting import SandboxScriptEngine
-from engine.timer_events import (
-    TIMER_PARSER_OVERRIDES, TIMER_SERIALIZER_CONFIG, normalize_timer_text, resolve_date,
-    resolve_duration, timer_due, validate_timer, waiting_timers)
+from engine.sandbox.script_engine import SandboxScriptEngine
+from engine.timers.cron import parse_quartz
+from engine.timers.event_definitions import (
+    TIMER_PARSER_OVERRIDES,
+    TIMER_SERIALIZER_CONFIG,
+    normalize_timer_text,
+    resolve_date,
+    resolve_duration,
+    timer_due,
+    validate_timer,
+    waiting_timers,
+)
 
-UTC = timezone.utc
+UTC = UTC
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 KIND_OF_TAG = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 SERIALIZER = BpmnWorkflowSerializer(

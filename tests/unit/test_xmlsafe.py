@@ -1,8 +1,8 @@
 """Hostile XML is refused before anything is expanded or fetched."""
 import pytest
 
+from engine.definitions.xmlsafe import MAX_BYTES, MAX_DEPTH, parse_xml
 from engine.errors import DefinitionError
-from engine.xmlsafe import MAX_BYTES, MAX_DEPTH, parse_xml
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE definitions [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

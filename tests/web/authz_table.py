@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 from tests.web.authz_world import ROLES, tiny_png
 from tests.web.conftest import PASSWORD
@@ -88,8 +88,8 @@ def _photo(_world) -> dict:
 
 
 def _pairing_file(_world) -> dict:
-    from engine.creditcode import demo_credit_codes
-    from engine.orgio import PairingRow, write_pairing
+    from engine.exchange.pairing import PairingRow, write_pairing
+    from engine.org.creditcode import demo_credit_codes
     code = demo_credit_codes(5, seed=43)[4]
     row = PairingRow(1, "西湖新材料有限公司", code, "小", "传统产业", "西湖区分局", "西湖 联络员", "13800000000",
                      "西湖 分管局长", False, 2026, "paired")

@@ -27,8 +27,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 
 from engine import clock
-from engine.creditcode import demo_credit_codes
-from engine.org import Pairing, Person
+from engine.org.creditcode import demo_credit_codes
+from engine.org.directory import Pairing, Person
 from engine.service import Engine
 from tests.conftest import FORMS
 from tests.engine.test_rating_links import NO_FINDINGS, START

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from engine import clock
-from engine.creditcode import demo_credit_codes
 from engine.errors import NotAllowed
-from engine.org import Person
-from engine.orgio import PairingRow, read_pairing, write_pairing
+from engine.exchange.pairing import PairingRow, read_pairing, write_pairing
+from engine.org.creditcode import demo_credit_codes
+from engine.org.directory import Person
 from engine.store.org_tables import Enterprise
 from engine.store.tables import AuditEvent
 from tests.web.conftest import PASSWORD, text_of

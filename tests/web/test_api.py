@@ -69,7 +69,8 @@ def test_the_session_cookie_does_not_authenticate_the_api(client, auth):
 
 
 def test_only_a_hash_of_the_secret_is_stored(sanfu):
-    from engine.api_tokens import ApiToken, hash_token
+    from engine.admin.api_tokens import hash_token
+    from engine.store.tables import ApiToken
     secret = sanfu.create_api_token("xh_liaison", "ci")
     assert re.fullmatch(r"sanfu_[A-Za-z0-9_-]{43}", secret)
     with sanfu.uow(write=False) as uow:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import FORMS
-from tests.web.authz_table import (FORBIDDEN, LOGIN, NOOP, NOT_FOUND, OK, PUBLIC, ROUTES, SIGNED_OUT, Route)
+from tests.web.authz_table import FORBIDDEN, LOGIN, NOOP, NOT_FOUND, OK, PUBLIC, ROUTES, SIGNED_OUT, Route
 from tests.web.authz_world import ROLES, Snapshots, build_world, changed_tables
 from tests.web.conftest import PASSWORD
 

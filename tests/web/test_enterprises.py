@@ -9,10 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from engine import clock
-from engine.creditcode import demo_credit_codes
 from engine.errors import NotAllowed
-from engine.ledger_export import COLUMNS
-from engine.org import Pairing
+from engine.exchange.ledger_xlsx import COLUMNS
+from engine.org.creditcode import demo_credit_codes
+from engine.org.directory import Pairing
 from tests.scenario.test_models_deploy import AIR, CHECK, RECTIFIED, VISIT, WATER
 from tests.web.conftest import only_task, text_of
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+
 from engine import clock
 from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
 from tests.web.conftest import only_task, text_of
@@ -110,6 +111,7 @@ def test_another_countys_staff_see_none_of_it(client, auth, sanfu, service):
 def clone_tasks(sanfu, task_id: str, count: int, **changes) -> list[str]:
     """Extra open inbox rows like `task_id` (the views read only these rows)."""
     import uuid
+
     from engine.store.tables import HumanTask
     made = []
     with sanfu.uow() as uow:

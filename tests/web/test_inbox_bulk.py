@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.forms import is_acknowledgement
+from engine.definitions.forms import is_acknowledgement
 from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
 from tests.web.conftest import csrf_token, only_task, text_of
 

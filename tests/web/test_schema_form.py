@@ -6,8 +6,8 @@ import json
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from engine.definitions.forms import validate_submission
 from engine.errors import FormValidationError
-from engine.forms import validate_submission
 from tests.conftest import FORMS
 from web.formdata import parse_kv, parse_object
 from web.schema_form import build_fields, unplaced, widget_for

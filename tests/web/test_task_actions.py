@@ -3,6 +3,7 @@ comments, drafts — through the pages, with refusals that change nothing."""
 from __future__ import annotations
 
 import re
+
 from markupsafe import escape
 
 from engine import clock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
+from tests.scenario.test_models_deploy import VISIT
 from tests.web.conftest import only_task, text_of
 from tests.web.test_inbox import rows, tabs, to_rectification
 

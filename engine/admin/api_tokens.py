@@ -1,0 +1,108 @@
+"""API tokens for the JSON API (`/api/v1`), and the API's scoped reads.
+
+A token is `sanfu_<32 url-safe random bytes>`, shown once when created; only its SHA-256
+is stored, with its first 8 characters (`prefix`) so that lists can tell tokens apart.
+A token acts as its user: a revoked token or a disabled user authenticates nobody.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from engine import clock
+from engine.errors import InvalidInput, NotAllowed, NotFound
+from engine.store import audit
+from engine.store.tables import ApiToken
+
+TOKEN_PREFIX = "sanfu_"
+BAD_TOKEN = "API 令牌无效或已撤销 (invalid or revoked API token)"
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def token_dict(row: ApiToken) -> dict:
+    def iso(value):
+        return value.isoformat() if value else None
+    return {"id": row.id, "user_name": row.user_name, "name": row.name, "prefix": row.prefix,
+            "created_at": iso(row.created_at), "last_used_at": iso(row.last_used_at),
+            "revoked_at": iso(row.revoked_at)}
+
+
+class ApiTokenCommands:
+    def create_api_token(self, actor: str, name: str) -> str:
+        """A new token for `actor`; the secret is returned once and never stored."""
+        name = (name or "").strip()
+        if not name or len(name) > 128:
+            raise InvalidInput("令牌名称不能为空，且不超过 128 个字符 (name: 1–128 characters)")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.uow() as uow:
+            self._user(uow.session, actor)
+            row = ApiToken(user_name=actor, name=name, token_hash=hash_token(secret), prefix=secret[:8],
+                           created_at=clock.now())
+            uow.session.add(row)
+            uow.flush()
+            audit.record(uow.session, actor, "api_token_created", detail={"token_id": row.id, "name": name})
+        return secret
+
+    def revoke_api_token(self, actor: str, token_id: int) -> dict:
+        """Revoke one of the actor's tokens (admins: anyone's)."""
+        with self.uow() as uow:
+            user = self._user(uow.session, actor)
+            row = uow.session.get(ApiToken, token_id)
+            if row is None or (row.user_name != actor and not user.is_admin):
+                raise NotFound(f"API 令牌 {token_id} 不存在 (no such token)")
+            if row.revoked_at is None:
+                row.revoked_at = clock.now()
+                audit.record(uow.session, actor, "api_token_revoked", detail={"token_id": row.id})
+            return token_dict(row)
+
+    def api_tokens(self, actor: str) -> list[dict]:
+        with self.uow(write=False) as uow:
+            self._user(uow.session, actor)
+            rows = uow.session.scalars(select(ApiToken).where(ApiToken.user_name == actor).order_by(ApiToken.id))
+            return [token_dict(r) for r in rows]
+
+    def authenticate_token(self, secret: str) -> dict:
+        """The account (as `Engine.account`) the token acts for; NotAllowed otherwise."""
+        from engine.admin.accounts import account_dict
+        from engine.store.tables import User
+        if not isinstance(secret, str) or not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
+            raise NotAllowed(BAD_TOKEN)
+        with self.uow() as uow:
+            session = uow.session
+            row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+            user = session.scalar(select(User).where(User.name == row.user_name)) if row else None
+            if row is None or row.revoked_at is not None or user is None or not user.active:
+                raise NotAllowed(BAD_TOKEN)
+            row.last_used_at = clock.now()
+            return account_dict(session, user)
+
+    # the API's reads, scoped to what the actor may see ------------------------------
+    def instance_for(self, instance_id: int, actor: str) -> dict:
+        """`show` for an actor who may see the instance: admins, its starter, and whoever
+        may see one of its tasks (holders, candidates, those who worked on it, supervisors)."""
+        from engine.store.tables import HumanTask, Instance
+        from engine.tasks.view import may_view
+        with self.uow(write=False) as uow:
+            session = uow.session
+            user = self._user(session, actor)
+            instance = session.get(Instance, instance_id)
+            if instance is None:
+                raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)")
+            rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
+            if not (user.is_admin or instance.started_by == actor
+                    or any(may_view(session, actor, r, instance, False) for r in rows)):
+                raise NotAllowed("无权查看此流程实例 (not allowed to see this instance)")
+        return self.show(instance_id, actor)
+
+    def ledger_for(self, enterprise_id: int, actor: str) -> list[dict]:
+        """一企一账 for those who may see the enterprise's page (the same scope rule)."""
+        from engine.enterprises.queries import header
+        with self.uow(write=False) as uow:
+            session = uow.session
+            header(session, self._user(session, actor), enterprise_id)
+        return self.enterprise_ledger(enterprise_id)

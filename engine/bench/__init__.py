@@ -1,0 +1,1 @@
+"""The benchmark commands (`sanfu bench`, `sanfu bench-inbox`)."""

@@ -1,0 +1,157 @@
+"""`sanfu bench`: the reference workload (shared/bench) through the service API.
+
+One command per instance start and per completion, as users cause them (no batching), on a
+fresh SQLite file with the shipped default settings. Also the same lifecycle with a 1-, 10-
+and 50-item parallel multi-instance task, to show per-completion cost stays flat.
+"""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+from engine.demo.loader import PROCESSES
+from engine.store.db import make_engine, sqlite_settings
+from engine.store.migrate import upgrade
+from engine.store.tables import HumanTask
+
+MODEL = PROCESSES / "bench_three_user_tasks.bpmn"
+MI_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D_mi" targetNamespace="http://sanfu.local/bench">
+  <bpmn:process id="bench_mi_{n}" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="visit" name="Visit"><bpmn:incoming>f0</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="items" name="Check item">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>{n}</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:userTask id="close" name="Close"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="visit" />
+    <bpmn:sequenceFlow id="f1" sourceRef="visit" targetRef="items" />
+    <bpmn:sequenceFlow id="f2" sourceRef="items" targetRef="close" />
+    <bpmn:sequenceFlow id="f3" sourceRef="close" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+class Counter:
+    def __init__(self, db):
+        self.statements = self.commits = 0
+        event.listen(db, "before_cursor_execute", self._statement)
+        event.listen(db, "commit", self._commit)
+
+    def _statement(self, *args):
+        self.statements += 1
+
+    def _commit(self, *args):
+        self.commits += 1
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+@contextmanager
+def _fresh_engine(workdir: Path | None):
+    from engine.service import Engine
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        path = Path(tmp) / "bench.db"
+        db = make_engine(f"sqlite:///{path}")
+        upgrade(db)
+        engine = Engine(db_engine=db, forms_dir=Path(tmp) / "no-forms")
+        engine.add_user("designer")
+        engine.add_user("bench")
+        try:
+            yield engine, path
+        finally:
+            db.dispose()
+
+
+def _open_task(engine, instance_id: int) -> str:
+    with engine.uow() as uow:
+        return uow.session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id, HumanTask.status == "open").limit(1))
+
+
+def _workload(engine, instances: int) -> dict:
+    engine.deploy([MODEL], "designer")
+    start_times, ids = [], []
+    for _ in range(instances):
+        t0 = time.perf_counter()
+        ids.append(engine.start("Process_three_user_tasks", "bench")["id"])
+        start_times.append(time.perf_counter() - t0)
+    inbox_times = []
+    for _ in range(5):  # the first query also compiles its statement: report both
+        t0 = time.perf_counter()
+        open_tasks = engine.tasks("bench")
+        inbox_times.append(time.perf_counter() - t0)
+    counter = Counter(engine.db)
+    completion_times, statements, commits = [], 0, 0
+    for round_no in range(3):
+        for instance_id in ids:
+            task_id = _open_task(engine, instance_id)
+            data = {f"field_{round_no + 1}": f"value {round_no + 1} for {instance_id}", "notes": "x" * 200}
+            before_s, before_c = counter.statements, counter.commits
+            t0 = time.perf_counter()
+            engine.complete(task_id, "bench", data)
+            completion_times.append(time.perf_counter() - t0)
+            statements += counter.statements - before_s
+            commits += counter.commits - before_c
+    total = len(completion_times)
+    return {
+        "instances": instances,
+        "create_start_per_s": round(instances / sum(start_times), 1),
+        "create_start_mean_ms": _ms(statistics.mean(start_times)),
+        "create_start_p95_ms": _ms(_percentile(start_times, 95)),
+        "complete_mean_ms": _ms(statistics.mean(completion_times)),
+        "complete_p50_ms": _ms(_percentile(completion_times, 50)),
+        "complete_p95_ms": _ms(_percentile(completion_times, 95)),
+        "completions_per_s": round(total / sum(completion_times), 1),
+        "inbox_ms": _ms(statistics.median(inbox_times[1:])),
+        "inbox_cold_ms": _ms(inbox_times[0]),
+        "inbox_rows": len(open_tasks),
+        "sql_per_completion": round(statements / total, 2),
+        "commits_per_completion": round(commits / total, 2),
+    }
+
+
+def _mi_lifecycle(engine, items: int, instances: int, workdir: Path) -> float:
+    path = workdir / f"bench_mi_{items}.bpmn"
+    path.write_text(MI_TEMPLATE.format(n=items), encoding="utf-8")
+    engine.deploy([path], "designer")
+    times = []
+    for _ in range(instances):
+        instance_id = engine.start(f"bench_mi_{items}", "bench")["id"]
+        while True:
+            task_id = _open_task(engine, instance_id)
+            if task_id is None:
+                break
+            t0 = time.perf_counter()
+            engine.complete(task_id, "bench", {"ok": True})
+            times.append(time.perf_counter() - t0)
+    return _ms(statistics.mean(times))
+
+
+def run_bench(instances: int = 200, workdir: Path | None = None) -> dict:
+    with _fresh_engine(workdir) as (engine, path):
+        report = _workload(engine, instances)
+        engine.db.dispose()
+        report["db_bytes"] = sum(p.stat().st_size for p in path.parent.glob("bench.db*"))
+    with _fresh_engine(workdir) as (engine, path):
+        mi = {f"mi_{n}_complete_mean_ms": _mi_lifecycle(engine, n, max(2, 20 // n), path.parent)
+              for n in (1, 10, 50)}
+    report.update(mi)
+    report["mi_50_vs_1_ratio"] = round(mi["mi_50_complete_mean_ms"] / mi["mi_1_complete_mean_ms"], 2)
+    report["settings"] = {"database": "sqlite file", **sqlite_settings()}
+    return report

@@ -1,0 +1,1 @@
+"""The `sanfu` command line."""

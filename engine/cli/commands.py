@@ -1,0 +1,209 @@
+"""What each `sanfu` subcommand does, and how its result is printed."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+from engine import clock
+from engine.cli.main import parse_json_object, parse_now
+
+
+def run(args) -> int:
+    from engine.cli.org import ORG_HANDLERS
+    from engine.cli.tokens import TOKEN_HANDLERS
+    handler = {**HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS}[args.command]
+    return handler(args) or 0
+
+
+def _engine(args, **kwargs):
+    from engine.service import Engine
+    return Engine(args.database, **kwargs)
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_init(args) -> int:
+    from engine.store.db import make_engine
+    from engine.store.migrate import upgrade
+    engine = make_engine(args.database)
+    upgrade(engine)
+    print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from engine.demo.loader import load_demo
+    for line in load_demo(_engine(args)):
+        print(line)
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    result = _engine(args, forms_dir=args.forms).deploy(args.files, args.actor)
+    for process in result.processes:
+        state = "已部署" if process["status"] == "deployed" else "未变化"
+        print(f"{process['key']} v{process['version']}: {state} ({process['status']})")
+    for warning in result.warnings:
+        print(f"警告：{warning}")
+    return 0
+
+
+def cmd_start(args) -> int:
+    result = _engine(args).start(args.key, args.actor, parse_json_object(args.data), args.version)
+    print(f"实例 {result['id']} 已启动：{result['process_key']} v{result['version']} ({result['status']})")
+    return 0
+
+
+def cmd_tasks(args) -> int:
+    engine = _engine(args)
+    rows = engine.unrouted(args.actor) if args.unrouted else engine.tasks(args.actor)
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("没有待办任务 (no open tasks)")
+    for row in rows:
+        who = row["assignee"] or ("未分派" if row["unrouted"] else "待认领:" + ",".join(
+            row["candidate_groups"] + row["candidate_users"]))
+        due = f" 截止 {row['due_at_local'][:16]}" if row["due_at_local"] else ""
+        print(f"{row['id']}  #{row['instance_id']} {row['process_key']} v{row['version']} "
+              f"{row['name']} [{who}]{due}")
+    return 0
+
+
+def cmd_claim(args) -> int:
+    task = _engine(args).claim(args.task, args.actor)
+    print(f"已认领：{task['name']} ({task['id']})")
+    return 0
+
+
+def cmd_release(args) -> int:
+    task = _engine(args).release(args.task, args.actor, args.reason)
+    print(f"已释放：{task['name']} ({task['id']})")
+    return 0
+
+
+def cmd_complete(args) -> int:
+    result = _engine(args).complete(args.task, args.actor, parse_json_object(args.data))
+    print(f"已完成；实例 {result['instance_id']} 状态：{result['status']}")
+    for warning in result.get("warnings", []):
+        print(f"警告：{warning}")
+    return 0
+
+
+def cmd_assign(args) -> int:
+    task = _engine(args).assign(args.task, args.user, args.actor)
+    print(f"已指派给 {task['assignee']}：{task['name']} ({task['id']})")
+    return 0
+
+
+def cmd_message(args) -> int:
+    result = _engine(args).send_message(args.name, args.actor, parse_json_object(args.data), args.instance)
+    print(f"消息 {args.name} 已送达实例 {', '.join(map(str, result['instances']))}")
+    return 0
+
+
+def cmd_signal(args) -> int:
+    result = _engine(args).broadcast_signal(args.name, args.actor, parse_json_object(args.data))
+    print(f"信号 {args.name} 已送达 {len(result['instances'])} 个实例")
+    return 0
+
+
+def cmd_show(args) -> int:
+    info = _engine(args).show(args.instance, args.actor)
+    if args.json:
+        _print_json(info)
+        return 0
+    print(f"实例 {info['id']}：{info['process_key']} v{info['version']}，状态 {info['status']}，"
+          f"发起人 {info['started_by']}")
+    print("数据：" + json.dumps(info["data"], ensure_ascii=False, default=str))
+    for task in info["open_tasks"]:
+        print(f"  待办 {task['id']} {task['name']} → {task['assignee'] or '待认领'}")
+    for event in info["history"]:
+        local = clock.to_local(clock.parse_moment(event["at"]))
+        print(f"  {local:%Y-%m-%d %H:%M:%S} {event['actor']} {event['action']}")
+    return 0
+
+
+def cmd_fire_timers(args) -> int:
+    moment = parse_now(args.now)
+    with clock.frozen_at(moment):
+        result = _engine(args).fire_due_timers(owner=_owner())
+    print(f"到期 {result['due']}，已触发 {result['fired']}，新启动实例 {result.get('started', 0)}，"
+          f"失败 {result['failed']} "
+          f"(as of {clock.to_local(moment):%Y-%m-%d %H:%M:%S})")
+    return 1 if result["failed"] else 0
+
+
+def cmd_scheduler(args) -> int:
+    from engine.jobs.scheduler import run_scheduler
+    run_scheduler(_engine(args), interval=args.interval, owner=_owner())
+    return 0
+
+
+def cmd_user(args) -> int:
+    if args.user_command in ("disable", "enable"):
+        _engine(args).set_active(args.name, args.user_command == "enable", actor=args.actor)
+        print(f"用户 {args.name} 已{'停用' if args.user_command == 'disable' else '启用'}")
+        return 0
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    _engine(args).add_user(args.name, groups, admin=args.admin, display_name=args.display_name)
+    print(f"用户 {args.name} 已创建" + (f"，组：{', '.join(groups)}" if groups else ""))
+    return 0
+
+
+def cmd_group(args) -> int:
+    _engine(args).add_group(args.name, args.display_name)
+    print(f"组 {args.name} 已创建")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from engine.bench.hot_path import run_bench
+    report = run_bench(instances=args.instances, workdir=args.workdir)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_bench_inbox(args) -> int:
+    from engine.bench.inbox import run_bench_inbox
+    report = run_bench_inbox(instances=args.instances, tasks_per_instance=args.tasks_per_instance,
+                             database=args.bench_database, repeat=args.repeat)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    for key, value in report.items():
+        if key == "views":
+            for view, figures in value.items():
+                print(f"view {view}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+                      f"max {figures['max_ms']} ms")
+        elif key == "count_plans":
+            print(f"count plans for {value['user']}:")
+            for view, info in value.items():
+                if view != "user":
+                    print(f"  {view}: {info['count_ms']} ms")
+                    for line in info["plan"]:
+                        print(f"    {line}")
+        elif key != "counts_by_user":
+            print(f"{key}: {value}")
+    return 0
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+HANDLERS = {
+    "init": cmd_init, "demo": cmd_demo, "deploy": cmd_deploy, "start": cmd_start,
+    "tasks": cmd_tasks, "claim": cmd_claim, "release": cmd_release, "complete": cmd_complete,
+    "assign": cmd_assign, "show": cmd_show, "message": cmd_message, "signal": cmd_signal,
+    "fire-timers": cmd_fire_timers, "scheduler": cmd_scheduler, "user": cmd_user, "group": cmd_group,
+    "bench": cmd_bench, "bench-inbox": cmd_bench_inbox,
+}

@@ -1,0 +1,181 @@
+"""The `sanfu` command line.
+
+Exit codes: 0 done, 1 refused or invalid (the message says why), 2 usage, 3 conflict,
+4 not found or not allowed. No traceback ever reaches the user: unexpected failures are
+logged to the instance folder and reported in one line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from engine import clock
+from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, SanfuError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
+log = logging.getLogger("sanfu")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sanfu", description="sanfu 三服务工作流引擎")
+    parser.add_argument("--database", help="database URL (default: $SANFU_DATABASE_URL or instance/sanfu.db)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create or upgrade the database schema")
+    sub.add_parser("demo", help="load the demo users, processes and instances")
+    deploy = sub.add_parser("deploy", help="deploy BPMN/DMN files (with their forms)")
+    deploy.add_argument("files", nargs="+", type=Path)
+    deploy.add_argument("--forms", type=Path, default=Path("forms"), help="forms folder")
+    _as(deploy)
+    start = sub.add_parser("start", help="start an instance")
+    start.add_argument("key")
+    start.add_argument("--version", type=int)
+    start.add_argument("--data", default=None, help="JSON object")
+    _as(start)
+    tasks = sub.add_parser("tasks", help="list a user's open tasks")
+    tasks.add_argument("--unrouted", action="store_true", help="tasks nobody can claim (admins)")
+    tasks.add_argument("--json", action="store_true")
+    _as(tasks)
+    for name in ("claim", "release", "complete"):
+        cmd = sub.add_parser(name, help=f"{name} a task")
+        cmd.add_argument("task")
+        if name == "complete":
+            cmd.add_argument("--data", default=None, help="JSON object")
+        if name == "release":
+            cmd.add_argument("--reason", required=True)
+        _as(cmd)
+    assign = sub.add_parser("assign", help="assign a task to a user (admins)")
+    assign.add_argument("task")
+    assign.add_argument("user")
+    _as(assign)
+    message = sub.add_parser("message", help="deliver a message to the instance waiting for it")
+    message.add_argument("name")
+    message.add_argument("--instance", type=int, default=None)
+    message.add_argument("--data", default=None, help="JSON object")
+    _as(message)
+    signal = sub.add_parser("signal", help="broadcast a signal to every instance waiting for it")
+    signal.add_argument("name")
+    signal.add_argument("--data", default=None, help="JSON object")
+    _as(signal)
+    show = sub.add_parser("show", help="show an instance")
+    show.add_argument("instance", type=int)
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--as", dest="actor", default=None, metavar="USER",
+                      help="view as this user (personal data is masked unless they may see it)")
+    _add_operator_commands(sub)
+    from engine.cli.org import add_org_commands
+    add_org_commands(sub, _as)
+    from engine.cli.tokens import add_token_commands
+    add_token_commands(sub, _as)
+    from engine.cli.audit import add_audit_commands
+    add_audit_commands(sub, _as)
+    return parser
+
+
+def _add_operator_commands(sub) -> None:
+    """Timers, identity and the benchmark: what operators and admins run."""
+    fire = sub.add_parser("fire-timers", help="fire the timers due now (or as of --now)")
+    fire.add_argument("--now", default=None, help="ISO date-time; without offset: Asia/Shanghai")
+    sched = sub.add_parser("scheduler", help="run the timer scheduler in the foreground")
+    sched.add_argument("--interval", type=float, default=5.0, help="seconds between checks")
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_add = user_sub.add_parser("add")
+    user_add.add_argument("name")
+    user_add.add_argument("--groups", default="")
+    user_add.add_argument("--admin", action="store_true")
+    user_add.add_argument("--display-name", default="")
+    for verb in ("disable", "enable"):
+        toggle = user_sub.add_parser(verb)
+        toggle.add_argument("name")
+        _as(toggle)
+    group = sub.add_parser("group", help="manage groups")
+    group_sub = group.add_subparsers(dest="group_command", required=True)
+    group_add = group_sub.add_parser("add")
+    group_add.add_argument("name")
+    group_add.add_argument("--display-name", default="")
+    bench = sub.add_parser("bench", help="run the reference benchmark")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--instances", type=int, default=200)
+    bench.add_argument("--workdir", type=Path, default=None)
+    inbox = sub.add_parser("bench-inbox", help="benchmark the inbox views at volume (fresh database)")
+    inbox.add_argument("--instances", type=int, default=100_000)
+    inbox.add_argument("--tasks-per-instance", type=int, default=10)
+    inbox.add_argument("--repeat", type=int, default=30, help="timed calls per user and view")
+    inbox.add_argument("--database", dest="bench_database", default=None, metavar="URL",
+                       help="an empty database URL (PostgreSQL: uses and drops its own schema); "
+                            "default: SQLite in a temporary folder")
+    inbox.add_argument("--json", action="store_true")
+
+
+def _as(cmd) -> None:
+    cmd.add_argument("--as", dest="actor", required=True, metavar="USER")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    try:
+        handler = getattr(args, "handler", None)  # commands that name their own (cli_audit)
+        if handler is not None:
+            return handler(args) or EXIT_OK
+        from engine.cli.commands import run
+        return run(args) or EXIT_OK
+    except (NotFound, NotAllowed) as err:
+        return _fail(err, EXIT_NOT_FOUND)
+    except Conflict as err:
+        return _fail(err, EXIT_CONFLICT)
+    except (InvalidInput, SanfuError) as err:
+        return _fail(err, EXIT_INVALID)
+    except (KeyboardInterrupt, BrokenPipeError):
+        return EXIT_OK
+    except Exception as err:  # noqa: BLE001 - last line of defence: no tracebacks to users
+        _log_unexpected(err)
+        print(f"错误：内部错误 ({err.__class__.__name__})，详情已记录到 instance/sanfu.log", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _fail(err: SanfuError, code: int) -> int:
+    print(f"错误：{err}", file=sys.stderr)
+    for name, message in getattr(err, "fields", {}).items():
+        print(f"  - {name}: {message}", file=sys.stderr)
+    return code
+
+
+def _log_unexpected(err: Exception) -> None:
+    from engine.store.db import instance_path
+    try:
+        instance_path().mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(instance_path() / "sanfu.log", encoding="utf-8")
+        log.addHandler(handler)
+        log.exception("unexpected error: %s", err)
+        log.removeHandler(handler)
+    except OSError:
+        pass
+
+
+def parse_json_object(text: str | None) -> dict:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"--data 不是合法 JSON：{err.msg} (位置 {err.pos})") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("--data 必须是 JSON 对象 (must be a JSON object)")
+    return value
+
+
+def parse_now(text: str | None):
+    if text is None:
+        return clock.now()
+    try:
+        return clock.parse_moment(text)
+    except ValueError:
+        raise InvalidInput(f"--now {text!r} 不是合法的 ISO 8601 日期时间") from None
+

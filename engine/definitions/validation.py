@@ -1,0 +1,172 @@
+"""Deploy-time checks, so that a model that deploys can run.
+
+Every condition, script, multi-instance expression, timer, DMN cell and form is compiled
+or parsed now, and every call activity and decision reference must resolve. Each failure
+names the file, the element and the reason; non-fatal findings become warnings.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from jsonschema import SchemaError
+from jsonschema.validators import validator_for
+from lxml import etree
+
+from engine.definitions.bundle import Compiled, SourceDoc
+from engine.dialects import camunda, juel
+from engine.errors import DefinitionError, ScriptError
+from engine.sandbox.expressions import sandbox
+from engine.timers.event_definitions import validate_timer
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+TIMER_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
+
+
+def check_models(compiled: Compiled) -> None:
+    for file_name, root in compiled.roots.items():
+        _check_expressions(root, file_name)
+        _check_scripts(root, file_name)
+        _check_timers(root, file_name)
+
+
+def _located(check: Callable[[str], None], text: str, element, file_name: str) -> None:
+    try:
+        check(text)
+    except ScriptError as err:
+        raise DefinitionError(f"{err} — 表达式 {text!r}", file=file_name,
+                              **camunda.describe(element)) from None
+
+
+def _check_expressions(root, file_name: str) -> None:
+    for element in camunda._expression_elements(root):
+        if (element.text or "").strip():
+            _located(sandbox().check_expression, element.text.strip(), element, file_name)
+
+
+def _check_scripts(root, file_name: str) -> None:
+    for task in root.iter(camunda.bpmn("scriptTask")):
+        script = task.find(camunda.bpmn("script"))
+        if script is not None and (script.text or "").strip():
+            _located(sandbox().check_script, script.text, task, file_name)
+    for tag in ("preScript", "postScript"):
+        for element in root.iter(f"{{{SPIFF_NS}}}{tag}"):
+            if (element.text or "").strip():
+                _located(sandbox().check_script, element.text, element, file_name)
+
+
+def _check_timers(root, file_name: str) -> None:
+    for tag, kind in TIMER_KINDS.items():
+        for element in root.iter(camunda.bpmn(tag)):
+            text = (element.text or "").strip()
+            if not text:
+                raise DefinitionError("定时器没有设置时间 (timer has no value)", file=file_name,
+                                      **camunda.describe(element))
+            _located(sandbox().check_expression, text, element, file_name)
+            _located(lambda t, kind=kind: validate_timer(kind, t), text, element, file_name)
+
+
+def check_task_meta(compiled: Compiled) -> None:
+    """Assignee/candidate expressions and due dates must compile or parse."""
+    for info in compiled.processes.values():
+        for element_id, meta in info.task_meta.items():
+            for value in [meta["assignee"], *meta["candidate_groups"], *meta["candidate_users"]]:
+                if value and juel.is_juel(value):
+                    _check_juel(value, info.file, element_id)
+            if meta["due_date"]:
+                _check_due_date(meta["due_date"], info.file, element_id)
+
+
+def _check_juel(text: str, file_name: str, element_id: str) -> None:
+    try:
+        sandbox().check_expression(juel.to_python(text))
+    except ScriptError as err:
+        raise DefinitionError(str(err), file=file_name, element_id=element_id) from None
+
+
+def _check_due_date(text: str, file_name: str, element_id: str) -> None:
+    if juel.is_juel(text):
+        _check_juel(text, file_name, element_id)
+        return
+    from engine.timers.due_dates import parse_due_date
+    try:
+        parse_due_date(text, datetime.now().astimezone())
+    except ScriptError as err:
+        raise DefinitionError(f"dueDate {text!r} 无效：{err}", file=file_name,
+                              element_id=element_id) from None
+
+
+def check_references(compiled: Compiled, deployed_keys: set[str]) -> None:
+    decisions = set().union(*compiled.decisions_by_file.values()) if compiled.decisions_by_file else set()
+    known = set(compiled.processes) | deployed_keys | set(compiled.parser.get_process_ids())
+    for info in compiled.processes.values():
+        root = compiled.roots[info.file]
+        for call in root.iter(camunda.bpmn("callActivity")):
+            target = call.get("calledElement")
+            if not target:
+                raise DefinitionError("调用活动没有设置被调用的流程 (calledElement missing)",
+                                      file=info.file, **camunda.describe(call))
+            if target not in known:
+                raise DefinitionError(f"调用活动引用的流程 '{target}' 不存在：请一并部署它 "
+                                      "(called process not found)", file=info.file,
+                                      **camunda.describe(call))
+        for ref in info.decision_refs:
+            if ref not in decisions:
+                raise DefinitionError(f"业务规则任务引用的决策 '{ref}' 不存在：请一并部署 DMN 文件 "
+                                      "(decision not found)", file=info.file,
+                                      element_id=_rule_task_id(root, ref))
+
+
+def _rule_task_id(root, ref: str) -> str | None:
+    for task in root.iter(camunda.bpmn("businessRuleTask")):
+        if camunda.vendor_attr(task, "decisionRef") == ref or ref in etree.tostring(task, encoding=str):
+            return task.get("id")
+    return None
+
+
+def load_forms(compiled: Compiled, forms: dict[str, SourceDoc], warnings: list[str]) -> dict[str, dict]:
+    """Parse and check the JSON Schema of every form a user task references."""
+    schemas = {}
+    for info in compiled.processes.values():
+        for element_id, meta in info.task_meta.items():
+            key = meta["form_key"]
+            if not key or key in schemas:
+                continue
+            doc = forms.get(key)
+            if doc is None:
+                warnings.append(f"{info.file}: element '{element_id}': 表单 '{key}' 在 forms/ 中不存在，"
+                                "该任务按通用键值数据处理 (form not found; generic key/value data)")
+                continue
+            schemas[key] = parse_form(doc)
+    return schemas
+
+
+def parse_form(doc: SourceDoc) -> dict:
+    try:
+        schema = json.loads(doc.content)
+    except json.JSONDecodeError as err:
+        raise DefinitionError(f"表单不是合法 JSON：{err.msg} (invalid JSON)", file=doc.name,
+                              line=err.lineno) from None
+    if not isinstance(schema, dict):
+        raise DefinitionError("表单必须是 JSON 对象 (form must be a JSON object)", file=doc.name)
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as err:
+        path = "/".join(str(p) for p in err.absolute_path) or "(root)"
+        raise DefinitionError(f"不是合法的 JSON Schema：{path}: {err.message} (invalid JSON Schema)",
+                              file=doc.name) from None
+    return schema
+
+
+def check_decisions(compiled: Compiled) -> list[str]:
+    """Required decisions resolve; every DMN input expression, input entry and output
+    entry compiles in the sandbox."""
+    from engine.dmn.model import validate_decisions
+    decisions = compiled.parser.decisions
+    decisions.check_requirements()
+    warnings: list[str] = []
+    for file_name in compiled.dmn_roots:
+        warnings.extend(validate_decisions(decisions.in_file(file_name), sandbox().check_expression,
+                                           file_name))
+    return warnings

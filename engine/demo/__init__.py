@@ -1,0 +1,1 @@
+"""`sanfu demo`: the demo province."""

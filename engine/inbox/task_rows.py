@@ -1,0 +1,115 @@
+"""Human-task rows and the queries behind the inbox."""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine import clock
+from engine.org.directory import acting_for
+from engine.org.lanes import candidate_keys
+from engine.org.routing import Routing
+from engine.store.tables import HumanTask, TaskCandidate
+
+TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
+               "assignee", "candidate_groups", "candidate_users", "due_at", "created_at",
+               "status", "form_key", "unrouted", "unit_id", "enterprise_id", "completed_at", "completed_by",
+               "started_by", "owner", "delegation")
+
+
+def task_dict(row: HumanTask) -> dict:
+    out = {name: getattr(row, name) for name in TASK_FIELDS}
+    for name in ("due_at", "created_at", "completed_at"):
+        out[name] = out[name].isoformat() if out[name] else None
+    out["due_at_local"] = clock.to_local(row.due_at).isoformat() if row.due_at else None
+    return out
+
+
+_INSERT_TASK = insert(HumanTask)
+_INSERT_CANDIDATE = insert(TaskCandidate)
+
+
+def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due_at, built) -> str:
+    """Insert the inbox row of a new user task (and its candidate rows); returns its id.
+    Plain INSERTs: the command never reads the new row back."""
+    task_id = str(spiff_task.id)
+    spec = spiff_task.task_spec
+    connection = session.connection()
+    connection.execute(_INSERT_TASK, {
+        # The process the task belongs to: a called process's tasks say so (ledger_matter),
+        # while instance_id keeps them with the instance that called it.
+        "id": task_id, "instance_id": instance.id, "process_key": built.key, "version": built.version,
+        "element_id": spec.bpmn_id or spec.name,
+        "name": meta.get("name") or spec.bpmn_name or spec.name,
+        "lane": meta.get("lane") or getattr(spec, "lane", None), "form_key": meta.get("form_key"),
+        "assignee": routing.assignee, "candidate_groups": routing.candidate_groups,
+        "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
+        "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None,
+        "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
+        "started_by": instance.started_by, "owner": None, "delegation": None})
+    candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
+    if candidates:  # kept while assigned too, so a release or transfer can fall back on them
+        connection.execute(_INSERT_CANDIDATE, candidates)
+    return task_id
+
+
+_CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id")) \
+    .values(status=bindparam("status"), completed_at=bindparam("completed_at"),
+            completed_by=bindparam("completed_by"), assignee=bindparam("assignee"))
+
+
+def close_task(session: Session, row: HumanTask, status: str, actor: str | None) -> None:
+    """Close an inbox row with a plain UPDATE (hot path), keeping the loaded object in step."""
+    values = {"status": status, "completed_at": clock.now(), "completed_by": actor, "assignee": row.assignee}
+    session.connection().execute(_CLOSE_TASK, {"task_id": row.id, **values})
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    if row.assignee is None or row.candidate_groups or row.candidate_users:
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+
+
+def acting_users(session: Session, user: str) -> list[str]:
+    """The user and everyone they currently stand in for as a deputy."""
+    return [user] + acting_for(session, user)
+
+
+def is_candidate(session: Session, row: HumanTask, user: str) -> bool:
+    keys = candidate_keys(session, acting_users(session, user))
+    rows = session.execute(select(TaskCandidate.kind, TaskCandidate.name).where(TaskCandidate.task_id == row.id))
+    return any(name in keys.get(kind, ()) for kind, name in rows)
+
+
+def candidate_match(keys: dict[str, set[str]]):
+    """Tasks some candidate row of which matches the user's keys. Written as IN (subquery)
+    so the database starts from the user's few candidate rows (ix_task_candidates_lookup)
+    rather than probing every unassigned task (bench-inbox: 30 ms → 3 ms at 20k)."""
+    clauses = [(TaskCandidate.kind == kind) & TaskCandidate.name.in_(sorted(names))
+               for kind, names in keys.items() if names]
+    if not clauses:
+        return None
+    return HumanTask.id.in_(select(TaskCandidate.task_id).where(or_(*clauses)))
+
+
+def tasks_for(session: Session, user: str, limit: int = 200) -> list[HumanTask]:
+    """Open tasks assigned to `user` (or to someone they deputise for), then unclaimed
+    tasks they may claim."""
+    acting = acting_users(session, user)
+    candidate = candidate_match(candidate_keys(session, acting))
+    mine = HumanTask.assignee.in_(acting)
+    visible = or_(mine, HumanTask.assignee.is_(None) & candidate) if candidate is not None else mine
+    query = (select(HumanTask).where(HumanTask.status == "open").where(visible)
+             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+             .limit(limit))
+    return list(session.scalars(query))
+
+
+def unrouted_tasks(session: Session, limit: int = 500) -> list[HumanTask]:
+    query = (select(HumanTask).where(HumanTask.status == "open", HumanTask.unrouted.is_(True),
+                                     HumanTask.assignee.is_(None))
+             .order_by(HumanTask.created_at).limit(limit))
+    return list(session.scalars(query))
+
+
+def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.created_at)))

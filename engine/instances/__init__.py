@@ -1,0 +1,1 @@
+"""One instance as a whole: its page and diagram."""

@@ -1,0 +1,1 @@
+"""The organisation: units, sections, people and roles; lanes resolved to people; personal data."""

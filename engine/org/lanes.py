@@ -1,0 +1,137 @@
+"""Resolving a lane or candidate group to people, per instance (the bureau's routing rules).
+
+A name drawn on a lane means, in the instance's unit:
+- a section code (`water`) or display name (水环境科) → that section's staff (claimable);
+- 联络员 → the enterprise's liaison; 专家组/技术组 → the unit's experts;
+- 责任科室 → the section in the instance data's `section` (chosen by routing.dmn);
+- 科长 → the head(s) of that section; 分管领导 → the leader in charge of it;
+- 督办 → the unit's supervisors, or those of the unit above where it has none;
+- anything else → a plain group of that name (engine groups, as before).
+Each resolution gives candidate keys (stored with the task, matched against a user's own
+keys in the inbox) and the users they currently mean (one → assigned; none → unrouted).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, cast, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from engine.store.org_tables import Enterprise, LeaderSection, Section, Unit, UserRole, UserSection
+from engine.store.tables import Group, User, UserGroup
+
+EXPERTS = ("专家组", "技术组")
+
+
+@dataclass
+class Context:
+    unit_id: int | None
+    enterprise_id: int | None
+
+
+@dataclass
+class Resolved:
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (kind, name) candidate rows
+    users: set[str] = field(default_factory=set)               # who that means today
+
+
+def resolve(session: Session, name: str, ctx: Context, data: dict) -> Resolved:
+    if ctx.unit_id is not None:
+        special = _special(session, name, ctx, data)
+        if special is not None:
+            return special
+        section = _section_named(session, ctx.unit_id, name)
+        if section is not None:
+            return _section(session, section)
+    return Resolved([("group", name)], _group_members(session, name))
+
+
+def _special(session, name, ctx, data) -> Resolved | None:
+    if name == "联络员":
+        liaison = session.scalar(select(User.name).join(Enterprise, Enterprise.liaison_id == User.id)
+                                 .where(Enterprise.id == ctx.enterprise_id))
+        return Resolved([("user", liaison)] if liaison else [], {liaison} if liaison else set())
+    if name in EXPERTS:
+        return _role(session, ctx.unit_id, "expert")
+    if name == "督办":
+        return _supervisors(session, ctx.unit_id)
+    if name in ("责任科室", "科长", "分管领导"):
+        section = _section_named(session, ctx.unit_id, str(data.get("section") or ""))
+        if section is None:
+            return Resolved()
+        if name == "责任科室":
+            return _section(session, section)
+        return _section_head(session, section) if name == "科长" else _leader_of(session, section)
+    return None
+
+
+def _section_named(session, unit_id: int, name: str) -> Section | None:
+    if not name:
+        return None
+    return session.scalar(select(Section).where(Section.unit_id == unit_id,
+                                                or_(Section.code == name, Section.name == name)))
+
+
+def _active_users(query):
+    return query.where(User.active.is_(True))
+
+
+def _section(session, section: Section) -> Resolved:
+    users = set(session.scalars(_active_users(select(User.name).join(
+        UserSection, UserSection.user_id == User.id).where(UserSection.section_id == section.id))))
+    return Resolved([("section", str(section.id))], users)
+
+
+def _role(session, unit_id: int, role: str) -> Resolved:
+    users = set(session.scalars(_active_users(select(User.name).join(UserRole, UserRole.user_id == User.id)
+                                              .where(UserRole.role == role, User.unit_id == unit_id))))
+    return Resolved([("role", f"{unit_id}:{role}")], users)
+
+
+def _supervisors(session, unit_id: int) -> Resolved:
+    while unit_id is not None:
+        resolved = _role(session, unit_id, "supervisor")
+        if resolved.users:
+            return resolved
+        unit_id = session.scalar(select(Unit.parent_id).where(Unit.id == unit_id))
+    return Resolved()
+
+
+def _section_head(session, section: Section) -> Resolved:
+    users = set(session.scalars(_active_users(
+        select(User.name).join(UserSection, UserSection.user_id == User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserSection.section_id == section.id, UserRole.role == "section_head"))))
+    return Resolved([("user", u) for u in sorted(users)], users)
+
+
+def _leader_of(session, section: Section) -> Resolved:
+    users = set(session.scalars(_active_users(select(User.name).join(
+        LeaderSection, LeaderSection.user_id == User.id).where(LeaderSection.section_id == section.id))))
+    return Resolved([("user", u) for u in sorted(users)], users)
+
+
+def _group_members(session, name: str) -> set[str]:
+    return set(session.scalars(_active_users(
+        select(User.name).join(UserGroup, UserGroup.user_id == User.id)
+        .join(Group, Group.id == UserGroup.group_id).where(Group.name == name))))
+
+
+def candidate_keys(session: Session, user_names: list[str]) -> dict[str, set[str]]:
+    """The candidate keys that make tasks claimable by these users (a user and, for a
+    deputy, the people they stand in for). One statement: every inbox page asks for them."""
+    named = User.name.in_(user_names)
+    rows = session.execute(union_all(
+        select(literal("user"), User.name, User.unit_id).where(named),
+        select(literal("group"), Group.name, literal(None)).join(UserGroup, UserGroup.group_id == Group.id)
+        .join(User, User.id == UserGroup.user_id).where(named),
+        select(literal("section"), cast(UserSection.section_id, String), literal(None))
+        .join(User, User.id == UserSection.user_id).where(named),
+        select(literal("role"), UserRole.role, User.unit_id).join(User, User.id == UserRole.user_id).where(named)))
+    keys: dict[str, set[str]] = {"user": set(), "group": set(), "section": set(), "role": set()}
+    for kind, name, unit_id in rows:
+        if kind != "role":
+            keys[kind].add(name)
+        elif unit_id is not None:
+            keys["role"].add(f"{unit_id}:{name}")
+    return keys

@@ -1,0 +1,1 @@
+"""Load an instance, advance its workflow, project what changed, save it."""

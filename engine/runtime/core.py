@@ -1,0 +1,250 @@
+"""Load → act → project → save, for one instance inside one unit of work.
+
+`Runtime.load` rebuilds the SpiffWorkflow object from the instance's state and the cached
+spec; `Runtime.advance` runs engine steps; `Runtime.save` writes the state and projects
+the inbox rows, timer rows and call-activity bindings in the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine import clock
+from engine.definitions.deploy import BuiltSpec, SpecCache, find_definition
+from engine.dialects import juel
+from engine.dialects.multi_instance import loop_variables
+from engine.enterprises import ledger
+from engine.errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptError
+from engine.inbox import task_rows
+from engine.jobs import start_events, timer_rows
+from engine.org.lanes import Context
+from engine.org.routing import route
+from engine.runtime import events
+from engine.runtime.serializer import StateSerializer
+from engine.sandbox.expressions import sandbox, script_engine
+from engine.store import audit
+from engine.store.tables import HumanTask, Instance
+from engine.store.uow import CONFLICT_MESSAGE
+from engine.timers.due_dates import parse_due_date
+
+
+class BoundSpecs(dict):
+    """Subprocess specs of one instance. Embedded subprocesses are known up front; a call
+    activity binds to the latest deployed version of the called process when it is first
+    reached (as Camunda does) and keeps that binding for the instance's life."""
+
+    def __init__(self, runtime: Runtime, session: Session, instance: Instance, root: BuiltSpec):
+        super().__init__(root.embedded)
+        self._runtime, self._session, self._instance = runtime, session, instance
+        self.owner = {name: root for name in root.embedded}
+        self.owner[root.spec.name] = root
+        self.new_bindings: dict[str, int] = {}
+
+    def __missing__(self, name):
+        bindings = self._instance.bindings or {}
+        if name in bindings:
+            built = self._runtime.specs.get_by_id(self._session, bindings[name])
+        else:
+            built = self._runtime.specs.get(self._session, find_definition(self._session, name))
+            self.new_bindings[name] = built.definition_id
+        for sub_name, sub_spec in built.embedded.items():
+            dict.__setitem__(self, sub_name, sub_spec)
+            self.owner[sub_name] = built
+        self.owner[name] = built
+        dict.__setitem__(self, name, built.spec)
+        return built.spec
+
+    def __bool__(self) -> bool:
+        # BpmnWorkflow replaces a falsy subprocess_specs with a plain dict: stay truthy.
+        return True
+
+    def may_have_timers(self) -> bool:
+        return any(built.has_timers for built in self.owner.values())
+
+    def may_catch_events(self) -> bool:
+        return any(built.catches_events for built in self.owner.values())
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except NotFound:
+            return default
+
+    def __contains__(self, name):
+        return self.get(name) is not None
+
+
+@dataclass
+class Loaded:
+    instance: Instance
+    workflow: BpmnWorkflow
+    specs: BoundSpecs
+    # Human tasks open when loaded: the inbox rows are a projection of exactly these, so
+    # comparing before/after tells which rows to open and close without querying them.
+    open_before: frozenset[str] = frozenset()
+    # Messages/signals the workflow threw that nothing inside it caught (set by save).
+    thrown: list = field(default_factory=list)
+    bindings_changed: bool = False
+
+    def built_for(self, spiff_task) -> BuiltSpec:
+        return self.specs.owner[spiff_task.workflow.spec.name]
+
+
+class Runtime:
+    def __init__(self, specs: SpecCache | None = None):
+        self.specs = specs or SpecCache()
+        self.serializer = StateSerializer()
+
+    def new(self, session: Session, instance: Instance, data: dict,
+            start_event: str | None = None) -> Loaded:
+        root = self.specs.get_by_id(session, instance.definition_id)
+        specs = BoundSpecs(self, session, instance, root)
+        workflow = BpmnWorkflow(root.spec, specs, script_engine=script_engine())
+        workflow.data.update(data)
+        workflow.task_tree.data.update(data)
+        with engine_errors(start_event):  # timer start events: see engine.jobs.start_events
+            start_events.choose_start(workflow, start_event)
+        return Loaded(instance, workflow, specs)
+
+    def load(self, session: Session, instance: Instance) -> Loaded:
+        root = self.specs.get_by_id(session, instance.definition_id)
+        specs = BoundSpecs(self, session, instance, root)
+        with engine_errors():
+            workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
+        return Loaded(instance, workflow, specs, frozenset(_ready_human_tasks(workflow)))
+
+    def advance(self, loaded: Loaded) -> None:
+        with engine_errors():
+            loaded.workflow.do_engine_steps()
+
+    def save(self, session: Session, loaded: Loaded, actor: str, *, new: bool = False) -> None:
+        instance, workflow = loaded.instance, loaded.workflow
+        now = clock.now()
+        self._record_bindings(session, loaded, actor)
+        self._project_tasks(session, loaded, new)
+        if new or loaded.specs.may_have_timers():
+            timer_rows.project(session, instance, workflow, new)
+        if ledger.PROCESS in loaded.specs.owner:
+            ledger.project(session, instance, workflow)
+        loaded.thrown = events.thrown(workflow)
+        if loaded.specs.may_catch_events():
+            events.project(session, instance, workflow, new)
+        values = {}
+        if not new:  # a new instance was serialized (and stamped) before its INSERT
+            values = {"state": self.serializer.dumps(workflow), "updated_at": now}
+        if loaded.bindings_changed:
+            values["bindings"] = instance.bindings
+        if workflow.is_completed() and instance.status == "running":
+            values.update(status="completed", ended_at=now)
+            timer_rows.cancel_all(session, instance.id)
+            audit.record(session, actor, "instance_completed", instance_id=instance.id)
+        if values:
+            write_instance(session, instance, values)
+
+    def _record_bindings(self, session, loaded: Loaded, actor: str) -> None:
+        if not loaded.specs.new_bindings:
+            return
+        bindings = dict(loaded.instance.bindings or {})
+        for name, definition_id in loaded.specs.new_bindings.items():
+            bindings[name] = definition_id
+            built = self.specs.get_by_id(session, definition_id)
+            audit.record(session, actor, "call_activity_bound", instance_id=loaded.instance.id,
+                         detail={"process_key": name, "version": built.version})
+        set_committed_value(loaded.instance, "bindings", bindings)
+        loaded.bindings_changed = True
+        loaded.specs.new_bindings = {}
+
+    def _project_tasks(self, session: Session, loaded: Loaded, new: bool) -> None:
+        ready = _ready_human_tasks(loaded.workflow)
+        for task_id in loaded.open_before - ready.keys():
+            row = session.get(HumanTask, task_id)
+            if row is not None and row.status == "open":
+                task_rows.close_task(session, row, "cancelled", None)
+        for task_id, spiff_task in ready.items():
+            if task_id not in loaded.open_before:
+                self._open(session, loaded, spiff_task)
+
+    def _open(self, session: Session, loaded: Loaded, spiff_task) -> None:
+        built = loaded.built_for(spiff_task)
+        element_id = spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name
+        meta = dict(built.task_meta.get(element_id, {}))
+        data = {**loop_variables(spiff_task), **spiff_task.data}
+        with engine_errors(element_id):
+            routing = route(session, meta, data, loaded.instance.started_by,
+                            Context(loaded.instance.unit_id, loaded.instance.enterprise_id))
+            due_at = _due_at(meta.get("due_date"), data)
+            if meta.get("name") and juel.is_juel(meta["name"]):
+                meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
+        task_rows.open_task(session, loaded.instance, spiff_task, meta, routing, due_at, built)
+
+
+_INSTANCES = Instance.__table__
+_WRITE_COLUMNS = ("state", "updated_at", "status", "ended_at", "bindings")
+_UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
+                                            _INSTANCES.c.revision == bindparam("b_revision")) \
+    .values({**{name: bindparam(name) for name in _WRITE_COLUMNS}, "revision": _INSTANCES.c.revision + 1})
+
+
+def write_instance(session: Session, instance: Instance, values: dict) -> None:
+    """Save the instance's new state with the optimistic revision check, as one plain
+    UPDATE; a concurrent command that saved first makes this one a Conflict."""
+    row = {name: values.get(name, getattr(instance, name)) for name in _WRITE_COLUMNS}
+    result = session.connection().execute(_UPDATE_INSTANCE, {**row, "b_id": instance.id,
+                                                              "b_revision": instance.revision})
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT_MESSAGE)
+    for name, value in row.items():
+        set_committed_value(instance, name, value)
+    set_committed_value(instance, "revision", instance.revision + 1)
+
+
+def _ready_human_tasks(workflow) -> dict:
+    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+def _due_at(text: str | None, data: dict):
+    if not text:
+        return None
+    if juel.is_juel(text):
+        text = sandbox().evaluate(juel.to_python(text), data)
+        if not text:
+            return None
+        if not isinstance(text, str):
+            raise ScriptError(f"dueDate 表达式的结果应为 ISO 8601 文本，实际为 {text!r}")
+    return parse_due_date(text, clock.now())
+
+
+class engine_errors:
+    """Translate SpiffWorkflow and sandbox failures into one clear ScriptError."""
+
+    def __init__(self, element_id: str | None = None):
+        self.element_id = element_id
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, SanfuError) and not isinstance(exc, ScriptError):
+            return False
+        if isinstance(exc, ScriptError):
+            raise ScriptError(_locate(self.element_id, str(exc))) from None
+        if isinstance(exc, WorkflowTaskException):
+            spec = exc.task.task_spec if getattr(exc, "task", None) else None
+            where = (spec.bpmn_id or spec.name) if spec else self.element_id
+            inner = exc.exception if getattr(exc, "exception", None) else None
+            reason = str(inner) if isinstance(inner, SanfuError) else str(exc)
+            raise ScriptError(_locate(where, reason)) from None
+        if isinstance(exc, (SpiffWorkflowException, KeyError, TypeError, ValueError, AttributeError)):
+            raise InvalidInput(_locate(self.element_id, f"流程运行出错：{exc}")) from None
+        return False
+
+
+def _locate(element_id: str | None, reason: str) -> str:
+    return f"element '{element_id}': {reason}" if element_id and element_id not in reason else reason

@@ -1,0 +1,153 @@
+"""首问负责: what the holder of a task may do besides completing it — release it, transfer it
+(转办) to a person, a section or another unit, or return it (退回) to the previous step.
+Each needs a reason; a return is filed for the section head (否定报告备案)."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+
+from engine import clock
+from engine.errors import InvalidInput, NotAllowed
+from engine.inbox import task_rows
+from engine.org import directory
+from engine.runtime.core import engine_errors
+from engine.store import audit
+from engine.store.collab_tables import TaskDraft
+from engine.store.org_tables import Filing, Section, Unit
+from engine.store.tables import HumanTask, TaskCandidate
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput("请填写理由 (a reason is required)")
+    return text[:2000]
+
+
+class TaskActions:
+    def _holder(self, session, row: HumanTask, actor: str):
+        user = self._user(session, actor)
+        if row.delegation == "pending":
+            raise NotAllowed(f"任务已委派给 {row.assignee}，须待其完成委派后再操作 "
+                             "(the task is delegated: wait until the delegate resolves it)")
+        if user.is_admin or (row.assignee is not None and row.assignee in task_rows.acting_users(session, actor)):
+            return user
+        raise NotAllowed("只有办理人（或其代理人、管理员）可以这样做 (only the assignee may do this)")
+
+    def release(self, task_id: str, actor: str, reason: str | None = None) -> dict:
+        reason = _reason(reason)
+        with self.uow() as uow:
+            session = uow.session
+            row = self._open_task(session, task_id)
+            self._holder(session, row, actor)
+            has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id))
+            if has_candidates is None:
+                raise InvalidInput("该任务没有候选人，不能释放 (no candidates to release it to)")
+            self._set_assignee(session, row, None, actor, "task_released")
+            audit.record(session, actor, "task_release_reason", instance_id=row.instance_id, task_id=row.id,
+                         detail={"reason": reason})
+            return task_rows.task_dict(row)
+
+    def transfer(self, task_id: str, actor: str, *, reason: str | None, to_user: str | None = None,
+                 to_section: str | None = None, to_unit: str | None = None) -> dict:
+        """转办 to a person (who then holds it), or to a section of this or another unit
+        (whose staff may claim it)."""
+        reason = _reason(reason)
+        if not (to_user or to_section or to_unit):
+            raise InvalidInput("请指定转办给谁：人员、科室或单位 (transfer to whom?)")
+        with self.uow() as uow:
+            session = uow.session
+            row = self._open_task(session, task_id)
+            self._holder(session, row, actor)
+            # 否定报告备案: filed for the head of the section that passes the task on (read
+            # before the candidates are replaced), or of the receiving section if it had none.
+            from_section, from_unit = _section_key(session, row.id), row.unit_id
+            target = self._retarget(session, row, to_user, to_section, to_unit)
+            session.add(Filing(kind="transfer", instance_id=row.instance_id, task_id=row.id, actor=actor,
+                               reason=reason, section_id=from_section or target.get("section_id"),
+                               unit_id=from_unit, created_at=clock.now()))
+            audit.record(session, actor, "task_transferred", instance_id=row.instance_id, task_id=row.id,
+                         detail={"reason": reason, **target})
+            return task_rows.task_dict(row)
+
+    def _retarget(self, session, row: HumanTask, to_user, to_section, to_unit) -> dict:
+        self._instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+        row.owner, row.delegation = None, None  # a transferred task starts afresh with its new holder
+        if to_user:
+            user = directory.user_by_name(session, to_user)
+            if not user.active:
+                raise InvalidInput(f"用户 '{to_user}' 已停用 (disabled)")
+            row.assignee, row.unrouted = to_user, False
+            return {"to_user": to_user}
+        unit_id = row.unit_id
+        if to_unit:
+            unit_id = directory.unit_by_code(session, to_unit).id
+        if unit_id is None:
+            raise InvalidInput("该任务不属于任何单位，只能转办给人员 (transfer to a person)")
+        code = to_section or "office"
+        section = directory.section_of(session, unit_id, code) or session.scalar(
+            select(Section).where(Section.unit_id == unit_id, Section.name == code))
+        if section is None:
+            unit_name = session.scalar(select(Unit.name).where(Unit.id == unit_id))
+            raise InvalidInput(f"{unit_name} 没有科室 '{code}' (no such section)")
+        session.add(TaskCandidate(task_id=row.id, kind="section", name=str(section.id)))
+        row.assignee, row.unit_id, row.unrouted = None, unit_id, False
+        row.candidate_groups, row.candidate_users = [section.name], []
+        return {"to_section": section.code, "section_id": section.id, "unit_id": unit_id}
+
+    def return_task(self, task_id: str, actor: str, reason: str | None = None) -> dict:
+        """退回: the step before this one (the nearest completed user task on its path) is
+        reopened for whoever completed it; this task is withdrawn; the return is filed."""
+        reason = _reason(reason)
+        with self.uow() as uow:
+            session = uow.session
+            row = self._open_task(session, task_id)
+            self._holder(session, row, actor)
+            section_id = _section_key(session, row.id)
+            loaded = self.runtime.load(session, self._instance(session, row.instance_id))
+            prev_row, previous = previous_step(session, loaded.workflow.get_task_from_id(UUID(task_id)))
+            if prev_row is None:
+                raise InvalidInput("这是第一步，没有可退回的上一步 (nothing to return to)")
+            with engine_errors(row.element_id):
+                loaded.workflow.reset_from_task_id(previous.id)
+            self.runtime.advance(loaded)
+            task_rows.close_task(session, row, "returned", actor)
+            prev_row.status, prev_row.assignee = "open", prev_row.completed_by
+            prev_row.completed_at, prev_row.completed_by = None, None
+            prev_row.owner, prev_row.delegation = None, None
+            # A draft left from before it was completed would read as current: drop it.
+            session.execute(delete(TaskDraft).where(TaskDraft.task_id == prev_row.id))
+            loaded.open_before = loaded.open_before | {prev_row.id}
+            self.runtime.save(session, loaded, actor)
+            session.add(Filing(kind="return", instance_id=row.instance_id, task_id=row.id, actor=actor,
+                               reason=reason, section_id=section_id, unit_id=row.unit_id,
+                               created_at=clock.now()))
+            audit.record(session, actor, "task_returned", instance_id=row.instance_id, task_id=row.id,
+                         detail={"reason": reason, "to_task": prev_row.id, "to_element": prev_row.element_id,
+                                 "to_user": prev_row.assignee})
+            return task_rows.task_dict(prev_row)
+
+
+
+def previous_step(session, spiff_task) -> tuple[HumanTask | None, object]:
+    """(inbox row, workflow task) of the step a return goes back to; (None, …) when none."""
+    previous = _previous_user_task(spiff_task) if spiff_task is not None else None
+    return (session.get(HumanTask, str(previous.id)) if previous else None), previous
+
+
+def _previous_user_task(task):
+    node = task.parent
+    while node is not None:
+        if node.task_spec.manual and node.has_state(TaskState.COMPLETED):
+            return node
+        node = node.parent
+    return None
+
+
+def _section_key(session, task_id: str) -> int | None:
+    name = session.scalar(select(TaskCandidate.name).where(TaskCandidate.task_id == task_id,
+                                                           TaskCandidate.kind == "section"))
+    return int(name) if name else None

@@ -1,0 +1,231 @@
+"""Attachments of a task (photos and PDFs of rectification evidence): the bytes stored
+outside the database (engine.tasks.attachment_store), the metadata in `attachments`, read only
+by those who may see a task of the instance.
+
+The folder comes from the caller: the web app sets `engine.attachment_dir` from its
+ATTACHMENT_DIR setting; otherwise SANFU_ATTACHMENT_DIR or `<instance folder>/attachments`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from uuid import uuid4
+
+from sqlalchemy import func, select
+
+from engine import clock, config
+from engine.definitions.forms import (
+    attachment_fields,
+    attachment_reference,
+    attachment_reference_errors,
+    referenced_id,
+)
+from engine.errors import FormValidationError, InvalidInput, NotAllowed, NotFound
+from engine.inbox import task_rows
+from engine.store import audit
+from engine.store.collab_tables import Attachment
+from engine.store.tables import HumanTask, Instance
+from engine.tasks import view
+from engine.tasks.attachment_store import TYPE_NAMES, AttachmentStore, TooLarge, sniff
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_FILES = 20
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+TYPES_TEXT = "JPEG、PNG、WebP 图片或 PDF 文件"
+
+
+def clean_filename(name: str | None) -> str:
+    """The name to show and to offer on download: no folders, no control characters."""
+    text = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
+    text = " ".join(_UNSAFE.sub("", text).split()).strip(". ")
+    if len(text) > 200:
+        stem, dot, ext = text.rpartition(".")
+        text = (stem[:190] + dot + ext[:9]) if dot and len(ext) <= 9 else text[:200]
+    return text or "附件"
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+class AttachmentCommands:
+    """Mixed into engine.service.Engine."""
+    attachment_dir: Path | str | None = None
+    attachment_max_bytes: int = MAX_BYTES
+    attachment_max_files: int = MAX_FILES
+
+    def attachment_store(self) -> AttachmentStore:
+        folder = self.attachment_dir or config.from_environ().attachments_folder
+        return AttachmentStore(folder)
+
+    def add_attachment(self, task_id: str, actor: str, filename: str, stream, field: str = "") -> dict:
+        """Store an uploaded file for an open task: only whoever may complete the task
+        uploads. The file is renamed into place before the commit and removed again if
+        the commit fails, so no row lacks its file and no file outlives a failed upload."""
+        store, name = self.attachment_store(), clean_filename(filename)
+        staged = key = None
+        try:
+            with self.uow() as uow:
+                session = uow.session
+                user = self._user(session, actor)
+                row = self._open_task(session, task_id)
+                self._check_may_upload(session, row, user)
+                self._check_room(session, row, name)
+                staged = self._stage(store, stream, name)
+                content_type = sniff(staged.head)
+                if content_type is None:
+                    raise InvalidInput(f"文件“{name}”不是允许的类型：只能上传{TYPES_TEXT} (file type not allowed)")
+                key = store.keep(staged)
+                attachment = Attachment(
+                    id=uuid4().hex, instance_id=row.instance_id, task_id=row.id, field=str(field or "")[:128],
+                    filename=name, content_type=content_type, size=staged.size, sha256=staged.sha256,
+                    storage_key=key, uploaded_by=user.name, created_at=clock.now())
+                session.add(attachment)
+                audit.record(session, user.name, "attachment_added", instance_id=row.instance_id, task_id=row.id,
+                             detail={"attachment_id": attachment.id, "filename": name, "size": staged.size,
+                                     "content_type": content_type, "field": attachment.field})
+                uow.flush()
+                result = _attachment_dict(attachment, row, user.name)
+        except BaseException:
+            store.discard(staged)
+            store.remove(key)
+            raise
+        return result
+
+    def _check_may_upload(self, session, row: HumanTask, user) -> None:
+        if user.is_admin or (row.assignee is not None and row.assignee in task_rows.acting_users(session, user.name)):
+            return
+        if row.assignee is None and task_rows.is_candidate(session, row, user.name):
+            return
+        raise NotAllowed("只有此任务的办理人或候选人可以上传附件 (only the assignee or a candidate may upload)")
+
+    def _check_room(self, session, row: HumanTask, name: str) -> None:
+        count = session.scalar(select(func.count()).select_from(Attachment).where(
+            Attachment.task_id == row.id, Attachment.deleted_at.is_(None)))
+        if count >= self.attachment_max_files:
+            raise InvalidInput(f"文件“{name}”未上传：每个任务最多 {self.attachment_max_files} 个附件 "
+                               "(too many attachments)")
+
+    def _stage(self, store: AttachmentStore, stream, name: str):
+        limit = self.attachment_max_bytes
+        try:
+            staged = store.stage(stream, limit)
+        except TooLarge:
+            raise InvalidInput(f"文件“{name}”过大：每个文件不能超过 {megabytes(limit)} MB (file too large)") from None
+        if staged.size == 0:
+            store.discard(staged)
+            raise InvalidInput(f"文件“{name}”是空文件 (empty file)")
+        return staged
+
+    def delete_attachment(self, attachment_id: str, actor: str) -> dict:
+        """Only the uploader deletes, while the task is open. The row stays (soft delete,
+        audited) and so does the file: what was once submitted can still be traced."""
+        with self.uow() as uow:
+            session = uow.session
+            user = self._user(session, actor)
+            attachment = _live_attachment(session, attachment_id)
+            if attachment.uploaded_by != user.name:
+                raise NotAllowed("只有上传人可以删除此附件 (only the uploader may delete it)")
+            row = self._open_task(session, attachment.task_id)
+            attachment.deleted_at, attachment.deleted_by = clock.now(), user.name
+            audit.record(session, user.name, "attachment_deleted", instance_id=attachment.instance_id,
+                         task_id=row.id, detail={"attachment_id": attachment.id, "filename": attachment.filename})
+            return {"id": attachment.id, "task_id": row.id, "instance_id": attachment.instance_id,
+                    "filename": attachment.filename}
+
+    def attachment_for_download(self, attachment_id: str, actor: str) -> dict:
+        """An attachment's metadata and the path of its file, for a user who may see a
+        task of its instance."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            user = self._user(session, actor)
+            attachment = _live_attachment(session, attachment_id)
+            if not _may_see_instance(session, user, attachment.instance_id):
+                raise NotAllowed("无权查看此附件 (not allowed to see this attachment)")
+            path = self.attachment_store().path(attachment.storage_key)
+            if not path.is_file():
+                raise NotFound(f"附件“{attachment.filename}”的文件已丢失，请联系管理员 (file missing)")
+            task = session.get(HumanTask, attachment.task_id) if attachment.task_id else None
+            return {**_attachment_dict(attachment, task, user.name), "path": str(path)}
+
+    def attachments_of(self, actor: str, *, task_id: str | None = None, instance_id: int | None = None) -> dict:
+        """The attachments of a task's instance (each saying which task it belongs to),
+        or of an instance; with whether `actor` may upload to the task."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            user = self._user(session, actor)
+            task = _visible_task(session, user, task_id) if task_id else None
+            if task is not None:
+                instance_id = task.instance_id
+            elif instance_id is None or not _may_see_instance(session, user, instance_id):
+                raise NotAllowed("无权查看此流程的附件 (not allowed to see these attachments)")
+            rows = session.execute(
+                select(Attachment, HumanTask).outerjoin(HumanTask, HumanTask.id == Attachment.task_id)
+                .where(Attachment.instance_id == instance_id, Attachment.deleted_at.is_(None))
+                .order_by(Attachment.created_at, Attachment.id)).all()
+            return {"task_id": task_id, "instance_id": instance_id,
+                    "can_upload": task is not None and self._may_upload(session, task, user),
+                    "max_bytes": self.attachment_max_bytes, "max_files": self.attachment_max_files,
+                    "types": list(TYPE_NAMES.values()),
+                    "attachments": [_attachment_dict(a, t, user.name) for a, t in rows]}
+
+    def _may_upload(self, session, row: HumanTask, user) -> bool:
+        if row.status != "open":
+            return False
+        try:
+            self._check_may_upload(session, row, user)
+        except NotAllowed:
+            return False
+        return True
+
+    def _check_attachment_references(self, session, row: HumanTask, schema: dict | None, data: dict) -> None:
+        """On completion: every attachment reference in the form's attachment fields must
+        name a (not deleted) attachment of this task."""
+        if not attachment_fields(schema):
+            return
+        wanted = {referenced_id(item) for key, _ in attachment_fields(schema)
+                  for item in (data.get(key) if isinstance(data.get(key), list) else [])} - {None}
+        known = set(session.scalars(select(Attachment.id).where(
+            Attachment.task_id == row.id, Attachment.deleted_at.is_(None), Attachment.id.in_(wanted)))) \
+            if wanted else set()
+        errors = attachment_reference_errors(schema, data, known)
+        if errors:
+            raise FormValidationError("；".join(errors.values()), errors)
+
+
+def _live_attachment(session, attachment_id: str) -> Attachment:
+    attachment = session.get(Attachment, attachment_id) if _ID.match(attachment_id or "") else None
+    if attachment is None or attachment.deleted_at is not None:
+        raise NotFound("附件不存在或已被删除 (no such attachment)")
+    return attachment
+
+
+def _may_see_instance(session, user, instance_id: int) -> bool:
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        return False
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
+    return any(view.may_view(session, user.name, row, instance, user.is_admin) for row in tasks)
+
+
+def _visible_task(session, user, task_id: str) -> HumanTask:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    instance = session.get(Instance, row.instance_id)
+    if not view.may_view(session, user.name, row, instance, user.is_admin):
+        raise NotAllowed("无权查看此任务 (not allowed to see this task)")
+    return row
+
+
+def _attachment_dict(attachment: Attachment, task: HumanTask | None, viewer: str) -> dict:
+    task_open = task is not None and task.status == "open"
+    return {"id": attachment.id, "ref": attachment_reference(attachment.id), "instance_id": attachment.instance_id,
+            "task_id": attachment.task_id, "task_name": task.name if task is not None else "",
+            "field": attachment.field, "filename": attachment.filename, "content_type": attachment.content_type,
+            "is_image": attachment.content_type.startswith("image/"), "size": attachment.size,
+            "sha256": attachment.sha256, "uploaded_by": attachment.uploaded_by,
+            "created_at": attachment.created_at.isoformat() if attachment.created_at else None,
+            "can_delete": task_open and attachment.uploaded_by == viewer}

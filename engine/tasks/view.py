@@ -1,0 +1,102 @@
+"""What the task page shows: the task, its form, the current data, what the viewer may do,
+and the instance's history — for those who may see it (holder, candidates, deputies, the
+starter, those who worked on it, supervising roles in scope, admins)."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotAllowed, NotFound
+from engine.inbox import task_rows
+from engine.org import privacy
+from engine.org.lanes import Context
+from engine.store import audit
+from engine.store.collab_tables import TaskCopy
+from engine.store.org_tables import Enterprise, UserRole
+from engine.store.tables import HumanTask, Instance, TaskCandidate, User
+from engine.tasks import collab_queries
+from engine.tasks.actions import previous_step
+
+
+def may_view(session: Session, actor: str, row: HumanTask, instance: Instance, is_admin: bool) -> bool:
+    acting = task_rows.acting_users(session, actor)
+    if is_admin or row.assignee in acting or row.completed_by == actor or instance.started_by == actor:
+        return True
+    if row.owner is not None and row.owner in acting:  # 委派: the owner follows the delegated task
+        return True
+    if row.status == "open" and row.assignee is None and task_rows.is_candidate(session, row, actor):
+        return True
+    worked = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == row.instance_id,
+                                                       HumanTask.completed_by.in_(acting)).limit(1))
+    return worked is not None or _copied_to(session, row, acting) or _supervises(session, actor, row)
+
+
+def _copied_to(session: Session, row: HumanTask, acting: list[str]) -> bool:
+    """抄送: a copy of this task lets its recipient see it."""
+    return session.scalar(select(TaskCopy.id).where(TaskCopy.task_id == row.id,
+                                                    TaskCopy.recipient.in_(acting)).limit(1)) is not None
+
+
+def _supervises(session: Session, actor: str, row: HumanTask) -> bool:
+    roles = set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
+                                .where(User.name == actor)))
+    if not roles & {"leader", "supervisor", "section_head"}:
+        return False
+    from engine.supervision.overview import scope_clause
+    user = session.execute(select(User.id, User.unit_id, User.is_admin).where(User.name == actor)).first()
+    in_scope = select(HumanTask.id).where(HumanTask.id == row.id, scope_clause(session, user, roles))
+    return session.scalar(in_scope) is not None
+
+
+def task_view(engine, session: Session, task_id: str, actor) -> dict:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    instance = session.get(Instance, row.instance_id)
+    if not may_view(session, actor.name, row, instance, actor.is_admin):
+        raise NotAllowed("无权查看此任务 (not allowed to see this task)")
+    loaded = engine.runtime.load(session, instance)
+    spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
+    built = loaded.built_for(spiff_task) if spiff_task is not None else None
+    data = dict(spiff_task.data) if spiff_task is not None else {}
+    history = audit.history(session, instance.id)
+    forms = built.forms if built is not None else {}
+    draft = collab_queries.draft_of(session, row)
+    fields, lanes = privacy.sensitive_fields(forms)
+    ctx = Context(instance.unit_id, instance.enterprise_id)
+    if fields and not privacy.may_see(session, actor.name, lanes, ctx, data):
+        data, history = privacy.masked(data, fields), privacy.masked(history, fields)
+        draft = {**draft, "data": privacy.masked(draft["data"], fields)} if draft else None
+    enterprise = session.scalar(select(Enterprise.name).where(Enterprise.id == row.enterprise_id)) \
+        if row.enterprise_id else None
+    task = {**task_rows.task_dict(row), "enterprise_name": enterprise or "",
+            "process_name": (built.spec.description if built is not None else "") or row.process_key}
+    flags = _flags(session, row, actor, spiff_task)
+    return {"task": task, "form": forms.get(row.form_key) if row.form_key else None,
+            "data": {k: v for k, v in data.items() if not k.startswith("_")}, **flags, "history": history,
+            "draft": draft if flags["can_save_draft"] else None,
+            "delegation": collab_queries.delegation_of(row, history),
+            "comments": collab_queries.comments_of(session, row.instance_id),
+            "copies": (copies := collab_queries.copies_of(session, row.id)),
+            "my_copy": next((c for c in copies if c["recipient"] == actor.name), None),
+            "choices": collab_queries.choices(session, row, actor.name, holder=flags["can_transfer"])}
+
+
+def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:
+    """What the viewer may do. While a task is delegated (委派 pending) its delegate may only
+    save a draft and resolve it; nobody completes, transfers, returns or re-delegates it."""
+    acting = task_rows.acting_users(session, actor.name)
+    is_open, pending = row.status == "open", row.delegation == "pending"
+    candidate = is_open and row.assignee is None and task_rows.is_candidate(session, row, actor.name)
+    holder = is_open and (row.assignee in acting or actor.is_admin)
+    acts = holder and not pending
+    has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id)) is not None
+    can_return = acts and previous_step(session, spiff_task)[0] is not None
+    return {"can_claim": candidate, "can_complete": (holder or candidate) and not pending,
+            "can_release": acts and row.assignee is not None and has_candidates,
+            "can_transfer": acts, "can_delegate": acts and row.assignee is not None, "can_return": can_return,
+            "can_resolve": is_open and pending and row.assignee in acting,
+            "can_save_draft": is_open and row.assignee is not None and (row.assignee in acting or acts),
+            "can_copy": True, "can_comment": True}
