@@ -46,7 +46,10 @@ run: setup
 	$(SANFU) scheduler & SCHED=$$!; trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
 	  $(PY) -m web --host $(HOST) --port $(PORT)
 
+# The house rules first (ruff; the layer order and no import cycle: setup.cfg [importlinter]), then the suite.
 test: setup
+	$(VENV)/bin/ruff check engine web tests tools
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -7,58 +7,58 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NamedTuple
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from engine import clock
+from engine import access, clock
 from engine.admin.accounts import AccountCommands
 from engine.admin.api_tokens import ApiTokenCommands
 from engine.admin.audit_log import AuditLogQueries
+from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
 from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
 from engine.definitions.forms import validate_submission
 from engine.enterprises import visits
+from engine.enterprises.ledger import LedgerProjection
 from engine.enterprises.queries import EnterpriseQueries
 from engine.enterprises.rating_links import RatingCommands
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.exchange.commands import OrgTransfer
 from engine.inbox import task_rows
+from engine.inbox.bulk import BulkCommands
+from engine.inbox.commands import InboxQueries
+from engine.inbox.projection import TaskRowsProjection
 from engine.instances.diagram import DiagramQueries
 from engine.jobs import start_events, timer_rows
+from engine.jobs.timer_rows import TimerRowsProjection
 from engine.org import directory, privacy
-from engine.org.commands import OrgCommands
 from engine.org.lanes import Context
+from engine.org.roles import replace_roles
 from engine.runtime import events
-from engine.runtime.core import Runtime, engine_errors
+from engine.runtime.core import Runtime, engine_errors, instance_data
 from engine.store import audit
 from engine.store.db import make_engine, session_factory
 from engine.store.tables import Group, HumanTask, Instance, User
 from engine.store.uow import UnitOfWork
 from engine.supervision.filings import FilingCommands
+from engine.supervision.overview import SupervisionQueries
 from engine.tasks.actions import TaskActions
 from engine.tasks.attachments import AttachmentCommands
 from engine.tasks.collab import CollabCommands
-
-_ACTOR_QUERY = select(User.name, User.is_admin, User.active, User.unit_id).where(User.name == bindparam("name"))
-
-
-class Actor(NamedTuple):
-    name: str
-    is_admin: bool
-    unit_id: int | None = None
+from engine.tasks.view import TaskViewQueries
 
 
-class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCommands, EnterpriseQueries,
-             AdminQueries, CollabCommands, AttachmentCommands, RatingCommands, DiagramQueries, AuditLogQueries,
-             FilingCommands):
+class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCommands, AttachmentCommands,  # tasks
+             SupervisionQueries, FilingCommands, DiagramQueries,  # supervision, instances
+             EnterpriseQueries, RatingCommands,  # enterprises
+             OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands):  # admin
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
         self.db = db_engine or make_engine(url)
         self.sessions = session_factory(self.db)
         self.forms_dir = Path(forms_dir) if forms_dir else Path("forms")
-        self.runtime = Runtime(SpecCache())
+        self.runtime = Runtime(SpecCache(), projections=(
+            TaskRowsProjection(), TimerRowsProjection(), LedgerProjection()))
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.sessions, write)
@@ -71,7 +71,9 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             uow.session.add(Group(name=name, display_name=display_name or name))
 
     def add_user(self, name: str, groups: list[str] = (), admin: bool = False,
-                 display_name: str = "") -> None:
+                 display_name: str = "", roles: tuple[str, ...] = ()) -> None:
+        """A bootstrap account (`sanfu user add`): groups, and business roles such as
+        `designer`; accounts of the organisation are made through engine.admin.organisation."""
         with self.uow() as uow:
             session = uow.session
             if session.scalar(select(User.id).where(User.name == name)) is not None:
@@ -85,19 +87,15 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
                     session.add(group)
                 user.groups.append(group)
             session.add(user)
-
-    def _user(self, session: Session, name: str) -> Actor:
-        """Who is acting: checked on every command (a disabled account can do nothing)."""
-        row = session.connection().execute(_ACTOR_QUERY, {"name": name}).first()
-        if row is None or not row.active:
-            raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)")
-        return Actor(row.name, row.is_admin, row.unit_id)
+            if roles:
+                session.flush()
+                replace_roles(session, user, (*roles, "admin") if admin else roles)
 
     # definitions ----------------------------------------------------------------
     def deploy(self, paths: list[Path], actor: str):
         docs, forms = read_bundle([Path(p) for p in paths], self.forms_dir)
         with self.uow() as uow:
-            self._user(uow.session, actor)
+            access.require_designer(uow.session, actor)
             return deploy(uow.session, docs, forms, actor)
 
     # instances ------------------------------------------------------------------
@@ -106,7 +104,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
         data = _require_dict(data)
         with self.uow() as uow:
             session = uow.session
-            user = self._user(session, actor)
+            user = access.actor(session, actor)
             definition = find_definition(session, key, version)
             return self._start_instance(uow, definition, actor, data, business_key,
                                         actor_unit=user.unit_id)
@@ -138,10 +136,10 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
         data = _require_dict(data)
         with self.uow() as uow:
             session = uow.session
-            user = self._user(session, actor)
-            row = self._open_task(session, task_id)
-            self._check_may_complete(session, row, user)
-            loaded = self.runtime.load(session, self._instance(session, row.instance_id))
+            user = access.actor(session, actor)
+            row = access.open_task(session, task_id)
+            access.check_may_complete(session, row, user)
+            loaded = self.runtime.load(session, access.instance(session, row.instance_id))
             spiff_task = loaded.workflow.get_task_from_id(_uuid(task_id))
             if not spiff_task.has_state(TaskState.READY):
                 raise Conflict(f"任务 {task_id} 已不在待办状态 (task is no longer open)")
@@ -165,13 +163,13 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
     def claim(self, task_id: str, actor: str) -> dict:
         with self.uow() as uow:
             session = uow.session
-            user = self._user(session, actor)
-            row = self._open_task(session, task_id)
+            user = access.actor(session, actor)
+            row = access.open_task(session, task_id)
             if row.assignee == actor:
                 return task_rows.task_dict(row)
             if row.assignee is not None:
                 raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})")
-            if not (user.is_admin or task_rows.is_candidate(session, row, actor)):
+            if not (user.is_admin or access.is_candidate(session, row, actor)):
                 raise NotAllowed(f"用户 '{actor}' 不是该任务的候选人 (not a candidate)")
             self._set_assignee(session, row, actor, actor, "task_claimed")
             return task_rows.task_dict(row)
@@ -179,50 +177,19 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
     def assign(self, task_id: str, assignee: str, actor: str) -> dict:
         with self.uow() as uow:
             session = uow.session
-            self._admin(session, actor)
-            self._user(session, assignee)
-            row = self._open_task(session, task_id)
+            access.require_admin(session, actor)
+            access.actor(session, assignee)
+            row = access.open_task(session, task_id)
             self._set_assignee(session, row, assignee, actor, "task_assigned")
             row.unrouted, row.owner, row.delegation = False, None, None  # an admin's assignment ends a 委派
             return task_rows.task_dict(row)
 
     def _set_assignee(self, session, row: HumanTask, assignee, actor, action) -> None:
-        instance = self._instance(session, row.instance_id)
+        instance = access.instance(session, row.instance_id)
         instance.updated_at = clock.now()  # bumps the revision: commands on one instance serialize
         previous, row.assignee = row.assignee, assignee
         audit.record(session, actor, action, instance_id=row.instance_id, task_id=row.id,
                      detail={"from": previous, "to": assignee})
-
-    def _open_task(self, session: Session, task_id: str) -> HumanTask:
-        # Lock the task row (PostgreSQL; SQLite commands already hold the write lock): two
-        # commands on one task then run one after the other, and the second sees the first's
-        # claim or completion instead of acting on what it read before.
-        row = session.get(HumanTask, task_id, with_for_update=True)
-        if row is None:
-            raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-        if row.status != "open":
-            raise Conflict(f"任务 {task_id} 已{'完成' if row.status == 'completed' else '关闭'} "
-                           f"(task is {row.status})")
-        return row
-
-    def _check_may_complete(self, session, row: HumanTask, user: Actor) -> None:
-        if row.delegation == "pending":  # 委派: the delegate resolves it; its owner then completes it
-            raise NotAllowed(f"任务已委派给 {row.assignee}：由其“完成委派”交回 {row.owner} 后再办理 "
-                             "(a delegated task is resolved by the delegate, then completed by its owner)")
-        if row.assignee == user.name or user.is_admin:
-            return
-        if row.assignee is not None and row.assignee in task_rows.acting_users(session, user.name):
-            return  # a deputy acts for the assignee during their leave
-        if row.assignee is None and task_rows.is_candidate(session, row, user.name):
-            row.assignee = user.name  # completing an unclaimed task claims it first
-            return
-        raise NotAllowed(f"用户 '{user.name}' 不能办理此任务 (not the assignee)")
-
-    def _instance(self, session: Session, instance_id: int) -> Instance:
-        instance = session.get(Instance, instance_id)
-        if instance is None:
-            raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)")
-        return instance
 
     # messages and signals -------------------------------------------------------
     def send_message(self, name: str, actor: str, data: dict | None = None,
@@ -230,7 +197,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
         """Deliver a message to the instance waiting for it (the one named, or the oldest)."""
         data = _require_dict(data)
         with self.uow() as uow:
-            self._user(uow.session, actor)
+            access.actor(uow.session, actor)
             reached = events.deliver(self.runtime, uow.session, [("message", name, data)], actor,
                                      instance_id)
             if not reached:
@@ -242,19 +209,19 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
         """Deliver a signal to every instance waiting for it (none is not an error)."""
         data = _require_dict(data)
         with self.uow() as uow:
-            self._user(uow.session, actor)
+            access.actor(uow.session, actor)
             reached = events.deliver(self.runtime, uow.session, [("signal", name, data)], actor)
             return {"signal": name, "instances": reached}
 
     # queries --------------------------------------------------------------------
     def tasks(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
-            self._user(uow.session, actor)
+            access.actor(uow.session, actor)
             return [task_rows.task_dict(r) for r in task_rows.tasks_for(uow.session, actor)]
 
     def unrouted(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
-            self._admin(uow.session, actor)
+            access.require_admin(uow.session, actor)
             return [task_rows.task_dict(r) for r in task_rows.unrouted_tasks(uow.session)]
 
     def show(self, instance_id: int, actor: str | None = None) -> dict:
@@ -262,9 +229,9 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
         sensitive is masked unless `actor` is among the people allowed to see it."""
         with self.uow(write=False) as uow:
             session = uow.session
-            instance = self._instance(session, instance_id)
+            instance = access.instance(session, instance_id)
             loaded = self.runtime.load(session, instance)
-            data = _instance_data(loaded.workflow)
+            data = instance_data(loaded.workflow)
             history = audit.history(session, instance.id)
             fields, lanes = privacy.sensitive_fields(loaded.specs.owner[loaded.workflow.spec.name].forms)
             if fields and not privacy.may_see(session, actor, lanes,
@@ -305,7 +272,7 @@ class Engine(OrgCommands, OrgTransfer, TaskActions, AccountCommands, ApiTokenCom
             with self.uow() as uow:
                 from engine.store.tables import Timer
                 timer = uow.session.get(Timer, timer_id)
-                loaded = self.runtime.load(uow.session, self._instance(uow.session, timer.instance_id))
+                loaded = self.runtime.load(uow.session, access.instance(uow.session, timer.instance_id))
                 with engine_errors(timer.element_id):
                     loaded.workflow.refresh_timers()
                 self.runtime.advance(loaded)
@@ -352,9 +319,3 @@ def _uuid(task_id: str):
 
 def _plain(data: dict) -> dict:
     return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def _instance_data(workflow) -> dict:
-    """What the instance knows now: its start data overlaid with the latest task's data."""
-    last = workflow.last_task
-    return _plain({**workflow.data, **(last.data if last is not None else {})})

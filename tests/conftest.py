@@ -69,7 +69,7 @@ def engine(db_engine):
 def people(engine):
     """A small cast: an admin, a designer, two water-section staff, a head, a liaison."""
     engine.add_user("admin", admin=True)
-    engine.add_user("designer", ["designers"])
+    engine.add_user("designer", ["designers"], roles=("designer",))
     engine.add_user("liaison1", ["liaisons"])
     engine.add_user("water1", ["water"])
     engine.add_user("water2", ["water"])

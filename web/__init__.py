@@ -21,15 +21,14 @@ from pathlib import Path
 
 from flask import Flask, request, session
 from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 
 from engine.service import Engine
 from engine.store.db import instance_path
 
+from .extensions import LANGUAGES, csrf
+
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("zh_CN", "en")
 IDLE_TIMEOUT = timedelta(minutes=30)
-csrf = CSRFProtect()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -125,8 +124,8 @@ def _register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp
     app.register_blueprint(enterprises_bp)
-    from .admin import bp as admin_bp
-    app.register_blueprint(admin_bp)
+    from . import admin, admin_import, admin_security  # noqa: F401 (the last two add routes to admin.bp)
+    app.register_blueprint(admin.bp)
     from . import admin_audit, attachments, filings, inbox_bulk, instances, rating, task_actions
     for module in (task_actions, attachments, rating, instances, admin_audit, inbox_bulk, filings):
         app.register_blueprint(module.bp)
@@ -149,9 +148,3 @@ def _register(app: Flask) -> None:
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-def get_engine() -> Engine:
-    """The app's Engine (created once per app)."""
-    from flask import current_app
-    return current_app.extensions["sanfu"]

@@ -23,8 +23,8 @@ from engine import clock
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.org.directory import Person
 
-from . import get_engine
 from .errors import status_of
+from .extensions import get_engine
 from .helpers import plain_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -219,6 +219,3 @@ def set_deputy():
                   ends=ends, user=form["user"]), "success")
     return redirect(url_for("admin.deputies"))
 
-
-# The security admin's pages and the pairing import attach their routes to this blueprint.
-from . import admin_import, admin_security  # noqa: E402,F401

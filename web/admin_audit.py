@@ -15,8 +15,8 @@ from engine import clock
 from engine.admin.audit_log import ACTION_KINDS, ACTION_LABELS
 from engine.errors import InvalidInput, NotAllowed
 
-from . import get_engine
 from .errors import status_of
+from .extensions import get_engine
 from .helpers import action_label, detail_items, plain_message
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")

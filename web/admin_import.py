@@ -18,9 +18,9 @@ from flask_login import current_user
 
 from engine.exchange.commands import ImportRefused
 
-from . import get_engine
 from .admin import REFUSED, bp
 from .errors import status_of
+from .extensions import get_engine
 from .helpers import plain_message
 
 SUFFIXES = (".xlsx", ".csv")

@@ -8,9 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from . import get_engine
 from .admin import REFUSED, ROLE_LABELS, bp
 from .errors import status_of
+from .extensions import get_engine
 from .helpers import plain_message
 
 

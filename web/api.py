@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import FormValidationError, NotAllowed, SanfuError
 from engine.inbox.views import VIEWS
 
-from . import csrf, get_engine
 from .errors import PAGES, status_of
+from .extensions import csrf, get_engine
 from .helpers import plain_message
 
 PREFIX = "/api/v1"

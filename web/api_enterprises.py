@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from . import get_engine
 from .api import MAX_PER_PAGE, _actor, _int_arg, bp
+from .extensions import get_engine
 
 FILTERS = ("q", "unit", "scale", "type", "liaison", "status")
 

@@ -9,9 +9,9 @@ from flask import jsonify, request, send_file
 
 from engine.errors import SanfuError
 
-from . import get_engine
 from .api import ApiError, _actor, _body, _task_id, _text, bp
 from .errors import PAGES
+from .extensions import get_engine
 
 _ATTACHMENT_ID = re.compile(r"[0-9a-f]{32}")
 

@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput, NotFound, SanfuError
 
-from . import get_engine
 from .errors import status_of
+from .extensions import get_engine
 from .helpers import local_time, plain_message
 
 bp = Blueprint("attachments", __name__)

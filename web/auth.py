@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from engine.errors import NotAllowed
 
-from . import LANGUAGES, get_engine
+from .extensions import LANGUAGES, get_engine
 from .helpers import plain_message, safe_next
 
 bp = Blueprint("auth", __name__)

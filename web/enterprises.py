@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from engine import clock
 
-from . import get_engine
+from .extensions import get_engine
 from .inbox import _page_number
 
 bp = Blueprint("enterprises", __name__)

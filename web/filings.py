@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput, NotAllowed
 
-from . import get_engine
+from .extensions import get_engine
 from .helpers import plain_message
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")

@@ -1,6 +1,6 @@
 """Bulk actions on selected inbox rows: claim (科室待认领), 转办 with a reason (待办), and
 complete tasks whose form is only an acknowledgement. Each task is its own command
-(engine.inbox.bulk): the result page lists which succeeded and which failed, and why."""
+(Engine.bulk_*, engine.inbox.bulk): the result page lists which succeeded and which failed, and why."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -9,9 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput
-from engine.inbox import bulk
 
-from . import get_engine
+from .extensions import get_engine
 from .helpers import plain_message, safe_next
 
 bp = Blueprint("inbox_bulk", __name__)
@@ -21,12 +20,12 @@ ACTIONS = {"claim": _l("认领"), "transfer": _l("转办"), "complete": _l("签�
 def _outcomes(action: str, task_ids: list[str]) -> list[dict]:
     engine, actor = get_engine(), current_user.id
     if action == "claim":
-        return bulk.claim_tasks(engine, task_ids, actor)
+        return engine.bulk_claim(task_ids, actor)
     if action == "transfer":
         form = request.form
-        return bulk.transfer_tasks(engine, task_ids, actor, reason=form.get("reason"),
-                                         to_user=form.get("to_user"), to_section=form.get("to_section"))
-    return bulk.complete_acknowledgements(engine, task_ids, actor)
+        return engine.bulk_transfer(task_ids, actor, reason=form.get("reason"),
+                                    to_user=form.get("to_user"), to_section=form.get("to_section"))
+    return engine.bulk_complete_acknowledgements(task_ids, actor)
 
 
 @bp.route("/inbox/bulk", methods=["POST"])

@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from . import get_engine
+from .extensions import get_engine
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 STATUS_LABELS = {"running": _l("进行中"), "completed": _l("已办结"), "error": _l("出错"), "cancelled": _l("已取消")}

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from engine.enterprises.rating_links import RatingLinkGone
 from engine.errors import Conflict, FormValidationError, InvalidInput, NotFound
 
-from . import get_engine
+from .extensions import get_engine
 from .helpers import plain_message
 
 bp = Blueprint("rating", __name__)

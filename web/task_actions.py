@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput
 
-from . import get_engine
+from .extensions import get_engine
 from .formdata import parse_task_form
 from .helpers import plain_message
 from .tasks import load_view, render_page

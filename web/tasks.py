@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from engine.errors import FormValidationError, InvalidInput
 
-from . import get_engine
+from .extensions import get_engine
 from .formdata import draft_values, parse_task_form
 from .helpers import plain_message
 from .schema_form import build_fields, unplaced

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
-from engine import clock
+from engine import access, clock
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.org.roles import ADMIN_ROLE_NAMES, OWN_ROLES, has_role, replace_roles, require_role, roles_of
 from engine.store import audit
@@ -48,7 +48,7 @@ class AccountCommands:
         check_policy(password)
         with self.uow() as uow:
             session = uow.session
-            acting = self._user(session, actor)
+            acting = access.actor(session, actor)
             user = session.scalar(select(User).where(User.name == name))
             if user is None:
                 raise NotAllowed(f"用户 '{name}' 不存在 (unknown user)")
@@ -70,7 +70,7 @@ class AccountCommands:
         Accounts that already have a password keep it (resetting is the security admin's)."""
         check_policy(password)
         with self.uow() as uow:
-            if not self._user(uow.session, actor).is_admin:
+            if not access.actor(uow.session, actor).is_admin:
                 raise NotAllowed("只有系统管理员可以设置初始密码 (system admins only)")
             hashed = HASHER.hash(password)
             users = list(uow.session.scalars(select(User).where(User.name.in_(names),
@@ -85,7 +85,7 @@ class AccountCommands:
         own, and never two administrator roles on one account."""
         with self.uow() as uow:
             session = uow.session
-            self._user(session, actor)
+            access.actor(session, actor)
             require_role(session, actor, "security_admin")
             if name == actor:
                 raise NotAllowed(OWN_ROLES)
@@ -105,7 +105,7 @@ class AccountCommands:
             raise InvalidInput("只能指定安全管理员或审计管理员 (security_admin or audit_admin)")
         with self.uow() as uow:
             session = uow.session
-            self._admin(session, actor)
+            access.require_admin(session, actor)
             if name == actor:
                 raise NotAllowed(OWN_ROLES)
             holder = session.scalar(select(User.name).join(UserRole, UserRole.user_id == User.id)
@@ -123,7 +123,7 @@ class AccountCommands:
     def unlock_login(self, name: str, *, actor: str) -> int:
         """安全管理员 lifts a throttled sign-in: the user's failed attempts are forgotten."""
         with self.uow() as uow:
-            self._user(uow.session, actor)
+            access.actor(uow.session, actor)
             require_role(uow.session, actor, "security_admin")
             cleared = _clear_failures(uow.session, name)
             audit.record(uow.session, actor, "login_unlocked", detail={"user": name, "cleared": cleared})
@@ -132,7 +132,7 @@ class AccountCommands:
     def locked_logins(self, actor: str) -> list[dict]:
         """User names with failed sign-ins in the throttle window, most failures first."""
         with self.uow(write=False) as uow:
-            self._user(uow.session, actor)
+            access.actor(uow.session, actor)
             require_role(uow.session, actor, "security_admin")
             rows = uow.session.execute(
                 select(LoginAttempt.user_name, func.count(), func.max(LoginAttempt.at))

@@ -11,7 +11,7 @@ import secrets
 
 from sqlalchemy import select
 
-from engine import clock
+from engine import access, clock
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.store import audit
 from engine.store.tables import ApiToken
@@ -40,7 +40,7 @@ class ApiTokenCommands:
             raise InvalidInput("令牌名称不能为空，且不超过 128 个字符 (name: 1–128 characters)")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.uow() as uow:
-            self._user(uow.session, actor)
+            access.actor(uow.session, actor)
             row = ApiToken(user_name=actor, name=name, token_hash=hash_token(secret), prefix=secret[:8],
                            created_at=clock.now())
             uow.session.add(row)
@@ -51,7 +51,7 @@ class ApiTokenCommands:
     def revoke_api_token(self, actor: str, token_id: int) -> dict:
         """Revoke one of the actor's tokens (admins: anyone's)."""
         with self.uow() as uow:
-            user = self._user(uow.session, actor)
+            user = access.actor(uow.session, actor)
             row = uow.session.get(ApiToken, token_id)
             if row is None or (row.user_name != actor and not user.is_admin):
                 raise NotFound(f"API 令牌 {token_id} 不存在 (no such token)")
@@ -62,7 +62,7 @@ class ApiTokenCommands:
 
     def api_tokens(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
-            self._user(uow.session, actor)
+            access.actor(uow.session, actor)
             rows = uow.session.scalars(select(ApiToken).where(ApiToken.user_name == actor).order_by(ApiToken.id))
             return [token_dict(r) for r in rows]
 
@@ -85,24 +85,6 @@ class ApiTokenCommands:
     def instance_for(self, instance_id: int, actor: str) -> dict:
         """`show` for an actor who may see the instance: admins, its starter, and whoever
         may see one of its tasks (holders, candidates, those who worked on it, supervisors)."""
-        from engine.store.tables import HumanTask, Instance
-        from engine.tasks.view import may_view
         with self.uow(write=False) as uow:
-            session = uow.session
-            user = self._user(session, actor)
-            instance = session.get(Instance, instance_id)
-            if instance is None:
-                raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)")
-            rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
-            if not (user.is_admin or instance.started_by == actor
-                    or any(may_view(session, actor, r, instance, False) for r in rows)):
-                raise NotAllowed("无权查看此流程实例 (not allowed to see this instance)")
+            access.visible_instance(uow.session, actor, instance_id)
         return self.show(instance_id, actor)
-
-    def ledger_for(self, enterprise_id: int, actor: str) -> list[dict]:
-        """一企一账 for those who may see the enterprise's page (the same scope rule)."""
-        from engine.enterprises.queries import header
-        with self.uow(write=False) as uow:
-            session = uow.session
-            header(session, self._user(session, actor), enterprise_id)
-        return self.enterprise_ledger(enterprise_id)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
-from engine import clock
+from engine import access, clock
 from engine.errors import InvalidInput
 from engine.exchange.spreadsheet import _csv_value
 from engine.org.roles import require_role
@@ -81,7 +81,7 @@ class AuditLogQueries:
         limit = min(max(limit, 1), 200)
         with self.uow() as uow:
             session = uow.session
-            self._user(session, actor)
+            access.actor(session, actor)
             require_role(session, actor, "audit_admin")
             query = _filtered(since, until, who, kind, instance_id)
             if after:
@@ -101,7 +101,7 @@ class AuditLogQueries:
         (Excel on a Chinese Windows); no cell starts a formula."""
         with self.uow() as uow:
             session = uow.session
-            self._user(session, actor)
+            access.actor(session, actor)
             require_role(session, actor, "audit_admin")
             rows = session.scalars(_filtered(since, until, who, kind, instance_id).limit(EXPORT_LIMIT))
             out = io.StringIO()

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from sqlalchemy import or_, select
 
-from engine import clock
+from engine import access, clock
 from engine.admin.accounts import HASHER, check_policy
 from engine.errors import InvalidInput, NotAllowed
 from engine.org import directory
@@ -29,7 +29,7 @@ LOGIN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 class AdminQueries:
     def _account_manager(self, session, actor: str) -> bool:
         """The system admin or the security admin (True for the security admin)."""
-        if self._user(session, actor).is_admin:
+        if access.actor(session, actor).is_admin:
             return False
         if has_role(session, actor, "security_admin"):
             return True
@@ -89,7 +89,7 @@ class AdminQueries:
             raise InvalidInput("用户名只能包含字母、数字、下划线、点和连字符，最多 64 位 (login)")
         with self.uow() as uow:
             session = uow.session
-            self._admin(session, actor)
+            access.require_admin(session, actor)
             if session.scalar(select(User.id).where(User.name == person.name)) is not None:
                 raise InvalidInput(f"用户名 '{person.name}' 已存在 (user exists)")
             roles = roles_for_system_admin(session, actor, person.name, person.roles)
@@ -103,7 +103,7 @@ class AdminQueries:
         """Leaves that have not ended, soonest first, with who stands in."""
         with self.uow(write=False) as uow:
             session = uow.session
-            self._admin(session, actor)
+            access.require_admin(session, actor)
             principal, deputy = User.__table__.alias("principal"), User.__table__.alias("deputy")
             rows = session.execute(
                 select(principal.c.name, deputy.c.name, Deputy.starts_at, Deputy.ends_at, Deputy.created_by)

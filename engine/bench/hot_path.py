@@ -70,7 +70,7 @@ def _fresh_engine(workdir: Path | None):
         db = make_engine(f"sqlite:///{path}")
         upgrade(db)
         engine = Engine(db_engine=db, forms_dir=Path(tmp) / "no-forms")
-        engine.add_user("designer")
+        engine.add_user("designer", roles=("designer",))
         engine.add_user("bench")
         try:
             yield engine, path

@@ -6,23 +6,7 @@ import os
 import socket
 
 from engine import clock
-from engine.cli.main import parse_json_object, parse_now
-
-
-def run(args) -> int:
-    from engine.cli.org import ORG_HANDLERS
-    from engine.cli.tokens import TOKEN_HANDLERS
-    handler = {**HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS}[args.command]
-    return handler(args) or 0
-
-
-def _engine(args, **kwargs):
-    from engine.service import Engine
-    return Engine(args.database, **kwargs)
-
-
-def _print_json(value) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+from engine.cli.common import engine_for, parse_json_object, parse_now, print_json
 
 
 def cmd_init(args) -> int:
@@ -36,13 +20,13 @@ def cmd_init(args) -> int:
 
 def cmd_demo(args) -> int:
     from engine.demo.loader import load_demo
-    for line in load_demo(_engine(args)):
+    for line in load_demo(engine_for(args)):
         print(line)
     return 0
 
 
 def cmd_deploy(args) -> int:
-    result = _engine(args, forms_dir=args.forms).deploy(args.files, args.actor)
+    result = engine_for(args, forms_dir=args.forms).deploy(args.files, args.actor)
     for process in result.processes:
         state = "已部署" if process["status"] == "deployed" else "未变化"
         print(f"{process['key']} v{process['version']}: {state} ({process['status']})")
@@ -52,16 +36,16 @@ def cmd_deploy(args) -> int:
 
 
 def cmd_start(args) -> int:
-    result = _engine(args).start(args.key, args.actor, parse_json_object(args.data), args.version)
+    result = engine_for(args).start(args.key, args.actor, parse_json_object(args.data), args.version)
     print(f"实例 {result['id']} 已启动：{result['process_key']} v{result['version']} ({result['status']})")
     return 0
 
 
 def cmd_tasks(args) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     rows = engine.unrouted(args.actor) if args.unrouted else engine.tasks(args.actor)
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     if not rows:
         print("没有待办任务 (no open tasks)")
@@ -75,19 +59,19 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_claim(args) -> int:
-    task = _engine(args).claim(args.task, args.actor)
+    task = engine_for(args).claim(args.task, args.actor)
     print(f"已认领：{task['name']} ({task['id']})")
     return 0
 
 
 def cmd_release(args) -> int:
-    task = _engine(args).release(args.task, args.actor, args.reason)
+    task = engine_for(args).release(args.task, args.actor, args.reason)
     print(f"已释放：{task['name']} ({task['id']})")
     return 0
 
 
 def cmd_complete(args) -> int:
-    result = _engine(args).complete(args.task, args.actor, parse_json_object(args.data))
+    result = engine_for(args).complete(args.task, args.actor, parse_json_object(args.data))
     print(f"已完成；实例 {result['instance_id']} 状态：{result['status']}")
     for warning in result.get("warnings", []):
         print(f"警告：{warning}")
@@ -95,27 +79,27 @@ def cmd_complete(args) -> int:
 
 
 def cmd_assign(args) -> int:
-    task = _engine(args).assign(args.task, args.user, args.actor)
+    task = engine_for(args).assign(args.task, args.user, args.actor)
     print(f"已指派给 {task['assignee']}：{task['name']} ({task['id']})")
     return 0
 
 
 def cmd_message(args) -> int:
-    result = _engine(args).send_message(args.name, args.actor, parse_json_object(args.data), args.instance)
+    result = engine_for(args).send_message(args.name, args.actor, parse_json_object(args.data), args.instance)
     print(f"消息 {args.name} 已送达实例 {', '.join(map(str, result['instances']))}")
     return 0
 
 
 def cmd_signal(args) -> int:
-    result = _engine(args).broadcast_signal(args.name, args.actor, parse_json_object(args.data))
+    result = engine_for(args).broadcast_signal(args.name, args.actor, parse_json_object(args.data))
     print(f"信号 {args.name} 已送达 {len(result['instances'])} 个实例")
     return 0
 
 
 def cmd_show(args) -> int:
-    info = _engine(args).show(args.instance, args.actor)
+    info = engine_for(args).show(args.instance, args.actor)
     if args.json:
-        _print_json(info)
+        print_json(info)
         return 0
     print(f"实例 {info['id']}：{info['process_key']} v{info['version']}，状态 {info['status']}，"
           f"发起人 {info['started_by']}")
@@ -131,7 +115,7 @@ def cmd_show(args) -> int:
 def cmd_fire_timers(args) -> int:
     moment = parse_now(args.now)
     with clock.frozen_at(moment):
-        result = _engine(args).fire_due_timers(owner=_owner())
+        result = engine_for(args).fire_due_timers(owner=_owner())
     print(f"到期 {result['due']}，已触发 {result['fired']}，新启动实例 {result.get('started', 0)}，"
           f"失败 {result['failed']} "
           f"(as of {clock.to_local(moment):%Y-%m-%d %H:%M:%S})")
@@ -140,23 +124,24 @@ def cmd_fire_timers(args) -> int:
 
 def cmd_scheduler(args) -> int:
     from engine.jobs.scheduler import run_scheduler
-    run_scheduler(_engine(args), interval=args.interval, owner=_owner())
+    run_scheduler(engine_for(args), interval=args.interval, owner=_owner())
     return 0
 
 
 def cmd_user(args) -> int:
     if args.user_command in ("disable", "enable"):
-        _engine(args).set_active(args.name, args.user_command == "enable", actor=args.actor)
+        engine_for(args).set_active(args.name, args.user_command == "enable", actor=args.actor)
         print(f"用户 {args.name} 已{'停用' if args.user_command == 'disable' else '启用'}")
         return 0
     groups = [g.strip() for g in args.groups.split(",") if g.strip()]
-    _engine(args).add_user(args.name, groups, admin=args.admin, display_name=args.display_name)
+    roles = tuple(r.strip() for r in args.roles.split(",") if r.strip())
+    engine_for(args).add_user(args.name, groups, admin=args.admin, display_name=args.display_name, roles=roles)
     print(f"用户 {args.name} 已创建" + (f"，组：{', '.join(groups)}" if groups else ""))
     return 0
 
 
 def cmd_group(args) -> int:
-    _engine(args).add_group(args.name, args.display_name)
+    engine_for(args).add_group(args.name, args.display_name)
     print(f"组 {args.name} 已创建")
     return 0
 
@@ -200,7 +185,7 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-HANDLERS = {
+COMMAND_HANDLERS = {
     "init": cmd_init, "demo": cmd_demo, "deploy": cmd_deploy, "start": cmd_start,
     "tasks": cmd_tasks, "claim": cmd_claim, "release": cmd_release, "complete": cmd_complete,
     "assign": cmd_assign, "show": cmd_show, "message": cmd_message, "signal": cmd_signal,

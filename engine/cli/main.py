@@ -7,16 +7,22 @@ logged to the instance folder and reported in one line.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 
-from engine import clock
+from engine.cli.audit import AUDIT_HANDLERS, add_audit_commands
+from engine.cli.commands import COMMAND_HANDLERS
+from engine.cli.org import ORG_HANDLERS, add_org_commands
+from engine.cli.tokens import TOKEN_HANDLERS, add_token_commands
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, SanfuError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
 log = logging.getLogger("sanfu")
+
+
+# One table, `sanfu <command>` → its handler; each module lists its own commands.
+HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,11 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--as", dest="actor", default=None, metavar="USER",
                       help="view as this user (personal data is masked unless they may see it)")
     _add_operator_commands(sub)
-    from engine.cli.org import add_org_commands
     add_org_commands(sub, _as)
-    from engine.cli.tokens import add_token_commands
     add_token_commands(sub, _as)
-    from engine.cli.audit import add_audit_commands
     add_audit_commands(sub, _as)
     return parser
 
@@ -86,6 +89,7 @@ def _add_operator_commands(sub) -> None:
     user_add.add_argument("name")
     user_add.add_argument("--groups", default="")
     user_add.add_argument("--admin", action="store_true")
+    user_add.add_argument("--roles", default="", help="comma-separated roles, e.g. designer")
     user_add.add_argument("--display-name", default="")
     for verb in ("disable", "enable"):
         toggle = user_sub.add_parser(verb)
@@ -121,11 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
     try:
-        handler = getattr(args, "handler", None)  # commands that name their own (cli_audit)
-        if handler is not None:
-            return handler(args) or EXIT_OK
-        from engine.cli.commands import run
-        return run(args) or EXIT_OK
+        return HANDLERS[args.command](args) or EXIT_OK
     except (NotFound, NotAllowed) as err:
         return _fail(err, EXIT_NOT_FOUND)
     except Conflict as err:
@@ -157,25 +157,3 @@ def _log_unexpected(err: Exception) -> None:
         log.removeHandler(handler)
     except OSError:
         pass
-
-
-def parse_json_object(text: str | None) -> dict:
-    if text is None:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InvalidInput(f"--data 不是合法 JSON：{err.msg} (位置 {err.pos})") from None
-    if not isinstance(value, dict):
-        raise InvalidInput("--data 必须是 JSON 对象 (must be a JSON object)")
-    return value
-
-
-def parse_now(text: str | None):
-    if text is None:
-        return clock.now()
-    try:
-        return clock.parse_moment(text)
-    except ValueError:
-        raise InvalidInput(f"--now {text!r} 不是合法的 ISO 8601 日期时间") from None
-

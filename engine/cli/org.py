@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import clock
-from engine.cli.commands import _engine, _print_json
-from engine.cli.main import parse_now
+from engine.cli.common import engine_for, parse_now, print_json
 
 
 def add_org_commands(sub, as_user) -> None:
@@ -45,6 +44,7 @@ def add_org_commands(sub, as_user) -> None:
     ledger = sub.add_parser("ledger", help="一企一账: an enterprise's matters")
     ledger.add_argument("enterprise", type=int)
     ledger.add_argument("--json", action="store_true")
+    as_user(ledger)
     back = sub.add_parser("return", help="退回 a task to the previous step")
     back.add_argument("task")
     back.add_argument("--reason", required=True)
@@ -61,7 +61,7 @@ def _report(report) -> int:
 
 
 def cmd_org(args) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     if args.org_command == "import":
         return _report(engine.import_org(args.file, actor=args.actor, good_rows_only=args.good_rows_only))
     engine.export_org(args.file)
@@ -70,7 +70,7 @@ def cmd_org(args) -> int:
 
 
 def cmd_pairing(args) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     if args.pairing_command == "import":
         return _report(engine.import_pairing(args.file, actor=args.actor, good_rows_only=args.good_rows_only))
     if args.pairing_command == "duplicates":
@@ -83,36 +83,36 @@ def cmd_pairing(args) -> int:
 
 def cmd_deputy(args) -> int:
     starts, ends = parse_now(args.starts), parse_now(args.ends)
-    _engine(args).set_deputy(args.user, args.deputy, starts, ends, actor=args.actor)
+    engine_for(args).set_deputy(args.user, args.deputy, starts, ends, actor=args.actor)
     print(f"{args.deputy} 在 {clock.to_local(starts):%Y-%m-%d %H:%M} 至 {clock.to_local(ends):%Y-%m-%d %H:%M} "
           f"代理 {args.user}")
     return 0
 
 
 def cmd_handover(args) -> int:
-    moved = _engine(args).handover(args.from_user, args.to_user, actor=args.actor)
+    moved = engine_for(args).handover(args.from_user, args.to_user, actor=args.actor)
     print(f"已移交给 {args.to_user}：联络企业 {moved['liaison_of']}，联系企业 {moved['contact_leader_of']}，"
           f"待办 {moved['tasks']}，候选任务 {moved['candidate_tasks']}")
     return 0
 
 
 def cmd_transfer(args) -> int:
-    task = _engine(args).transfer(args.task, args.actor, reason=args.reason, to_user=args.to_user,
+    task = engine_for(args).transfer(args.task, args.actor, reason=args.reason, to_user=args.to_user,
                                   to_section=args.to_section, to_unit=args.to_unit)
     print(f"已转办：{task['name']} → {task['assignee'] or '、'.join(task['candidate_groups'])}")
     return 0
 
 
 def cmd_return(args) -> int:
-    task = _engine(args).return_task(args.task, args.actor, args.reason)
+    task = engine_for(args).return_task(args.task, args.actor, args.reason)
     print(f"已退回到上一步：{task['name']}（{task['assignee']}）")
     return 0
 
 
 def cmd_overview(args) -> int:
-    rows = _engine(args).overview(args.actor)
+    rows = engine_for(args).overview(args.actor)
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     for row in rows:
         due = clock.to_local(clock.parse_moment(row["due_at"])).strftime("%m-%d %H:%M") if row["due_at"] else "-"
@@ -123,9 +123,9 @@ def cmd_overview(args) -> int:
 
 
 def cmd_ledger(args) -> int:
-    rows = _engine(args).enterprise_ledger(args.enterprise)
+    rows = engine_for(args).ledger_for(args.enterprise, args.actor)
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     for row in rows:
         print(f"{row['category']} {row['status']} {row['section']} {row['description'][:40]}")

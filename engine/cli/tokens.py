@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from engine.cli.commands import _engine, _print_json
+from engine.cli.common import engine_for, print_json
 
 
 def add_token_commands(sub, as_user) -> None:
@@ -21,7 +21,7 @@ def add_token_commands(sub, as_user) -> None:
 
 
 def cmd_token(args) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     if args.token_command == "create":
         secret = engine.create_api_token(args.actor, args.name)
         print(secret)
@@ -33,7 +33,7 @@ def cmd_token(args) -> int:
         return 0
     rows = engine.api_tokens(args.actor)
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     if not rows:
         print("没有 API 令牌 (no tokens)")

@@ -109,3 +109,12 @@ def matter_dict(row: LedgerMatter) -> dict:
     for key in ("deadline", "closed_at", "updated_at"):
         out[key] = out[key].isoformat() if out[key] else None
     return out
+
+
+class LedgerProjection:
+    """The runtime's hook: instances of the 台账事项 process (and those calling it) keep
+    their ledger matter rows in step."""
+
+    def project(self, session: Session, loaded, new: bool) -> None:
+        if PROCESS in loaded.specs.owner:
+            project(session, loaded.instance, loaded.workflow)

@@ -12,36 +12,20 @@ import os
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine import clock
+from engine import access, clock
 from engine.enterprises.ledger import ledger_of, matter_dict
 from engine.enterprises.rating_queries import enterprise_link_ratings
 from engine.enterprises.visits import VISIT_FORMS
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.exchange.ledger_xlsx import DONE, export_ledger, remarks, section_names, status_text
 from engine.org import directory
-from engine.store.org_tables import Enterprise, LedgerMatter, Unit, UserRole
+from engine.store.org_tables import Enterprise, LedgerMatter, Unit
 from engine.store.tables import AuditEvent, HumanTask, Instance, User
 
-SUPERVISING = ("leader", "supervisor")
 # 服务跟踪卡: each stage and the forms of its steps.
 STAGES = (("走访", VISIT_FORMS, "visit"), ("体检", ("health_check",), "health_check"),
           ("整改", ("matter_rectification",), "rectification"), ("回访", ("service_followup",), "overall"))
 NO_ACCESS = "无权查看该企业 (enterprise outside your scope)"
-
-
-def visible_units(session: Session, actor) -> list[int] | None:
-    """The units whose enterprises `actor` sees; None = all (admins)."""
-    if actor.is_admin:
-        return None
-    if actor.unit_id is None:
-        return []
-    roles = set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
-                                .where(User.name == actor.name)))
-    if roles and roles <= {"security_admin", "audit_admin"}:
-        return []  # 三员分立: the security and audit administrators see no business data
-    if roles & set(SUPERVISING):
-        return directory.units_below(session, actor.unit_id)
-    return [actor.unit_id]
 
 
 def _counts():
@@ -81,7 +65,7 @@ def _row(e: Enterprise, unit: str, liaison: str | None, leader: str | None, open
 
 
 def list_enterprises(session: Session, actor, filters: dict, page: int, per_page: int) -> dict:
-    units = visible_units(session, actor)
+    units = access.visible_units(session, actor)
     liaison, leader, counts = aliased(User), aliased(User), _counts()
     query = (select(Enterprise, Unit.name, liaison.display_name, leader.display_name, counts.c.open,
                     counts.c.overdue)
@@ -97,7 +81,7 @@ def list_enterprises(session: Session, actor, filters: dict, page: int, per_page
 
 def filter_options(session: Session, actor) -> dict:
     """The values the list can be filtered by, within the actor's scope."""
-    units = visible_units(session, actor)
+    units = access.visible_units(session, actor)
     query = select(Unit.code, Unit.name).order_by(Unit.id)
     if units is not None:
         query = query.where(Unit.id.in_(units))
@@ -121,7 +105,7 @@ def header(session: Session, actor, enterprise_id: int) -> dict:
         .where(Enterprise.id == enterprise_id)).first()
     if found is None:
         raise NotFound(f"企业 {enterprise_id} 不存在 (no such enterprise)")
-    units = visible_units(session, actor)
+    units = access.visible_units(session, actor)
     if units is not None and found[0].unit_id not in units:
         raise NotAllowed(NO_ACCESS)
     out = _row(*found[:4], None, None)
@@ -234,31 +218,39 @@ def service_card(session: Session, actor, enterprise_id: int) -> dict:
 
 
 class EnterpriseQueries:
+    def ledger_for(self, enterprise_id: int, actor: str) -> list[dict]:
+        """一企一账: every matter of the enterprise with its status and deadline, for those who
+        may see the enterprise's page (the same scope rule)."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            header(session, access.actor(session, actor), enterprise_id)
+            return ledger_of(session, enterprise_id)
+
     def enterprises(self, actor: str, *, q: str | None = None, unit: str | None = None, scale: str | None = None,
                     type: str | None = None, liaison: str | None = None, status: str | None = None,
                     page: int = 1, per_page: int = 20) -> dict:
         """One page of the enterprises the actor sees, with open and overdue matter counts."""
         filters = {"q": q, "unit": unit, "scale": scale, "type": type, "liaison": liaison, "status": status}
         with self.uow(write=False) as uow:
-            user = self._user(uow.session, actor)
+            user = access.actor(uow.session, actor)
             return list_enterprises(uow.session, user, filters, max(page, 1), min(max(per_page, 1), 100))
 
     def enterprise_filters(self, actor: str) -> dict:
         with self.uow(write=False) as uow:
-            return filter_options(uow.session, self._user(uow.session, actor))
+            return filter_options(uow.session, access.actor(uow.session, actor))
 
     def enterprise(self, actor: str, enterprise_id: int) -> dict:
         """一企一账: the enterprise, its visits, health checks, matters and ratings."""
         with self.uow(write=False) as uow:
-            return enterprise_page(uow.session, self._user(uow.session, actor), enterprise_id)
+            return enterprise_page(uow.session, access.actor(uow.session, actor), enterprise_id)
 
     def matter_sheet(self, actor: str, instance_id: int, scope: str = "main") -> dict:
         with self.uow(write=False) as uow:
-            return matter_sheet(uow.session, self._user(uow.session, actor), instance_id, scope)
+            return matter_sheet(uow.session, access.actor(uow.session, actor), instance_id, scope)
 
     def service_card(self, actor: str, enterprise_id: int) -> dict:
         with self.uow(write=False) as uow:
-            return service_card(uow.session, self._user(uow.session, actor), enterprise_id)
+            return service_card(uow.session, access.actor(uow.session, actor), enterprise_id)
 
     def export_ledger(self, actor: str, path: str | os.PathLike, enterprise_id: int | None = None,
                       unit: str | None = None) -> int:
@@ -266,7 +258,7 @@ class EnterpriseQueries:
         everything the actor sees, to `path` (xlsx); returns the number of matters."""
         with self.uow(write=False) as uow:
             session = uow.session
-            user = self._user(session, actor)
+            user = access.actor(session, actor)
             if enterprise_id is not None:
                 header(session, user, enterprise_id)
                 return export_ledger(session, path=path, enterprise_id=enterprise_id)
@@ -274,7 +266,7 @@ class EnterpriseQueries:
 
 
 def _export_units(session: Session, user, unit: str | None) -> list[int]:
-    visible = visible_units(session, user)
+    visible = access.visible_units(session, user)
     if unit is None:
         if visible is None:
             return list(session.scalars(select(Unit.id)))

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import access, clock
 from engine.enterprises.queries import header
 from engine.enterprises.rating_queries import (
     COMMENT_FIELD,
@@ -31,12 +31,10 @@ from engine.enterprises.rating_queries import (
     token_hash,
 )
 from engine.errors import Conflict, FormValidationError, Gone, InvalidInput, NotAllowed, NotFound
-from engine.inbox import task_rows
 from engine.store import audit
 from engine.store.collab_tables import RatingLink, TaskDraft
 from engine.store.org_tables import Enterprise, Unit
 from engine.store.tables import HumanTask, User
-from engine.tasks import view
 
 DEFAULT_TTL = timedelta(days=7)
 MAX_TTL = timedelta(days=90)
@@ -70,8 +68,8 @@ class RatingCommands:
             raise InvalidInput(f"链接有效期须在 0 到 {MAX_TTL.days} 天之间 (ttl out of range)")
         with self.uow() as uow:
             session = uow.session
-            row = self._open_task(session, task_id)
-            self._holder(session, row, actor)
+            row = access.open_task(session, task_id)
+            access.holder(session, row, actor)
             stages = _rated_stages(self, session, row)
             if row.enterprise_id is None:
                 raise InvalidInput("该回访任务没有关联企业，不能生成评价链接 (the task has no enterprise)")
@@ -135,11 +133,11 @@ class RatingCommands:
         issue one, and whether `token` (kept by the issuer's browser) is the live link's."""
         with self.uow(write=False) as uow:
             session = uow.session
-            user = self._user(session, actor)
+            user = access.actor(session, actor)
             row = session.get(HumanTask, task_id)
             if row is None:
                 raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-            if not view.may_view(session, actor, row, self._instance(session, row.instance_id),
+            if not access.may_view_task(session, actor, row, access.instance(session, row.instance_id),
                                       user.is_admin):
                 raise NotAllowed("无权查看此任务 (not allowed to see this task)")
             stages = rating_stages(task_form(self, session, row))
@@ -149,7 +147,7 @@ class RatingCommands:
             shown = link_dict(link, stages) if link is not None else None
             if shown is not None and shown["status"] == "active" and row.status != "open":
                 shown["status"] = "closed"
-            holder = row.status == "open" and (user.is_admin or row.assignee in task_rows.acting_users(session, actor))
+            holder = row.status == "open" and (user.is_admin or row.assignee in access.acting_users(session, actor))
             live = shown is not None and shown["status"] == "active"
             return {"stages": stages, "link": shown,
                     "can_issue": holder and (shown is None or shown["status"] != "used"),
@@ -160,7 +158,7 @@ class RatingCommands:
         """The ratings the enterprise gave through its links, newest first (for its page)."""
         with self.uow(write=False) as uow:
             session = uow.session
-            header(session, self._user(session, actor), enterprise_id)  # scope check
+            header(session, access.actor(session, actor), enterprise_id)  # scope check
             return enterprise_link_ratings(session, enterprise_id)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
+from engine import access
 from engine.errors import InvalidInput, SanfuError
 from engine.exchange.org_workbook import SectionRow, UnitRow, UserRow
 from engine.exchange.pairing import (
@@ -84,7 +85,7 @@ class OrgTransfer:
         numbers = _good_row_numbers(Path(path), result)
         with self.uow() as uow:
             session = uow.session
-            self._admin(session, actor)
+            access.require_admin(session, actor)
             batch = session.begin_nested()
             for number, row in zip(numbers, result.rows):
                 self._import_pairing_row(session, number, row, report)
@@ -137,7 +138,7 @@ class OrgTransfer:
     def import_org(self, path: Path, *, actor: str, good_rows_only: bool = False) -> ImportReport:
         with self.uow() as uow:
             session = uow.session
-            self._admin(session, actor)
+            access.require_admin(session, actor)
             known_units = dict(session.execute(select(Unit.code, Unit.level)).all())
             sections = select(Unit.code, Section.code).join(Section, Section.unit_id == Unit.id)
             known_sections = session.execute(sections).all()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine import access
 from engine.definitions.forms import is_acknowledgement
 from engine.errors import InvalidInput, NotAllowed, NotFound, SanfuError
 from engine.store.org_tables import Enterprise
 from engine.store.tables import HumanTask, Instance, ProcessDefinition
-from engine.tasks.view import may_view
 
 MAX_TASKS = 100
 
@@ -33,12 +33,12 @@ def describe(engine, task_ids: list[str], actor: str) -> dict[str, dict]:
     """Name and enterprise of the tasks `actor` may see (for the outcome list)."""
     with engine.uow(write=False) as uow:
         session = uow.session
-        user = engine._user(session, actor)
+        user = access.actor(session, actor)
         rows = session.scalars(select(HumanTask).where(HumanTask.id.in_(task_ids))).all()
         names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(
             Enterprise.id.in_({r.enterprise_id for r in rows if r.enterprise_id}))).all())
-        return {r.id: {"name": r.name, "enterprise_name": names.get(r.enterprise_id, "")}
-                for r in rows if may_view(session, actor, r, session.get(Instance, r.instance_id), user.is_admin)}
+        return {r.id: {"name": r.name, "enterprise_name": names.get(r.enterprise_id, "")} for r in rows
+                if access.may_view_task(session, actor, r, session.get(Instance, r.instance_id), user.is_admin)}
 
 
 def _run(engine, task_ids, actor: str, action) -> list[dict]:
@@ -81,11 +81,11 @@ def acknowledgement_form(engine, task_id: str, actor: str) -> dict:
     """The task's form if it is an acknowledgement; otherwise InvalidInput (open the task)."""
     with engine.uow(write=False) as uow:
         session = uow.session
-        user = engine._user(session, actor)
+        user = access.actor(session, actor)
         row = session.get(HumanTask, task_id)
         if row is None:
             raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-        if not may_view(session, actor, row, session.get(Instance, row.instance_id), user.is_admin):
+        if not access.may_view_task(session, actor, row, session.get(Instance, row.instance_id), user.is_admin):
             raise NotAllowed("无权查看此任务 (not allowed to see this task)")
         definition_id = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.key == row.process_key, ProcessDefinition.version == row.version))
@@ -101,3 +101,17 @@ def complete_acknowledgements(engine, task_ids, actor: str) -> list[dict]:
         form = acknowledgement_form(engine, task_id, actor)
         engine.complete(task_id, actor, acknowledgement_data(form))
     return _run(engine, task_ids, actor, complete)
+
+
+class BulkCommands:
+    """Mixed into engine.service.Engine: each selected task is its own command."""
+
+    def bulk_claim(self, task_ids, actor: str) -> list[dict]:
+        return claim_tasks(self, task_ids, actor)
+
+    def bulk_transfer(self, task_ids, actor: str, *, reason: str | None, to_user: str | None = None,
+                      to_section: str | None = None) -> list[dict]:
+        return transfer_tasks(self, task_ids, actor, reason=reason, to_user=to_user, to_section=to_section)
+
+    def bulk_complete_acknowledgements(self, task_ids, actor: str) -> list[dict]:
+        return complete_acknowledgements(self, task_ids, actor)

@@ -5,8 +5,7 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine import clock
-from engine.org.directory import acting_for
+from engine import access, clock
 from engine.org.lanes import candidate_keys
 from engine.org.routing import Routing
 from engine.store.tables import HumanTask, TaskCandidate
@@ -68,17 +67,6 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
 
 
-def acting_users(session: Session, user: str) -> list[str]:
-    """The user and everyone they currently stand in for as a deputy."""
-    return [user] + acting_for(session, user)
-
-
-def is_candidate(session: Session, row: HumanTask, user: str) -> bool:
-    keys = candidate_keys(session, acting_users(session, user))
-    rows = session.execute(select(TaskCandidate.kind, TaskCandidate.name).where(TaskCandidate.task_id == row.id))
-    return any(name in keys.get(kind, ()) for kind, name in rows)
-
-
 def candidate_match(keys: dict[str, set[str]]):
     """Tasks some candidate row of which matches the user's keys. Written as IN (subquery)
     so the database starts from the user's few candidate rows (ix_task_candidates_lookup)
@@ -93,7 +81,7 @@ def candidate_match(keys: dict[str, set[str]]):
 def tasks_for(session: Session, user: str, limit: int = 200) -> list[HumanTask]:
     """Open tasks assigned to `user` (or to someone they deputise for), then unclaimed
     tasks they may claim."""
-    acting = acting_users(session, user)
+    acting = access.acting_users(session, user)
     candidate = candidate_match(candidate_keys(session, acting))
     mine = HumanTask.assignee.in_(acting)
     visible = or_(mine, HumanTask.assignee.is_(None) & candidate) if candidate is not None else mine

@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import access, clock
 from engine.inbox import task_rows
 from engine.inbox.filters import InboxFilter, conditions
 from engine.org.lanes import candidate_keys
@@ -41,7 +41,7 @@ def _candidate_clause(keys: dict[str, set[str]]):
 def task_conditions(session: Session, actor: str) -> dict[str, list | None]:
     """Each task view's WHERE clauses, written to match an index prefix; None: the view is
     empty for this user (no candidate keys). `_claim_keys` is the candidate-row clause."""
-    acting = task_rows.acting_users(session, actor)
+    acting = access.acting_users(session, actor)
     # One name (no deputy duty): an equality, so the index also yields the due-date order.
     mine = HumanTask.assignee == actor if len(acting) == 1 else HumanTask.assignee.in_(acting)
     keys = _candidate_clause(candidate_keys(session, acting))

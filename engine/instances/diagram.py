@@ -12,16 +12,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotAllowed
+from engine import access
 from engine.inbox import task_rows
 from engine.org import privacy
 from engine.org.lanes import Context
+from engine.runtime.core import instance_data
 from engine.store import audit
 from engine.store.org_tables import Enterprise, Unit
-from engine.store.tables import HumanTask, Instance, ProcessDefinition, SourceFile, User
-from engine.tasks.view import may_view
+from engine.store.tables import Instance, ProcessDefinition, SourceFile, User
 
-NOT_ALLOWED = "无权查看此流程实例 (not allowed to see this instance)"
 # Current: ready (a user task in someone's inbox), waiting (a timer or message catch
 # event), started (a call activity or subprocess running). A waiting boundary event is
 # only armed on the step it is attached to: that step is what is current.
@@ -36,7 +35,7 @@ class DiagramQueries:
         current, and its history (sensitive fields masked for those not allowed them)."""
         with self.uow(write=False) as uow:
             session = uow.session
-            loaded = self.runtime.load(session, self._visible_instance(session, instance_id, actor))
+            loaded = self.runtime.load(session, access.visible_instance(session, actor, instance_id))
             instance = loaded.instance
             return {**_summary(session, instance, _root(loaded)),
                     "open_tasks": _open_tasks(session, instance.id),
@@ -48,23 +47,12 @@ class DiagramQueries:
         "completed": [element ids], "active": [element ids], "steps": [...]}."""
         with self.uow(write=False) as uow:
             session = uow.session
-            loaded = self.runtime.load(session, self._visible_instance(session, instance_id, actor))
+            loaded = self.runtime.load(session, access.visible_instance(session, actor, instance_id))
             instance, steps = loaded.instance, diagram_steps(loaded)
             return {"instance_id": instance.id, "process_id": instance.process_key,
                     "xml": _deployed_source(session, instance.definition_id),
                     "completed": [s["id"] for s in steps if s["state"] == "done"],
                     "active": [s["id"] for s in steps if s["state"] == "active"], "steps": steps}
-
-    def _visible_instance(self, session: Session, instance_id: int, actor: str) -> Instance:
-        user = self._user(session, actor)
-        instance = self._instance(session, instance_id)
-        if user.is_admin or instance.started_by == actor:
-            return instance
-        rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
-                               .order_by(HumanTask.created_at))
-        if any(may_view(session, actor, row, instance, False) for row in rows):
-            return instance
-        raise NotAllowed(NOT_ALLOWED)
 
 
 def _root(loaded):
@@ -131,12 +119,11 @@ def _open_tasks(session: Session, instance_id: int) -> list[dict]:
 def _masked_history(session: Session, loaded, instance: Instance, actor: str) -> list[dict]:
     """The audit history, with the fields any of the instance's forms (its own and those of
     the processes it called) mark sensitive masked unless `actor` may see them."""
-    from engine.service import _instance_data  # the instance's data as `Engine.show` reads it
     history = audit.history(session, instance.id)
     forms = {key: form for built in {id(b): b for b in loaded.specs.owner.values()}.values()
              for key, form in built.forms.items()}
     fields, lanes = privacy.sensitive_fields(forms)
     context = Context(instance.unit_id, instance.enterprise_id)
-    if fields and not privacy.may_see(session, actor, lanes, context, _instance_data(loaded.workflow)):
+    if fields and not privacy.may_see(session, actor, lanes, context, instance_data(loaded.workflow)):
         return privacy.masked(history, fields)
     return history

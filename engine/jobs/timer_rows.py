@@ -71,3 +71,13 @@ def mark_failed(session: Session, timer_id: int) -> None:
     session.execute(update(Timer).where(Timer.id == timer_id)
                     .values(status="failed", lease_owner=None, lease_until=None)
                     .execution_options(synchronize_session=False))
+
+
+class TimerRowsProjection:
+    """The runtime's hook: rows for the timers an instance now waits on, none once it ends."""
+
+    def project(self, session: Session, loaded, new: bool) -> None:
+        if new or loaded.specs.may_have_timers():
+            project(session, loaded.instance, loaded.workflow, new)
+        if loaded.workflow.is_completed() and loaded.instance.status == "running":
+            cancel_all(session, loaded.instance.id)

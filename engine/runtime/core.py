@@ -1,12 +1,15 @@
 """Load → act → project → save, for one instance inside one unit of work.
 
 `Runtime.load` rebuilds the SpiffWorkflow object from the instance's state and the cached
-spec; `Runtime.advance` runs engine steps; `Runtime.save` writes the state and projects
-the inbox rows, timer rows and call-activity bindings in the same transaction.
+spec; `Runtime.advance` runs engine steps; `Runtime.save` writes the state, the call-activity
+bindings and the message/signal subscriptions, and runs the injected projections (inbox
+rows, timer rows, ledger matters) in the same transaction.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -18,21 +21,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.definitions.deploy import BuiltSpec, SpecCache, find_definition
-from engine.dialects import juel
-from engine.dialects.multi_instance import loop_variables
-from engine.enterprises import ledger
 from engine.errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptError
-from engine.inbox import task_rows
-from engine.jobs import start_events, timer_rows
-from engine.org.lanes import Context
-from engine.org.routing import route
+from engine.jobs import start_events
 from engine.runtime import events
 from engine.runtime.serializer import StateSerializer
-from engine.sandbox.expressions import sandbox, script_engine
+from engine.sandbox.expressions import script_engine
 from engine.store import audit
-from engine.store.tables import HumanTask, Instance
+from engine.store.tables import Instance
 from engine.store.uow import CONFLICT_MESSAGE
-from engine.timers.due_dates import parse_due_date
 
 
 class BoundSpecs(dict):
@@ -97,10 +93,21 @@ class Loaded:
         return self.specs.owner[spiff_task.workflow.spec.name]
 
 
+class Projection(Protocol):
+    """A table kept in step with the workflow state (inbox rows, timer rows, ledger matters),
+    written in the transaction that saves the instance."""
+
+    def project(self, session: Session, loaded: Loaded, new: bool) -> None: ...
+
+
 class Runtime:
-    def __init__(self, specs: SpecCache | None = None):
+    """Load, advance and save instances. What else a save writes is injected: the Engine
+    composes the projections (engine.service), this module knows none of them."""
+
+    def __init__(self, specs: SpecCache | None = None, projections: Sequence[Projection] = ()):
         self.specs = specs or SpecCache()
         self.serializer = StateSerializer()
+        self.projections = tuple(projections)
 
     def new(self, session: Session, instance: Instance, data: dict,
             start_event: str | None = None) -> Loaded:
@@ -118,7 +125,7 @@ class Runtime:
         specs = BoundSpecs(self, session, instance, root)
         with engine_errors():
             workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
-        return Loaded(instance, workflow, specs, frozenset(_ready_human_tasks(workflow)))
+        return Loaded(instance, workflow, specs, frozenset(ready_human_tasks(workflow)))
 
     def advance(self, loaded: Loaded) -> None:
         with engine_errors():
@@ -128,11 +135,8 @@ class Runtime:
         instance, workflow = loaded.instance, loaded.workflow
         now = clock.now()
         self._record_bindings(session, loaded, actor)
-        self._project_tasks(session, loaded, new)
-        if new or loaded.specs.may_have_timers():
-            timer_rows.project(session, instance, workflow, new)
-        if ledger.PROCESS in loaded.specs.owner:
-            ledger.project(session, instance, workflow)
+        for projection in self.projections:
+            projection.project(session, loaded, new)
         loaded.thrown = events.thrown(workflow)
         if loaded.specs.may_catch_events():
             events.project(session, instance, workflow, new)
@@ -143,7 +147,6 @@ class Runtime:
             values["bindings"] = instance.bindings
         if workflow.is_completed() and instance.status == "running":
             values.update(status="completed", ended_at=now)
-            timer_rows.cancel_all(session, instance.id)
             audit.record(session, actor, "instance_completed", instance_id=instance.id)
         if values:
             write_instance(session, instance, values)
@@ -160,29 +163,6 @@ class Runtime:
         set_committed_value(loaded.instance, "bindings", bindings)
         loaded.bindings_changed = True
         loaded.specs.new_bindings = {}
-
-    def _project_tasks(self, session: Session, loaded: Loaded, new: bool) -> None:
-        ready = _ready_human_tasks(loaded.workflow)
-        for task_id in loaded.open_before - ready.keys():
-            row = session.get(HumanTask, task_id)
-            if row is not None and row.status == "open":
-                task_rows.close_task(session, row, "cancelled", None)
-        for task_id, spiff_task in ready.items():
-            if task_id not in loaded.open_before:
-                self._open(session, loaded, spiff_task)
-
-    def _open(self, session: Session, loaded: Loaded, spiff_task) -> None:
-        built = loaded.built_for(spiff_task)
-        element_id = spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name
-        meta = dict(built.task_meta.get(element_id, {}))
-        data = {**loop_variables(spiff_task), **spiff_task.data}
-        with engine_errors(element_id):
-            routing = route(session, meta, data, loaded.instance.started_by,
-                            Context(loaded.instance.unit_id, loaded.instance.enterprise_id))
-            due_at = _due_at(meta.get("due_date"), data)
-            if meta.get("name") and juel.is_juel(meta["name"]):
-                meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
-        task_rows.open_task(session, loaded.instance, spiff_task, meta, routing, due_at, built)
 
 
 _INSTANCES = Instance.__table__
@@ -205,20 +185,15 @@ def write_instance(session: Session, instance: Instance, values: dict) -> None:
     set_committed_value(instance, "revision", instance.revision + 1)
 
 
-def _ready_human_tasks(workflow) -> dict:
+def instance_data(workflow) -> dict:
+    """What the instance knows now: its start data overlaid with the latest task's data."""
+    last = workflow.last_task
+    data = {**workflow.data, **(last.data if last is not None else {})}
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def ready_human_tasks(workflow) -> dict:
     return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-
-
-def _due_at(text: str | None, data: dict):
-    if not text:
-        return None
-    if juel.is_juel(text):
-        text = sandbox().evaluate(juel.to_python(text), data)
-        if not text:
-            return None
-        if not isinstance(text, str):
-            raise ScriptError(f"dueDate 表达式的结果应为 ISO 8601 文本，实际为 {text!r}")
-    return parse_due_date(text, clock.now())
 
 
 class engine_errors:

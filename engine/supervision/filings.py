@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import access, clock
 from engine.errors import InvalidInput, NotAllowed
 from engine.org import directory
 from engine.store import audit
@@ -36,7 +36,7 @@ class FilingCommands:
         enterprise and the section; unacknowledged only unless asked."""
         with self.uow(write=False) as uow:
             session = uow.session
-            user = self._user(session, actor)
+            user = access.actor(session, actor)
             sections = _scope(session, user)
             query = (select(Filing, HumanTask.name, Enterprise.name, Section.name)
                      .outerjoin(HumanTask, HumanTask.id == Filing.task_id)
@@ -61,7 +61,7 @@ class FilingCommands:
             raise InvalidInput(f"一次最多确认 {MAX_AT_ONCE} 条 (at most {MAX_AT_ONCE} at once)")
         with self.uow() as uow:
             session = uow.session
-            self._user(session, actor)
+            access.actor(session, actor)
             headed = set(directory.headed_sections(session, actor))
             filings = list(session.scalars(select(Filing).where(Filing.id.in_(ids))))
             if len(filings) != len(ids):

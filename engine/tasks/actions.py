@@ -8,8 +8,8 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
-from engine import clock
-from engine.errors import InvalidInput, NotAllowed
+from engine import access, clock
+from engine.errors import InvalidInput
 from engine.inbox import task_rows
 from engine.org import directory
 from engine.runtime.core import engine_errors
@@ -27,21 +27,12 @@ def _reason(reason: str | None) -> str:
 
 
 class TaskActions:
-    def _holder(self, session, row: HumanTask, actor: str):
-        user = self._user(session, actor)
-        if row.delegation == "pending":
-            raise NotAllowed(f"任务已委派给 {row.assignee}，须待其完成委派后再操作 "
-                             "(the task is delegated: wait until the delegate resolves it)")
-        if user.is_admin or (row.assignee is not None and row.assignee in task_rows.acting_users(session, actor)):
-            return user
-        raise NotAllowed("只有办理人（或其代理人、管理员）可以这样做 (only the assignee may do this)")
-
     def release(self, task_id: str, actor: str, reason: str | None = None) -> dict:
         reason = _reason(reason)
         with self.uow() as uow:
             session = uow.session
-            row = self._open_task(session, task_id)
-            self._holder(session, row, actor)
+            row = access.open_task(session, task_id)
+            access.holder(session, row, actor)
             has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id))
             if has_candidates is None:
                 raise InvalidInput("该任务没有候选人，不能释放 (no candidates to release it to)")
@@ -59,8 +50,8 @@ class TaskActions:
             raise InvalidInput("请指定转办给谁：人员、科室或单位 (transfer to whom?)")
         with self.uow() as uow:
             session = uow.session
-            row = self._open_task(session, task_id)
-            self._holder(session, row, actor)
+            row = access.open_task(session, task_id)
+            access.holder(session, row, actor)
             # 否定报告备案: filed for the head of the section that passes the task on (read
             # before the candidates are replaced), or of the receiving section if it had none.
             from_section, from_unit = _section_key(session, row.id), row.unit_id
@@ -73,7 +64,7 @@ class TaskActions:
             return task_rows.task_dict(row)
 
     def _retarget(self, session, row: HumanTask, to_user, to_section, to_unit) -> dict:
-        self._instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
+        access.instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
         row.owner, row.delegation = None, None  # a transferred task starts afresh with its new holder
         if to_user:
@@ -104,10 +95,10 @@ class TaskActions:
         reason = _reason(reason)
         with self.uow() as uow:
             session = uow.session
-            row = self._open_task(session, task_id)
-            self._holder(session, row, actor)
+            row = access.open_task(session, task_id)
+            access.holder(session, row, actor)
             section_id = _section_key(session, row.id)
-            loaded = self.runtime.load(session, self._instance(session, row.instance_id))
+            loaded = self.runtime.load(session, access.instance(session, row.instance_id))
             prev_row, previous = previous_step(session, loaded.workflow.get_task_from_id(UUID(task_id)))
             if prev_row is None:
                 raise InvalidInput("这是第一步，没有可退回的上一步 (nothing to return to)")

@@ -14,7 +14,7 @@ from uuid import uuid4
 
 from sqlalchemy import func, select
 
-from engine import clock, config
+from engine import access, clock, config
 from engine.definitions.forms import (
     attachment_fields,
     attachment_reference,
@@ -22,11 +22,9 @@ from engine.definitions.forms import (
     referenced_id,
 )
 from engine.errors import FormValidationError, InvalidInput, NotAllowed, NotFound
-from engine.inbox import task_rows
 from engine.store import audit
 from engine.store.collab_tables import Attachment
-from engine.store.tables import HumanTask, Instance
-from engine.tasks import view
+from engine.store.tables import HumanTask
 from engine.tasks.attachment_store import TYPE_NAMES, AttachmentStore, TooLarge, sniff
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -69,8 +67,8 @@ class AttachmentCommands:
         try:
             with self.uow() as uow:
                 session = uow.session
-                user = self._user(session, actor)
-                row = self._open_task(session, task_id)
+                user = access.actor(session, actor)
+                row = access.open_task(session, task_id)
                 self._check_may_upload(session, row, user)
                 self._check_room(session, row, name)
                 staged = self._stage(store, stream, name)
@@ -95,9 +93,9 @@ class AttachmentCommands:
         return result
 
     def _check_may_upload(self, session, row: HumanTask, user) -> None:
-        if user.is_admin or (row.assignee is not None and row.assignee in task_rows.acting_users(session, user.name)):
+        if user.is_admin or (row.assignee is not None and row.assignee in access.acting_users(session, user.name)):
             return
-        if row.assignee is None and task_rows.is_candidate(session, row, user.name):
+        if row.assignee is None and access.is_candidate(session, row, user.name):
             return
         raise NotAllowed("只有此任务的办理人或候选人可以上传附件 (only the assignee or a candidate may upload)")
 
@@ -124,11 +122,11 @@ class AttachmentCommands:
         audited) and so does the file: what was once submitted can still be traced."""
         with self.uow() as uow:
             session = uow.session
-            user = self._user(session, actor)
+            user = access.actor(session, actor)
             attachment = _live_attachment(session, attachment_id)
             if attachment.uploaded_by != user.name:
                 raise NotAllowed("只有上传人可以删除此附件 (only the uploader may delete it)")
-            row = self._open_task(session, attachment.task_id)
+            row = access.open_task(session, attachment.task_id)
             attachment.deleted_at, attachment.deleted_by = clock.now(), user.name
             audit.record(session, user.name, "attachment_deleted", instance_id=attachment.instance_id,
                          task_id=row.id, detail={"attachment_id": attachment.id, "filename": attachment.filename})
@@ -140,9 +138,9 @@ class AttachmentCommands:
         task of its instance."""
         with self.uow(write=False) as uow:
             session = uow.session
-            user = self._user(session, actor)
+            user = access.actor(session, actor)
             attachment = _live_attachment(session, attachment_id)
-            if not _may_see_instance(session, user, attachment.instance_id):
+            if not access.may_see_instance(session, user, attachment.instance_id):
                 raise NotAllowed("无权查看此附件 (not allowed to see this attachment)")
             path = self.attachment_store().path(attachment.storage_key)
             if not path.is_file():
@@ -155,11 +153,11 @@ class AttachmentCommands:
         or of an instance; with whether `actor` may upload to the task."""
         with self.uow(write=False) as uow:
             session = uow.session
-            user = self._user(session, actor)
-            task = _visible_task(session, user, task_id) if task_id else None
+            user = access.actor(session, actor)
+            task = access.visible_task(session, user.name, task_id)[0] if task_id else None
             if task is not None:
                 instance_id = task.instance_id
-            elif instance_id is None or not _may_see_instance(session, user, instance_id):
+            elif not access.may_see_instance(session, user, instance_id):
                 raise NotAllowed("无权查看此流程的附件 (not allowed to see these attachments)")
             rows = session.execute(
                 select(Attachment, HumanTask).outerjoin(HumanTask, HumanTask.id == Attachment.task_id)
@@ -200,24 +198,6 @@ def _live_attachment(session, attachment_id: str) -> Attachment:
     if attachment is None or attachment.deleted_at is not None:
         raise NotFound("附件不存在或已被删除 (no such attachment)")
     return attachment
-
-
-def _may_see_instance(session, user, instance_id: int) -> bool:
-    instance = session.get(Instance, instance_id)
-    if instance is None:
-        return False
-    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id))
-    return any(view.may_view(session, user.name, row, instance, user.is_admin) for row in tasks)
-
-
-def _visible_task(session, user, task_id: str) -> HumanTask:
-    row = session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-    instance = session.get(Instance, row.instance_id)
-    if not view.may_view(session, user.name, row, instance, user.is_admin):
-        raise NotAllowed("无权查看此任务 (not allowed to see this task)")
-    return row
 
 
 def _attachment_dict(attachment: Attachment, task: HumanTask | None, viewer: str) -> dict:

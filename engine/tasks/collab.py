@@ -10,13 +10,13 @@ import json
 
 from sqlalchemy import select, update
 
-from engine import clock
+from engine import access, clock
 from engine.definitions.deploy import find_definition
-from engine.errors import InvalidInput, NotAllowed, NotFound
+from engine.errors import InvalidInput, NotAllowed
 from engine.inbox import task_rows
 from engine.store import audit
 from engine.store.collab_tables import TaskComment, TaskCopy, TaskDraft
-from engine.store.tables import HumanTask, Instance, User
+from engine.store.tables import HumanTask, User
 from engine.tasks.collab_queries import choices, colleague_units
 
 MAX_DRAFT_BYTES = 256 * 1024
@@ -56,14 +56,14 @@ class CollabCommands:
         note = _text(note, MAX_NOTE_CHARS, "委派说明")
         with self.uow() as uow:
             session = uow.session
-            row = self._open_task(session, task_id)
-            self._holder(session, row, actor)
+            row = access.open_task(session, task_id)
+            access.holder(session, row, actor)
             if row.assignee is None:
                 raise InvalidInput("请先认领任务再委派 (claim the task before delegating it)")
             delegate = self._colleague(session, row, (to_user or "").strip(), "委派")
             if delegate == row.assignee:
                 raise InvalidInput("不能委派给任务的办理人本人 (cannot delegate to the holder)")
-            self._instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
+            access.instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
             owner = row.assignee
             row.owner, row.assignee, row.delegation = owner, delegate, "pending"
             audit.record(session, actor, "task_delegated", instance_id=row.instance_id, task_id=row.id,
@@ -78,11 +78,11 @@ class CollabCommands:
         comment = _text(comment, MAX_COMMENT_CHARS, "意见")
         with self.uow() as uow:
             session = uow.session
-            self._user(session, actor)
-            row = self._open_task(session, task_id)
-            if row.delegation != "pending" or row.assignee not in task_rows.acting_users(session, actor):
+            access.actor(session, actor)
+            row = access.open_task(session, task_id)
+            if row.delegation != "pending" or row.assignee not in access.acting_users(session, actor):
                 raise NotAllowed("只有被委派人可以完成委派 (only the delegate may resolve this task)")
-            self._instance(session, row.instance_id).updated_at = clock.now()
+            access.instance(session, row.instance_id).updated_at = clock.now()
             self._save_draft(session, row, data, actor)
             delegate, row.assignee, row.delegation = row.assignee, row.owner, "resolved"
             if comment:
@@ -97,9 +97,9 @@ class CollabCommands:
         data = _draft_data(data)
         with self.uow() as uow:
             session = uow.session
-            user = self._user(session, actor)
-            row = self._open_task(session, task_id)
-            holder = row.assignee is not None and row.assignee in task_rows.acting_users(session, actor)
+            user = access.actor(session, actor)
+            row = access.open_task(session, task_id)
+            holder = row.assignee is not None and row.assignee in access.acting_users(session, actor)
             if not (holder or (user.is_admin and row.delegation != "pending")):
                 raise NotAllowed("只有办理人或被委派人可以保存草稿 (only the holder may save a draft)")
             draft = self._save_draft(session, row, data, actor)
@@ -142,7 +142,7 @@ class CollabCommands:
             raise InvalidInput("不能抄送给自己 (cannot copy a task to yourself)")
         with self.uow() as uow:
             session = uow.session
-            row, _ = self._visible_task(session, task_id, actor, lock=True)
+            row, _ = access.visible_task(session, actor, task_id, lock=True)
             for name in names:
                 self._colleague(session, row, name, "抄送")
             already = set(session.scalars(select(TaskCopy.recipient).where(TaskCopy.task_id == row.id,
@@ -163,7 +163,7 @@ class CollabCommands:
             raise InvalidInput("请填写意见内容 (a comment cannot be empty)")
         with self.uow() as uow:
             session = uow.session
-            row, _ = self._visible_task(session, task_id, actor)
+            row, _ = access.visible_task(session, actor, task_id)
             comment = self._add_comment(session, row, actor, text)
             return {"id": comment.id, "instance_id": row.instance_id, "task_id": row.id, "author": actor,
                     "body": text, "created_at": comment.created_at.isoformat()}
@@ -183,8 +183,8 @@ class CollabCommands:
         the sections of this unit and of other units to transfer to."""
         with self.uow(write=False) as uow:
             session = uow.session
-            row, user = self._visible_task(session, task_id, actor)
-            holder = row.status == "open" and (user.is_admin or row.assignee in task_rows.acting_users(session, actor))
+            row, user = access.visible_task(session, actor, task_id)
+            holder = row.status == "open" and (user.is_admin or row.assignee in access.acting_users(session, actor))
             return choices(session, row, actor, holder=holder)
 
     def open_task_page(self, task_id: str, actor: str) -> dict:
@@ -195,7 +195,7 @@ class CollabCommands:
         mine = view.get("my_copy")
         if mine is not None and mine["read_at"] is None:
             with self.uow() as uow:
-                self._user(uow.session, actor)
+                access.actor(uow.session, actor)
                 now = clock.now()
                 uow.session.execute(update(TaskCopy).where(TaskCopy.task_id == task_id, TaskCopy.recipient == actor,
                                                            TaskCopy.read_at.is_(None)).values(read_at=now))
@@ -205,16 +205,6 @@ class CollabCommands:
         return view
 
     # helpers -----------------------------------------------------------------------------
-    def _visible_task(self, session, task_id: str, actor: str, lock: bool = False):
-        from engine.tasks.view import may_view
-        user = self._user(session, actor)
-        row = session.get(HumanTask, task_id, with_for_update=lock) if len(task_id) <= 64 else None
-        if row is None:
-            raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-        if not may_view(session, actor, row, session.get(Instance, row.instance_id), user.is_admin):
-            raise NotAllowed("无权查看此任务 (not allowed to see this task)")
-        return row, user
-
     def _colleague(self, session, row: HumanTask, name: str, what: str) -> str:
         """An active user of the task's unit or a unit above it (anyone active when the
         task belongs to no unit)."""

@@ -8,46 +8,24 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import access
 from engine.errors import NotAllowed, NotFound
 from engine.inbox import task_rows
 from engine.org import privacy
 from engine.org.lanes import Context
 from engine.store import audit
-from engine.store.collab_tables import TaskCopy
-from engine.store.org_tables import Enterprise, UserRole
-from engine.store.tables import HumanTask, Instance, TaskCandidate, User
+from engine.store.org_tables import Enterprise
+from engine.store.tables import HumanTask, Instance, TaskCandidate
 from engine.tasks import collab_queries
 from engine.tasks.actions import previous_step
 
 
-def may_view(session: Session, actor: str, row: HumanTask, instance: Instance, is_admin: bool) -> bool:
-    acting = task_rows.acting_users(session, actor)
-    if is_admin or row.assignee in acting or row.completed_by == actor or instance.started_by == actor:
-        return True
-    if row.owner is not None and row.owner in acting:  # 委派: the owner follows the delegated task
-        return True
-    if row.status == "open" and row.assignee is None and task_rows.is_candidate(session, row, actor):
-        return True
-    worked = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == row.instance_id,
-                                                       HumanTask.completed_by.in_(acting)).limit(1))
-    return worked is not None or _copied_to(session, row, acting) or _supervises(session, actor, row)
+class TaskViewQueries:
+    """Mixed into engine.service.Engine."""
 
-
-def _copied_to(session: Session, row: HumanTask, acting: list[str]) -> bool:
-    """抄送: a copy of this task lets its recipient see it."""
-    return session.scalar(select(TaskCopy.id).where(TaskCopy.task_id == row.id,
-                                                    TaskCopy.recipient.in_(acting)).limit(1)) is not None
-
-
-def _supervises(session: Session, actor: str, row: HumanTask) -> bool:
-    roles = set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
-                                .where(User.name == actor)))
-    if not roles & {"leader", "supervisor", "section_head"}:
-        return False
-    from engine.supervision.overview import scope_clause
-    user = session.execute(select(User.id, User.unit_id, User.is_admin).where(User.name == actor)).first()
-    in_scope = select(HumanTask.id).where(HumanTask.id == row.id, scope_clause(session, user, roles))
-    return session.scalar(in_scope) is not None
+    def task_view(self, task_id: str, actor: str) -> dict:
+        with self.uow(write=False) as uow:
+            return task_view(self, uow.session, task_id, access.actor(uow.session, actor))
 
 
 def task_view(engine, session: Session, task_id: str, actor) -> dict:
@@ -55,8 +33,8 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     if row is None:
         raise NotFound(f"任务 {task_id} 不存在 (no such task)")
     instance = session.get(Instance, row.instance_id)
-    if not may_view(session, actor.name, row, instance, actor.is_admin):
-        raise NotAllowed("无权查看此任务 (not allowed to see this task)")
+    if not access.may_view_task(session, actor.name, row, instance, actor.is_admin):
+        raise NotAllowed(access.NOT_ALLOWED_TASK)
     loaded = engine.runtime.load(session, instance)
     spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
     built = loaded.built_for(spiff_task) if spiff_task is not None else None
@@ -87,9 +65,9 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
 def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:
     """What the viewer may do. While a task is delegated (委派 pending) its delegate may only
     save a draft and resolve it; nobody completes, transfers, returns or re-delegates it."""
-    acting = task_rows.acting_users(session, actor.name)
+    acting = access.acting_users(session, actor.name)
     is_open, pending = row.status == "open", row.delegation == "pending"
-    candidate = is_open and row.assignee is None and task_rows.is_candidate(session, row, actor.name)
+    candidate = is_open and row.assignee is None and access.is_candidate(session, row, actor.name)
     holder = is_open and (row.assignee in acting or actor.is_admin)
     acts = holder and not pending
     has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id)) is not None

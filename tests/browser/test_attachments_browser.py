@@ -98,7 +98,7 @@ def test_staff_attach_a_photo_and_another_county_cannot_fetch_it(browser, served
         engine.complete(engine.tasks("xh_expert")[0]["id"], "xh_expert", dict(CHECK, findings=[WATER]))
         photo = png()
         attach_and_submit(browser, served, screens, photo)
-        [matter] = engine.enterprise_ledger(enterprise)
+        [matter] = engine.ledger_for(enterprise, "root")
         assert matter["evidence"] == ["整改前.png", "整改后.png", "纸质验收单"] and matter["status"] == "verifying"
         attachment = engine.attachments_of("xh_water1", instance_id=instance)["attachments"][0]
         download = f"{served['url']}/attachments/{attachment['id']}"

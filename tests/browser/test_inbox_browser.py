@@ -123,10 +123,10 @@ def test_visit_health_check_and_rectification_in_the_browser(browser, live_app, 
     try:
         record_visit(browser, live_app, screens, today)
         record_health_check(browser, live_app, screens, today)
-        matters = {m["category"]: m for m in engine.enterprise_ledger(enterprise)}
+        matters = {m["category"]: m for m in engine.ledger_for(enterprise, "root")}
         assert set(matters) == {"水", "气"} and matters["水"]["status"] == "rectifying"
         water_url = rectify_water_matter(browser, live_app, screens, today)
-        assert {m["category"]: m["status"] for m in engine.enterprise_ledger(enterprise)}["水"] == "verifying"
+        assert {m["category"]: m["status"] for m in engine.ledger_for(enterprise, "root")}["水"] == "verifying"
         other_county_sees_nothing(browser, live_app, screens, water_url)
     finally:
         engine.db.dispose()

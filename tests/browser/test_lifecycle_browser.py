@@ -174,22 +174,22 @@ def test_from_the_visit_to_the_enterprises_rating_in_the_browser(browser, served
         instance = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": enterprise})["id"]
         record_visit(browser, served, screens, today)
         record_health_check(browser, served, screens, today)
-        assert {m["category"]: m["status"] for m in engine.enterprise_ledger(enterprise)} == \
+        assert {m["category"]: m["status"] for m in engine.ledger_for(enterprise, "root")} == \
             {"水": "rectifying", "气": "rectifying"}
 
         water_url = rectify_with_a_photo(browser, served, screens, png())
         [photo] = engine.attachments_of("xh_water1", instance_id=instance)["attachments"]
-        water = {m["category"]: m for m in engine.enterprise_ledger(enterprise)}["水"]
+        water = {m["category"]: m for m in engine.ledger_for(enterprise, "root")}["水"]
         assert water["status"] == "verifying" and water["evidence"] == ["整改后.png"]
 
         close_out(browser, served, screens)
-        assert {m["category"]: m["status"] for m in engine.enterprise_ledger(enterprise)}["水"] == "closed"
+        assert {m["category"]: m["status"] for m in engine.ledger_for(enterprise, "root")}["水"] == "closed"
 
         other_county_sees_nothing(browser, served, screens, water_url)
         attachment_refused(browser, served, screens, f"{served['url']}/attachments/{photo['id']}")
 
         air_matter_closed_by_the_engine(engine)
-        assert {m["status"] for m in engine.enterprise_ledger(enterprise)} == {"closed"}
+        assert {m["status"] for m in engine.ledger_for(enterprise, "root")} == {"closed"}
         thirty_days_later(engine)
         context, page, url = issue_rating_link(browser, served, screens)
         scores = rate_on_a_phone(browser, screens, url)

@@ -26,7 +26,7 @@ def sanfu(tmp_path, monkeypatch, capsys):
 
 def test_a_user_starts_lists_completes_and_shows(sanfu):
     assert sanfu("group", "add", "water")[0] == 0
-    assert sanfu("user", "add", "alice", "--groups", "water,liaisons")[0] == 0
+    assert sanfu("user", "add", "alice", "--groups", "water,liaisons", "--roles", "designer")[0] == 0
     assert sanfu("user", "add", "root", "--admin")[0] == 0
     code, out, _ = sanfu("deploy", PROCESSES / "demo_visit.bpmn", "--forms", FORMS, "--as", "alice")
     assert code == 0 and "demo_visit v1" in out
@@ -44,7 +44,7 @@ def test_a_user_starts_lists_completes_and_shows(sanfu):
 
 
 def test_exit_codes_say_what_went_wrong(sanfu):
-    sanfu("user", "add", "alice")
+    sanfu("user", "add", "alice", "--roles", "designer")
     sanfu("deploy", PROCESSES / "bench_three_user_tasks.bpmn", "--as", "alice")
     sanfu("start", "Process_three_user_tasks", "--as", "alice")
     task = json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["id"]
@@ -62,7 +62,7 @@ def test_exit_codes_say_what_went_wrong(sanfu):
 
 
 def test_refusals_print_one_clear_line_and_no_traceback(sanfu, tmp_path):
-    sanfu("user", "add", "alice")
+    sanfu("user", "add", "alice", "--roles", "designer")
     broken = tmp_path / "broken.bpmn"
     broken.write_text("<definitions><process id='x'></definitions>", encoding="utf-8")
     code, out, err = sanfu("deploy", broken, "--as", "alice")
@@ -74,7 +74,7 @@ def test_refusals_print_one_clear_line_and_no_traceback(sanfu, tmp_path):
 
 def test_unrouted_tasks_are_listed_for_admins_and_assignable(sanfu, tmp_path):
     sanfu("user", "add", "root", "--admin")
-    sanfu("user", "add", "alice")
+    sanfu("user", "add", "alice", "--roles", "designer")
     model = tmp_path / "u.bpmn"
     model.write_text("""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
@@ -94,7 +94,7 @@ def test_unrouted_tasks_are_listed_for_admins_and_assignable(sanfu, tmp_path):
 
 
 def test_fire_timers_as_of_a_moment(sanfu):
-    sanfu("user", "add", "alice", "--groups", "liaisons,water")
+    sanfu("user", "add", "alice", "--groups", "liaisons,water", "--roles", "designer")
     sanfu("user", "add", "bob", "--groups", "water,supervisors")
     sanfu("deploy", PROCESSES / "demo_visit.bpmn", "--forms", FORMS, "--as", "alice")
     sanfu("start", "demo_visit", "--as", "alice")
@@ -108,7 +108,7 @@ def test_fire_timers_as_of_a_moment(sanfu):
 
 
 def test_oversized_or_non_json_data_is_refused_and_nothing_changes(sanfu):
-    sanfu("user", "add", "alice")
+    sanfu("user", "add", "alice", "--roles", "designer")
     sanfu("deploy", PROCESSES / "bench_three_user_tasks.bpmn", "--as", "alice")
     sanfu("start", "Process_three_user_tasks", "--as", "alice")
     task = json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["id"]
@@ -144,7 +144,7 @@ def test_org_and_pairing_commands(sanfu, tmp_path):
 
 def test_a_disabled_user_can_do_nothing(sanfu):
     sanfu("user", "add", "root", "--admin")
-    sanfu("user", "add", "alice")
+    sanfu("user", "add", "alice", "--roles", "designer")
     sanfu("deploy", PROCESSES / "bench_three_user_tasks.bpmn", "--as", "alice")
     assert sanfu("user", "disable", "alice", "--as", "alice")[0] == 4
     assert sanfu("user", "disable", "alice", "--as", "root")[0] == 0

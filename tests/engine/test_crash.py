@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import select
 
-from engine.runtime.core import Runtime, _ready_human_tasks
+from engine.runtime.core import Runtime, ready_human_tasks
 from engine.service import Engine
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
@@ -37,7 +37,7 @@ def test_kill_during_completions_keeps_every_committed_one_and_state_consistent(
     db = make_engine(url)
     upgrade(db)
     setup = Engine(db_engine=db)
-    setup.add_user("worker")
+    setup.add_user("worker", roles=("designer",))
     setup.deploy([PROCESSES / "bench_three_user_tasks.bpmn"], "worker")
     proc = subprocess.Popen([sys.executable, "-c", WORKER, url], stdout=subprocess.PIPE, text=True,
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -59,5 +59,5 @@ def test_kill_during_completions_keeps_every_committed_one_and_state_consistent(
         for instance in session.scalars(select(Instance)):
             open_rows = set(session.scalars(select(HumanTask.id).where(
                 HumanTask.instance_id == instance.id, HumanTask.status == "open")))
-            ready = set(_ready_human_tasks(runtime.load(session, instance).workflow))
+            ready = set(ready_human_tasks(runtime.load(session, instance).workflow))
             assert open_rows == ready, f"instance {instance.id}: inbox and state disagree"

@@ -41,7 +41,7 @@ def engine(tmp_path_factory):
     db = make_engine(f"sqlite:///{path}")
     upgrade(db)
     engine = Engine(db_engine=db, forms_dir=FORMS)
-    engine.add_user("designer")
+    engine.add_user("designer", roles=("designer",))
     return engine
 
 

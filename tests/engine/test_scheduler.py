@@ -22,7 +22,7 @@ def test_scheduler_process_fires_a_due_timer(tmp_path):
     db = make_engine(url)
     upgrade(db)
     engine = Engine(db_engine=db)
-    engine.add_user("alice")
+    engine.add_user("alice", roles=("designer",))
     engine.deploy([write(tmp_path, "t.bpmn", process("timed", MODEL))], "alice")
     engine.start("timed", "alice")
     assert engine.tasks("alice") == []

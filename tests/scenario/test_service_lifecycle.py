@@ -52,7 +52,7 @@ def test_visit_check_two_matters_close_out_explain_and_follow_up(county, march):
     assert [t for t in mine(engine, "bj_water1")] == []              # same section, other county
     air = only(engine, "xh_air1")
     assert air["id"] != water["id"] and mine(engine, "xh_liaison") == []
-    ledger = {m["category"]: m for m in engine.enterprise_ledger(ids["enterprise_id"])}
+    ledger = {m["category"]: m for m in engine.ledger_for(ids["enterprise_id"], "root")}
     assert set(ledger) == {"水", "气"}
     assert ledger["水"]["section"] == "water" and ledger["水"]["status"] == "rectifying"
     assert ledger["水"]["deadline"] is not None and ledger["水"]["source"] == "环保体检"
@@ -68,7 +68,7 @@ def test_visit_check_two_matters_close_out_explain_and_follow_up(county, march):
     engine.complete(air["id"], "xh_air1", RECTIFIED)
     engine.complete(only(engine, "xh_air_head")["id"], "xh_air_head",
                     {"decision": "解释说明", "explanation": "需结合园区集中治理，短期无法解决，已向企业说明"})
-    matters = {m["category"]: m for m in engine.enterprise_ledger(ids["enterprise_id"])}
+    matters = {m["category"]: m for m in engine.ledger_for(ids["enterprise_id"], "root")}
     assert matters["气"]["status"] == "explained" and "短期无法解决" in matters["气"]["explanation"]
     assert matters["水"]["closed_at"] is not None
 
@@ -82,7 +82,7 @@ def test_visit_check_two_matters_close_out_explain_and_follow_up(county, march):
 
 
 def ledger_status(engine, ids, category):
-    return {m["category"]: m["status"] for m in engine.enterprise_ledger(ids["enterprise_id"])}[category]
+    return {m["category"]: m["status"] for m in engine.ledger_for(ids["enterprise_id"], "root")}[category]
 
 
 def test_a_second_group_visiting_within_30_days_is_warned(county, march):
@@ -140,7 +140,7 @@ def test_a_cross_department_matter_waits_for_the_other_departments_answer(county
     engine.claim(waiting["id"], "xh_water1")
     engine.complete(waiting["id"], "xh_water1", ANSWER)
     engine.complete(only(engine, "xh_water_head")["id"], "xh_water_head", {"decision": "销号"})
-    matter = engine.enterprise_ledger(ids["enterprise_id"])[0]
+    matter = engine.ledger_for(ids["enterprise_id"], "root")[0]
     assert matter["status"] == "closed" and matter["department"] == "县自然资源局"
     assert "工业用地" in matter["answer"]
 

@@ -95,7 +95,7 @@ def _service(engine: Engine, ids: dict) -> dict:
     engine.claim(delegated["id"], "xh_water1")
     engine.delegate(delegated["id"], "xh_water1", "xh_water_head", "请科长把关")
     attachment = engine.add_attachment(held["id"], "xh_water1", "整改后.png", io.BytesIO(tiny_png()))
-    scope = next(m["scope"] for m in engine.enterprise_ledger(ids["enterprise_id"])
+    scope = next(m["scope"] for m in engine.ledger_for(ids["enterprise_id"], "root")
                  if m["description"].endswith("（1）"))
     return {"service": service, "held": held["id"], "open": open_["id"], "delegated": delegated["id"],
             "verify": verify["id"], "filing": filing["id"], "attachment": attachment["id"], "matter_scope": scope}

@@ -6,6 +6,7 @@ copy, and an app (`create_app`) over it.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -118,3 +119,20 @@ def only_task(engine: Engine, user: str, name: str | None = None) -> dict:
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def api(client, sanfu):
+    """Call the API as a user, with a token the Engine created for them."""
+    tokens: dict[str, str] = {}
+
+    def call(method: str, path: str, user: str | None = None, body=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if user is not None:
+            tokens.setdefault(user, sanfu.create_api_token(user, "tests"))
+            headers["Authorization"] = f"Bearer {tokens[user]}"
+        if body is not None:
+            kwargs["data"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
+            kwargs["content_type"] = "application/json"
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+    return call

@@ -17,23 +17,6 @@ RECTIFIED = {"measures": "完成雨污管网改造", "evidence": ["整改后.jpg
              "responsible_person": "赵强"}
 
 
-@pytest.fixture
-def api(client, sanfu):
-    """Call the API as a user, with a token the Engine created for them."""
-    tokens: dict[str, str] = {}
-
-    def call(method: str, path: str, user: str | None = None, body=None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if user is not None:
-            tokens.setdefault(user, sanfu.create_api_token(user, "tests"))
-            headers["Authorization"] = f"Bearer {tokens[user]}"
-        if body is not None:
-            kwargs["data"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
-            kwargs["content_type"] = "application/json"
-        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
-    return call
-
-
 def error_of(response, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json and "Traceback" not in response.get_data(as_text=True)

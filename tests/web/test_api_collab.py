@@ -9,7 +9,7 @@ import jsonschema
 
 from tests.scenario.test_models_deploy import VISIT
 from tests.web.conftest import only_task
-from tests.web.test_api import RECTIFIED, api, error_of  # noqa: F401 (api is a fixture)
+from tests.web.test_api import RECTIFIED, error_of
 from tests.web.test_inbox import to_rectification
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500

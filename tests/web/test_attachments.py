@@ -161,7 +161,7 @@ def test_the_picker_submits_references_and_the_ledger_shows_file_names(client, a
     history = sanfu.show(water["instance_id"], "xh_water1")["history"]
     done = [e for e in history if e["action"] == "task_completed"][-1]
     assert done["detail"]["data"]["evidence"] == [added["ref"]]
-    water_matter = [m for m in sanfu.enterprise_ledger(ids["enterprise_id"]) if m["category"] == "水"][0]
+    water_matter = [m for m in sanfu.ledger_for(ids["enterprise_id"], "root") if m["category"] == "水"][0]
     assert water_matter["evidence"] == ["整改后.jpg"]                                 # readable in the ledger
     page = text_of(client.get(f"/tasks/{water['id']}"))                               # done: listed, no upload
     assert "整改后.jpg" in page and 'id="attachments-upload"' not in page

@@ -29,7 +29,7 @@ def test_the_starter_sees_facts_open_tasks_steps_and_history(client, auth, sanfu
     # Without JavaScript: the note and the steps as text, done then current.
     assert "流程图需要 JavaScript 才能显示" in body
     assert steps_text(body, "done") == ["结对服务开始", "记录走访"] and steps_text(body, "active") == ["环保体检"]
-    assert 'data-diagram-url="/instances/%d/diagram"' % service in body and "<details class=\"diagram\"" in body
+    assert f'data-diagram-url="/instances/{service}/diagram"' in body and "<details class=\"diagram\"" in body
     assert "/static/diagram.js" in body and "bpmn-navigated-viewer.production.min.js" in body
     assert "<script>" not in body                                          # CSP: no inline scripts
     assert "发起流程" in body and "办理完成" in body and "希望指导污水处理设施提标改造" in body  # history + data
@@ -55,7 +55,7 @@ def test_a_worker_sees_it_and_the_task_page_links_to_it(client, auth, sanfu, ser
     assert body.count(">整改</a>") == 2 and "科室待认领" in body
     assert client.get(f"/instances/{service}/diagram").get_json()["active"] == ["ledger_matters"]
     task_page = text_of(client.get(f"/tasks/{water['id']}"))
-    assert '<details class="diagram" data-diagram-url="/instances/%d/diagram">' % service in task_page  # collapsed
+    assert f'<details class="diagram" data-diagram-url="/instances/{service}/diagram">' in task_page  # collapsed
     assert f'<a href="/instances/{service}">' in task_page and "<h2>流程图</h2>" in task_page
     assert "步骤列表见流程实例页" in task_page
 

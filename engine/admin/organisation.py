@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from engine import access
 from engine.errors import InvalidInput, NotAllowed
 from engine.org import directory
 from engine.org.directory import Pairing, Person
@@ -20,22 +21,16 @@ from engine.store.tables import HumanTask, TaskCandidate
 
 
 class OrgCommands:
-    def _admin(self, session, actor: str):
-        user = self._user(session, actor)
-        if not user.is_admin:
-            raise NotAllowed("只有管理员可以执行此操作 (admins only)")
-        return user
-
     def add_unit(self, code: str, name: str, level: str, parent: str | None = None, *, actor: str) -> int:
         with self.uow() as uow:
-            self._admin(uow.session, actor)
+            access.require_admin(uow.session, actor)
             unit = directory.add_unit(uow.session, code, name, level, parent)
             audit.record(uow.session, actor, "unit_added", detail={"code": code, "name": name, "level": level})
             return unit.id
 
     def add_section(self, unit: str, code: str, name: str, *, actor: str) -> int:
         with self.uow() as uow:
-            self._admin(uow.session, actor)
+            access.require_admin(uow.session, actor)
             section = directory.add_section(uow.session, unit, code, name)
             audit.record(uow.session, actor, "section_added", detail={"unit": unit, "code": code})
             return section.id
@@ -44,7 +39,7 @@ class OrgCommands:
         """Create or edit an account's unit, sections and business roles (系统管理员). The
         administrator roles it holds are kept: granting them is the security admin's."""
         with self.uow() as uow:
-            self._admin(uow.session, actor)
+            access.require_admin(uow.session, actor)
             roles = roles_for_system_admin(uow.session, actor, person.name, person.roles)
             directory.save_person(uow.session, replace(person, roles=roles))
             audit.record(uow.session, actor, "person_saved", detail={"name": person.name, "unit": person.unit_code,
@@ -55,7 +50,7 @@ class OrgCommands:
         """Disable (or re-enable) an account: a disabled user can do nothing and their
         web session ends at the next request."""
         with self.uow() as uow:
-            self._admin(uow.session, actor)
+            access.require_admin(uow.session, actor)
             if name == actor and not active:
                 raise InvalidInput("不能停用自己的账户 (you cannot disable your own account)")
             user = directory.user_by_name(uow.session, name)
@@ -64,47 +59,12 @@ class OrgCommands:
 
     def pair_enterprise(self, pairing: Pairing, *, actor: str) -> tuple[int, list[str]]:
         with self.uow() as uow:
-            self._admin(uow.session, actor)
+            access.require_admin(uow.session, actor)
             enterprise, warnings = directory.pair_enterprise(uow.session, pairing)
             audit.record(uow.session, actor, "enterprise_paired",
                          detail={"enterprise_id": enterprise.id, "credit_code": enterprise.credit_code,
                                  "unit": pairing.unit_code, "warnings": warnings})
             return enterprise.id, warnings
-
-    def inbox(self, actor: str, view: str = "todo", *, page: int = 1, per_page: int = 20,
-              q: str | None = None, process: str | None = None, task_name: str | None = None,
-              due_from=None, due_to=None, overdue: bool = False, sort: str | None = None,
-              options: bool = False) -> dict:
-        """One page of an inbox view with every tab's count (capped: see engine.inbox.views),
-        filtered by enterprise `q`, `process` key, `task_name`, due range `due_from`/`due_to`
-        (YYYY-MM-DD, Asia/Shanghai days), `overdue` only; `sort` one of inbox_filters.SORTS.
-        `options`: also the deployed processes and their task names, for filter menus."""
-        from engine.inbox.filters import parse_filter
-        from engine.inbox.views import inbox_page, process_options
-        filters = parse_filter(q, process, task_name, due_from, due_to, overdue, sort)
-        with self.uow(write=False) as uow:
-            self._user(uow.session, actor)
-            result = inbox_page(uow.session, actor, view, page, min(max(per_page, 1), 100), filters)
-            if options:
-                result["processes"] = process_options(uow.session)
-            return result
-
-    def task_view(self, task_id: str, actor: str) -> dict:
-        from engine.tasks.view import task_view
-        with self.uow(write=False) as uow:
-            return task_view(self, uow.session, task_id, self._user(uow.session, actor))
-
-    def overview(self, actor: str) -> list[dict]:
-        """督办 view: the open tasks in the actor's scope, soonest due first, overdue flagged."""
-        from engine.supervision.overview import overview
-        with self.uow(write=False) as uow:
-            return overview(uow.session, actor)
-
-    def enterprise_ledger(self, enterprise_id: int) -> list[dict]:
-        """一企一账: every matter of the enterprise, with its status and deadline."""
-        from engine.enterprises.ledger import ledger_of
-        with self.uow(write=False) as uow:
-            return ledger_of(uow.session, enterprise_id)
 
     def duplicate_pairings(self) -> list[dict]:
         with self.uow(write=False) as uow:
@@ -116,7 +76,7 @@ class OrgCommands:
         if ends_at <= starts_at:
             raise InvalidInput("代理结束时间必须晚于开始时间 (leave must end after it starts)")
         with self.uow() as uow:
-            acting = self._user(uow.session, actor)
+            acting = access.actor(uow.session, actor)
             if actor != user and not acting.is_admin:
                 raise NotAllowed("只能为自己指定代理人 (only for yourself, or by an admin)")
             principal = directory.user_by_name(uow.session, user)
@@ -132,7 +92,7 @@ class OrgCommands:
         move to a colleague, in one audited command."""
         with self.uow() as uow:
             session = uow.session
-            self._admin(session, actor)
+            access.require_admin(session, actor)
             old, new = directory.user_by_name(session, from_user), directory.user_by_name(session, to_user)
             moved = {
                 "liaison_of": _move(session, Enterprise.liaison_id, old.id, new.id),

@@ -1,0 +1,232 @@
+"""Who may see or act on what: every visibility and permission decision, in one place.
+
+Each function works inside the caller's unit of work and either answers a question
+(`may_view_task`, `visible_units`) or returns what was asked for and raises the domain error
+a user reads (NotFound, NotAllowed, Conflict). The rules:
+
+- an actor is an active account; a disabled one can do nothing;
+- 系统管理员 (`is_admin`) administers; 流程设计员 (`designer`) or an admin deploys;
+- a task is acted on by its assignee, their deputy (代理人) during a leave, or an admin;
+  an unclaimed task by its candidates; a delegated (委派) task by the delegate until resolved;
+- a task is seen by its holder, candidates, deputies, the instance's starter, whoever worked
+  on the instance, those it was copied to (抄送), supervising roles in scope, admins;
+- an instance is seen by admins, its starter, and whoever may see one of its tasks;
+- enterprises are seen within the actor's unit, and leaders and supervisors see the units
+  below theirs; the security and audit administrators (三员分立) see no business data.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict, NotAllowed, NotFound
+from engine.org import directory, roles
+from engine.org.lanes import candidate_keys
+from engine.store.collab_tables import TaskCopy
+from engine.store.org_tables import UserRole, UserSection
+from engine.store.tables import HumanTask, Instance, TaskCandidate, User
+
+SUPERVISING = ("leader", "supervisor")
+NOT_ALLOWED_TASK = "无权查看此任务 (not allowed to see this task)"
+NOT_ALLOWED_INSTANCE = "无权查看此流程实例 (not allowed to see this instance)"
+
+_ACTOR_QUERY = select(User.name, User.is_admin, User.active, User.unit_id).where(User.name == bindparam("name"))
+
+
+class Actor(NamedTuple):
+    name: str
+    is_admin: bool
+    unit_id: int | None = None
+
+
+# --------------------------------------------------------------------------- accounts and roles
+def actor(session: Session, name: str) -> Actor:
+    """Who is acting: checked on every command (a disabled account can do nothing)."""
+    row = session.connection().execute(_ACTOR_QUERY, {"name": name}).first()
+    if row is None or not row.active:
+        raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)")
+    return Actor(row.name, row.is_admin, row.unit_id)
+
+
+def require_admin(session: Session, name: str) -> Actor:
+    user = actor(session, name)
+    if not user.is_admin:
+        raise NotAllowed("只有管理员可以执行此操作 (admins only)")
+    return user
+
+
+def require_designer(session: Session, name: str) -> Actor:
+    """Deploying changes how every bureau works: process designers and admins only."""
+    user = actor(session, name)
+    if not user.is_admin and not roles.has_role(session, name, "designer"):
+        raise NotAllowed("只有流程设计员或管理员可以部署流程 (designers and admins only)")
+    return user
+
+
+def require_role(session: Session, name: str, role: str) -> None:
+    """One of the separated administrator roles (三员分立: security_admin, audit_admin)."""
+    roles.require_role(session, name, role)
+
+
+def has_role(session: Session, name: str, role: str) -> bool:
+    return roles.has_role(session, name, role)
+
+
+def roles_of(session: Session, name: str) -> set[str]:
+    return set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
+                               .where(User.name == name)))
+
+
+# --------------------------------------------------------------------------- tasks
+def acting_users(session: Session, name: str) -> list[str]:
+    """The user and everyone they currently stand in for as a deputy."""
+    return [name] + directory.acting_for(session, name)
+
+
+def is_candidate(session: Session, row: HumanTask, name: str) -> bool:
+    keys = candidate_keys(session, acting_users(session, name))
+    rows = session.execute(select(TaskCandidate.kind, TaskCandidate.name).where(TaskCandidate.task_id == row.id))
+    return any(candidate in keys.get(kind, ()) for kind, candidate in rows)
+
+
+def open_task(session: Session, task_id: str) -> HumanTask:
+    """The open task, locked for this command; NotFound, or Conflict when it is closed."""
+    # Lock the task row (PostgreSQL; SQLite commands already hold the write lock): two
+    # commands on one task then run one after the other, and the second sees the first's
+    # claim or completion instead of acting on what it read before.
+    row = session.get(HumanTask, task_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    if row.status != "open":
+        raise Conflict(f"任务 {task_id} 已{'完成' if row.status == 'completed' else '关闭'} "
+                       f"(task is {row.status})")
+    return row
+
+
+def holder(session: Session, row: HumanTask, name: str) -> Actor:
+    """The assignee (or their deputy, or an admin) acting on a task they hold."""
+    user = actor(session, name)
+    if row.delegation == "pending":
+        raise NotAllowed(f"任务已委派给 {row.assignee}，须待其完成委派后再操作 "
+                         "(the task is delegated: wait until the delegate resolves it)")
+    if user.is_admin or (row.assignee is not None and row.assignee in acting_users(session, name)):
+        return user
+    raise NotAllowed("只有办理人（或其代理人、管理员）可以这样做 (only the assignee may do this)")
+
+
+def check_may_complete(session: Session, row: HumanTask, user: Actor) -> None:
+    """May `user` complete the task? Completing an unclaimed task claims it first."""
+    if row.delegation == "pending":  # 委派: the delegate resolves it; its owner then completes it
+        raise NotAllowed(f"任务已委派给 {row.assignee}：由其“完成委派”交回 {row.owner} 后再办理 "
+                         "(a delegated task is resolved by the delegate, then completed by its owner)")
+    if row.assignee == user.name or user.is_admin:
+        return
+    if row.assignee is not None and row.assignee in acting_users(session, user.name):
+        return  # a deputy acts for the assignee during their leave
+    if row.assignee is None and is_candidate(session, row, user.name):
+        row.assignee = user.name
+        return
+    raise NotAllowed(f"用户 '{user.name}' 不能办理此任务 (not the assignee)")
+
+
+def may_view_task(session: Session, name: str, row: HumanTask, instance: Instance, is_admin: bool) -> bool:
+    acting = acting_users(session, name)
+    if is_admin or row.assignee in acting or row.completed_by == name or instance.started_by == name:
+        return True
+    if row.owner is not None and row.owner in acting:  # 委派: the owner follows the delegated task
+        return True
+    if row.status == "open" and row.assignee is None and is_candidate(session, row, name):
+        return True
+    worked = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == row.instance_id,
+                                                       HumanTask.completed_by.in_(acting)).limit(1))
+    return worked is not None or _copied_to(session, row, acting) or _supervises(session, name, row)
+
+
+def visible_task(session: Session, name: str, task_id: str, *, lock: bool = False) -> tuple[HumanTask, Actor]:
+    """Load a task the actor may see: NotFound if there is none, NotAllowed if not theirs to see."""
+    user = actor(session, name)
+    row = session.get(HumanTask, task_id, with_for_update=lock) if len(task_id) <= 64 else None
+    if row is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    if not may_view_task(session, name, row, session.get(Instance, row.instance_id), user.is_admin):
+        raise NotAllowed(NOT_ALLOWED_TASK)
+    return row, user
+
+
+def _copied_to(session: Session, row: HumanTask, acting: list[str]) -> bool:
+    """抄送: a copy of this task lets its recipient see it."""
+    return session.scalar(select(TaskCopy.id).where(TaskCopy.task_id == row.id,
+                                                    TaskCopy.recipient.in_(acting)).limit(1)) is not None
+
+
+def _supervises(session: Session, name: str, row: HumanTask) -> bool:
+    held = roles_of(session, name)
+    if not held & {"leader", "supervisor", "section_head"}:
+        return False
+    user = session.execute(select(User.id, User.unit_id, User.is_admin).where(User.name == name)).first()
+    in_scope = select(HumanTask.id).where(HumanTask.id == row.id, supervision_scope(session, user, held))
+    return session.scalar(in_scope) is not None
+
+
+# --------------------------------------------------------------------------- instances
+def instance(session: Session, instance_id: int) -> Instance:
+    found = session.get(Instance, instance_id)
+    if found is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)")
+    return found
+
+
+def may_view_instance(session: Session, user: Actor, found: Instance) -> bool:
+    if user.is_admin or found.started_by == user.name:
+        return True
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == found.id)
+                           .order_by(HumanTask.created_at))
+    return any(may_view_task(session, user.name, row, found, False) for row in rows)
+
+
+def may_see_instance(session: Session, user: Actor, instance_id: int | None) -> bool:
+    found = session.get(Instance, instance_id) if instance_id is not None else None
+    return found is not None and may_view_instance(session, user, found)
+
+
+def visible_instance(session: Session, name: str, instance_id: int) -> Instance:
+    user = actor(session, name)
+    found = instance(session, instance_id)
+    if not may_view_instance(session, user, found):
+        raise NotAllowed(NOT_ALLOWED_INSTANCE)
+    return found
+
+
+# --------------------------------------------------------------------------- scopes
+def supervision_scope(session: Session, user, held: set[str]):
+    """The open tasks a supervising role watches (督办): leaders and supervisors their unit
+    and every unit below it; section heads their sections' queues and members' tasks."""
+    clauses = []
+    if held & set(SUPERVISING) and user.unit_id is not None:
+        clauses.append(HumanTask.unit_id.in_(directory.units_below(session, user.unit_id)))
+    if "section_head" in held:
+        sections = list(session.scalars(select(UserSection.section_id).where(UserSection.user_id == user.id)))
+        members = select(User.name).join(UserSection, UserSection.user_id == User.id) \
+            .where(UserSection.section_id.in_(sections))
+        claimable = exists().where(TaskCandidate.task_id == HumanTask.id, TaskCandidate.kind == "section",
+                                   TaskCandidate.name.in_([str(s) for s in sections]))
+        clauses += [claimable, HumanTask.assignee.in_(members)]
+    if not clauses:
+        raise NotAllowed("只有领导、督查人员和科长可以查看督办视图 (supervising roles only)")
+    return or_(*clauses)
+
+
+def visible_units(session: Session, user: Actor) -> list[int] | None:
+    """The units whose enterprises `user` sees; None = all (admins)."""
+    if user.is_admin:
+        return None
+    if user.unit_id is None:
+        return []
+    held = roles_of(session, user.name)
+    if held and held <= {"security_admin", "audit_admin"}:
+        return []  # 三员分立: the security and audit administrators see no business data
+    if held & set(SUPERVISING):
+        return directory.units_below(session, user.unit_id)
+    return [user.unit_id]

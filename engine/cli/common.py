@@ -1,0 +1,39 @@
+"""What every `sanfu` subcommand shares: the Engine for the chosen database, JSON output,
+and parsing of --data and --now."""
+from __future__ import annotations
+
+import json
+
+from engine import clock
+from engine.errors import InvalidInput
+
+
+def engine_for(args, **kwargs):
+    from engine.service import Engine  # the facade loads the whole engine: only when a command runs
+    return Engine(args.database, **kwargs)
+
+
+def print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_json_object(text: str | None) -> dict:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"--data 不是合法 JSON：{err.msg} (位置 {err.pos})") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("--data 必须是 JSON 对象 (must be a JSON object)")
+    return value
+
+
+def parse_now(text: str | None):
+    if text is None:
+        return clock.now()
+    try:
+        return clock.parse_moment(text)
+    except ValueError:
+        raise InvalidInput(f"--now {text!r} 不是合法的 ISO 8601 日期时间") from None
+

@@ -1,0 +1,56 @@
+"""The inbox rows as a projection of the workflow: a ready user task opens a row (routed to
+its people, with its due date and its name evaluated), a task that is no longer ready
+closes its row. The runtime calls this in the transaction that saves the workflow."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.dialects import juel
+from engine.dialects.multi_instance import loop_variables
+from engine.errors import ScriptError
+from engine.inbox import task_rows
+from engine.org.lanes import Context
+from engine.org.routing import route
+from engine.runtime.core import Loaded, engine_errors, ready_human_tasks
+from engine.sandbox.expressions import sandbox
+from engine.store.tables import HumanTask
+from engine.timers.due_dates import parse_due_date
+
+
+class TaskRowsProjection:
+    def project(self, session: Session, loaded: Loaded, new: bool) -> None:
+        ready = ready_human_tasks(loaded.workflow)
+        for task_id in loaded.open_before - ready.keys():
+            row = session.get(HumanTask, task_id)
+            if row is not None and row.status == "open":
+                task_rows.close_task(session, row, "cancelled", None)
+        for task_id, spiff_task in ready.items():
+            if task_id not in loaded.open_before:
+                _open(session, loaded, spiff_task)
+
+
+def _open(session: Session, loaded: Loaded, spiff_task) -> None:
+    built = loaded.built_for(spiff_task)
+    element_id = spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name
+    meta = dict(built.task_meta.get(element_id, {}))
+    data = {**loop_variables(spiff_task), **spiff_task.data}
+    with engine_errors(element_id):
+        routing = route(session, meta, data, loaded.instance.started_by,
+                        Context(loaded.instance.unit_id, loaded.instance.enterprise_id))
+        due_at = _due_at(meta.get("due_date"), data)
+        if meta.get("name") and juel.is_juel(meta["name"]):
+            meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
+    task_rows.open_task(session, loaded.instance, spiff_task, meta, routing, due_at, built)
+
+
+def _due_at(text: str | None, data: dict):
+    if not text:
+        return None
+    if juel.is_juel(text):
+        text = sandbox().evaluate(juel.to_python(text), data)
+        if not text:
+            return None
+        if not isinstance(text, str):
+            raise ScriptError(f"dueDate 表达式的结果应为 ISO 8601 文本，实际为 {text!r}")
+    return parse_due_date(text, clock.now())
