@@ -106,13 +106,14 @@ class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCom
             session = uow.session
             user = access.actor(session, actor)
             definition = find_definition(session, key, version)
-            return self._start_instance(uow, definition, actor, data, business_key,
+            return self.start_in(uow, definition, actor, data, business_key,
                                         actor_unit=user.unit_id)
 
-    def _start_instance(self, uow, definition, actor: str, data: dict, business_key=None,
-                        trigger: dict | None = None, actor_unit: int | None = None) -> dict:
-        """The one way instances start: by hand, or by a timer start event firing
-        (`trigger` = {"trigger": "timer", "element_id": ...}, engine.jobs.start_events)."""
+    def start_in(self, uow, definition, actor: str, data: dict, business_key=None,
+                 trigger: dict | None = None, actor_unit: int | None = None) -> dict:
+        """The one way instances start, inside the caller's unit of work: by hand (`start`),
+        or by a timer start event firing (`trigger` = {"trigger": "timer", "element_id": ...},
+        engine.jobs.start_events)."""
         session, key, now = uow.session, definition.key, clock.now()
         unit_id, enterprise_id = directory.business_context(session, data, actor_unit)
         instance = Instance(definition_id=definition.id, process_key=key, version=definition.version,

@@ -232,7 +232,7 @@ def fire_one(engine, row_id: int, owner: str) -> str:
             if row is None:
                 return "skipped"
             definition = uow.session.get(ProcessDefinition, row.definition_id)
-            engine._start_instance(uow, definition, SCHEDULER, {},
+            engine.start_in(uow, definition, SCHEDULER, {},
                                    trigger={"trigger": "timer", "element_id": row.element_id})
         return "started"
     except (InvalidInput, NotFound) as err:
