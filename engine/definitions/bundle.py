@@ -19,16 +19,9 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from engine.definitions.parser import SanfuParser, bpmn_validator
 from engine.definitions.structure import check_structure
 from engine.definitions.xmlsafe import parse_xml
-from engine.dialects import camunda
+from engine.dialects import camunda, namespaces
 from engine.dialects.assignment import user_task_meta
 from engine.errors import DefinitionError
-
-DMN_NAMESPACES = (
-    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
-    "http://www.omg.org/spec/DMN/20151101",  # as Flowable writes it
-    "http://www.omg.org/spec/DMN/20180521/MODEL/",
-    "https://www.omg.org/spec/DMN/20191111/MODEL/",
-)
 
 
 @dataclass
@@ -48,7 +41,6 @@ class ProcessInfo:
     name: str
     file: str
     task_meta: dict
-    call_targets: set[str]
     decision_refs: set[str]
     form_keys: set[str]
 
@@ -84,10 +76,10 @@ def compile_docs(docs: list[SourceDoc]) -> Compiled:
             continue
         root = parse_xml(doc.content, doc.name)
         namespace = etree.QName(root).namespace
-        if namespace in DMN_NAMESPACES:
+        if namespace in namespaces.DMN_NAMESPACES:
             doc.kind = "dmn"
             _add_dmn(compiled, doc, root)
-        elif namespace == camunda.BPMN_NS:
+        elif namespace == namespaces.BPMN_NS:
             doc.kind = "bpmn"
             _add_bpmn(compiled, doc, root)
         else:
@@ -112,7 +104,7 @@ def _add_bpmn(compiled: Compiled, doc: SourceDoc, root) -> None:
     compiled.roots[doc.name] = root
     with spiff_errors(doc.name):
         compiled.parser.add_bpmn_xml(root, filename=doc.name)
-    for process in root.iter(camunda.bpmn("process")):
+    for process in root.iter(namespaces.bpmn("process")):
         key = process.get("id")
         if not key:
             raise DefinitionError("流程缺少 id 属性 (process has no id)", file=doc.name,
@@ -126,19 +118,15 @@ def _add_bpmn(compiled: Compiled, doc: SourceDoc, root) -> None:
 
 
 def _process_info(process, file_name: str) -> ProcessInfo:
-    calls = {c.get("calledElement") for c in process.iter(camunda.bpmn("callActivity"))}
     decisions = set()
-    for task in process.iter(camunda.bpmn("businessRuleTask")):
-        ref = camunda.vendor_attr(task, "decisionRef")
-        spiff_ref = task.find(f".//{{{'http://spiffworkflow.org/bpmn/schema/1.0/core'}}}calledDecisionId")
+    for task in process.iter(namespaces.bpmn("businessRuleTask")):
+        ref = namespaces.decision_ref(task)
         if ref:
             decisions.add(ref)
-        elif spiff_ref is not None and spiff_ref.text:
-            decisions.add(spiff_ref.text.strip())
     meta = user_task_meta(process)
     forms = {m["form_key"] for m in meta.values() if m["form_key"]}
     return ProcessInfo(process.get("id"), process.get("name") or process.get("id"), file_name,
-                       meta, {c for c in calls if c}, decisions, forms)
+                       meta, decisions, forms)
 
 
 def _schema_check(root, file_name: str) -> None:
@@ -165,7 +153,7 @@ def _element_at_line(root, line: int):
 
 
 def _short_schema_message(message: str) -> str:
-    for namespace, prefix in ((camunda.BPMN_NS, "bpmn:"),):
+    for namespace, prefix in ((namespaces.BPMN_NS, "bpmn:"),):
         message = message.replace("{" + namespace + "}", prefix)
     return message
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.definitions import validation
 from engine.definitions.bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
+from engine.dialects import namespaces
 from engine.errors import DefinitionError, NotFound
 from engine.jobs import start_events
 from engine.store import audit
@@ -90,7 +91,7 @@ def _require_executable(compiled: Compiled, docs: list[SourceDoc]) -> None:
     if compiled.processes or (compiled.decisions_by_file and not compiled.roots):
         return
     for name, root in compiled.roots.items():
-        for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+        for process in root.iter(namespaces.bpmn("process")):
             raise DefinitionError(
                 "流程未标记为可执行 (isExecutable=\"false\")：在 Camunda Modeler 属性面板中勾选 "
                 "“Executable”，或把 isExecutable 改为 true 后重新部署 (process is not executable)",
@@ -264,7 +265,7 @@ class SpecCache:
             row = session.get(SourceFile, file_id)
             forms[key] = validation.parse_form(SourceDoc(row.name, "form", row.content))
         return BuiltSpec(definition.id, definition.key, definition.version, spec, embedded, forms,
-                         definition.task_meta, _has_events([spec, *embedded.values()], TIMER_KINDS),
+                         definition.task_meta, _has_events([spec, *embedded.values()], TIMER_EVENT_CLASSES),
                          _has_events([spec, *embedded.values()], CATCH_KINDS))
 
 
@@ -281,7 +282,7 @@ def connect_loop_children(spec) -> None:
                 child.completed_event.connect(task_spec.merge_child)
 
 
-TIMER_KINDS = (TimerEventDefinition, MultipleEventDefinition)
+TIMER_EVENT_CLASSES = (TimerEventDefinition, MultipleEventDefinition)
 CATCH_KINDS = (MessageEventDefinition, SignalEventDefinition, MultipleEventDefinition)
 
 

@@ -10,6 +10,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 
 from engine.definitions.passthrough import PASSTHROUGH_PARSER_OVERRIDES, IgnoredDataStore
+from engine.dialects import namespaces
 from engine.dmn.spiff import BUSINESS_RULE_PARSER_OVERRIDE, DmnParserMixin
 from engine.timers.event_definitions import TIMER_PARSER_OVERRIDES
 
@@ -28,7 +29,7 @@ class SanfuParser(DmnParserMixin, SpiffBpmnParser):
         super().__init__(validator=None)
 
     def _add_data_stores(self, bpmn):
-        for store in bpmn.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}dataStore"):
+        for store in bpmn.iter(namespaces.bpmn("dataStore")):
             store_id = store.get("id")
             if store_id:
                 self.data_stores[store_id] = IgnoredDataStore(store_id, store.get("name") or store_id)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.dialects.camunda import bpmn, describe
+from engine.dialects.camunda import describe
+from engine.dialects.namespaces import bpmn
 from engine.errors import DefinitionError
 
 REFERENCES = {

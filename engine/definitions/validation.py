@@ -15,13 +15,12 @@ from jsonschema.validators import validator_for
 from lxml import etree
 
 from engine.definitions.bundle import Compiled, SourceDoc
-from engine.dialects import camunda, juel
+from engine.dialects import camunda, juel, namespaces
 from engine.errors import DefinitionError, ScriptError
 from engine.sandbox.expressions import sandbox
 from engine.timers.event_definitions import validate_timer
 
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-TIMER_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
+TIMER_TAG_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 
 
 def check_models(compiled: Compiled) -> None:
@@ -46,19 +45,19 @@ def _check_expressions(root, file_name: str) -> None:
 
 
 def _check_scripts(root, file_name: str) -> None:
-    for task in root.iter(camunda.bpmn("scriptTask")):
-        script = task.find(camunda.bpmn("script"))
+    for task in root.iter(namespaces.bpmn("scriptTask")):
+        script = task.find(namespaces.bpmn("script"))
         if script is not None and (script.text or "").strip():
             _located(sandbox().check_script, script.text, task, file_name)
     for tag in ("preScript", "postScript"):
-        for element in root.iter(f"{{{SPIFF_NS}}}{tag}"):
+        for element in root.iter(namespaces.spiff(tag)):
             if (element.text or "").strip():
                 _located(sandbox().check_script, element.text, element, file_name)
 
 
 def _check_timers(root, file_name: str) -> None:
-    for tag, kind in TIMER_KINDS.items():
-        for element in root.iter(camunda.bpmn(tag)):
+    for tag, kind in TIMER_TAG_KINDS.items():
+        for element in root.iter(namespaces.bpmn(tag)):
             text = (element.text or "").strip()
             if not text:
                 raise DefinitionError("定时器没有设置时间 (timer has no value)", file=file_name,
@@ -102,7 +101,7 @@ def check_references(compiled: Compiled, deployed_keys: set[str]) -> None:
     known = set(compiled.processes) | deployed_keys | set(compiled.parser.get_process_ids())
     for info in compiled.processes.values():
         root = compiled.roots[info.file]
-        for call in root.iter(camunda.bpmn("callActivity")):
+        for call in root.iter(namespaces.bpmn("callActivity")):
             target = call.get("calledElement")
             if not target:
                 raise DefinitionError("调用活动没有设置被调用的流程 (calledElement missing)",
@@ -119,8 +118,8 @@ def check_references(compiled: Compiled, deployed_keys: set[str]) -> None:
 
 
 def _rule_task_id(root, ref: str) -> str | None:
-    for task in root.iter(camunda.bpmn("businessRuleTask")):
-        if camunda.vendor_attr(task, "decisionRef") == ref or ref in etree.tostring(task, encoding=str):
+    for task in root.iter(namespaces.bpmn("businessRuleTask")):
+        if namespaces.decision_ref(task) == ref or ref in etree.tostring(task, encoding=str):
             return task.get("id")
     return None
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.dialects.camunda import BPMN_NS, NS, bpmn, vendor_attr
-
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+from engine.dialects.namespaces import SPIFF_NS, bpmn, vendor_attr
 
 
 def user_task_meta(process: etree._Element) -> dict[str, dict]:
@@ -96,4 +94,3 @@ def _form_key(task) -> str | None:
     return None
 
 
-__all__ = ["user_task_meta", "BPMN_NS", "NS"]

@@ -15,36 +15,17 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from engine.dialects import juel
+from engine.dialects.namespaces import BPMN_NS, SPIFF_NS, VENDOR_NAMESPACES, bpmn, vendor_attr
 from engine.errors import DefinitionError, ScriptError
 from engine.timers.event_definitions import normalize_timer_text
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-VENDOR_NAMESPACES = (
-    "http://camunda.org/schema/1.0/bpmn",
-    "http://activiti.org/bpmn",
-    "http://flowable.org/bpmn",
-)
-XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 PYTHON_SCRIPT_FORMATS = {"", "python", "py", "text/x-python"}
 NS = {"bpmn": BPMN_NS}
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
 @dataclass
 class Normalized:
     warnings: list[str] = field(default_factory=list)
-
-
-def bpmn(tag: str) -> str:
-    return f"{{{BPMN_NS}}}{tag}"
-
-
-def vendor_attr(element: etree._Element, name: str) -> str | None:
-    for namespace in VENDOR_NAMESPACES:
-        value = element.get(f"{{{namespace}}}{name}")
-        if value is not None:
-            return value
-    return None
 
 
 def describe(element: etree._Element) -> dict:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from engine.dialects.namespaces import CAMUNDA_DMN_NS, DMN_NAMESPACES
 from engine.dmn.feel import (
     SPIFF_INPUT_NAME,
     input_expression_to_python,
@@ -34,15 +35,6 @@ from engine.dmn.feel import (
 )
 from engine.errors import DefinitionError, SanfuError, ScriptError
 
-DMN_NAMESPACES = (
-    'http://www.omg.org/spec/DMN/20151101/dmn.xsd',   # DMN 1.1 (Camunda)
-    'http://www.omg.org/spec/DMN/20151101',           # DMN 1.1 as Flowable writes it
-    'http://www.omg.org/spec/DMN/20180521/MODEL/',    # DMN 1.2
-    'https://www.omg.org/spec/DMN/20191111/MODEL/',   # DMN 1.3
-)
-CAMUNDA_DMN_NS = 'http://camunda.org/schema/1.0/dmn'
-VENDOR_BPMN_NS = ('http://camunda.org/schema/1.0/bpmn', 'http://activiti.org/bpmn',
-                  'http://flowable.org/bpmn')
 SINGLE_HIT = ('UNIQUE', 'FIRST', 'PRIORITY', 'ANY')
 HIT_POLICIES = SINGLE_HIT + ('COLLECT', 'RULE ORDER', 'OUTPUT ORDER')
 AGGREGATIONS = ('SUM', 'MIN', 'MAX', 'COUNT')

@@ -12,8 +12,9 @@ from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
+from engine.dialects.namespaces import decision_ref, vendor_attr
 from engine.dmn.evaluate import DecisionResult, DecisionSet
-from engine.dmn.model import MAP_MODES, VENDOR_BPMN_NS, parse_dmn
+from engine.dmn.model import MAP_MODES, parse_dmn
 from engine.errors import DefinitionError, ScriptError
 
 
@@ -103,7 +104,7 @@ class SanfuBusinessRuleTaskParser(SpiffTaskParser):
 
     def create_task(self):
         try:
-            mode = _vendor_attr(self.node, 'mapDecisionResult')
+            mode = _stripped(vendor_attr(self.node, 'mapDecisionResult'))
             if mode is not None and mode not in MAP_MODES:
                 raise DefinitionError(f"mapDecisionResult {mode!r} 无效, 应为 "
                                       f"{'/'.join(MAP_MODES)} (invalid mapDecisionResult)",
@@ -117,22 +118,17 @@ class SanfuBusinessRuleTaskParser(SpiffTaskParser):
         extensions = self.parse_extensions()
         return self.spec_class(
             self.spec, self.bpmn_id, dmnEngine=engine,
-            result_variable=_vendor_attr(self.node, 'resultVariable'), map_decision_result=mode,
+            result_variable=_stripped(vendor_attr(self.node, 'resultVariable')), map_decision_result=mode,
             prescript=extensions.get('preScript'), postscript=extensions.get('postScript'),
             **self.bpmn_attributes)
 
     @staticmethod
     def get_decision_ref(node) -> str | None:
-        ref = SpiffTaskParser._parse_extensions(node).get('calledDecisionId')
-        return (ref or '').strip() or _vendor_attr(node, 'decisionRef')
+        return decision_ref(node)
 
 
-def _vendor_attr(node, name: str) -> str | None:
-    for namespace in VENDOR_BPMN_NS:
-        value = (node.get(f'{{{namespace}}}{name}') or '').strip()
-        if value:
-            return value
-    return None
+def _stripped(value: str | None) -> str | None:
+    return (value or '').strip() or None
 
 
 BUSINESS_RULE_PARSER_OVERRIDE = {

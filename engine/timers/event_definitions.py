@@ -18,7 +18,6 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -161,9 +160,6 @@ class EngineCycleTimerEventDefinition(_EngineTimer, CycleTimerEventDefinition):
 
 ENGINE_TIMER_CLASSES = (EngineTimeDateEventDefinition, EngineDurationTimerEventDefinition,
                         EngineCycleTimerEventDefinition)
-# For serializers that embed the spec (Spiff's default); sanfu's state serializer does not.
-TIMER_SERIALIZER_CONFIG = {cls: TimerConditionalEventDefinitionConverter
-                           for cls in ENGINE_TIMER_CLASSES}
 
 
 # --- parser hook ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -24,8 +25,8 @@ from engine.errors import ScriptError
 from engine.sandbox.script_engine import SandboxScriptEngine
 from engine.timers.cron import parse_quartz
 from engine.timers.event_definitions import (
+    ENGINE_TIMER_CLASSES,
     TIMER_PARSER_OVERRIDES,
-    TIMER_SERIALIZER_CONFIG,
     normalize_timer_text,
     resolve_date,
     resolve_duration,
@@ -37,8 +38,10 @@ from engine.timers.event_definitions import (
 UTC = UTC
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 KIND_OF_TAG = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
-SERIALIZER = BpmnWorkflowSerializer(
-    BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, **TIMER_SERIALIZER_CONFIG}))
+# Spiff's default serializer embeds the spec (sanfu's state serializer does not): it must
+# know the engine's timer event classes to write them.
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(
+    {**SPIFF_CONFIG, **dict.fromkeys(ENGINE_TIMER_CLASSES, TimerConditionalEventDefinitionConverter)}))
 
 
 class P(SpiffBpmnParser):
