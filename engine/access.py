@@ -131,6 +131,25 @@ def check_may_complete(session: Session, row: HumanTask, user: Actor) -> None:
     raise NotAllowed(f"用户 '{user.name}' 不能办理此任务 (not the assignee)")
 
 
+def task_permissions(session: Session, row: HumanTask, user: Actor) -> dict[str, bool]:
+    """What `user` may do with a task they see (the task page's buttons, the API's flags).
+    While a task is delegated (委派 pending) its delegate may only save a draft and resolve
+    it; nobody completes, transfers, returns or re-delegates it. (Whether it can be returned
+    depends on the workflow: engine.tasks.view adds `can_return`.)"""
+    acting = acting_users(session, user.name)
+    is_open, pending = row.status == "open", row.delegation == "pending"
+    candidate = is_open and row.assignee is None and is_candidate(session, row, user.name)
+    holder = is_open and (row.assignee in acting or user.is_admin)
+    acts = holder and not pending
+    has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id)) is not None
+    return {"can_claim": candidate, "can_complete": (holder or candidate) and not pending,
+            "can_release": acts and row.assignee is not None and has_candidates,
+            "can_transfer": acts, "can_delegate": acts and row.assignee is not None,
+            "can_resolve": is_open and pending and row.assignee in acting,
+            "can_save_draft": is_open and row.assignee is not None and (row.assignee in acting or acts),
+            "can_copy": True, "can_comment": True}
+
+
 def may_view_task(session: Session, name: str, row: HumanTask, instance: Instance, is_admin: bool) -> bool:
     acting = acting_users(session, name)
     if is_admin or row.assignee in acting or row.completed_by == name or instance.started_by == name:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from engine import access
 from engine.definitions.forms import is_acknowledgement
-from engine.errors import InvalidInput, NotAllowed, NotFound, SanfuError
+from engine.errors import InvalidInput, SanfuError
 from engine.store.org_tables import Enterprise
-from engine.store.tables import HumanTask, Instance, ProcessDefinition
+from engine.store.tables import HumanTask, Instance
 
 MAX_TASKS = 100
 
@@ -81,16 +81,8 @@ def acknowledgement_form(engine, task_id: str, actor: str) -> dict:
     """The task's form if it is an acknowledgement; otherwise InvalidInput (open the task)."""
     with engine.uow(write=False) as uow:
         session = uow.session
-        user = access.actor(session, actor)
-        row = session.get(HumanTask, task_id)
-        if row is None:
-            raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-        if not access.may_view_task(session, actor, row, session.get(Instance, row.instance_id), user.is_admin):
-            raise NotAllowed("无权查看此任务 (not allowed to see this task)")
-        definition_id = session.scalar(select(ProcessDefinition.id).where(
-            ProcessDefinition.key == row.process_key, ProcessDefinition.version == row.version))
-        forms = engine.runtime.specs.get_by_id(session, definition_id).forms if definition_id else {}
-        form = forms.get(row.form_key) if row.form_key else None
+        row, _user = access.visible_task(session, actor, task_id)
+        form = engine.runtime.form_of(session, row)
         if not is_acknowledgement(form):
             raise InvalidInput("该任务需要填写表单，请打开任务逐项办理 (the form needs input: open the task)")
         return form

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,7 +27,7 @@ from engine.runtime import events
 from engine.runtime.serializer import StateSerializer
 from engine.sandbox.expressions import script_engine
 from engine.store import audit
-from engine.store.tables import Instance
+from engine.store.tables import Instance, ProcessDefinition
 from engine.store.uow import CONFLICT_MESSAGE
 
 
@@ -126,6 +126,14 @@ class Runtime:
         with engine_errors():
             workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
         return Loaded(instance, workflow, specs, frozenset(ready_human_tasks(workflow)))
+
+    def form_of(self, session: Session, row) -> dict | None:
+        """The JSON Schema form of a human task row, from its definition's cached spec."""
+        if not row.form_key:
+            return None
+        definition_id = session.scalar(select(ProcessDefinition.id).where(
+            ProcessDefinition.key == row.process_key, ProcessDefinition.version == row.version))
+        return self.specs.get_by_id(session, definition_id).forms.get(row.form_key) if definition_id else None
 
     def advance(self, loaded: Loaded) -> None:
         with engine_errors():

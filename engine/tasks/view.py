@@ -15,13 +15,23 @@ from engine.org import privacy
 from engine.org.lanes import Context
 from engine.store import audit
 from engine.store.org_tables import Enterprise
-from engine.store.tables import HumanTask, Instance, TaskCandidate
+from engine.store.tables import HumanTask, Instance
 from engine.tasks import collab_queries
 from engine.tasks.actions import previous_step
 
 
 class TaskViewQueries:
     """Mixed into engine.service.Engine."""
+
+    def task_form(self, task_id: str, actor: str) -> dict:
+        """What a form submission needs, without loading the workflow: the task, its form
+        and what `actor` may do with it. The completion itself then loads the workflow once,
+        in its one write transaction."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            row, user = access.visible_task(session, actor, task_id)
+            return {"task": task_rows.task_dict(row), "form": self.runtime.form_of(session, row),
+                    **access.task_permissions(session, row, user)}
 
     def task_view(self, task_id: str, actor: str) -> dict:
         with self.uow(write=False) as uow:
@@ -63,18 +73,6 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
 
 
 def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:
-    """What the viewer may do. While a task is delegated (委派 pending) its delegate may only
-    save a draft and resolve it; nobody completes, transfers, returns or re-delegates it."""
-    acting = access.acting_users(session, actor.name)
-    is_open, pending = row.status == "open", row.delegation == "pending"
-    candidate = is_open and row.assignee is None and access.is_candidate(session, row, actor.name)
-    holder = is_open and (row.assignee in acting or actor.is_admin)
-    acts = holder and not pending
-    has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id)) is not None
-    can_return = acts and previous_step(session, spiff_task)[0] is not None
-    return {"can_claim": candidate, "can_complete": (holder or candidate) and not pending,
-            "can_release": acts and row.assignee is not None and has_candidates,
-            "can_transfer": acts, "can_delegate": acts and row.assignee is not None, "can_return": can_return,
-            "can_resolve": is_open and pending and row.assignee in acting,
-            "can_save_draft": is_open and row.assignee is not None and (row.assignee in acting or acts),
-            "can_copy": True, "can_comment": True}
+    flags = access.task_permissions(session, row, actor)
+    acts = flags["can_transfer"]  # holds it, and it is not delegated
+    return {**flags, "can_return": acts and previous_step(session, spiff_task)[0] is not None}
