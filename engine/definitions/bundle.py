@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.definitions.parser import SanfuParser, bpmn_validator
@@ -53,6 +53,10 @@ class Compiled:
     dmn_roots: dict[str, etree._Element] = field(default_factory=dict)
     decisions_by_file: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Each process is built into a SpiffWorkflow spec once per bundle: deploy validates with
+    # it, schedules timer start events from it, and a caller's subprocess walk reuses it.
+    specs: dict[str, object] = field(default_factory=dict)
+    built: dict[str, tuple] = field(default_factory=dict)  # key → (spec, embedded)
 
 
 def read_source(path: Path) -> SourceDoc:
@@ -193,17 +197,39 @@ def _spiff_reason(exc: Exception) -> str:
 
 
 def process_spec(compiled: Compiled, key: str):
-    """The spec of `key` and the specs of its embedded subprocesses (not call activities)."""
+    """The spec of `key` and the specs of its embedded subprocesses (not call activities),
+    built once per compiled bundle."""
+    if key in compiled.built:
+        return compiled.built[key]
     info = compiled.processes.get(key)
     file_name = info.file if info else None
     with spiff_errors(file_name or "?"):
-        spec = compiled.parser.get_spec(key)
-        subprocesses = compiled.parser.get_subprocess_specs(key, require_call_activity_specs=False)
+        spec = _spec(compiled, key)
+        subprocesses = _subprocess_specs(compiled, spec, {}, required=False)
     embedded = {}
     for name, sub in subprocesses.items():
         if sub is not None and name not in _call_targets(spec, subprocesses):
             embedded[name] = sub
+    compiled.built[key] = spec, embedded
     return spec, embedded
+
+
+def _spec(compiled: Compiled, name: str, required: bool = True):
+    if compiled.specs.get(name) is None:  # not built yet, or missing (raise now if required)
+        compiled.specs[name] = compiled.parser.get_spec(name, required=required)
+    return compiled.specs[name]
+
+
+def _subprocess_specs(compiled: Compiled, spec, used: dict, required: bool) -> dict:
+    """SpiffWorkflow's `get_subprocess_specs` (the top level tolerates a missing call target,
+    deeper levels do not), walking specs already built instead of building each twice."""
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in used:
+            sub = _spec(compiled, task_spec.spec, required)
+            used[task_spec.spec] = sub
+            if sub is not None:
+                _subprocess_specs(compiled, sub, used, required=True)
+    return used
 
 
 def _call_targets(spec, subprocesses) -> set[str]:
