@@ -1,5 +1,5 @@
 """A deploy builds each process's SpiffWorkflow spec once: validation and the scheduling of
-its timer start events share the spec (it was built twice)."""
+its timer start events share the spec (it was built four times)."""
 from engine.config import PROCESSES_DIR
 from engine.definitions.parser import SanfuParser
 
