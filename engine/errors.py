@@ -1,25 +1,56 @@
 """One exception hierarchy for the engine.
 
-Every error carries a message a user (designer, staff, operator) can read: no tracebacks,
-no SpiffWorkflow internals. The CLI maps each class to an exit code, the web layer to an
-HTTP status; the domain never knows about either.
+Every error carries what a user (designer, staff, operator) can read — no tracebacks, no
+SpiffWorkflow internals — as structured fields: a stable `code` (the class's, or a more
+precise one given where it is raised), the Chinese text `zh`, the English text `en` and the
+`params` it was made from. The CLI maps each class to an exit code, the web layer to an HTTP
+status and its pages' language; the domain never knows about either, and nobody outside
+this module reads the message text apart. `str(err)` stays the bilingual one-line message
+("中文 (English)") the CLI and the logs print.
 """
 from __future__ import annotations
+
+import re
+
+# Messages are written "中文 (English)": the English part is the trailing parenthesis of
+# printable ASCII. Split once, here, when the error is made.
+_TRAILING_ENGLISH = re.compile(r"\s*\(([ -~]+)\)\s*$")
+
+
+def bilingual(text: str) -> tuple[str, str]:
+    """(Chinese, English) of an engine message; English falls back to the whole text."""
+    text = str(text)
+    match = _TRAILING_ENGLISH.search(text)
+    if match is None:
+        return text, text
+    return text[:match.start()], match.group(1)
 
 
 class SanfuError(Exception):
     """Base class: `str(err)` is the user-facing message."""
 
-    def __init__(self, message: str):
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, params: dict | None = None,
+                 en: str | None = None):
         super().__init__(message)
         self.message = message
+        self.code = code or type(self).code
+        self.params = dict(params or {})
+        self.zh, self.en = (message, en) if en is not None else bilingual(message)
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.message
 
+    def text(self, language: str = "zh") -> str:
+        """The message in `language` ("zh…" or "en…")."""
+        return self.en if language.startswith("en") else self.zh
+
 
 class InvalidInput(SanfuError):
     """Refused or invalid: bad data, a command that makes no sense in this state."""
+
+    code = "invalid_input"
 
 
 class DefinitionError(InvalidInput):
@@ -29,6 +60,8 @@ class DefinitionError(InvalidInput):
     one line naming all of them that are known.
     """
 
+    code = "definition_error"
+
     def __init__(self, reason: str, *, file: str | None = None, element_id: str | None = None,
                  element_name: str | None = None, line: int | None = None):
         self.reason = reason
@@ -36,7 +69,10 @@ class DefinitionError(InvalidInput):
         self.element_id = element_id
         self.element_name = element_name
         self.line = line
-        super().__init__(self._compose())
+        super().__init__(self._compose(), params={"file": file, "element_id": element_id,
+                                                  "element_name": element_name, "line": line})
+        where = self.message[:len(self.message) - len(self.reason)]
+        self.zh, self.en = (where + text for text in bilingual(self.reason))
 
     def _compose(self) -> str:
         # Names and reasons may carry line breaks from the XML; a refusal is one line.
@@ -58,26 +94,41 @@ class DefinitionError(InvalidInput):
 class ScriptError(InvalidInput):
     """An expression or script was refused by the sandbox or failed while running."""
 
+    code = "script_error"
+
 
 class FormValidationError(InvalidInput):
     """Submitted task data does not satisfy the task's form; `fields` maps field -> message."""
 
+    code = "form_invalid"
+
     def __init__(self, message: str, fields: dict[str, str] | None = None):
-        super().__init__(message)
+        super().__init__(message, params={"fields": sorted(fields or {})})
         self.fields = fields or {}
+
+    def field_texts(self, language: str = "zh") -> dict[str, str]:
+        return {name: bilingual(text)[language.startswith("en")] for name, text in self.fields.items()}
 
 
 class NotFound(SanfuError):
     """The thing named does not exist (or the caller may not know that it does)."""
 
+    code = "not_found"
+
 
 class Gone(NotFound):
     """It existed but is no longer usable (a used or expired one-time link)."""
+
+    code = "gone"
 
 
 class NotAllowed(SanfuError):
     """The caller may not do this."""
 
+    code = "not_allowed"
+
 
 class Conflict(SanfuError):
     """Someone else changed the same thing first; nothing was saved."""
+
+    code = "conflict"

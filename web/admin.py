@@ -25,7 +25,7 @@ from engine.org.directory import Person
 
 from .errors import status_of
 from .extensions import get_engine
-from .helpers import plain_message
+from .helpers import error_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 REFUSED = (InvalidInput, NotFound, NotAllowed)
@@ -88,7 +88,7 @@ def _accounts_page(message: str | None = None, status: int = 200, form: dict | N
 
 
 def _refused(err, page, **kwargs):
-    return page(message=plain_message(str(err)), status=status_of(err), **kwargs)
+    return page(message=error_text(err), status=status_of(err), **kwargs)
 
 
 @bp.route("/")
@@ -181,7 +181,7 @@ def handover():
             try:
                 moved = get_engine().handover(form["from_user"], form["to_user"], actor=current_user.id)
             except REFUSED as err:
-                message, status = plain_message(str(err)), status_of(err)
+                message, status = error_text(err), status_of(err)
     return render_template("admin/handover.html", form=form, moved=moved, labels=MOVED_LABELS,
                            message=message), status
 

@@ -17,7 +17,7 @@ from engine.errors import InvalidInput, NotAllowed
 
 from .errors import status_of
 from .extensions import get_engine
-from .helpers import action_label, detail_items, plain_message
+from .helpers import action_label, detail_items, error_text
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 #: The kinds of engine.admin.audit_log.ACTION_KINDS in the user's language.
@@ -77,7 +77,7 @@ def index():
     try:
         page = get_engine().audit_events(current_user.id, after=request.args.get("after") or None, **_filters())
     except (InvalidInput, NotAllowed) as err:
-        message, status = plain_message(str(err)), status_of(err)
+        message, status = error_text(err), status_of(err)
     args = {k: v for k, v in _form().items() if v}
     next_url = url_for("admin_audit.index", after=page["next"], **args) if page and page["next"] else None
     return render_template("admin/audit.html", page=page, form=_form(), kinds=_kinds(), label=label,
@@ -91,7 +91,7 @@ def export():
     try:
         text = get_engine().export_audit_csv(current_user.id, **_filters())
     except (InvalidInput, NotAllowed) as err:
-        abort(status_of(err), description=plain_message(str(err)))
+        abort(status_of(err), description=error_text(err))
     stamp = clock.to_local(clock.now()).strftime("%Y%m%d-%H%M")
     return Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"})

@@ -21,7 +21,7 @@ from engine.exchange.commands import ImportRefused
 from .admin import REFUSED, bp
 from .errors import status_of
 from .extensions import get_engine
-from .helpers import plain_message
+from .helpers import error_text
 
 SUFFIXES = (".xlsx", ".csv")
 TEMPLATE_NAME = "结对服务企业名单-模板.xlsx"
@@ -58,7 +58,7 @@ def pairing_import_run():
         except ImportRefused as err:
             return _page(err.report, status=422, outcome="refused", good_rows_only=good_rows_only)
         except REFUSED as err:
-            return _page(message=plain_message(str(err)), status=status_of(err), good_rows_only=good_rows_only)
+            return _page(message=error_text(err), status=status_of(err), good_rows_only=good_rows_only)
     return _page(report, outcome="preview" if dry_run else "imported", good_rows_only=good_rows_only)
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from .admin import REFUSED, ROLE_LABELS, bp
 from .errors import status_of
 from .extensions import get_engine
-from .helpers import plain_message
+from .helpers import error_text
 
 
 def _security_page(message: str | None = None, status: int = 200):
@@ -37,7 +37,7 @@ def grant_roles(name: str):
     try:
         get_engine().set_roles(name[:64], roles, actor=current_user.id)
     except REFUSED as err:
-        return _security_page(plain_message(str(err)), status_of(err))
+        return _security_page(error_text(err), status_of(err))
     shown = gettext("、").join(str(ROLE_LABELS.get(role, role)) for role in roles) or gettext("无")
     flash(gettext("已将 %(name)s 的角色设为：%(roles)s。", name=name, roles=shown), "success")
     return _back()
@@ -48,7 +48,7 @@ def reset_password(name: str):
     try:
         get_engine().set_password(name[:64], request.form.get("password") or "", actor=current_user.id)
     except REFUSED as err:
-        return _security_page(plain_message(str(err)), status_of(err))
+        return _security_page(error_text(err), status_of(err))
     flash(gettext("已重置 %(name)s 的密码，其登录锁定已解除。", name=name), "success")
     return _back()
 
@@ -58,6 +58,6 @@ def unlock_login(name: str):
     try:
         cleared = get_engine().unlock_login(name[:64], actor=current_user.id)
     except REFUSED as err:
-        return _security_page(plain_message(str(err)), status_of(err))
+        return _security_page(error_text(err), status_of(err))
     flash(gettext("已解除 %(name)s 的登录锁定（清除失败记录 %(count)s 条）。", name=name, count=cleared), "success")
     return _back()

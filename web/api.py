@@ -19,9 +19,9 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import FormValidationError, NotAllowed, SanfuError
 from engine.inbox.views import VIEWS
 
-from .errors import PAGES, status_of
+from .errors import PAGES, STATUS_CODES, status_of
 from .extensions import csrf, get_engine
-from .helpers import plain_message
+from .helpers import error_text, language
 
 PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -62,10 +62,11 @@ def _install_sessions(state) -> None:
 
 
 # errors -------------------------------------------------------------------------------
-def error_response(status: int, message: str | None = None, fields: dict | None = None):
+def error_response(status: int, message: str | None = None, fields: dict | None = None,
+                   code: str | None = None):
     title, default = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
-    body = {"error": {"status": status, "title": title, "message": message or default,
-                      "fields": {k: plain_message(v) for k, v in (fields or {}).items()}}}
+    body = {"error": {"status": status, "code": code or STATUS_CODES.get(status, "error"), "title": title,
+                      "message": message or default, "fields": fields or {}}}
     response = jsonify(body)
     response.status_code = status
     if status == 401:
@@ -80,8 +81,8 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(SanfuError)
 def _domain_error(error: SanfuError):
-    fields = error.fields if isinstance(error, FormValidationError) else None
-    return error_response(status_of(error), plain_message(str(error)), fields)
+    fields = error.field_texts(language()) if isinstance(error, FormValidationError) else None
+    return error_response(status_of(error), error_text(error), fields, error.code)
 
 
 @bp.errorhandler(HTTPException)
@@ -102,7 +103,7 @@ def _authenticate():
     try:
         g.api_account = get_engine().authenticate_token(secret.strip())
     except NotAllowed as err:
-        raise ApiError(401, plain_message(str(err))) from None
+        raise ApiError(401, error_text(err)) from None
     return None
 
 

@@ -19,7 +19,7 @@ from engine.errors import InvalidInput, NotFound, SanfuError
 
 from .errors import status_of
 from .extensions import get_engine
-from .helpers import local_time, plain_message
+from .helpers import error_text, local_time
 
 bp = Blueprint("attachments", __name__)
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -58,11 +58,11 @@ def upload(task_id: str):
             added.append(get_engine().add_attachment(task_id, current_user.id, upload_file.filename,
                                                      upload_file.stream, field))
         except InvalidInput as err:
-            problems.append(plain_message(str(err)))
+            problems.append(error_text(err))
         except SanfuError as err:
             if not _wants_json():
                 raise
-            return jsonify({"attachments": added, "errors": [plain_message(str(err))]}), status_of(err)
+            return jsonify({"attachments": added, "errors": [error_text(err)]}), status_of(err)
     return _upload_answer(task_id, added, problems)
 
 
@@ -111,7 +111,7 @@ def delete(attachment_id: str):
     except SanfuError as err:
         if not _wants_json():
             raise
-        return jsonify({"errors": [plain_message(str(err))]}), status_of(err)
+        return jsonify({"errors": [error_text(err)]}), status_of(err)
     if _wants_json():
         return jsonify({"deleted": removed})
     flash(gettext("已删除附件「%(name)s」。", name=removed["filename"]), "success")

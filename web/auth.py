@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 from engine.errors import NotAllowed
 
 from .extensions import LANGUAGES, get_engine
-from .helpers import plain_message, safe_next
+from .helpers import error_text, safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -92,7 +92,7 @@ def login():
             account = get_engine().authenticate(form.name.data.strip(), form.password.data,
                                                 client=request.remote_addr or "")
         except NotAllowed as err:
-            error = plain_message(str(err))
+            error = error_text(err)
         else:
             lang = session.get("lang")
             session.clear()  # a fresh session on sign-in

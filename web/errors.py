@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, SanfuError
 
-from .helpers import plain_message
+from .helpers import error_text
 
 PAGES = {
     400: (_l("请求无效"), _l("请求无法处理，请返回上一页重试。")),
@@ -30,6 +30,11 @@ CSRF_MESSAGE = _l("表单已过期或缺少安全令牌，请刷新页面后重�
 DOMAIN_STATUS = ((Gone, 410), (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422))
 
 
+# The code of an error the web layer raises itself (no domain error behind it).
+STATUS_CODES = {400: "invalid_input", 401: "unauthorized", 403: "not_allowed", 404: "not_found",
+                405: "invalid_input", 409: "conflict", 410: "gone", 413: "invalid_input", 422: "invalid_input"}
+
+
 def status_of(error: SanfuError) -> int:
     for cls, status in DOMAIN_STATUS:
         if isinstance(error, cls):
@@ -37,11 +42,12 @@ def status_of(error: SanfuError) -> int:
     return 400
 
 
-def render_error(status: int, message: str | None = None):
+def render_error(status: int, message: str | None = None, code: str | None = None):
     title, default = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
     message = message or default
     if request.path.startswith("/api/"):
-        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+        code = code or STATUS_CODES.get(status, "error")
+        return jsonify({"error": {"status": status, "code": code, "title": title, "message": message}}), status
     return render_template("error.html", status=status, title=title, message=message,
                            signed_in=_signed_in()), status
 
@@ -77,7 +83,7 @@ def _csrf_error(_error: CSRFError):
 
 
 def _domain_error(error: SanfuError):
-    return render_error(status_of(error), plain_message(str(error)))
+    return render_error(status_of(error), error_text(error), error.code)
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from engine.errors import InvalidInput, NotAllowed
 
 from .extensions import get_engine
-from .helpers import plain_message
+from .helpers import error_text
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
 
@@ -30,7 +30,7 @@ def acknowledge():
     try:
         count = get_engine().acknowledge_filings([int(i) for i in raw if i.isdigit()], current_user.id)
     except (InvalidInput, NotAllowed) as err:
-        flash(plain_message(str(err)), "error")
+        flash(error_text(err), "error")
         return redirect(url_for("filings.index"))
     flash(gettext("已确认知悉 %(count)s 条备案。", count=count), "success")
     return redirect(url_for("filings.index"))

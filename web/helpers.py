@@ -3,7 +3,6 @@ readable audit events, messages in the user's language, safe redirects."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -13,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine import clock
 from engine.admin.audit_log import ACTION_LABELS
+from engine.errors import SanfuError, bilingual
 
 # The engine's labels (engine.admin.audit_log, Chinese) in the user's language; an action missing
 # here still shows the engine's label.
@@ -45,18 +45,20 @@ DETAIL_LABELS = {"reason": _l("理由"), "to_user": _l("转给"), "to_section": 
 # Ids and technical fields an auditor may need but the history page need not show.
 HIDDEN_DETAILS = {"data", "element_id", "instance_id", "task_id", "client", "attachment_id", "content_type",
                   "field", "sha256", "storage_key", "link_id", "comment_id"}
-_TRAILING_ENGLISH = re.compile(r"\s*\(([ -~]+)\)\s*$")
+def language() -> str:
+    return str(get_locale() or "zh_CN")
+
+
+def error_text(error: SanfuError) -> str:
+    """A domain error's message in the page's language (the error carries both)."""
+    return error.text(language())
 
 
 def plain_message(text: str) -> str:
-    """Engine messages read "中文 (English)": show the part in the user's language."""
-    text = str(text)
-    match = _TRAILING_ENGLISH.search(text)
-    if match is None:
-        return text
-    if str(get_locale() or "zh_CN").startswith("en"):
-        return match.group(1)
-    return text[:match.start()]
+    """An engine warning or report line ("中文 (English)", as errors are made) in the page's
+    language, split by the engine's own rule (engine.errors.bilingual)."""
+    zh, en = bilingual(text)
+    return en if language().startswith("en") else zh
 
 
 def parse_time(value) -> datetime | None:

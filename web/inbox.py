@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from engine.errors import InvalidInput
 
 from .extensions import get_engine
-from .helpers import plain_message
+from .helpers import error_text
 
 bp = Blueprint("inbox", __name__)
 
@@ -61,7 +61,7 @@ def index():
     try:
         result = _query(view, page, filters)
     except InvalidInput as err:  # a bad date or sort: say so, and show the list without it
-        message, status = plain_message(str(err)), 400
+        message, status = error_text(err), 400
         filters = {k: v for k, v in filters.items() if k not in DATE_FILTERS}
         result = _query(view, page, filters)
     pages = max(1, -(-result["total"] // result["per_page"])) if result["total"] is not None else None

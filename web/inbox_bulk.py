@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from engine.errors import InvalidInput
 
 from .extensions import get_engine
-from .helpers import plain_message, safe_next
+from .helpers import error_text, safe_next
 
 bp = Blueprint("inbox_bulk", __name__)
 ACTIONS = {"claim": _l("认领"), "transfer": _l("转办"), "complete": _l("签收办结")}
@@ -39,7 +39,7 @@ def apply():
     try:
         outcomes = _outcomes(action, request.form.getlist("task_id"))
     except InvalidInput as err:  # nothing selected, no reason, no target: nothing was changed
-        flash(plain_message(str(err)), "error")
+        flash(error_text(err), "error")
         return redirect(back)
     done = [o for o in outcomes if o["ok"]]
     failed = [o for o in outcomes if not o["ok"]]

@@ -91,9 +91,11 @@ ENTERPRISE = _object({
 }, required=["enterprise", "visits", "checks", "matters", "ratings"])
 ERROR = _object({"error": _object({
     "status": INT, "title": STR, "message": STR,
+    "code": {"type": "string", "description": "stable error code: invalid_input, form_invalid, definition_error, "
+             "script_error, not_found, gone, not_allowed, conflict, unauthorized, error"},
     "fields": {"type": "object", "additionalProperties": STR,
                "description": "field (dotted path for nested fields) → message"},
-}, required=["status", "message"])})
+}, required=["status", "code", "message"])})
 REQUESTS = {
     "ReleaseRequest": _object({"reason": {"type": "string", "minLength": 1}}),
     "CompleteRequest": _object({"data": {"type": "object", "description": "the form's fields"}}, required=[]),

@@ -19,7 +19,7 @@ from engine.enterprises.rating_links import RatingLinkGone
 from engine.errors import Conflict, FormValidationError, InvalidInput, NotFound
 
 from .extensions import get_engine
-from .helpers import plain_message
+from .helpers import error_text
 
 bp = Blueprint("rating", __name__)
 ISSUED_KEY = "rating_links"    # session: task id -> the token its holder issued last
@@ -50,9 +50,9 @@ def submit(token: str):
     except NotFound:
         return _unknown()
     except FormValidationError as err:
-        return _form_again(view, token, request.form, err.fields, plain_message(str(err)))
+        return _form_again(view, token, request.form, err.fields, error_text(err))
     except InvalidInput as err:
-        return _form_again(view, token, request.form, {}, plain_message(str(err)))
+        return _form_again(view, token, request.form, {}, error_text(err))
     session[THANKS_KEY] = result["enterprise"]
     return redirect(url_for("rating.thanks"))
 
@@ -68,7 +68,7 @@ def issue(task_id: str):
     try:
         issued = get_engine().issue_rating_link(task_id, current_user.id)
     except (Conflict, InvalidInput) as err:
-        flash(plain_message(str(err)), "error")
+        flash(error_text(err), "error")
         return redirect(url_for("tasks.show", task_id=task_id, _anchor="rating"))
     kept = {k: v for k, v in (session.get(ISSUED_KEY) or {}).items() if k != task_id}
     session[ISSUED_KEY] = {**dict(list(kept.items())[-(KEEP_ISSUED - 1):]), task_id: issued["token"]}
@@ -123,7 +123,7 @@ def _form_again(view: dict, token: str, values, errors: dict, message: str):
 
 def _gone(gone: RatingLinkGone):
     return render_template("rating/gone.html", status=410, reason=gone.reason,
-                           message=plain_message(str(gone))), 410
+                           message=error_text(gone)), 410
 
 
 def _unknown():

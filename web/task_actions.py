@@ -17,7 +17,7 @@ from engine.errors import InvalidInput
 
 from .extensions import get_engine
 from .formdata import parse_task_form
-from .helpers import plain_message
+from .helpers import error_text
 from .tasks import load_view, render_page
 
 bp = Blueprint("task_actions", __name__, url_prefix="/tasks")
@@ -63,7 +63,7 @@ def transfer(task_id: str):
     try:
         task = get_engine().transfer(task_id, current_user.id, reason=reason, **targets)
     except InvalidInput as err:
-        return _refused(task_id, "transfer", {"transfer": plain_message(str(err))}, entered)
+        return _refused(task_id, "transfer", {"transfer": error_text(err)}, entered)
     flash(gettext("已转办「%(task)s」，理由已记入办理记录。", task=task["name"]), "success")
     return redirect(url_for("inbox.index"))
 
@@ -90,7 +90,7 @@ def return_task(task_id: str):
     try:
         task = get_engine().return_task(task_id, current_user.id, reason)
     except InvalidInput as err:
-        return _refused(task_id, "return", {"return": plain_message(str(err))}, {"reason": reason})
+        return _refused(task_id, "return", {"return": error_text(err)}, {"reason": reason})
     flash(gettext("已退回上一步「%(task)s」（%(who)s），理由已报科长备案。", task=task["name"],
                   who=task["assignee"] or gettext("科室待认领")), "success")
     return redirect(url_for("inbox.index"))
@@ -111,7 +111,7 @@ def delegate(task_id: str):
     try:
         task = get_engine().delegate(task_id, current_user.id, entered["to_user"], entered["note"])
     except InvalidInput as err:
-        return _refused(task_id, "delegate", {"delegate": plain_message(str(err))}, entered)
+        return _refused(task_id, "delegate", {"delegate": error_text(err)}, entered)
     flash(gettext("已委派给 %(who)s：对方完成委派后，任务回到您的待办。", who=task["assignee"]), "success")
     return _to_task(task_id)
 
@@ -127,7 +127,7 @@ def save_draft(task_id: str):
     try:
         get_engine().save_draft(task_id, current_user.id, data)
     except InvalidInput as err:
-        return render_page(view, values, message=plain_message(str(err)), status=422)
+        return render_page(view, values, message=error_text(err), status=422)
     flash(gettext("草稿已保存，下次打开此任务时自动填入。"), "success")
     return _to_task(task_id)
 
@@ -146,7 +146,7 @@ def resolve(task_id: str):
     try:
         task = get_engine().resolve_delegation(task_id, current_user.id, data, comment)
     except InvalidInput as err:
-        return render_page(view, values, message=plain_message(str(err)), status=422)
+        return render_page(view, values, message=error_text(err), status=422)
     flash(gettext("已完成委派，「%(task)s」交回 %(who)s 办理。", task=task["name"], who=task["assignee"]), "success")
     return redirect(url_for("inbox.index"))
 
@@ -168,7 +168,7 @@ def copy(task_id: str):
     try:
         result = get_engine().copy_task(task_id, current_user.id, chosen + typed, entered["note"])
     except InvalidInput as err:
-        return _refused(task_id, "copy", {"copy": plain_message(str(err))}, entered)
+        return _refused(task_id, "copy", {"copy": error_text(err)}, entered)
     if result["added"]:
         flash(gettext("已抄送给 %(names)s。", names=gettext("、").join(result["added"])), "success")
     if result["already"]:

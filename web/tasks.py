@@ -16,7 +16,7 @@ from engine.errors import FormValidationError, InvalidInput
 
 from .extensions import get_engine
 from .formdata import draft_values, parse_task_form
-from .helpers import plain_message
+from .helpers import error_text, plain_message
 from .schema_form import build_fields, unplaced
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -90,7 +90,7 @@ def complete(task_id: str):
         return render_page(load_view(task_id), values, err.fields, message=gettext("请修改标出的内容后再提交。"),
                            status=422)
     except InvalidInput as err:
-        return render_page(load_view(task_id), values, message=plain_message(str(err)), status=422)
+        return render_page(load_view(task_id), values, message=error_text(err), status=422)
     flash(gettext("「%(task)s」已提交。", task=task["task"]["name"]), "success")
     for warning in result.get("warnings") or []:
         flash(plain_message(warning), "warning")
@@ -112,7 +112,7 @@ def release(task_id: str):
     try:
         task = get_engine().release(task_id, current_user.id, reason)
     except InvalidInput as err:
-        flash(plain_message(str(err)), "error")
+        flash(error_text(err), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     flash(gettext("已释放「%(task)s」，退回科室待认领。", task=task["name"]), "success")
     return redirect(url_for("inbox.index"))

@@ -43,7 +43,7 @@ def test_domain_errors_become_chinese_pages_with_the_engine_message(client, rais
     response = client.get("/api/v1/raise/1")
     assert response.status_code == status
     shown = html.unescape(body.split('<p class="message">')[1].split("</p>")[0])
-    assert response.get_json()["error"] == {"status": status, "title": title, "message": shown}
+    assert response.get_json()["error"] == {"status": status, "code": error.code, "title": title, "message": shown}
 
 
 @pytest.mark.parametrize("path,method,status,title", [
