@@ -11,7 +11,7 @@ from pathlib import Path
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import access, clock
+from engine import access, clock, config
 from engine.admin.accounts import AccountCommands
 from engine.admin.api_tokens import ApiTokenCommands
 from engine.admin.audit_log import AuditLogQueries
@@ -53,10 +53,16 @@ class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCom
              SupervisionQueries, FilingCommands, DiagramQueries,  # supervision, instances
              EnterpriseQueries, RatingCommands,  # enterprises
              OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands):  # admin
-    def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None):
-        self.db = db_engine or make_engine(url)
+    def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None,
+                 settings: config.Settings | None = None):
+        """`settings` default to the environment's (engine.config); `url` and `forms_dir`
+        override theirs."""
+        self.settings = settings or config.from_environ()
+        self.db = db_engine or make_engine(url or self.settings.database)
         self.sessions = session_factory(self.db)
-        self.forms_dir = Path(forms_dir) if forms_dir else Path("forms")
+        self.forms_dir = Path(forms_dir) if forms_dir else self.settings.forms_dir
+        self.attachment_dir = self.settings.attachments_folder
+        self.attachment_max_bytes = self.settings.attachment_max_bytes
         self.runtime = Runtime(SpecCache(), projections=(
             TaskRowsProjection(), TimerRowsProjection(), LedgerProjection()))
 

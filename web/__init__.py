@@ -4,66 +4,74 @@
 call one `Engine` method and map domain errors (engine.errors) to HTTP statuses; every
 rule about who may see or do what stays in the engine.
 
-Settings (environment): `SANFU_DATABASE_URL` (default: the engine's SQLite file in the
-instance folder), `SANFU_SECRET_KEY` (default: a key generated once into the instance
-folder's `secret_key`, mode 0600), `SANFU_FORMS_DIR` (default: the repository's `forms/`),
-`SANFU_INSTANCE_PATH` (default `./instance`), `SANFU_SESSION_COOKIE_SECURE` (`1`/`0`;
-default: Secure unless debugging or testing), `SANFU_PROXY_FIX` (the number of reverse
-proxies in front, whose X-Forwarded-For/-Proto are then trusted).
+Settings: every `SANFU_*` variable is read by engine/config.py; they are the defaults of
+the Flask config here (DATABASE_URL, FORMS_DIR, ATTACHMENT_DIR, ATTACHMENT_MAX_BYTES,
+SECRET_KEY …), which `instance/config.py` or a test config may override, and the Engine is
+built from the result — the web never reaches into it afterwards.
 """
 from __future__ import annotations
 
 import os
 import secrets
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request, session
 from flask_babel import Babel
 
+from engine import config
 from engine.service import Engine
-from engine.store.db import instance_path
 
 from .extensions import LANGUAGES, csrf
 
-ROOT = Path(__file__).resolve().parent.parent
 IDLE_TIMEOUT = timedelta(minutes=30)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(instance_path()), instance_relative_config=True)
-    app.config.from_mapping(_defaults())
+    settings = config.from_environ()
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app.config.from_mapping(_defaults(settings))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
-    _secure_cookies(app, test_config or {})
+    _secure_cookies(app, test_config or {}, settings)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ.get("SANFU_SECRET_KEY") or instance_secret(Path(app.instance_path))
-    _proxy_fix(app)
-    app.extensions["sanfu"] = app.config.get("ENGINE") or Engine(
-        app.config["DATABASE_URL"], forms_dir=Path(app.config["FORMS_DIR"]))
+        app.config["SECRET_KEY"] = settings.secret_key or instance_secret(Path(app.instance_path))
+    _proxy_fix(app, settings)
+    app.extensions["sanfu"] = app.config.get("ENGINE") or Engine(settings=_engine_settings(app, settings))
     csrf.init_app(app)
     Babel(app, locale_selector=_locale, timezone_selector=lambda: "Asia/Shanghai")
     _register(app)
     return app
 
 
-def _defaults() -> dict:
+def _engine_settings(app: Flask, settings: config.Settings) -> config.Settings:
+    """The engine's settings as this app is configured (the Flask config wins)."""
+    folder = app.config.get("ATTACHMENT_DIR")
+    return replace(settings, database_url=app.config.get("DATABASE_URL") or None,
+                   forms_dir=Path(app.config["FORMS_DIR"]),
+                   attachment_dir=Path(folder) if folder else Path(app.instance_path) / "attachments",
+                   attachment_max_bytes=int(app.config["ATTACHMENT_MAX_BYTES"]))
+
+
+def _defaults(settings: config.Settings) -> dict:
     # One attachment per upload request at most this big; the body may carry it plus the
     # form's other fields (413, a Chinese page, beyond that).
-    attachment_max = int(os.environ.get("SANFU_ATTACHMENT_MAX_BYTES") or 10 * 1024 * 1024)
+    attachment_max = settings.attachment_max_bytes
     return {
-        "DATABASE_URL": os.environ.get("SANFU_DATABASE_URL") or None,
-        "FORMS_DIR": os.environ.get("SANFU_FORMS_DIR") or str(ROOT / "forms"),
+        "DATABASE_URL": settings.database_url,
+        "FORMS_DIR": str(settings.forms_dir),
         "SESSION_COOKIE_NAME": "sanfu_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": IDLE_TIMEOUT,
         "SESSION_REFRESH_EACH_REQUEST": True,
         "MAX_CONTENT_LENGTH": attachment_max + 1024 * 1024,
-        "ATTACHMENT_DIR": os.environ.get("SANFU_ATTACHMENT_DIR") or None,  # None: <instance folder>/attachments
+        # None: <instance folder>/attachments
+        "ATTACHMENT_DIR": str(settings.attachment_dir) if settings.attachment_dir else None,
         "ATTACHMENT_MAX_BYTES": attachment_max,
         "MAX_FORM_PARTS": 2000,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -72,13 +80,12 @@ def _defaults() -> dict:
     }
 
 
-def _secure_cookies(app: Flask, test_config: dict) -> None:
+def _secure_cookies(app: Flask, test_config: dict, settings: config.Settings) -> None:
     """Secure cookies unless debugging or testing, or told otherwise."""
     if "SESSION_COOKIE_SECURE" in test_config:
         return
-    flag = os.environ.get("SANFU_SESSION_COOKIE_SECURE", "").strip().lower()
-    if flag in ("0", "1", "true", "false", "yes", "no"):
-        app.config["SESSION_COOKIE_SECURE"] = flag in ("1", "true", "yes")
+    if settings.session_cookie_secure is not None:
+        app.config["SESSION_COOKIE_SECURE"] = settings.session_cookie_secure
     else:
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
 
@@ -103,8 +110,8 @@ def instance_secret(folder: Path) -> str:
     return key
 
 
-def _proxy_fix(app: Flask) -> None:
-    hops = int(os.environ.get("SANFU_PROXY_FIX", "0") or 0)
+def _proxy_fix(app: Flask, settings: config.Settings) -> None:
+    hops = settings.proxy_fix_hops
     if hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -9,7 +9,6 @@ being filled in is not reloaded.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_babel import gettext
@@ -24,15 +23,6 @@ from .helpers import error_text, local_time
 bp = Blueprint("attachments", __name__)
 _ID = re.compile(r"^[0-9a-f]{32}$")
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-
-
-@bp.record_once
-def _configure(state) -> None:
-    """Hand the engine its attachment folder and size limit from the app's settings."""
-    app = state.app
-    engine = app.extensions["sanfu"]
-    engine.attachment_dir = Path(app.config.get("ATTACHMENT_DIR") or Path(app.instance_path) / "attachments")
-    engine.attachment_max_bytes = int(app.config.get("ATTACHMENT_MAX_BYTES") or engine.attachment_max_bytes)
 
 
 def _wants_json() -> bool:

@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="load the demo users, processes and instances")
     deploy = sub.add_parser("deploy", help="deploy BPMN/DMN files (with their forms)")
     deploy.add_argument("files", nargs="+", type=Path)
-    deploy.add_argument("--forms", type=Path, default=Path("forms"), help="forms folder")
+    deploy.add_argument("--forms", type=Path, default=None,
+                        help="forms folder (default: SANFU_FORMS_DIR, else the project's forms/)")
     _as(deploy)
     start = sub.add_parser("start", help="start an instance")
     start.add_argument("key")

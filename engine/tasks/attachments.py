@@ -2,8 +2,8 @@
 outside the database (engine.tasks.attachment_store), the metadata in `attachments`, read only
 by those who may see a task of the instance.
 
-The folder comes from the caller: the web app sets `engine.attachment_dir` from its
-ATTACHMENT_DIR setting; otherwise SANFU_ATTACHMENT_DIR or `<instance folder>/attachments`.
+The folder and the size limit are the Engine's settings (engine.config: SANFU_ATTACHMENT_DIR,
+default `<instance folder>/attachments`; the web app builds its Engine with its own).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from uuid import uuid4
 
 from sqlalchemy import func, select
 
-from engine import access, clock, config
+from engine import access, clock
 from engine.definitions.forms import (
     attachment_fields,
     attachment_reference,
@@ -50,13 +50,12 @@ def megabytes(size: int) -> str:
 
 class AttachmentCommands:
     """Mixed into engine.service.Engine."""
-    attachment_dir: Path | str | None = None
-    attachment_max_bytes: int = MAX_BYTES
+    attachment_dir: Path  # the Engine sets both from its settings (engine.config)
+    attachment_max_bytes: int
     attachment_max_files: int = MAX_FILES
 
     def attachment_store(self) -> AttachmentStore:
-        folder = self.attachment_dir or config.from_environ().attachments_folder
-        return AttachmentStore(folder)
+        return AttachmentStore(self.attachment_dir)
 
     def add_attachment(self, task_id: str, actor: str, filename: str, stream, field: str = "") -> dict:
         """Store an uploaded file for an open task: only whoever may complete the task
