@@ -23,7 +23,7 @@ from engine.enterprises import visits
 from engine.enterprises.ledger import LedgerProjection
 from engine.enterprises.queries import EnterpriseQueries
 from engine.enterprises.rating_links import RatingCommands
-from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.exchange.commands import OrgTransfer
 from engine.inbox import task_rows
 from engine.inbox.bulk import BulkCommands
@@ -39,12 +39,12 @@ from engine.runtime import events
 from engine.runtime.core import Runtime, engine_errors, instance_data
 from engine.store import audit
 from engine.store.db import make_engine, session_factory
-from engine.store.tables import Group, HumanTask, Instance, User
+from engine.store.tables import Group, Instance, User
 from engine.store.uow import UnitOfWork
 from engine.supervision.filings import FilingCommands
 from engine.supervision.overview import SupervisionQueries
 from engine.tasks.actions import TaskActions
-from engine.tasks.attachments import AttachmentCommands
+from engine.tasks.attachments import AttachmentCommands, check_attachment_references
 from engine.tasks.collab import CollabCommands
 from engine.tasks.view import TaskViewQueries
 
@@ -153,7 +153,7 @@ class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCom
             built = loaded.built_for(spiff_task)
             schema = built.forms.get(row.form_key) if row.form_key else None
             clean = validate_submission(schema, data)
-            self._check_attachment_references(session, row, schema, clean)
+            check_attachment_references(session, row, schema, clean)
             with engine_errors(row.element_id):
                 spiff_task.data.update(clean)
                 spiff_task.run()
@@ -166,37 +166,6 @@ class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCom
             self.runtime.save(session, loaded, actor)
             events.deliver(self.runtime, session, loaded.thrown, actor)
             return {"instance_id": row.instance_id, "status": loaded.instance.status, "warnings": warnings}
-
-    def claim(self, task_id: str, actor: str) -> dict:
-        with self.uow() as uow:
-            session = uow.session
-            user = access.actor(session, actor)
-            row = access.open_task(session, task_id)
-            if row.assignee == actor:
-                return task_rows.task_dict(row)
-            if row.assignee is not None:
-                raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})")
-            if not (user.is_admin or access.is_candidate(session, row, actor)):
-                raise NotAllowed(f"用户 '{actor}' 不是该任务的候选人 (not a candidate)")
-            self._set_assignee(session, row, actor, actor, "task_claimed")
-            return task_rows.task_dict(row)
-
-    def assign(self, task_id: str, assignee: str, actor: str) -> dict:
-        with self.uow() as uow:
-            session = uow.session
-            access.require_admin(session, actor)
-            access.actor(session, assignee)
-            row = access.open_task(session, task_id)
-            self._set_assignee(session, row, assignee, actor, "task_assigned")
-            row.unrouted, row.owner, row.delegation = False, None, None  # an admin's assignment ends a 委派
-            return task_rows.task_dict(row)
-
-    def _set_assignee(self, session, row: HumanTask, assignee, actor, action) -> None:
-        instance = access.instance(session, row.instance_id)
-        instance.updated_at = clock.now()  # bumps the revision: commands on one instance serialize
-        previous, row.assignee = row.assignee, assignee
-        audit.record(session, actor, action, instance_id=row.instance_id, task_id=row.id,
-                     detail={"from": previous, "to": assignee})
 
     # messages and signals -------------------------------------------------------
     def send_message(self, name: str, actor: str, data: dict | None = None,
@@ -235,20 +204,27 @@ class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCom
         """An instance's state, open tasks and history. Personal data the forms mark
         sensitive is masked unless `actor` is among the people allowed to see it."""
         with self.uow(write=False) as uow:
-            session = uow.session
-            instance = access.instance(session, instance_id)
-            loaded = self.runtime.load(session, instance)
-            data = instance_data(loaded.workflow)
-            history = audit.history(session, instance.id)
-            fields, lanes = privacy.sensitive_fields(loaded.specs.owner[loaded.workflow.spec.name].forms)
-            if fields and not privacy.may_see(session, actor, lanes,
-                                              Context(instance.unit_id, instance.enterprise_id), data):
-                data, history = privacy.masked(data, fields), privacy.masked(history, fields)
-            return {"id": instance.id, "process_key": instance.process_key, "version": instance.version,
-                    "status": instance.status, "started_by": instance.started_by, "data": data,
-                    "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
-                    "open_tasks": [task_rows.task_dict(r) for r in task_rows.open_tasks_of(session, instance.id)],
-                    "history": history}
+            return self._shown(uow.session, access.instance(uow.session, instance_id), actor)
+
+    def instance_for(self, instance_id: int, actor: str) -> dict:
+        """`show` for an actor who may see the instance (the API): admins, its starter, and
+        whoever may see one of its tasks (holders, candidates, those who worked on it, supervisors)."""
+        with self.uow(write=False) as uow:
+            return self._shown(uow.session, access.visible_instance(uow.session, actor, instance_id), actor)
+
+    def _shown(self, session, instance, actor: str | None) -> dict:
+        loaded = self.runtime.load(session, instance)
+        data = instance_data(loaded.workflow)
+        history = audit.history(session, instance.id)
+        fields, lanes = privacy.sensitive_fields(loaded.specs.owner[loaded.workflow.spec.name].forms)
+        if fields and not privacy.may_see(session, actor, lanes,
+                                          Context(instance.unit_id, instance.enterprise_id), data):
+            data, history = privacy.masked(data, fields), privacy.masked(history, fields)
+        return {"id": instance.id, "process_key": instance.process_key, "version": instance.version,
+                "status": instance.status, "started_by": instance.started_by, "data": data,
+                "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
+                "open_tasks": [task_rows.task_dict(r) for r in task_rows.open_tasks_of(session, instance.id)],
+                "history": history}
 
     # timers ---------------------------------------------------------------------
     def fire_due_timers(self, owner: str = "sanfu") -> dict:

@@ -5,21 +5,12 @@ when it is not set; in CI (CI=true) a missing PostgreSQL is a failure, never a s
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
 
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
-
-ROOT = Path(__file__).resolve().parent.parent
-FORMS = ROOT / "forms"
-PROCESSES = ROOT / "processes"
-CORPUS = ROOT.parent / "shared" / "bpmn-corpus"
-POSTGRES_URL = os.environ.get("SANFU_TEST_POSTGRES_URL")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.helpers.paths import FORMS, IN_CI, POSTGRES_URL
 
 
 def _postgres_or_skip():

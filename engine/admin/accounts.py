@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from engine import access, clock
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.org.roles import ADMIN_ROLE_NAMES, OWN_ROLES, has_role, replace_roles, require_role, roles_of
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import LoginAttempt, UserRole
 from engine.store.tables import User
@@ -40,7 +41,7 @@ def end_sessions(session, name: str) -> None:
                     .values(session_epoch=func.coalesce(User.session_epoch, 0) + 1))
 
 
-class AccountCommands:
+class AccountCommands(EngineParts):
     def set_password(self, name: str, password: str, *, actor: str) -> None:
         """Change one's own password; reset another's (安全管理员, which also lifts a
         sign-in lock); or give an account without a password its first one (系统管理员,

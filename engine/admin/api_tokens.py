@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from engine import access, clock
 from engine.errors import InvalidInput, NotAllowed, NotFound
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.tables import ApiToken
 
@@ -32,7 +33,7 @@ def token_dict(row: ApiToken) -> dict:
             "revoked_at": iso(row.revoked_at)}
 
 
-class ApiTokenCommands:
+class ApiTokenCommands(EngineParts):
     def create_api_token(self, actor: str, name: str) -> str:
         """A new token for `actor`; the secret is returned once and never stored."""
         name = (name or "").strip()
@@ -80,11 +81,3 @@ class ApiTokenCommands:
                 raise NotAllowed(BAD_TOKEN)
             row.last_used_at = clock.now()
             return account_dict(session, user)
-
-    # the API's reads, scoped to what the actor may see ------------------------------
-    def instance_for(self, instance_id: int, actor: str) -> dict:
-        """`show` for an actor who may see the instance: admins, its starter, and whoever
-        may see one of its tasks (holders, candidates, those who worked on it, supervisors)."""
-        with self.uow(write=False) as uow:
-            access.visible_instance(uow.session, actor, instance_id)
-        return self.show(instance_id, actor)

@@ -27,6 +27,7 @@ from engine import access, clock
 from engine.errors import InvalidInput
 from engine.exchange.spreadsheet import _csv_value
 from engine.org.roles import require_role
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.tables import AuditEvent
 
@@ -70,7 +71,7 @@ ACTION_LABELS = {
 CSV_HEADER = ("编号", "时间", "操作人", "操作", "流程实例", "任务", "详情")
 
 
-class AuditLogQueries:
+class AuditLogQueries(EngineParts):
     """Mixed into engine.service.Engine."""
 
     def audit_events(self, actor: str, *, since: datetime | None = None, until: datetime | None = None,

@@ -15,12 +15,13 @@ from engine.errors import InvalidInput, NotAllowed
 from engine.org import directory
 from engine.org.directory import Pairing, Person
 from engine.org.roles import roles_for_system_admin
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Deputy, Enterprise
 from engine.store.tables import HumanTask, TaskCandidate
 
 
-class OrgCommands:
+class OrgCommands(EngineParts):
     def add_unit(self, code: str, name: str, level: str, parent: str | None = None, *, actor: str) -> int:
         with self.uow() as uow:
             access.require_admin(uow.session, actor)

@@ -19,6 +19,7 @@ from engine.errors import InvalidInput, NotAllowed
 from engine.org import directory
 from engine.org.directory import Person
 from engine.org.roles import ADMIN_ROLES, BUSINESS_ROLES, has_role, roles_for_system_admin
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import ROLES, Deputy, LeaderSection, Section, Unit, UserRole, UserSection
 from engine.store.tables import User
@@ -26,7 +27,7 @@ from engine.store.tables import User
 LOGIN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-class AdminQueries:
+class AdminQueries(EngineParts):
     def _account_manager(self, session, actor: str) -> bool:
         """The system admin or the security admin (True for the security admin)."""
         if access.actor(session, actor).is_admin:

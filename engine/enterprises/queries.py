@@ -19,6 +19,7 @@ from engine.enterprises.visits import VISIT_FORMS
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.exchange.ledger_xlsx import DONE, export_ledger, remarks, section_names, status_text
 from engine.org import directory
+from engine.runtime.facade import EngineParts
 from engine.store.org_tables import Enterprise, LedgerMatter, Unit
 from engine.store.tables import AuditEvent, HumanTask, Instance, User
 
@@ -217,7 +218,7 @@ def service_card(session: Session, actor, enterprise_id: int) -> dict:
             "comments": ratings[-1]["comments"] if ratings else ""}
 
 
-class EnterpriseQueries:
+class EnterpriseQueries(EngineParts):
     def ledger_for(self, enterprise_id: int, actor: str) -> list[dict]:
         """一企一账: every matter of the enterprise with its status and deadline, for those who
         may see the enterprise's page (the same scope rule)."""

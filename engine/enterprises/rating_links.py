@@ -31,6 +31,7 @@ from engine.enterprises.rating_queries import (
     token_hash,
 )
 from engine.errors import Conflict, FormValidationError, Gone, InvalidInput, NotAllowed, NotFound
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import RatingLink, TaskDraft
 from engine.store.org_tables import Enterprise, Unit
@@ -58,7 +59,7 @@ class RatingLinkGone(Gone):
         self.reason = reason
 
 
-class RatingCommands:
+class RatingCommands(EngineParts):
     """Mixed into engine.service.Engine."""
 
     def issue_rating_link(self, task_id: str, actor: str, ttl: timedelta = DEFAULT_TTL) -> dict:

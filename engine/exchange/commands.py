@@ -31,6 +31,7 @@ from engine.exchange.pairing import (
 from engine.exchange.spreadsheet import data_rows, map_header, read_tables
 from engine.org import directory
 from engine.org.roles import roles_for_system_admin
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import ROLES, Enterprise, LeaderSection, Section, Unit, UserRole, UserSection
 from engine.store.tables import User
@@ -73,7 +74,7 @@ class CellRefused(InvalidInput):
         self.column = column
 
 
-class OrgTransfer:
+class OrgTransfer(EngineParts):
     def import_pairing(self, path: Path, *, actor: str, good_rows_only: bool = False,
                        dry_run: bool = False) -> ImportReport:
         """Import the pairing list (系统管理员). Refused (ImportRefused, nothing written)

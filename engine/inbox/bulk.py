@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine import access
 from engine.definitions.forms import is_acknowledgement
 from engine.errors import InvalidInput, SanfuError
+from engine.runtime.facade import EngineParts
 from engine.store.org_tables import Enterprise
 from engine.store.tables import HumanTask, Instance
 
@@ -95,7 +96,7 @@ def complete_acknowledgements(engine, task_ids, actor: str) -> list[dict]:
     return _run(engine, task_ids, actor, complete)
 
 
-class BulkCommands:
+class BulkCommands(EngineParts):
     """Mixed into engine.service.Engine: each selected task is its own command."""
 
     def bulk_claim(self, task_ids, actor: str) -> list[dict]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from engine import access
 from engine.inbox.filters import parse_filter
 from engine.inbox.views import inbox_page, process_options
+from engine.runtime.facade import EngineParts
 
 
-class InboxQueries:
+class InboxQueries(EngineParts):
     def inbox(self, actor: str, view: str = "todo", *, page: int = 1, per_page: int = 20,
               q: str | None = None, process: str | None = None, task_name: str | None = None,
               due_from=None, due_to=None, overdue: bool = False, sort: str | None = None,

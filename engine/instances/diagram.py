@@ -17,6 +17,7 @@ from engine.inbox import task_rows
 from engine.org import privacy
 from engine.org.lanes import Context
 from engine.runtime.core import instance_data
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Enterprise, Unit
 from engine.store.tables import Instance, ProcessDefinition, SourceFile, User
@@ -27,7 +28,7 @@ from engine.store.tables import Instance, ProcessDefinition, SourceFile, User
 _ACTIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-class DiagramQueries:
+class DiagramQueries(EngineParts):
     """Mixed into engine.service.Engine."""
 
     def instance_view(self, instance_id: int, actor: str) -> dict:

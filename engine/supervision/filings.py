@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from engine import access, clock
 from engine.errors import InvalidInput, NotAllowed
 from engine.org import directory
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Enterprise, Filing, Section
 from engine.store.tables import HumanTask, Instance
@@ -30,7 +31,7 @@ def _row(filing: Filing, task_name: str | None, enterprise: str | None, section:
             "acknowledged_at": filing.acknowledged_at.isoformat() if filing.acknowledged_at else None}
 
 
-class FilingCommands:
+class FilingCommands(EngineParts):
     def filing_list(self, actor: str, *, include_acknowledged: bool = False, limit: int = 200) -> dict:
         """The filings of the sections `actor` heads, newest first, with the step, the
         enterprise and the section; unacknowledged only unless asked."""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine import access, clock
 from engine.errors import NotAllowed
 from engine.inbox import task_rows
+from engine.runtime.facade import EngineParts
 from engine.store.org_tables import UserRole
 from engine.store.tables import HumanTask, User
 
@@ -32,7 +33,7 @@ def overview(session: Session, actor: str, limit: int = 500) -> list[dict]:
             for row in session.scalars(query)]
 
 
-class SupervisionQueries:
+class SupervisionQueries(EngineParts):
     """Mixed into engine.service.Engine."""
 
     def overview(self, actor: str) -> list[dict]:

@@ -9,10 +9,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
 from engine import access, clock
-from engine.errors import InvalidInput
+from engine.errors import Conflict, InvalidInput, NotAllowed
 from engine.inbox import task_rows
 from engine.org import directory
 from engine.runtime.core import engine_errors
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import TaskDraft
 from engine.store.org_tables import Filing, Section, Unit
@@ -26,7 +27,41 @@ def _reason(reason: str | None) -> str:
     return text[:2000]
 
 
-class TaskActions:
+def set_assignee(session, row: HumanTask, assignee: str | None, actor: str, action: str) -> None:
+    """Claim, assign or release: the new holder, audited; the instance's revision is bumped
+    so that commands on one instance serialize."""
+    instance = access.instance(session, row.instance_id)
+    instance.updated_at = clock.now()
+    previous, row.assignee = row.assignee, assignee
+    audit.record(session, actor, action, instance_id=row.instance_id, task_id=row.id,
+                 detail={"from": previous, "to": assignee})
+
+
+class TaskActions(EngineParts):
+    def claim(self, task_id: str, actor: str) -> dict:
+        with self.uow() as uow:
+            session = uow.session
+            user = access.actor(session, actor)
+            row = access.open_task(session, task_id)
+            if row.assignee == actor:
+                return task_rows.task_dict(row)
+            if row.assignee is not None:
+                raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})")
+            if not (user.is_admin or access.is_candidate(session, row, actor)):
+                raise NotAllowed(f"用户 '{actor}' 不是该任务的候选人 (not a candidate)")
+            set_assignee(session, row, actor, actor, "task_claimed")
+            return task_rows.task_dict(row)
+
+    def assign(self, task_id: str, assignee: str, actor: str) -> dict:
+        with self.uow() as uow:
+            session = uow.session
+            access.require_admin(session, actor)
+            access.actor(session, assignee)
+            row = access.open_task(session, task_id)
+            set_assignee(session, row, assignee, actor, "task_assigned")
+            row.unrouted, row.owner, row.delegation = False, None, None  # an admin's assignment ends a 委派
+            return task_rows.task_dict(row)
+
     def release(self, task_id: str, actor: str, reason: str | None = None) -> dict:
         reason = _reason(reason)
         with self.uow() as uow:
@@ -36,7 +71,7 @@ class TaskActions:
             has_candidates = session.scalar(select(TaskCandidate.task_id).where(TaskCandidate.task_id == row.id))
             if has_candidates is None:
                 raise InvalidInput("该任务没有候选人，不能释放 (no candidates to release it to)")
-            self._set_assignee(session, row, None, actor, "task_released")
+            set_assignee(session, row, None, actor, "task_released")
             audit.record(session, actor, "task_release_reason", instance_id=row.instance_id, task_id=row.id,
                          detail={"reason": reason})
             return task_rows.task_dict(row)

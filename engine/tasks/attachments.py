@@ -22,6 +22,7 @@ from engine.definitions.forms import (
     referenced_id,
 )
 from engine.errors import FormValidationError, InvalidInput, NotAllowed, NotFound
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import Attachment
 from engine.store.tables import HumanTask
@@ -48,7 +49,7 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
-class AttachmentCommands:
+class AttachmentCommands(EngineParts):
     """Mixed into engine.service.Engine."""
     attachment_dir: Path  # the Engine sets both from its settings (engine.config)
     attachment_max_bytes: int
@@ -177,19 +178,20 @@ class AttachmentCommands:
             return False
         return True
 
-    def _check_attachment_references(self, session, row: HumanTask, schema: dict | None, data: dict) -> None:
-        """On completion: every attachment reference in the form's attachment fields must
-        name a (not deleted) attachment of this task."""
-        if not attachment_fields(schema):
-            return
-        wanted = {referenced_id(item) for key, _ in attachment_fields(schema)
-                  for item in (data.get(key) if isinstance(data.get(key), list) else [])} - {None}
-        known = set(session.scalars(select(Attachment.id).where(
-            Attachment.task_id == row.id, Attachment.deleted_at.is_(None), Attachment.id.in_(wanted)))) \
-            if wanted else set()
-        errors = attachment_reference_errors(schema, data, known)
-        if errors:
-            raise FormValidationError("；".join(errors.values()), errors)
+
+def check_attachment_references(session, row: HumanTask, schema: dict | None, data: dict) -> None:
+    """On completion: every attachment reference in the form's attachment fields must
+    name a (not deleted) attachment of this task."""
+    if not attachment_fields(schema):
+        return
+    wanted = {referenced_id(item) for key, _ in attachment_fields(schema)
+              for item in (data.get(key) if isinstance(data.get(key), list) else [])} - {None}
+    known = set(session.scalars(select(Attachment.id).where(
+        Attachment.task_id == row.id, Attachment.deleted_at.is_(None), Attachment.id.in_(wanted)))) \
+        if wanted else set()
+    errors = attachment_reference_errors(schema, data, known)
+    if errors:
+        raise FormValidationError("；".join(errors.values()), errors)
 
 
 def _live_attachment(session, attachment_id: str) -> Attachment:

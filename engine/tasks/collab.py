@@ -14,10 +14,12 @@ from engine import access, clock
 from engine.definitions.deploy import find_definition
 from engine.errors import InvalidInput, NotAllowed
 from engine.inbox import task_rows
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import TaskComment, TaskCopy, TaskDraft
 from engine.store.tables import HumanTask, User
 from engine.tasks.collab_queries import choices, colleague_units
+from engine.tasks.view import task_view
 
 MAX_DRAFT_BYTES = 256 * 1024
 MAX_COMMENT_CHARS = 2000
@@ -47,7 +49,7 @@ def _draft_data(data) -> dict:
     return data
 
 
-class CollabCommands:
+class CollabCommands(EngineParts):
     """Mixed into engine.service.Engine."""
 
     # 委派 ------------------------------------------------------------------------------
@@ -191,7 +193,8 @@ class CollabCommands:
         """The task page as `actor` opens it (`task_view`); a copy of it to `actor` not yet
         read is marked read — in a second, small transaction taken only then, so that
         opening a page stays a lock-free read on SQLite."""
-        view = self.task_view(task_id, actor)
+        with self.uow(write=False) as uow:
+            view = task_view(self, uow.session, task_id, access.actor(uow.session, actor))
         mine = view.get("my_copy")
         if mine is not None and mine["read_at"] is None:
             with self.uow() as uow:

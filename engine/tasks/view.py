@@ -13,6 +13,7 @@ from engine.errors import NotAllowed, NotFound
 from engine.inbox import task_rows
 from engine.org import privacy
 from engine.org.lanes import Context
+from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Enterprise
 from engine.store.tables import HumanTask, Instance
@@ -20,7 +21,7 @@ from engine.tasks import collab_queries
 from engine.tasks.actions import previous_step
 
 
-class TaskViewQueries:
+class TaskViewQueries(EngineParts):
     """Mixed into engine.service.Engine."""
 
     def task_form(self, task_id: str, actor: str) -> dict:

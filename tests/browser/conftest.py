@@ -6,20 +6,13 @@ Off CI, the tests are skipped (with the reason) when /usr/bin/chromium is missin
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FORMS, IN_CI, ROOT
-from tests.web.conftest import prepare_database
+from tests.helpers.paths import IN_CI, ROOT
+from tests.helpers.server import serve
+from tests.helpers.web import prepare_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -42,50 +35,6 @@ def browser_type_launch_args(browser_type_launch_args, chromium):
     return {**browser_type_launch_args, "executable_path": str(chromium), "args": ARGS}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"python -m web exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/login", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    raise RuntimeError(f"python -m web did not answer within 30 s:\n{log.read_text()}")
-
-
-@contextmanager
-def serve(database: Path, folder: Path, **settings: str):
-    """`python -m web` on `database` in a subprocess, on a free loopback port; yields its URL.
-    `settings` are extra SANFU_* environment variables (e.g. SANFU_ATTACHMENT_DIR)."""
-    port = _free_port()
-    env = {**os.environ, "SANFU_DATABASE_URL": f"sqlite:///{database}", "SANFU_SECRET_KEY": "browser-tests",
-           "SANFU_INSTANCE_PATH": str(folder / "instance"), "SANFU_FORMS_DIR": str(FORMS),
-           "PYTHONPATH": str(ROOT), **settings}
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, chromium):
     """A prepared SQLite file served by `python -m web` in a subprocess: yields
@@ -95,6 +44,19 @@ def live_app(tmp_path_factory, chromium):
     ids = prepare_database(database)
     with serve(database, folder) as url:
         yield {"url": url, "database_url": f"sqlite:///{database}", "ids": ids}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, chromium):
+    """A server and database of the test module's own (attachments saved under "files"), so
+    no other browser test's inbox counts are disturbed: yields
+    {"url", "database_url", "ids", "files"}."""
+    folder = tmp_path_factory.mktemp("attachments-live")
+    database = folder / "sanfu.db"
+    ids = prepare_database(database)
+    files = folder / "files"
+    with serve(database, folder, SANFU_ATTACHMENT_DIR=str(files)) as url:
+        yield {"url": url, "database_url": f"sqlite:///{database}", "ids": ids, "files": files}
 
 
 @pytest.fixture

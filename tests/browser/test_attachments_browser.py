@@ -4,43 +4,21 @@ the photos are ticked as 佐证材料), names a paper document and submits; the 
 the photos and the document. A user of another
 county is refused the photo's download URL.
 
-Runs on its own server and database (not the shared `live_app`), so the inbox counts the
-other browser tests assert are not disturbed."""
+Runs on its own server and database (the `served` fixture of conftest.py, not the shared
+`live_app`), so the inbox counts the other browser tests assert are not disturbed."""
 from __future__ import annotations
 
-import struct
-import zlib
 from datetime import date
 
-import pytest
 from playwright.sync_api import expect
 
 from engine.service import Engine
-from tests.browser.conftest import serve
-from tests.conftest import FORMS
-from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
-from tests.web.conftest import PASSWORD, prepare_database
+from tests.helpers.forms import CHECK, VISIT, WATER
+from tests.helpers.images import png
+from tests.helpers.paths import FORMS
+from tests.helpers.web import PASSWORD
 
 PHONE = {"width": 390, "height": 844}
-
-
-def png(width: int = 48, height: int = 32) -> bytes:
-    """A small real PNG (a green block), so the thumbnail renders."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    raw = b"".join(b"\x00" + b"\x2e\x8b\x57" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory, chromium):
-    folder = tmp_path_factory.mktemp("attachments-live")
-    database = folder / "sanfu.db"
-    ids = prepare_database(database)
-    files = folder / "files"
-    with serve(database, folder, SANFU_ATTACHMENT_DIR=str(files)) as url:
-        yield {"url": url, "database_url": f"sqlite:///{database}", "ids": ids, "files": files}
 
 
 def sign_in(browser, served, user: str):

@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.service import Engine
-from tests.browser.conftest import serve
-from tests.conftest import FORMS, IN_CI, ROOT
-from tests.scenario.test_models_deploy import VISIT
-from tests.web.conftest import PASSWORD, prepare_database
+from tests.helpers.forms import VISIT
+from tests.helpers.paths import FORMS, IN_CI, ROOT
+from tests.helpers.server import serve
+from tests.helpers.web import PASSWORD, prepare_database
 
 VIEWER = ROOT / "web" / "static" / "vendor" / "bpmn-js" / "bpmn-navigated-viewer.production.min.js"
 DESKTOP = {"width": 1280, "height": 800}

@@ -9,13 +9,13 @@ the visit to its own rating:
 6. the 回访: the liaison issues the one-time rating link, and the enterprise rates every
    stage on a phone (390×844, is_mobile); the link works once.
 
-Steps 1, 2 and 5 reuse the helpers of test_inbox_browser.py; the server and the photo come
-from test_attachments_browser.py.
+Steps 1, 2 and 5 are the steps test_inbox_browser.py takes too (tests/helpers/browser_story.py);
+the photo comes from tests/helpers/images.py.
 The engine is driven directly only for what the story does not name: starting the
 service, the 气 matter (another section's work) and the 30-day wait before the 回访
 (timers fired with the engine's clock moved on). Runs on its own server and database (the
-`served` fixture of test_attachments_browser.py, one per module), so no other browser
-test's counts are disturbed.
+`served` fixture of conftest.py, one per module), so no other browser test's counts are
+disturbed.
 """
 from __future__ import annotations
 
@@ -25,18 +25,11 @@ from playwright.sync_api import expect
 
 from engine import clock
 from engine.service import Engine
-from tests.browser.test_attachments_browser import png, served  # noqa: F401 (served: a fixture)
-from tests.browser.test_inbox_browser import (
-    DESKTOP,
-    PHONE,
-    other_county_sees_nothing,
-    record_health_check,
-    record_visit,
-    sign_in,
-    tab_count,
-)
-from tests.conftest import FORMS
-from tests.scenario.test_models_deploy import RECTIFIED
+from tests.helpers.browser import DESKTOP, PHONE, sign_in, tab_count
+from tests.helpers.browser_story import other_county_sees_nothing, record_health_check, record_visit
+from tests.helpers.forms import RECTIFIED
+from tests.helpers.images import png
+from tests.helpers.paths import FORMS
 
 ENTERPRISE = "西湖印染有限公司"
 SCORES = (5, 4, 4, 5)  # per stage, in the order the page lists them
@@ -165,7 +158,7 @@ def rate_on_a_phone(browser, screens, url: str) -> dict:
     return scores
 
 
-def test_from_the_visit_to_the_enterprises_rating_in_the_browser(browser, served, screens):  # noqa: F811
+def test_from_the_visit_to_the_enterprises_rating_in_the_browser(browser, served, screens):
     engine = Engine(served["database_url"], forms_dir=FORMS)
     engine.attachment_dir = served["files"]
     enterprise = served["ids"]["enterprise_id"]

@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Pairing, Person
 from engine.service import Engine
-from tests.browser.test_inbox_browser import DESKTOP, PHONE, sign_in
-from tests.conftest import FORMS
-from tests.engine.test_rating_links import reach_follow_up
-from tests.web.conftest import PASSWORD
+from tests.helpers.browser import DESKTOP, PHONE, sign_in
+from tests.helpers.paths import FORMS
+from tests.helpers.rating import reach_follow_up
+from tests.helpers.web import PASSWORD
 
 ENTERPRISE = "西湖精密机械有限公司"
 LIAISON = "xh_liaison_rate"

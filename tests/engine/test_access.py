@@ -4,7 +4,7 @@ import pytest
 
 from engine.cli.main import main
 from engine.errors import NotAllowed
-from tests.conftest import PROCESSES
+from tests.helpers.paths import PROCESSES
 
 
 def test_a_user_without_the_designer_role_cannot_deploy(people):
@@ -23,7 +23,7 @@ def test_the_cli_deploy_names_the_missing_role(engine, tmp_path, capsys):
 
 
 def test_the_ledger_is_read_within_scope_only(engine):
-    from tests.scenario.province import build_province
+    from tests.helpers.province import build_province
     ids = build_province(engine)
     assert engine.ledger_for(ids["enterprise_id"], "root") == []
     engine.add_user("stranger")  # no unit: sees no enterprise

@@ -16,7 +16,7 @@ from engine.exchange.commands import ImportRefused
 from engine.exchange.pairing import UserRow, write_org
 from engine.org.directory import Person
 from engine.store.tables import AuditEvent
-from tests.scenario.province import build_province
+from tests.helpers.province import build_province
 
 PASSWORD = "Sanfu2026pass"
 TWO_ROLES = "不能同时担任"

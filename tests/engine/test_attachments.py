@@ -13,7 +13,8 @@ from engine.service import Engine
 from engine.store.collab_tables import Attachment
 from engine.store.tables import AuditEvent
 from engine.store.uow import UnitOfWork
-from tests.engine.models import chain, process, user_task, write
+from engine.tasks.attachments import check_attachment_references
+from tests.helpers.models import chain, process, user_task, write
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -165,9 +166,9 @@ def test_references_are_checked_against_the_task_attachments(office):
     with office.uow(write=False) as uow:
         from engine.store.tables import HumanTask
         row = uow.session.get(HumanTask, task)
-        office._check_attachment_references(uow.session, row, schema, {"evidence": [mine["ref"], "纸质验收单"]})
+        check_attachment_references(uow.session, row, schema, {"evidence": [mine["ref"], "纸质验收单"]})
         with pytest.raises(FormValidationError) as refused:
-            office._check_attachment_references(uow.session, row, schema,
+            check_attachment_references(uow.session, row, schema,
                                                 {"evidence": [mine["ref"], gone["ref"], "attachment:nope"]})
     assert set(refused.value.fields) == {"evidence.1", "evidence.2"}
     assert refused.value.fields["evidence.1"].startswith("佐证材料：第 2 项不是本任务的附件")

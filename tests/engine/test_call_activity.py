@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 
 from engine.store.migrate import alembic_config
 from engine.store.tables import Base, Instance
-from tests.engine.models import chain, process, user_task, write
+from tests.helpers.models import chain, process, user_task, write
 
 
 def child(name):

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from engine.cli.main import main
-from tests.conftest import FORMS, PROCESSES
+from tests.helpers.paths import FORMS, PROCESSES
 
 TASK_KEYS = {"id", "instance_id", "process_key", "version", "element_id", "name", "lane", "assignee",
              "candidate_groups", "candidate_users", "due_at", "created_at"}

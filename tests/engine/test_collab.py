@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import text
 
 from engine.errors import InvalidInput, NotAllowed
-from tests.conftest import PROCESSES
-from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import VISIT
+from tests.helpers.forms import VISIT
+from tests.helpers.paths import PROCESSES
+from tests.helpers.province import build_province
+from tests.helpers.snapshots import snapshot
 
 MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")
-TABLES = ("human_tasks", "task_copies", "task_comments", "task_drafts", "audit_events", "filings", "instances")
 
 
 @pytest.fixture
@@ -22,12 +22,6 @@ def county(engine):
     visit = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == instance]
     assert len(visit) == 1 and visit[0]["assignee"] == "xh_liaison"
     return engine, visit[0]
-
-
-def snapshot(engine) -> dict:
-    """Every row of the tables these commands touch: a refused command changes none."""
-    with engine.db.connect() as conn:
-        return {table: sorted(map(repr, conn.execute(text(f"SELECT * FROM {table}")).all())) for table in TABLES}
 
 
 def actions(engine, instance_id: int) -> list[str]:

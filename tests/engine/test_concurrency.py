@@ -9,8 +9,8 @@ from engine.jobs import timer_rows
 from engine.runtime.core import Runtime
 from engine.service import Engine
 from engine.store.tables import AuditEvent, HumanTask, Timer
-from tests.conftest import FORMS
-from tests.engine.models import parallel_two_tasks, process, write
+from tests.helpers.models import parallel_two_tasks, process, write
+from tests.helpers.paths import FORMS
 
 
 def test_two_completions_racing_on_one_instance_never_lose_an_update(people, tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from engine.service import Engine
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
 from engine.store.tables import HumanTask, Instance
-from tests.conftest import PROCESSES, ROOT
+from tests.helpers.paths import PROCESSES, ROOT
 
 WORKER = textwrap.dedent("""
     import sys

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from engine.errors import DefinitionError
-from tests.conftest import FORMS, PROCESSES
-from tests.engine.models import chain, process, user_task, write
+from tests.helpers.models import chain, process, user_task, write
+from tests.helpers.paths import FORMS, PROCESSES
 
 
 def one_task(key="visit", name="记录走访", **attrs):

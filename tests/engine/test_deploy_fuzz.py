@@ -10,7 +10,7 @@ from engine.errors import SanfuError
 from engine.service import Engine
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
-from tests.conftest import FORMS, PROCESSES
+from tests.helpers.paths import FORMS, PROCESSES
 
 SOURCE = (PROCESSES / "demo_visit.bpmn").read_bytes()
 NOISE = st.sampled_from(["", "x", "${", "${a.b()}", "__import__('os')", "P3D", "R/PT1H", "-1", "水",

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from engine.errors import NotAllowed, NotFound
 from engine.store.org_tables import Unit
-from tests.conftest import PROCESSES
-from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import CHECK, INTAKE, VISIT
+from tests.helpers.forms import CHECK, INTAKE, VISIT
+from tests.helpers.paths import PROCESSES
+from tests.helpers.province import build_province
 
 SERVICE = PROCESSES / "enterprise_service.bpmn"
 

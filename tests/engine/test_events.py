@@ -2,7 +2,7 @@
 import pytest
 
 from engine.errors import NotFound
-from tests.engine.models import HEADER, write
+from tests.helpers.models import HEADER, write
 
 
 def model(key: str, body: str, extra: str = "") -> str:

@@ -15,8 +15,8 @@ from engine.inbox.views import COUNT_CAP, explained_statements
 from engine.org.directory import section_of, unit_by_code
 from engine.store.collab_tables import TaskCopy
 from engine.store.tables import HumanTask, TaskCandidate
-from tests.conftest import PROCESSES
-from tests.scenario.province import build_province
+from tests.helpers.paths import PROCESSES
+from tests.helpers.province import build_province
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")

@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 
 from engine.service import Engine
-from tests.conftest import FORMS, PROCESSES
-from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import CHECK, RECTIFIED, VISIT
+from tests.helpers.forms import CHECK, RECTIFIED, VISIT
+from tests.helpers.paths import FORMS, PROCESSES
+from tests.helpers.province import build_province
 
 
 def close_out(engine: Engine, staff: str, head: str) -> None:

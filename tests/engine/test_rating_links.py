@@ -14,30 +14,9 @@ from engine.enterprises.rating_links import RatingLinkGone
 from engine.errors import Conflict, FormValidationError, InvalidInput, NotAllowed, NotFound
 from engine.store.collab_tables import RatingLink, TaskDraft
 from engine.store.tables import AuditEvent
-from tests.conftest import FORMS, PROCESSES
-from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import VISIT
-
-START = clock.parse_moment("2026-03-02T09:00:00")
-NO_FINDINGS = {"check_date": "2026-03-03", "experts": ["王工"], "summary": "未发现问题", "findings": []}
-GOOD = {"visit": 5, "health_check": 4, "rectification": 3, "overall": 5}
-
-
-def only(engine, user, name=None):
-    tasks = [t for t in engine.tasks(user) if name is None or t["name"] == name]
-    assert len(tasks) == 1, (user, [t["name"] for t in engine.tasks(user)])
-    return tasks[0]
-
-
-def reach_follow_up(engine, ids, liaison: str = "xh_liaison") -> dict:
-    """Visit, a health check without findings, the 30-day wait: the liaison's 回访 task."""
-    with clock.frozen_at(START):
-        engine.start("enterprise_service", liaison, {"enterprise_id": ids["enterprise_id"]})
-        engine.complete(only(engine, liaison)["id"], liaison, VISIT)
-        engine.complete(only(engine, "xh_expert", "环保体检")["id"], "xh_expert", NO_FINDINGS)
-    with clock.frozen_at(START + timedelta(days=31)):
-        assert engine.fire_due_timers()["fired"] >= 1
-    return only(engine, liaison, "回访")
+from tests.helpers.paths import FORMS, PROCESSES
+from tests.helpers.province import build_province
+from tests.helpers.rating import GOOD, START, only, reach_follow_up
 
 
 @pytest.fixture

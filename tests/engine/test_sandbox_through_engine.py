@@ -4,7 +4,7 @@ error; the marker file the payload tries to create never appears."""
 import pytest
 
 from engine.errors import DefinitionError, ScriptError
-from tests.engine.models import process, write
+from tests.helpers.models import process, write
 
 PAYLOADS = [
     "__import__('os').system('touch {m}')",

@@ -7,8 +7,8 @@ import time
 from engine.service import Engine
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
-from tests.conftest import ROOT
-from tests.engine.models import process, write
+from tests.helpers.models import process, write
+from tests.helpers.paths import ROOT
 
 MODEL = """<bpmn:startEvent id="s"/>
 <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>

@@ -2,7 +2,7 @@
 runs too: Python conditions and scripts, pre/post scripts, JSON Schema form files, lanes."""
 import json
 
-from tests.engine.models import write
+from tests.helpers.models import write
 
 SPIFF = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

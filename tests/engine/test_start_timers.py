@@ -11,8 +11,8 @@ from engine.errors import DefinitionError, InvalidInput
 from engine.jobs import start_events
 from engine.service import Engine
 from engine.store.tables import AuditEvent, Instance, StartTimer, Timer
-from tests.conftest import FORMS
-from tests.engine.models import process, write
+from tests.helpers.models import process, write
+from tests.helpers.paths import FORMS
 
 DEPLOYED_AT = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)  # a Friday, Shanghai time
 TAGS = {"date": "timeDate", "duration": "timeDuration", "cycle": "timeCycle"}

@@ -1,4 +1,4 @@
-"""Small BPMN models for engine tests, written inline so each test shows what it runs."""
+"""Small BPMN models for tests, written inline so each test shows what it runs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,3 +57,13 @@ def parallel_two_tasks(key: str = "parallel") -> str:
 <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end"/>
 """
     return process(key, body)
+
+
+# A user task whose candidate group has no members: it waits in the admin's unrouted queue.
+GHOST_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+<bpmn:process id="ghostly" isExecutable="true"><bpmn:startEvent id="s"/>
+<bpmn:userTask id="t" name="无人认领的步骤" camunda:candidateGroups="ghosts"/><bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+</bpmn:process></bpmn:definitions>"""

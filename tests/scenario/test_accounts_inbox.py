@@ -2,9 +2,9 @@
 import pytest
 
 from engine.errors import InvalidInput, NotAllowed
-from tests.conftest import FORMS, PROCESSES
-from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
+from tests.helpers.forms import CHECK, VISIT, WATER
+from tests.helpers.paths import FORMS, PROCESSES
+from tests.helpers.province import build_province
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.store.org_tables import Unit
-from tests.conftest import FORMS, PROCESSES
-from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import CALLBACK, INTAKE, INVESTIGATED, REPLY
+from tests.helpers.forms import CALLBACK, INTAKE, INVESTIGATED, REPLY
+from tests.helpers.paths import FORMS, PROCESSES
+from tests.helpers.province import build_province
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from engine.exchange.commands import ImportRefused
 from engine.exchange.pairing import PairingRow, read_pairing, write_pairing
 from engine.org.creditcode import demo_credit_codes
-from tests.scenario.province import build_province
+from tests.helpers.province import build_province
 
 
 def rows(codes, over=None):

@@ -6,8 +6,8 @@ import pytest
 from engine import clock
 from engine.errors import InvalidInput, NotAllowed
 from engine.org.directory import Pairing
-from tests.engine.models import HEADER, write
-from tests.scenario.province import build_province
+from tests.helpers.models import HEADER, write
+from tests.helpers.province import build_province
 
 LANES = ["联络员", "专家组", "责任科室", "科长", "分管领导", "督办"]
 

@@ -20,8 +20,8 @@ from engine.service import Engine
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
 from engine.store.tables import HumanTask, Instance
-from tests.conftest import FORMS
-from tests.scenario.test_models_deploy import VISIT
+from tests.helpers.forms import VISIT
+from tests.helpers.paths import FORMS
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "release-0.1-demo.sqlite.gz"
 

@@ -8,9 +8,9 @@ import pytest
 
 from engine import clock
 from engine.errors import NotAllowed
-from tests.conftest import FORMS, PROCESSES
-from tests.scenario.province import build_province
-from tests.scenario.test_models_deploy import CHECK, FOLLOW_UP, RECTIFIED, VISIT, WATER
+from tests.helpers.forms import ANSWER, CHECK, FOLLOW_UP, HANDOVER, RECTIFIED, VISIT, WATER
+from tests.helpers.paths import FORMS, PROCESSES
+from tests.helpers.province import build_province
 
 START = clock.parse_moment("2026-03-02T09:00:00")
 
@@ -120,7 +120,6 @@ def test_supervisors_see_the_units_below_read_only_and_the_overdue_turns_red(cou
 
 
 def test_a_cross_department_matter_waits_for_the_other_departments_answer(county, march):
-    from tests.scenario.test_models_deploy import ANSWER, HANDOVER
     engine, ids = county
     engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})
     engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)

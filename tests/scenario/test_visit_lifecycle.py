@@ -4,7 +4,7 @@ import pytest
 from engine import clock
 from engine.clock import parse_moment
 from engine.errors import Conflict, FormValidationError, NotAllowed
-from tests.conftest import FORMS, PROCESSES
+from tests.helpers.paths import FORMS, PROCESSES
 
 VISIT = {"visit_date": "2026-11-20", "mode": "走访", "members": ["liaison1"],
          "needs": "污水设施升级指导", "problem_count": 1, "problem": "雨污分流不彻底"}

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from tests.helpers.web import PASSWORD
 from tests.web.authz_world import ROLES, tiny_png
-from tests.web.conftest import PASSWORD
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND, NOOP, PUBLIC, SIGNED_OUT = (
     "ok", "login", "forbidden", "not_found", "noop", "public", "signed_out")

@@ -30,11 +30,12 @@ from engine import clock
 from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Pairing, Person
 from engine.service import Engine
-from tests.conftest import FORMS
-from tests.engine.test_rating_links import NO_FINDINGS, START
-from tests.scenario.test_models_deploy import CHECK, RECTIFIED, VISIT, WATER
-from tests.web.conftest import PASSWORD, prepare_database
-from tests.web.test_admin import GHOST_MODEL
+from tests.helpers.forms import CHECK, NO_FINDINGS, RECTIFIED, VISIT, WATER
+from tests.helpers.images import png
+from tests.helpers.models import GHOST_MODEL
+from tests.helpers.paths import FORMS
+from tests.helpers.rating import START
+from tests.helpers.web import PASSWORD, prepare_database
 
 #: role → account (None: not signed in).
 ROLES = {"anonymous": None, "liaison": "xh_liaison", "expert": "xh_expert", "staff": "xh_water1",
@@ -48,7 +49,6 @@ SKIPPED_TABLES = {"api_tokens", "login_attempts", "audit_events", "alembic_versi
 
 
 def tiny_png() -> bytes:
-    from tests.browser.test_attachments_browser import png
     return png(8, 8)
 
 

@@ -1,42 +1,19 @@
 """Fixtures for the web application's test-client tests.
 
-A small province (tests/scenario/province.py) with passwords for a few users and the
-bureaus' models is built once per session into a SQLite file; each test gets its own
-copy, and an app (`create_app`) over it.
+A small province (tests/helpers/province.py) with passwords for a few users and the
+bureaus' models is built once per session into a SQLite file (`prepare_database`,
+tests/helpers/web.py); each test gets its own copy, and an app (`create_app`) over it.
 """
 from __future__ import annotations
 
 import json
-import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from engine.service import Engine
-from engine.store.db import make_engine
-from engine.store.migrate import upgrade
-from tests.conftest import FORMS, PROCESSES
-from tests.scenario.province import build_province
-
-PASSWORD = "Sanfu2026pass"
-USERS = ("root", "xh_liaison", "xh_expert", "xh_water1", "xh_water2", "xh_water_head", "xh_air1",
-         "hz_super", "bj_water1")
-MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn", "bench_three_user_tasks.bpmn")
-_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def prepare_database(path: Path) -> dict:
-    """Build the province with passwords and models into the SQLite file `path`."""
-    db = make_engine(f"sqlite:///{path}")
-    upgrade(db)
-    engine = Engine(db_engine=db, forms_dir=FORMS)
-    ids = build_province(engine)
-    for user in USERS:
-        engine.set_password(user, PASSWORD, actor="root")
-    engine.deploy([PROCESSES / name for name in MODELS], "root")
-    db.dispose()
-    return ids
+from tests.helpers.paths import FORMS
+from tests.helpers.web import PASSWORD, csrf_token, prepare_database
 
 
 @pytest.fixture(scope="session")
@@ -73,13 +50,6 @@ def client(app):
     return app.test_client()
 
 
-def csrf_token(client, path: str = "/") -> str:
-    page = client.get(path, follow_redirects=True)
-    match = _TOKEN.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
 class AuthActions:
     def __init__(self, client):
         self._client = client
@@ -109,16 +79,6 @@ def post(client):
 def service(sanfu, ids):
     """An enterprise_service instance for the 西湖 enterprise, started by its liaison."""
     return sanfu.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
-
-
-def only_task(engine: Engine, user: str, name: str | None = None) -> dict:
-    tasks = [t for t in engine.tasks(user) if name is None or t["name"] == name]
-    assert len(tasks) == 1, [t["name"] for t in engine.tasks(user)]
-    return tasks[0]
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import PASSWORD, csrf_token, text_of
+from tests.helpers.models import GHOST_MODEL
+from tests.helpers.web import PASSWORD, csrf_token, text_of
 
-GHOST_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
-<bpmn:process id="ghostly" isExecutable="true"><bpmn:startEvent id="s"/>
-<bpmn:userTask id="t" name="无人认领的步骤" camunda:candidateGroups="ghosts"/><bpmn:endEvent id="e"/>
-<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
-</bpmn:process></bpmn:definitions>"""
 GETS = ("/admin/", "/admin/accounts", "/admin/unrouted", "/admin/handover", "/admin/deputies", "/admin/import",
         "/admin/import/template.xlsx", "/admin/security", "/admin/audit", "/admin/audit/export.csv")
 POSTS = ("/admin/accounts", "/admin/accounts/xh_water1/edit", "/admin/accounts/xh_water1/active",

@@ -20,7 +20,7 @@ from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Person
 from engine.store.org_tables import Enterprise
 from engine.store.tables import AuditEvent
-from tests.web.conftest import PASSWORD, text_of
+from tests.helpers.web import PASSWORD, text_of
 
 SYSTEM_PAGES = ("/admin/accounts", "/admin/unrouted", "/admin/handover", "/admin/deputies", "/admin/import",
                 "/admin/import/template.xlsx")

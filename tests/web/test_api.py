@@ -9,20 +9,9 @@ import re
 import jsonschema
 import pytest
 
-from tests.scenario.test_models_deploy import VISIT
-from tests.web.conftest import only_task
-from tests.web.test_inbox import to_rectification
-
-RECTIFIED = {"measures": "完成雨污管网改造", "evidence": ["整改后.jpg"], "completion_date": "2026-03-12",
-             "responsible_person": "赵强"}
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json and "Traceback" not in response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["status"] == status and error["message"]
-    return error
+from tests.helpers.api import RECTIFIED, error_of
+from tests.helpers.forms import VISIT
+from tests.helpers.web import only_task, to_rectification
 
 
 # tokens ----------------------------------------------------------------------------------

@@ -7,10 +7,9 @@ import io
 
 import jsonschema
 
-from tests.scenario.test_models_deploy import VISIT
-from tests.web.conftest import only_task
-from tests.web.test_api import RECTIFIED, error_of
-from tests.web.test_inbox import to_rectification
+from tests.helpers.api import RECTIFIED, error_of
+from tests.helpers.forms import VISIT
+from tests.helpers.web import only_task, to_rectification
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500
 

@@ -13,9 +13,8 @@ import pytest
 
 from engine.errors import Conflict
 from engine.store.uow import UnitOfWork
-from tests.conftest import FORMS
-from tests.web.conftest import csrf_token, text_of
-from tests.web.test_inbox import to_rectification
+from tests.helpers.paths import FORMS
+from tests.helpers.web import csrf_token, text_of, to_rectification
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500
 PDF = b"%PDF-1.7\n" + b"0" * 300

@@ -5,7 +5,7 @@ import os
 import stat
 import time
 
-from tests.web.conftest import PASSWORD, csrf_token, text_of
+from tests.helpers.web import PASSWORD, csrf_token, text_of
 
 
 def test_the_login_page_is_chinese_with_a_csrf_token_and_fits_a_phone(client):

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import FORMS
+from tests.helpers.paths import FORMS
+from tests.helpers.web import PASSWORD
 from tests.web.authz_table import FORBIDDEN, LOGIN, NOOP, NOT_FOUND, OK, PUBLIC, ROUTES, SIGNED_OUT, Route
 from tests.web.authz_world import ROLES, Snapshots, build_world, changed_tables
-from tests.web.conftest import PASSWORD
 
 COOKIE = "sanfu_session"
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

@@ -13,8 +13,8 @@ from engine.errors import NotAllowed
 from engine.exchange.ledger_xlsx import COLUMNS
 from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Pairing
-from tests.scenario.test_models_deploy import AIR, CHECK, RECTIFIED, VISIT, WATER
-from tests.web.conftest import only_task, text_of
+from tests.helpers.forms import AIR, CHECK, RECTIFIED, VISIT, WATER
+from tests.helpers.web import only_task, text_of
 
 START = clock.parse_moment("2026-03-02T09:00:00")
 INJECTED = dict(AIR, description="=HYPERLINK(\"http://evil\",\"点我\")")

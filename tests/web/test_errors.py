@@ -7,7 +7,7 @@ import html
 import pytest
 
 from engine.errors import Conflict, DefinitionError, FormValidationError, InvalidInput, NotAllowed, NotFound
-from tests.web.conftest import text_of
+from tests.helpers.web import text_of
 
 CASES = [
     (NotFound("任务 x 不存在 (no such task)"), 404, "页面不存在", "任务 x 不存在"),

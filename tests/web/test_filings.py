@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import only_task, text_of
-from tests.web.test_inbox import to_rectification
+from tests.helpers.web import only_task, text_of, to_rectification
 
 
 def filing_ids(body: str) -> list[str]:

@@ -16,8 +16,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from tests.scenario.test_models_deploy import VISIT
-from tests.web.conftest import csrf_token, only_task, text_of
+from tests.helpers.forms import VISIT
+from tests.helpers.web import csrf_token, only_task, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "web" / "translations" / "en" / "LC_MESSAGES"

@@ -4,27 +4,8 @@ from __future__ import annotations
 import re
 
 from engine import clock
-from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
-from tests.web.conftest import only_task, text_of
-
-TAB = re.compile(r'data-view="(\w+)"[^>]*>\s*([^<]+?)\s*<span class="count[^"]*"[^>]*>(\d+\+?)</span>')
-
-
-def tabs(body: str) -> dict[str, tuple[str, int | str]]:
-    """Each tab's label and count: a number, or "99+" beyond the cap."""
-    return {view: (label, count if count.endswith("+") else int(count))
-            for view, label, count in TAB.findall(body)}
-
-
-def rows(body: str) -> list[str]:
-    return re.findall(r'class="task-link">([^<]+)</a>', body)
-
-
-def to_rectification(sanfu) -> dict:
-    """Visit and health check done: one 水 matter waits in the 西湖 water section's queue."""
-    sanfu.complete(only_task(sanfu, "xh_liaison")["id"], "xh_liaison", VISIT)
-    sanfu.complete(only_task(sanfu, "xh_expert")["id"], "xh_expert", dict(CHECK, findings=[WATER]))
-    return only_task(sanfu, "xh_water1")
+from tests.helpers.forms import VISIT
+from tests.helpers.web import only_task, rows, tabs, text_of, to_rectification
 
 
 def test_the_four_tabs_with_their_counts(client, auth, service):

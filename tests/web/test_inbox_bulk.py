@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.definitions.forms import is_acknowledgement
-from tests.scenario.test_models_deploy import CHECK, VISIT, WATER
-from tests.web.conftest import csrf_token, only_task, text_of
+from tests.helpers.forms import CHECK, VISIT, WATER
+from tests.helpers.web import csrf_token, only_task, text_of
 
 ACK_MODEL = Path(__file__).with_name("ack_receipt.bpmn")  # 督办签收 (urge_receipt) + 整改报告 for xh_water1
 

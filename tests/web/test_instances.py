@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import PROCESSES
-from tests.scenario.test_models_deploy import CHECK, VISIT
-from tests.web.conftest import only_task, text_of
+from tests.helpers.forms import CHECK, VISIT
+from tests.helpers.paths import PROCESSES
+from tests.helpers.web import only_task, text_of
 
 
 def steps_text(body: str, kind: str) -> list[str]:

@@ -7,8 +7,8 @@ import re
 from datetime import timedelta
 
 from engine import clock
-from tests.engine.test_rating_links import GOOD, reach_follow_up
-from tests.web.conftest import csrf_token, text_of
+from tests.helpers.rating import GOOD, reach_follow_up
+from tests.helpers.web import csrf_token, text_of
 
 LINK = re.compile(r'value="(http://localhost/r/([A-Za-z0-9_-]{43}))"')
 FORM = {f"stage.{k}": str(v) for k, v in GOOD.items()}

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from engine.definitions.forms import validate_submission
 from engine.errors import FormValidationError
-from tests.conftest import FORMS
+from tests.helpers.paths import FORMS
 from web.formdata import parse_kv, parse_object
 from web.schema_form import build_fields, unplaced, widget_for
 

@@ -8,10 +8,9 @@ from markupsafe import escape
 
 from engine import clock
 from engine.store.collab_tables import TaskDraft
-from tests.engine.test_collab import snapshot
-from tests.scenario.test_models_deploy import CHECK, VISIT
-from tests.web.conftest import only_task, text_of
-from tests.web.test_inbox import rows, tabs, to_rectification
+from tests.helpers.forms import CHECK, VISIT
+from tests.helpers.snapshots import snapshot
+from tests.helpers.web import only_task, rows, tabs, text_of, to_rectification
 
 VISIT_FORM = {"visit_date": "2026-03-02", "mode": "走访", "members": "张明\n李华", "needs": "希望指导提标改造"}
 

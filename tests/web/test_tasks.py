@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.scenario.test_models_deploy import VISIT
-from tests.web.conftest import only_task, text_of
-from tests.web.test_inbox import rows, tabs, to_rectification
+from tests.helpers.forms import VISIT
+from tests.helpers.web import only_task, rows, tabs, text_of, to_rectification
 
 VISIT_FORM = {"visit_date": "2026-03-02", "mode": "走访", "members": "张明\n李华\n", "needs": "希望指导提标改造"}
 
