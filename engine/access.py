@@ -150,6 +150,31 @@ def task_permissions(session: Session, row: HumanTask, user: Actor) -> dict[str,
             "can_copy": True, "can_comment": True}
 
 
+def may_upload(session: Session, row: HumanTask, user: Actor) -> bool:
+    """Attachments are added by whoever may work on the open task: its holder (or their
+    deputy), an admin, or — while unclaimed — a candidate."""
+    if row.status != "open":
+        return False
+    if user.is_admin or (row.assignee is not None and row.assignee in acting_users(session, user.name)):
+        return True
+    return row.assignee is None and is_candidate(session, row, user.name)
+
+
+def require_upload(session: Session, row: HumanTask, user: Actor) -> None:
+    if not may_upload(session, row, user):
+        raise NotAllowed("只有此任务的办理人或候选人可以上传附件 (only the assignee or a candidate may upload)")
+
+
+def may_delete_attachment(attachment, task: HumanTask | None, name: str) -> bool:
+    """Only the uploader deletes, while the task is open (what was submitted stays traceable)."""
+    return task is not None and task.status == "open" and attachment.uploaded_by == name
+
+
+def require_uploader(attachment, name: str) -> None:
+    if attachment.uploaded_by != name:
+        raise NotAllowed("只有上传人可以删除此附件 (only the uploader may delete it)")
+
+
 def may_view_task(session: Session, name: str, row: HumanTask, instance: Instance, is_admin: bool) -> bool:
     acting = acting_users(session, name)
     if is_admin or row.assignee in acting or row.completed_by == name or instance.started_by == name:

@@ -69,7 +69,7 @@ class AttachmentCommands(EngineParts):
                 session = uow.session
                 user = access.actor(session, actor)
                 row = access.open_task(session, task_id)
-                self._check_may_upload(session, row, user)
+                access.require_upload(session, row, user)
                 self._check_room(session, row, name)
                 staged = self._stage(store, stream, name)
                 content_type = sniff(staged.head)
@@ -91,13 +91,6 @@ class AttachmentCommands(EngineParts):
             store.remove(key)
             raise
         return result
-
-    def _check_may_upload(self, session, row: HumanTask, user) -> None:
-        if user.is_admin or (row.assignee is not None and row.assignee in access.acting_users(session, user.name)):
-            return
-        if row.assignee is None and access.is_candidate(session, row, user.name):
-            return
-        raise NotAllowed("只有此任务的办理人或候选人可以上传附件 (only the assignee or a candidate may upload)")
 
     def _check_room(self, session, row: HumanTask, name: str) -> None:
         count = session.scalar(select(func.count()).select_from(Attachment).where(
@@ -124,8 +117,7 @@ class AttachmentCommands(EngineParts):
             session = uow.session
             user = access.actor(session, actor)
             attachment = _live_attachment(session, attachment_id)
-            if attachment.uploaded_by != user.name:
-                raise NotAllowed("只有上传人可以删除此附件 (only the uploader may delete it)")
+            access.require_uploader(attachment, user.name)
             row = access.open_task(session, attachment.task_id)
             attachment.deleted_at, attachment.deleted_by = clock.now(), user.name
             audit.record(session, user.name, "attachment_deleted", instance_id=attachment.instance_id,
@@ -164,19 +156,10 @@ class AttachmentCommands(EngineParts):
                 .where(Attachment.instance_id == instance_id, Attachment.deleted_at.is_(None))
                 .order_by(Attachment.created_at, Attachment.id)).all()
             return {"task_id": task_id, "instance_id": instance_id,
-                    "can_upload": task is not None and self._may_upload(session, task, user),
+                    "can_upload": task is not None and access.may_upload(session, task, user),
                     "max_bytes": self.attachment_max_bytes, "max_files": self.attachment_max_files,
                     "types": list(TYPE_NAMES.values()),
                     "attachments": [_attachment_dict(a, t, user.name) for a, t in rows]}
-
-    def _may_upload(self, session, row: HumanTask, user) -> bool:
-        if row.status != "open":
-            return False
-        try:
-            self._check_may_upload(session, row, user)
-        except NotAllowed:
-            return False
-        return True
 
 
 def check_attachment_references(session, row: HumanTask, schema: dict | None, data: dict) -> None:
@@ -202,11 +185,10 @@ def _live_attachment(session, attachment_id: str) -> Attachment:
 
 
 def _attachment_dict(attachment: Attachment, task: HumanTask | None, viewer: str) -> dict:
-    task_open = task is not None and task.status == "open"
     return {"id": attachment.id, "ref": attachment_reference(attachment.id), "instance_id": attachment.instance_id,
             "task_id": attachment.task_id, "task_name": task.name if task is not None else "",
             "field": attachment.field, "filename": attachment.filename, "content_type": attachment.content_type,
             "is_image": attachment.content_type.startswith("image/"), "size": attachment.size,
             "sha256": attachment.sha256, "uploaded_by": attachment.uploaded_by,
             "created_at": attachment.created_at.isoformat() if attachment.created_at else None,
-            "can_delete": task_open and attachment.uploaded_by == viewer}
+            "can_delete": access.may_delete_attachment(attachment, task, viewer)}
