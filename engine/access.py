@@ -150,6 +150,25 @@ def task_permissions(session: Session, row: HumanTask, user: Actor) -> dict[str,
             "can_copy": True, "can_comment": True}
 
 
+def require_delegate(session: Session, row: HumanTask, name: str) -> None:
+    """委派: only the delegate (or their deputy) resolves a pending delegation."""
+    if row.delegation != "pending" or row.assignee not in acting_users(session, name):
+        raise NotAllowed("只有被委派人可以完成委派 (only the delegate may resolve this task)")
+
+
+def require_draft_writer(session: Session, row: HumanTask, user: Actor) -> None:
+    """保存草稿: the holder or the delegate (or their deputy); an admin unless it is delegated."""
+    holder = row.assignee is not None and row.assignee in acting_users(session, user.name)
+    if not (holder or (user.is_admin and row.delegation != "pending")):
+        raise NotAllowed("只有办理人或被委派人可以保存草稿 (only the holder may save a draft)")
+
+
+def require_candidate(session: Session, row: HumanTask, user: Actor) -> None:
+    """认领: a candidate of the unclaimed task, or an admin."""
+    if not (user.is_admin or is_candidate(session, row, user.name)):
+        raise NotAllowed(f"用户 '{user.name}' 不是该任务的候选人 (not a candidate)")
+
+
 def may_upload(session: Session, row: HumanTask, user: Actor) -> bool:
     """Attachments are added by whoever may work on the open task: its holder (or their
     deputy), an admin, or — while unclaimed — a candidate."""

@@ -30,7 +30,7 @@ from engine.enterprises.rating_queries import (
     task_form,
     token_hash,
 )
-from engine.errors import Conflict, FormValidationError, Gone, InvalidInput, NotAllowed, NotFound
+from engine.errors import Conflict, FormValidationError, Gone, InvalidInput, NotFound
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import RatingLink, TaskDraft
@@ -134,13 +134,7 @@ class RatingCommands(EngineParts):
         issue one, and whether `token` (kept by the issuer's browser) is the live link's."""
         with self.uow(write=False) as uow:
             session = uow.session
-            user = access.actor(session, actor)
-            row = session.get(HumanTask, task_id)
-            if row is None:
-                raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-            if not access.may_view_task(session, actor, row, access.instance(session, row.instance_id),
-                                      user.is_admin):
-                raise NotAllowed("无权查看此任务 (not allowed to see this task)")
+            row, user = access.visible_task(session, actor, task_id)
             stages = rating_stages(task_form(self, session, row))
             if not stages:
                 return None

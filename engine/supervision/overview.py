@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import access, clock
-from engine.errors import NotAllowed
 from engine.inbox import task_rows
 from engine.runtime.facade import EngineParts
 from engine.store.org_tables import UserRole
@@ -20,9 +19,8 @@ from engine.store.tables import HumanTask, User
 
 
 def overview(session: Session, actor: str, limit: int = 500) -> list[dict]:
+    access.actor(session, actor)
     user = session.execute(select(User.id, User.unit_id, User.is_admin).where(User.name == actor)).first()
-    if user is None:
-        raise NotAllowed(f"用户 '{actor}' 不存在 (unknown user)")
     roles = set(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
     query = select(HumanTask).where(HumanTask.status == "open")
     if not user.is_admin:

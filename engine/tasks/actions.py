@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
 from engine import access, clock
-from engine.errors import Conflict, InvalidInput, NotAllowed
+from engine.errors import Conflict, InvalidInput
 from engine.inbox import task_rows
 from engine.org import directory
 from engine.runtime.core import engine_errors
@@ -47,8 +47,7 @@ class TaskActions(EngineParts):
                 return task_rows.task_dict(row)
             if row.assignee is not None:
                 raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})")
-            if not (user.is_admin or access.is_candidate(session, row, actor)):
-                raise NotAllowed(f"用户 '{actor}' 不是该任务的候选人 (not a candidate)")
+            access.require_candidate(session, row, user)
             set_assignee(session, row, actor, actor, "task_claimed")
             return task_rows.task_dict(row)
 

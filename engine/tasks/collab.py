@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from engine import access, clock
 from engine.definitions.deploy import find_definition
-from engine.errors import InvalidInput, NotAllowed
+from engine.errors import InvalidInput
 from engine.inbox import task_rows
 from engine.runtime.facade import EngineParts
 from engine.store import audit
@@ -82,8 +82,7 @@ class CollabCommands(EngineParts):
             session = uow.session
             access.actor(session, actor)
             row = access.open_task(session, task_id)
-            if row.delegation != "pending" or row.assignee not in access.acting_users(session, actor):
-                raise NotAllowed("只有被委派人可以完成委派 (only the delegate may resolve this task)")
+            access.require_delegate(session, row, actor)
             access.instance(session, row.instance_id).updated_at = clock.now()
             self._save_draft(session, row, data, actor)
             delegate, row.assignee, row.delegation = row.assignee, row.owner, "resolved"
@@ -101,9 +100,7 @@ class CollabCommands(EngineParts):
             session = uow.session
             user = access.actor(session, actor)
             row = access.open_task(session, task_id)
-            holder = row.assignee is not None and row.assignee in access.acting_users(session, actor)
-            if not (holder or (user.is_admin and row.delegation != "pending")):
-                raise NotAllowed("只有办理人或被委派人可以保存草稿 (only the holder may save a draft)")
+            access.require_draft_writer(session, row, user)
             draft = self._save_draft(session, row, data, actor)
             return {"task_id": row.id, "saved_by": draft.saved_by, "saved_at": draft.saved_at.isoformat()}
 
