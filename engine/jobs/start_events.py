@@ -21,7 +21,7 @@ the others.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask, StartEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import Conflict, DefinitionError, InvalidInput, NotFound, ScriptError
+from engine.jobs import leases
 from engine.sandbox.expressions import sandbox
 from engine.store import audit
 from engine.store.tables import ProcessDefinition, StartTimer
@@ -41,7 +42,6 @@ from engine.timers.event_definitions import (
 )
 from engine.timers.iso import advance_cycle, resolve_cycle, resolve_date, resolve_duration, string_literal
 
-LEASE = timedelta(minutes=5)
 SCHEDULER = "scheduler"
 KIND_OF = {EngineTimeDateEventDefinition: "date", EngineDurationTimerEventDefinition: "duration",
            EngineCycleTimerEventDefinition: "cycle"}
@@ -179,14 +179,8 @@ def due_ids(session: Session, limit: int = 100) -> list[int]:
 
 def claim(session: Session, row_id: int, owner: str) -> bool:
     """Take the lease on a due start timer; False if another scheduler has it or it is gone."""
-    now = clock.now()
-    result = session.execute(
-        update(StartTimer).where(StartTimer.id == row_id, StartTimer.status == "active",
-                                 StartTimer.next_due_at <= now)
-        .where((StartTimer.lease_until.is_(None)) | (StartTimer.lease_until < now))
-        .values(lease_owner=owner, lease_until=now + LEASE)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return leases.claim(session, StartTimer, row_id, owner, StartTimer.status == "active",
+                        StartTimer.next_due_at <= clock.now())
 
 
 def take(session: Session, row_id: int, owner: str) -> StartTimer | None:

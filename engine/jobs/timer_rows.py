@@ -6,16 +6,13 @@ conditional UPDATE that sets a lease (atomic on SQLite and PostgreSQL alike).
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.jobs import leases
 from engine.store.tables import Timer
 from engine.timers.event_definitions import waiting_timers
-
-LEASE = timedelta(minutes=5)
 
 
 def project(session: Session, instance, workflow, new: bool = False) -> None:
@@ -57,13 +54,7 @@ def due_timer_ids(session: Session, limit: int = 100) -> list[int]:
 
 def claim(session: Session, timer_id: int, owner: str) -> bool:
     """Take the lease on a due timer; False if another scheduler has it or it is gone."""
-    now = clock.now()
-    result = session.execute(
-        update(Timer).where(Timer.id == timer_id, Timer.status == "pending", Timer.due_at <= now)
-        .where((Timer.lease_until.is_(None)) | (Timer.lease_until < now))
-        .values(lease_owner=owner, lease_until=now + LEASE)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return leases.claim(session, Timer, timer_id, owner, Timer.status == "pending", Timer.due_at <= clock.now())
 
 
 def mark_failed(session: Session, timer_id: int) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from engine.clock import SHANGHAI, frozen_at
 from engine.errors import DefinitionError, InvalidInput
-from engine.jobs import start_events
+from engine.jobs import leases, start_events
 from engine.service import Engine
 from engine.store.tables import AuditEvent, Instance, StartTimer, Timer
 from tests.helpers.models import process, write
@@ -181,14 +181,14 @@ def test_a_lease_keeps_other_schedulers_off_and_expiry_never_fires_twice(people,
     with frozen_at(due), people.uow() as uow:
         assert start_events.claim(uow.session, row.id, "a")
         assert not start_events.claim(uow.session, row.id, "b")
-    later = due + start_events.LEASE + timedelta(seconds=1)  # "a" seems to have died
+    later = due + leases.LEASE + timedelta(seconds=1)  # "a" seems to have died
     with frozen_at(later), people.uow() as uow:
         assert start_events.claim(uow.session, row.id, "b")
     with frozen_at(later), people.uow() as uow:
         assert start_events.take(uow.session, row.id, "a") is None  # too late for "a"
     with frozen_at(later):
         assert start_events.fire_one(people, row.id, "c") == "skipped"  # "b" holds the lease
-    with frozen_at(later + start_events.LEASE + timedelta(seconds=1)):
+    with frozen_at(later + leases.LEASE + timedelta(seconds=1)):
         assert start_events.fire_one(people, row.id, "c") == "started"  # "b" died too
         with people.uow() as uow:
             assert start_events.take(uow.session, row.id, "b") is None
