@@ -169,7 +169,7 @@ def _finish(report: ImportReport, good_rows_only: bool) -> None:
 
 def _row_label(row) -> str:
     if isinstance(row, UserRow):
-        return f"人员 {row.login}："
+        return f"人员 {row.name}："
     if isinstance(row, UnitRow):
         return f"单位 {row.code}："
     if isinstance(row, SectionRow):
@@ -194,10 +194,10 @@ def _unit(session, row: UnitRow) -> list[str]:
 
 def _person(session, actor: str, row: UserRow) -> list[str]:
     try:
-        roles = roles_for_system_admin(session, actor, row.login, row.roles)
+        roles = roles_for_system_admin(session, actor, row.name, row.roles)
     except SanfuError as err:
         raise CellRefused("角色", str(err)) from None
-    directory.save_person(session, directory.Person(row.login, row.name, row.unit_code, row.sections, roles,
+    directory.save_person(session, directory.Person(row.name, row.display_name, row.unit_code, row.sections, roles,
                                         row.leads, row.phone))
     return []
 

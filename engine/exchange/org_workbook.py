@@ -78,8 +78,8 @@ class SectionRow:
 
 @dataclass(frozen=True)
 class UserRow:
-    login: str
-    name: str
+    name: str           # the login, as Person.name and User.name
+    display_name: str   # 姓名
     unit_code: str
     sections: tuple[str, ...] = ()
     roles: tuple[str, ...] = ("staff",)
@@ -154,8 +154,8 @@ _SECTION_FIELDS = {
     "科室名称": ("name", required_text),
 }
 _USER_FIELDS = {
-    "登录名": ("login", _code(_LOGIN, "登录名")),
-    "姓名": ("name", lambda v: required_text(v, 64)),
+    "登录名": ("name", _code(_LOGIN, "登录名")),
+    "姓名": ("display_name", lambda v: required_text(v, 64)),
     "单位编码": ("unit_code", _code(_UNIT_CODE, "单位编码")),
     "科室编码": ("sections", _codes),
     "角色": ("roles", _roles),
@@ -275,7 +275,7 @@ def _read_users(table: Table, levels: Mapping[str, str], sections: set,
     row (a login is the account: two rows would silently overwrite each other)."""
     users, seen = [], {}
     for number, values, row_errors in _rows(table, USER_COLUMNS, USER_OPTIONAL, _USER_FIELDS, errors):
-        login = values.get("login")
+        login = values.get("name")
         if login in seen:
             row_errors.append(RowError(number, "登录名", f"登录名 {login} 与第 {seen[login]} 行重复"
                                        "（duplicate login）", "人员"))
@@ -317,7 +317,7 @@ def write_org(units: Sequence[UnitRow], sections: Sequence[SectionRow], users: S
               path: str | os.PathLike) -> None:
     """Write the org workbook (three sheets, Chinese values) — or, to a .csv path, the users
     alone, which is all a CSV can hold."""
-    user_rows = [[u.login, u.name, u.unit_code, ",".join(u.sections),
+    user_rows = [[u.name, u.display_name, u.unit_code, ",".join(u.sections),
                   ",".join(ROLE_ALIASES[r][0] for r in u.roles), ",".join(u.leads), u.phone]
                  for u in users]
     user_header = USER_COLUMNS + USER_OPTIONAL
