@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine import clock
-from engine.admin.audit_log import ACTION_KINDS, ACTION_LABELS
+from engine.admin.audit_log import ACTION_KINDS
 from engine.errors import InvalidInput, NotAllowed
 
 from .errors import status_of
@@ -21,8 +21,6 @@ from .helpers import action_label, detail_items, error_text
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 #: The kinds of engine.admin.audit_log.ACTION_KINDS in the user's language.
-KIND_LABELS = {"login": _l("登录与退出"), "account": _l("账户与角色"), "password": _l("密码设置与重置"),
-               "admin": _l("系统管理"), "task": _l("任务办理"), "audit": _l("审计日志")}
 
 
 @bp.before_request
@@ -57,14 +55,8 @@ def _filters() -> dict:
             "instance_id": int(instance) if instance else None}
 
 
-def label(action: str) -> str:
-    """web.helpers names the task actions; engine.admin.audit_log the administration ones."""
-    shown = action_label(action)
-    return ACTION_LABELS.get(action, shown) if shown == action else shown
-
-
 def _kinds() -> dict:
-    return {key: (KIND_LABELS.get(key, kind[0]), kind[1]) for key, kind in ACTION_KINDS.items()}
+    return {key: (gettext(kind[0]), kind[1]) for key, kind in ACTION_KINDS.items()}
 
 
 def _form() -> dict:
@@ -80,7 +72,7 @@ def index():
         message, status = error_text(err), status_of(err)
     args = {k: v for k, v in _form().items() if v}
     next_url = url_for("admin_audit.index", after=page["next"], **args) if page and page["next"] else None
-    return render_template("admin/audit.html", page=page, form=_form(), kinds=_kinds(), label=label,
+    return render_template("admin/audit.html", page=page, form=_form(), kinds=_kinds(), label=action_label,
                            detail_items=detail_items, message=message, next_url=next_url,
                            first_url=url_for("admin_audit.index", **args) if request.args.get("after") else None,
                            export_url=url_for("admin_audit.export", **args)), status

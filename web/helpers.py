@@ -14,28 +14,6 @@ from engine import clock
 from engine.admin.audit_log import ACTION_LABELS
 from engine.errors import SanfuError, bilingual
 
-# The engine's labels (engine.admin.audit_log, Chinese) in the user's language; an action missing
-# here still shows the engine's label.
-ACTIONS = {**ACTION_LABELS,
-    "login": _l("登录"), "login_failed": _l("登录失败"), "logout": _l("退出登录"),
-    "login_unlocked": _l("解除登录锁定"), "account_created": _l("创建账户"), "person_saved": _l("修改账户"),
-    "roles_set": _l("授予/撤销角色"), "admin_appointed": _l("指定管理员"), "user_enabled": _l("启用账户"),
-    "user_disabled": _l("停用账户"), "org_imported": _l("导入组织机构"), "unit_added": _l("新增单位"),
-    "section_added": _l("新增科室"), "password_set": _l("设置密码"), "password_reset": _l("重置密码"),
-    "initial_passwords_set": _l("设置初始密码"), "deputy_set": _l("指定代理人"),
-    "pairing_imported": _l("导入结对名单"), "enterprise_paired": _l("企业结对"), "deploy": _l("部署流程"),
-    "api_token_created": _l("创建 API 令牌"), "api_token_revoked": _l("撤销 API 令牌"),
-    "audit_viewed": _l("查看审计日志"), "audit_exported": _l("导出审计日志"),
-    "audit_purged": _l("清理过期审计日志"), "task_delegated": _l("委派"), "delegation_resolved": _l("完成委派"),
-    "task_copied": _l("抄送"), "task_commented": _l("评论"), "attachment_added": _l("上传附件"),
-    "attachment_deleted": _l("删除附件"), "rating_link_issued": _l("发送评价链接"),
-    "rating_submitted": _l("企业评价"), "filings_acknowledged": _l("备案知悉"),
-    "instance_started": _l("发起流程"), "instance_completed": _l("流程办结"), "task_completed": _l("办理完成"),
-    "task_claimed": _l("认领"), "task_released": _l("释放"), "task_release_reason": _l("释放理由"),
-    "task_assigned": _l("指派"), "task_transferred": _l("转办"), "task_returned": _l("退回"),
-    "timer_fired": _l("定时器触发"), "timer_failed": _l("定时器失败"), "call_activity_bound": _l("调用子流程"),
-    "handover": _l("工作交接"), "message_delivered": _l("收到消息"), "signal_delivered": _l("收到信号"),
-}
 DETAIL_LABELS = {"reason": _l("理由"), "to_user": _l("转给"), "to_section": _l("转至科室"), "to_unit": _l("转至单位"),
                  "from": _l("原办理人"), "to": _l("新办理人"), "name": _l("步骤"), "warnings": _l("提醒"),
                  "process_key": _l("流程"), "version": _l("版本"), "due_at": _l("到期"), "filename": _l("文件"),
@@ -111,7 +89,9 @@ def due_info(row: dict) -> dict | None:
 
 
 def action_label(action: str) -> str:
-    return ACTIONS.get(action, action)
+    """An audit action's name (engine.admin.audit_log.ACTION_LABELS) in the page's language."""
+    label = ACTION_LABELS.get(action)
+    return gettext(label) if label else action
 
 
 def detail_items(event: dict) -> list[tuple[str, str]]:
