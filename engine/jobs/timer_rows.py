@@ -70,5 +70,5 @@ class TimerRowsProjection:
     def project(self, session: Session, loaded, new: bool) -> None:
         if new or loaded.specs.may_have_timers():
             project(session, loaded.instance, loaded.workflow, new)
-        if loaded.workflow.is_completed() and loaded.instance.status == "running":
+        if loaded.completed and loaded.instance.status == "running":
             cancel_all(session, loaded.instance.id)

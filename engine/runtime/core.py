@@ -88,6 +88,9 @@ class Loaded:
     # Messages/signals the workflow threw that nothing inside it caught (set by save).
     thrown: list = field(default_factory=list)
     bindings_changed: bool = False
+    # Whether the workflow has ended, asked once per save (SpiffWorkflow walks the task tree
+    # to answer) and read by the projections.
+    completed: bool = False
 
     def built_for(self, spiff_task) -> BuiltSpec:
         return self.specs.owner[spiff_task.workflow.spec.name]
@@ -143,6 +146,7 @@ class Runtime:
         instance, workflow = loaded.instance, loaded.workflow
         now = clock.now()
         self._record_bindings(session, loaded, actor)
+        loaded.completed = workflow.is_completed()
         for projection in self.projections:
             projection.project(session, loaded, new)
         loaded.thrown = events.thrown(workflow)
@@ -153,7 +157,7 @@ class Runtime:
             values = {"state": self.serializer.dumps(workflow), "updated_at": now}
         if loaded.bindings_changed:
             values["bindings"] = instance.bindings
-        if workflow.is_completed() and instance.status == "running":
+        if loaded.completed and instance.status == "running":
             values.update(status="completed", ended_at=now)
             audit.record(session, actor, "instance_completed", instance_id=instance.id)
         if values:
