@@ -13,8 +13,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEv
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
-from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition as SpiffSignal
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    MessageEventDefinition as SpiffMessage,
+    SignalEventDefinition as SpiffSignal,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 

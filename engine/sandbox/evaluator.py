@@ -30,21 +30,16 @@ from engine.sandbox.policy import (
 )
 from engine.sandbox.tables import (
     COMPARE as _COMPARE,
-)
-from engine.sandbox.tables import (
     CONVERSIONS as _CONVERSIONS,
-)
-from engine.sandbox.tables import (
     UNARY as _UNARY,
-)
-from engine.sandbox.tables import (
+    check_mutable,
     iterable,
+    store_item,
     undefined,
 )
 
 _MISSING = object()
 SCOPE_FUNCTIONS = frozenset({"vars", "globals", "locals"})
-_ITERABLE = (list, tuple, str, dict, set, frozenset, range)
 
 
 class _Break(Exception):
@@ -290,7 +285,7 @@ class Interpreter:
             self._store_name(target.id, value)
         elif kind is ast.Subscript:
             container = self.eval(target.value)
-            _store_item(container, self._key(target.slice), value)
+            store_item(container, self._key(target.slice), value)
         else:  # Tuple / List (validation allows nothing else)
             self._unpack(target.elts, value)
 
@@ -332,7 +327,7 @@ class Interpreter:
         container = self.eval(target.value)
         key = self._key(target.slice)
         result = binary(op, container[key], self.eval(node.value), self.meter, True)
-        _store_item(container, key, result)
+        store_item(container, key, result)
 
     def _delete(self, node):
         for target in node.targets:
@@ -348,7 +343,7 @@ class Interpreter:
         elif kind is ast.Subscript:
             container = self.eval(target.value)
             key = self._key(target.slice)
-            _check_mutable(container)
+            check_mutable(container)
             del container[key]
         else:
             for element in target.elts:
@@ -377,20 +372,6 @@ class Interpreter:
 
     def _continue(self, node):
         raise _Continue()
-
-
-def _check_mutable(container) -> None:
-    if not isinstance(container, (list, dict)):
-        raise refuse(f"只能修改列表或字典的元素, 不能修改 '{type_name(container)}'",
-                     f"only list and dict items can be assigned, not '{type_name(container)}'")
-
-
-def _store_item(container, key, value) -> None:
-    _check_mutable(container)
-    added = len(value) if type(key) is slice and hasattr(value, "__len__") else 1
-    if len(container) + added > MAX_LEN:
-        raise too_long()
-    container[key] = value
 
 
 _I = Interpreter

@@ -5,7 +5,7 @@ import ast
 import operator
 
 from engine.errors import ScriptError
-from engine.sandbox.policy import refuse, type_name
+from engine.sandbox.policy import MAX_LEN, refuse, too_long, type_name
 
 _ITERABLE = (list, tuple, str, dict, set, frozenset, range)
 
@@ -28,3 +28,17 @@ def iterable(value):
 
 def undefined(name: str) -> ScriptError:
     return ScriptError(f"变量 '{name}' 未定义 (name '{name}' is not defined)")
+
+
+def check_mutable(container) -> None:
+    if not isinstance(container, (list, dict)):
+        raise refuse(f"只能修改列表或字典的元素, 不能修改 '{type_name(container)}'",
+                     f"only list and dict items can be assigned, not '{type_name(container)}'")
+
+
+def store_item(container, key, value) -> None:
+    check_mutable(container)
+    added = len(value) if type(key) is slice and hasattr(value, "__len__") else 1
+    if len(container) + added > MAX_LEN:
+        raise too_long()
+    container[key] = value

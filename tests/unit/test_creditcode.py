@@ -1,7 +1,6 @@
 """统一社会信用代码: real codes pass, every kind of mistake is refused saying what is wrong."""
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from engine.errors import InvalidInput
 from engine.org.creditcode import (

@@ -8,8 +8,7 @@ from __future__ import annotations
 import ast
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from engine.dmn.feel import input_expression_to_python, literal_to_python, literal_values, unary_tests_to_python
 from engine.errors import ScriptError
