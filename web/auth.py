@@ -6,8 +6,7 @@ database, so it holds across gunicorn workers); this module only carries the ses
 from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField

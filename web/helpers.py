@@ -7,8 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_babel import get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 
 from engine import clock
 from engine.admin.audit_log import ACTION_LABELS

@@ -4,8 +4,7 @@ complete tasks whose form is only an acknowledgement. Each task is its own comma
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput

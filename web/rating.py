@@ -11,8 +11,7 @@ code on the task page (web/templates/tasks/_rating.html, via `rating_panel`).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.enterprises.rating_links import RatingLinkGone
