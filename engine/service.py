@@ -29,6 +29,7 @@ from engine.inbox import task_rows
 from engine.inbox.bulk import BulkCommands
 from engine.inbox.commands import InboxQueries
 from engine.inbox.projection import TaskRowsProjection
+from engine.inbox.views import open_tasks
 from engine.instances.diagram import DiagramQueries
 from engine.jobs import start_events, timer_rows
 from engine.jobs.timer_rows import TimerRowsProjection
@@ -193,7 +194,7 @@ class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCom
     def tasks(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:
             access.actor(uow.session, actor)
-            return [task_rows.task_dict(r) for r in task_rows.tasks_for(uow.session, actor)]
+            return [task_rows.task_dict(r) for r in open_tasks(uow.session, actor)]
 
     def unrouted(self, actor: str) -> list[dict]:
         with self.uow(write=False) as uow:

@@ -1,12 +1,11 @@
 """Human-task rows and the queries behind the inbox."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine import access, clock
-from engine.org.lanes import candidate_keys
+from engine import clock
 from engine.org.routing import Routing
 from engine.store.tables import HumanTask, TaskCandidate
 
@@ -65,30 +64,6 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
         set_committed_value(row, key, value)
     if row.assignee is None or row.candidate_groups or row.candidate_users:
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
-
-
-def candidate_match(keys: dict[str, set[str]]):
-    """Tasks some candidate row of which matches the user's keys. Written as IN (subquery)
-    so the database starts from the user's few candidate rows (ix_task_candidates_lookup)
-    rather than probing every unassigned task (bench-inbox: 30 ms → 3 ms at 20k)."""
-    clauses = [(TaskCandidate.kind == kind) & TaskCandidate.name.in_(sorted(names))
-               for kind, names in keys.items() if names]
-    if not clauses:
-        return None
-    return HumanTask.id.in_(select(TaskCandidate.task_id).where(or_(*clauses)))
-
-
-def tasks_for(session: Session, user: str, limit: int = 200) -> list[HumanTask]:
-    """Open tasks assigned to `user` (or to someone they deputise for), then unclaimed
-    tasks they may claim."""
-    acting = access.acting_users(session, user)
-    candidate = candidate_match(candidate_keys(session, acting))
-    mine = HumanTask.assignee.in_(acting)
-    visible = or_(mine, HumanTask.assignee.is_(None) & candidate) if candidate is not None else mine
-    query = (select(HumanTask).where(HumanTask.status == "open").where(visible)
-             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-             .limit(limit))
-    return list(session.scalars(query))
 
 
 def unrouted_tasks(session: Session, limit: int = 500) -> list[HumanTask]:
