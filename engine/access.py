@@ -46,14 +46,14 @@ def actor(session: Session, name: str) -> Actor:
     """Who is acting: checked on every command (a disabled account can do nothing)."""
     row = session.connection().execute(_ACTOR_QUERY, {"name": name}).first()
     if row is None or not row.active:
-        raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)")
+        raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)", code="unknown_user", params={"user": name})
     return Actor(row.name, row.is_admin, row.unit_id)
 
 
 def require_admin(session: Session, name: str) -> Actor:
     user = actor(session, name)
     if not user.is_admin:
-        raise NotAllowed("只有管理员可以执行此操作 (admins only)")
+        raise NotAllowed("只有管理员可以执行此操作 (admins only)", code="admins_only")
     return user
 
 
@@ -61,7 +61,7 @@ def require_designer(session: Session, name: str) -> Actor:
     """Deploying changes how every bureau works: process designers and admins only."""
     user = actor(session, name)
     if not user.is_admin and not roles.has_role(session, name, "designer"):
-        raise NotAllowed("只有流程设计员或管理员可以部署流程 (designers and admins only)")
+        raise NotAllowed("只有流程设计员或管理员可以部署流程 (designers and admins only)", code="designers_only")
     return user
 
 
@@ -98,10 +98,10 @@ def open_task(session: Session, task_id: str) -> HumanTask:
     # claim or completion instead of acting on what it read before.
     row = session.get(HumanTask, task_id, with_for_update=True)
     if row is None:
-        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)", code="no_such_task", params={"task_id": task_id})
     if row.status != "open":
         raise Conflict(f"任务 {task_id} 已{'完成' if row.status == 'completed' else '关闭'} "
-                       f"(task is {row.status})")
+                       f"(task is {row.status})", code="task_closed", params={"task_id": task_id, "status": row.status})
     return row
 
 
@@ -110,17 +110,20 @@ def holder(session: Session, row: HumanTask, name: str) -> Actor:
     user = actor(session, name)
     if row.delegation == "pending":
         raise NotAllowed(f"任务已委派给 {row.assignee}，须待其完成委派后再操作 "
-                         "(the task is delegated: wait until the delegate resolves it)")
+                         "(the task is delegated: wait until the delegate resolves it)", code="task_delegated",
+                         params={"task_id": row.id, "delegate": row.assignee})
     if user.is_admin or (row.assignee is not None and row.assignee in acting_users(session, name)):
         return user
-    raise NotAllowed("只有办理人（或其代理人、管理员）可以这样做 (only the assignee may do this)")
+    raise NotAllowed("只有办理人（或其代理人、管理员）可以这样做 (only the assignee may do this)",
+                     code="not_assignee", params={"task_id": row.id})
 
 
 def check_may_complete(session: Session, row: HumanTask, user: Actor) -> None:
     """May `user` complete the task? Completing an unclaimed task claims it first."""
     if row.delegation == "pending":  # 委派: the delegate resolves it; its owner then completes it
         raise NotAllowed(f"任务已委派给 {row.assignee}：由其“完成委派”交回 {row.owner} 后再办理 "
-                         "(a delegated task is resolved by the delegate, then completed by its owner)")
+                         "(a delegated task is resolved by the delegate, then completed by its owner)",
+                         code="task_delegated", params={"task_id": row.id, "delegate": row.assignee})
     if row.assignee == user.name or user.is_admin:
         return
     if row.assignee is not None and row.assignee in acting_users(session, user.name):
@@ -128,7 +131,8 @@ def check_may_complete(session: Session, row: HumanTask, user: Actor) -> None:
     if row.assignee is None and is_candidate(session, row, user.name):
         row.assignee = user.name
         return
-    raise NotAllowed(f"用户 '{user.name}' 不能办理此任务 (not the assignee)")
+    raise NotAllowed(f"用户 '{user.name}' 不能办理此任务 (not the assignee)", code="not_assignee",
+                     params={"task_id": row.id})
 
 
 def task_permissions(session: Session, row: HumanTask, user: Actor) -> dict[str, bool]:
@@ -166,7 +170,8 @@ def require_draft_writer(session: Session, row: HumanTask, user: Actor) -> None:
 def require_candidate(session: Session, row: HumanTask, user: Actor) -> None:
     """认领: a candidate of the unclaimed task, or an admin."""
     if not (user.is_admin or is_candidate(session, row, user.name)):
-        raise NotAllowed(f"用户 '{user.name}' 不是该任务的候选人 (not a candidate)")
+        raise NotAllowed(f"用户 '{user.name}' 不是该任务的候选人 (not a candidate)", code="not_candidate",
+                         params={"task_id": row.id})
 
 
 def may_upload(session: Session, row: HumanTask, user: Actor) -> bool:
@@ -210,12 +215,17 @@ def may_view_task(session: Session, name: str, row: HumanTask, instance: Instanc
 def visible_task(session: Session, name: str, task_id: str, *, lock: bool = False) -> tuple[HumanTask, Actor]:
     """Load a task the actor may see: NotFound if there is none, NotAllowed if not theirs to see."""
     user = actor(session, name)
+    return task_seen_by(session, user, task_id, lock=lock), user
+
+
+def task_seen_by(session: Session, user: Actor, task_id: str, *, lock: bool = False) -> HumanTask:
+    """`visible_task` for an actor already loaded."""
     row = session.get(HumanTask, task_id, with_for_update=lock) if len(task_id) <= 64 else None
     if row is None:
-        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-    if not may_view_task(session, name, row, session.get(Instance, row.instance_id), user.is_admin):
-        raise NotAllowed(NOT_ALLOWED_TASK)
-    return row, user
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)", code="no_such_task", params={"task_id": task_id})
+    if not may_view_task(session, user.name, row, session.get(Instance, row.instance_id), user.is_admin):
+        raise NotAllowed(NOT_ALLOWED_TASK, code="task_not_visible", params={"task_id": task_id})
+    return row
 
 
 def _copied_to(session: Session, row: HumanTask, acting: list[str]) -> bool:
@@ -237,7 +247,8 @@ def _supervises(session: Session, name: str, row: HumanTask) -> bool:
 def instance(session: Session, instance_id: int) -> Instance:
     found = session.get(Instance, instance_id)
     if found is None:
-        raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)")
+        raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)", code="no_such_instance",
+                       params={"instance_id": instance_id})
     return found
 
 
@@ -258,7 +269,7 @@ def visible_instance(session: Session, name: str, instance_id: int) -> Instance:
     user = actor(session, name)
     found = instance(session, instance_id)
     if not may_view_instance(session, user, found):
-        raise NotAllowed(NOT_ALLOWED_INSTANCE)
+        raise NotAllowed(NOT_ALLOWED_INSTANCE, code="instance_not_visible", params={"instance_id": instance_id})
     return found
 
 

@@ -50,7 +50,8 @@ from engine.tasks.collab import CollabCommands
 from engine.tasks.view import TaskViewQueries
 
 
-class Engine(InboxQueries, BulkCommands, TaskViewQueries, TaskActions, CollabCommands, AttachmentCommands,  # inbox, tasks
+class Engine(InboxQueries, BulkCommands,  # inbox
+             TaskViewQueries, TaskActions, CollabCommands, AttachmentCommands,  # tasks
              SupervisionQueries, FilingCommands, DiagramQueries,  # supervision, instances
              EnterpriseQueries, RatingCommands,  # enterprises
              OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands):  # admin

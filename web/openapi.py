@@ -92,7 +92,9 @@ ENTERPRISE = _object({
 ERROR = _object({"error": _object({
     "status": INT, "title": STR, "message": STR,
     "code": {"type": "string", "description": "stable error code: invalid_input, form_invalid, definition_error, "
-             "script_error, not_found, gone, not_allowed, conflict, unauthorized, error"},
+             "script_error, not_found, gone, not_allowed, conflict, unauthorized, error; or a more precise one "
+             "(no_such_task, no_such_instance, task_closed, already_claimed, task_delegated, not_assignee, "
+             "not_candidate, task_not_visible, instance_not_visible, unknown_user, admins_only, designers_only)"},
     "fields": {"type": "object", "additionalProperties": STR,
                "description": "field (dotted path for nested fields) → message"},
 }, required=["status", "code", "message"])})

@@ -46,7 +46,8 @@ class TaskActions(EngineParts):
             if row.assignee == actor:
                 return task_rows.task_dict(row)
             if row.assignee is not None:
-                raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})")
+                raise Conflict(f"任务已由 {row.assignee} 认领 (already claimed by {row.assignee})",
+                               code="already_claimed", params={"task_id": row.id, "assignee": row.assignee})
             access.require_candidate(session, row, user)
             set_assignee(session, row, actor, actor, "task_claimed")
             return task_rows.task_dict(row)

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import access
-from engine.errors import NotAllowed, NotFound
 from engine.inbox import task_rows
 from engine.org import privacy
 from engine.org.lanes import Context
@@ -40,12 +39,8 @@ class TaskViewQueries(EngineParts):
 
 
 def task_view(engine, session: Session, task_id: str, actor) -> dict:
-    row = session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    row = access.task_seen_by(session, actor, task_id)
     instance = session.get(Instance, row.instance_id)
-    if not access.may_view_task(session, actor.name, row, instance, actor.is_admin):
-        raise NotAllowed(access.NOT_ALLOWED_TASK)
     loaded = engine.runtime.load(session, instance)
     spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
     built = loaded.built_for(spiff_task) if spiff_task is not None else None
