@@ -19,6 +19,9 @@ def rectify_water_matter(browser, live_app, screens, today: str) -> str:
     context, page = sign_in(browser, live_app, "xh_water1", PHONE)
     assert tab_count(page, "claimable") == "1" and tab_count(page, "todo") == "0"
     page.click('.tab[data-view="claimable"]')
+    # The bulk bar's do-nothing default button (Enter in a text box) is not an empty white box.
+    expect(page.locator('.bulk-bar button[value="none"]')).to_be_hidden()
+    expect(page.locator('.bulk-bar button[value="claim"]')).to_be_visible()
     screens(page, "05-water-section-queue")
     page.locator("a.task-link", has_text="整改").click()
     water_url = page.url
