@@ -25,7 +25,7 @@ from engine.errors import Conflict, NotAllowed, NotFound
 from engine.org import directory, roles
 from engine.org.lanes import candidate_keys
 from engine.store.collab_tables import TaskCopy
-from engine.store.org_tables import UserRole, UserSection
+from engine.store.org_tables import LeaderSection, UserRole, UserSection
 from engine.store.tables import HumanTask, Instance, TaskCandidate, User
 
 SUPERVISING = ("leader", "supervisor")
@@ -290,6 +290,15 @@ def supervision_scope(session: Session, user, held: set[str]):
     if not clauses:
         raise NotAllowed("只有领导、督查人员和科长可以查看督办视图 (supervising roles only)")
     return or_(*clauses)
+
+
+def filing_sections(session: Session, user: Actor) -> list[int] | None:
+    """备案: the sections whose filings `user` reads and acknowledges — those they head and
+    those they are in charge of (分管领导); None = every section (admins read all)."""
+    if user.is_admin:
+        return None
+    led = select(LeaderSection.section_id).join(User, User.id == LeaderSection.user_id).where(User.name == user.name)
+    return sorted(set(directory.headed_sections(session, user.name)) | set(session.scalars(led)))
 
 
 def visible_units(session: Session, user: Actor) -> list[int] | None:

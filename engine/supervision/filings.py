@@ -1,14 +1,13 @@
-"""否定报告备案: every 退回 and 转办 is filed for the head of the section it came from (the
-section whose queue the task was in), who reads it and acknowledges it (知悉) — a refusal is
-never a silent click. Admins see every unit's filings; acknowledging is the heads' own act."""
+"""否定报告备案: every 退回 and 转办 is filed for the section it came from (the section whose
+queue the task was in, or where its holder works); the section's head and the leader in
+charge of it (分管领导) read it and acknowledge it (知悉) — a refusal is never a silent click.
+Admins see every unit's filings; acknowledging is the heads' and leaders' own act."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from engine import access, clock
 from engine.errors import InvalidInput, NotAllowed
-from engine.org import directory
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Enterprise, Filing, Section
@@ -16,10 +15,6 @@ from engine.store.tables import HumanTask, Instance
 
 KIND_TEXT = {"return": "退回", "transfer": "转办", "release": "释放"}
 MAX_AT_ONCE = 200
-
-
-def _scope(session: Session, user) -> list[int] | None:
-    return None if user.is_admin else directory.headed_sections(session, user.name)
 
 
 def _row(filing: Filing, task_name: str | None, enterprise: str | None, section: str | None) -> dict:
@@ -38,7 +33,7 @@ class FilingCommands(EngineParts):
         with self.uow(write=False) as uow:
             session = uow.session
             user = access.actor(session, actor)
-            sections = _scope(session, user)
+            sections = access.filing_sections(session, user)
             query = (select(Filing, HumanTask.name, Enterprise.name, Section.name)
                      .outerjoin(HumanTask, HumanTask.id == Filing.task_id)
                      .outerjoin(Instance, Instance.id == Filing.instance_id)
@@ -62,12 +57,12 @@ class FilingCommands(EngineParts):
             raise InvalidInput(f"一次最多确认 {MAX_AT_ONCE} 条 (at most {MAX_AT_ONCE} at once)")
         with self.uow() as uow:
             session = uow.session
-            access.actor(session, actor)
-            headed = set(directory.headed_sections(session, actor))
+            user = access.actor(session, actor)
+            mine = set(access.filing_sections(session, user._replace(is_admin=False)))
             filings = list(session.scalars(select(Filing).where(Filing.id.in_(ids))))
             if len(filings) != len(ids):
                 raise InvalidInput("所选备案不存在 (no such filing)")
-            if any(f.section_id not in headed for f in filings):
+            if any(f.section_id not in mine for f in filings):
                 raise NotAllowed("只能确认本人任科长的科室的备案 (only the section's head acknowledges)")
             pending = [f.id for f in filings if f.acknowledged_at is None]
             if pending:

@@ -16,8 +16,8 @@ from engine.runtime.core import engine_errors
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import TaskDraft
-from engine.store.org_tables import Filing, Section, Unit
-from engine.store.tables import HumanTask, TaskCandidate
+from engine.store.org_tables import Filing, Section, Unit, UserSection
+from engine.store.tables import HumanTask, TaskCandidate, User
 
 
 def _reason(reason: str | None) -> str:
@@ -89,7 +89,7 @@ class TaskActions(EngineParts):
             access.holder(session, row, actor)
             # 否定报告备案: filed for the head of the section that passes the task on (read
             # before the candidates are replaced), or of the receiving section if it had none.
-            from_section, from_unit = _section_key(session, row.id), row.unit_id
+            from_section, from_unit = _section_key(session, row), row.unit_id
             target = self._retarget(session, row, to_user, to_section, to_unit)
             session.add(Filing(kind="transfer", instance_id=row.instance_id, task_id=row.id, actor=actor,
                                reason=reason, section_id=from_section or target.get("section_id"),
@@ -132,7 +132,7 @@ class TaskActions(EngineParts):
             session = uow.session
             row = access.open_task(session, task_id)
             access.holder(session, row, actor)
-            section_id = _section_key(session, row.id)
+            section_id = _section_key(session, row)
             loaded = self.runtime.load(session, access.instance(session, row.instance_id))
             prev_row, previous = previous_step(session, loaded.workflow.get_task_from_id(UUID(task_id)))
             if prev_row is None:
@@ -173,7 +173,18 @@ def _previous_user_task(task):
     return None
 
 
-def _section_key(session, task_id: str) -> int | None:
-    name = session.scalar(select(TaskCandidate.name).where(TaskCandidate.task_id == task_id,
+def _section_key(session, row: HumanTask) -> int | None:
+    """The section a task comes from, for its 备案: the section queue it was claimable in, else
+    the section its holder works in within the task's unit (a 科长审核, a liaison's or an
+    expert's step is held by a person, not queued)."""
+    name = session.scalar(select(TaskCandidate.name).where(TaskCandidate.task_id == row.id,
                                                            TaskCandidate.kind == "section"))
-    return int(name) if name else None
+    if name:
+        return int(name)
+    if row.assignee is None:
+        return None
+    query = (select(UserSection.section_id).join(User, User.id == UserSection.user_id)
+             .join(Section, Section.id == UserSection.section_id).where(User.name == row.assignee))
+    if row.unit_id is not None:
+        query = query.where(Section.unit_id == row.unit_id)
+    return session.scalar(query.order_by(UserSection.section_id).limit(1))

@@ -54,3 +54,23 @@ def test_a_return_is_filed_for_the_head_of_the_section_it_came_from(client, auth
     assert only_task(sanfu, "xh_water1")["id"] == water["id"]
     auth.login("xh_air_head")                                                  # another section's head
     assert filing_ids(text_of(client.get("/filings/"))) == []
+
+
+def test_a_return_by_a_person_holding_the_task_is_filed_for_their_section(client, auth, post, sanfu, service):
+    """The head's own 科长审核 has no section queue: its 退回 is filed for the section the head
+    holds it in, where the head and the leader in charge of that section (分管领导) read it."""
+    from tests.helpers.forms import RECTIFIED
+    water = to_rectification(sanfu)
+    sanfu.claim(water["id"], "xh_water1")
+    sanfu.complete(water["id"], "xh_water1", RECTIFIED)
+    review = only_task(sanfu, "xh_water_head")
+    sanfu.return_task(review["id"], "xh_water_head", reason="佐证材料不全，请补充整改后照片")
+    [filing] = sanfu.filing_list("xh_water_head")["rows"]
+    assert filing["kind"] == "return" and filing["section_name"] == "水环境科"
+    assert [f["id"] for f in sanfu.filing_list("xh_leader")["rows"]] == [filing["id"]]
+    assert sanfu.filing_list("xh_air_head")["rows"] == []
+    auth.login("xh_leader")
+    page = text_of(client.get("/"))
+    assert 'href="/filings/"' in page and "佐证材料不全" in text_of(client.get("/filings/"))
+    done = post("/filings/acknowledge", {"filing": str(filing["id"])}, follow_redirects=True)
+    assert "已确认知悉 1 条备案" in text_of(done)
