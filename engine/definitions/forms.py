@@ -74,6 +74,11 @@ def _child(node, part):
 
 
 def _message(error) -> str:
+    # A form may say in its own words why a field is refused (`"x-error": "…"` beside the
+    # rule), where the generic text would mislead ("最多 0 个字符" for "leave it empty").
+    custom = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+    if isinstance(custom, str) and custom:
+        return custom
     template = MESSAGES.get(error.validator)
     if template is None:
         return error.message
