@@ -192,15 +192,16 @@ class Engine(InboxQueries, BulkCommands,  # inbox
             return {"signal": name, "instances": reached}
 
     # queries --------------------------------------------------------------------
-    def tasks(self, actor: str) -> list[dict]:
+    def tasks(self, actor: str, *, limit: int = 200, offset: int = 0) -> list[dict]:
+        """The actor's open and claimable tasks, soonest due first, `limit` from `offset`."""
         with self.uow(write=False) as uow:
             access.actor(uow.session, actor)
-            return [task_rows.task_dict(r) for r in open_tasks(uow.session, actor)]
+            return [task_rows.task_dict(r) for r in open_tasks(uow.session, actor, limit, offset)]
 
-    def unrouted(self, actor: str) -> list[dict]:
+    def unrouted(self, actor: str, *, limit: int = 500, offset: int = 0) -> list[dict]:
         with self.uow(write=False) as uow:
             access.require_admin(uow.session, actor)
-            return [task_rows.task_dict(r) for r in task_rows.unrouted_tasks(uow.session)]
+            return [task_rows.task_dict(r) for r in task_rows.unrouted_tasks(uow.session, limit, offset)]
 
     def show(self, instance_id: int, actor: str | None = None) -> dict:
         """An instance's state, open tasks and history. Personal data the forms mark

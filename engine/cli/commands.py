@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 
 from engine import clock
-from engine.cli.common import engine_for, parse_json_object, parse_now, print_json
+from engine.cli.common import engine_for, page_window, parse_json_object, parse_now, print_json
 
 
 def cmd_init(args) -> int:
@@ -43,7 +44,13 @@ def cmd_start(args) -> int:
 
 def cmd_tasks(args) -> int:
     engine = engine_for(args)
-    rows = engine.unrouted(args.actor) if args.unrouted else engine.tasks(args.actor)
+    limit, offset = page_window(args.page, args.limit)
+    query = engine.unrouted if args.unrouted else engine.tasks
+    rows = query(args.actor, limit=limit + 1, offset=offset)  # one more: is there a next page?
+    more, rows = len(rows) > limit, rows[:limit]
+    if more:  # never cut a list silently (stderr, so that --json stays parseable)
+        print(f"第 {args.page} 页，共 {len(rows)} 条；还有更多，用 --page {args.page + 1} 查看 "
+              f"(page {args.page}: more with --page {args.page + 1})", file=sys.stderr)
     if args.json:
         print_json(rows)
         return 0

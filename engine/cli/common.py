@@ -13,6 +13,13 @@ def engine_for(args, **kwargs):
     return Engine(args.database, **kwargs)
 
 
+def page_window(page: int, limit: int, most: int = 1000) -> tuple[int, int]:
+    """(limit, offset) of --page/--limit, refused when out of range."""
+    if page < 1 or not 1 <= limit <= most:
+        raise InvalidInput(f"--page 须 ≥ 1，--limit 须在 1–{most} 之间 (page ≥ 1, limit 1–{most})")
+    return limit, (page - 1) * limit
+
+
 def print_json(value) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = sub.add_parser("tasks", help="list a user's open tasks")
     tasks.add_argument("--unrouted", action="store_true", help="tasks nobody can claim (admins)")
     tasks.add_argument("--json", action="store_true")
+    tasks.add_argument("--page", type=int, default=1, help="page number (default 1)")
+    tasks.add_argument("--limit", type=int, default=100, help="rows per page (1–1000, default 100)")
     _as(tasks)
     for name in ("claim", "release", "complete"):
         cmd = sub.add_parser(name, help=f"{name} a task")

@@ -66,10 +66,10 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
 
 
-def unrouted_tasks(session: Session, limit: int = 500) -> list[HumanTask]:
+def unrouted_tasks(session: Session, limit: int = 500, offset: int = 0) -> list[HumanTask]:
     query = (select(HumanTask).where(HumanTask.status == "open", HumanTask.unrouted.is_(True),
                                      HumanTask.assignee.is_(None))
-             .order_by(HumanTask.created_at).limit(limit))
+             .order_by(HumanTask.created_at, HumanTask.id).offset(offset).limit(limit))
     return list(session.scalars(query))
 
 

@@ -57,7 +57,7 @@ def task_conditions(session: Session, actor: str) -> dict[str, list | None]:
     }
 
 
-def open_tasks(session: Session, actor: str, limit: int = 200) -> list[HumanTask]:
+def open_tasks(session: Session, actor: str, limit: int = 200, offset: int = 0) -> list[HumanTask]:
     """The 待办 and 科室待认领 views as one list, soonest due first (`sanfu tasks`, the
     Engine's `tasks`): the same conditions as the inbox, not a second query of its own."""
     views = task_conditions(session, actor)
@@ -65,7 +65,8 @@ def open_tasks(session: Session, actor: str, limit: int = 200) -> list[HumanTask
     if views["claimable"] is not None:
         visible = or_(visible, and_(*views["claimable"]))
     query = (select(HumanTask).where(visible)
-             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at).limit(limit))
+             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+             .offset(offset).limit(limit))
     return list(session.scalars(query))
 
 

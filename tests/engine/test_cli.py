@@ -151,3 +151,23 @@ def test_a_disabled_user_can_do_nothing(sanfu):
     assert sanfu("start", "Process_three_user_tasks", "--as", "alice")[0] == 4
     assert sanfu("user", "enable", "alice", "--as", "root")[0] == 0
     assert sanfu("start", "Process_three_user_tasks", "--as", "alice")[0] == 0
+
+
+def test_the_task_list_pages_and_says_when_there_is_more(sanfu):
+    sanfu("user", "add", "alice", "--roles", "designer")
+    sanfu("deploy", PROCESSES / "bench_three_user_tasks.bpmn", "--as", "alice")
+    for _ in range(5):
+        sanfu("start", "Process_three_user_tasks", "--as", "alice")
+    everything = json.loads(sanfu("tasks", "--as", "alice", "--json")[1])
+    assert len(everything) == 5
+    code, out, err = sanfu("tasks", "--as", "alice", "--limit", "2", "--json")
+    first = json.loads(out)
+    assert code == 0 and len(first) == 2 and "--page 2" in err                # never cut silently
+    second = json.loads(sanfu("tasks", "--as", "alice", "--limit", "2", "--page", "2", "--json")[1])
+    code, out, err = sanfu("tasks", "--as", "alice", "--limit", "2", "--page", "3", "--json")
+    last = json.loads(out)
+    assert len(last) == 1 and err == ""
+    assert [t["id"] for t in first + second + last] == [t["id"] for t in everything]
+    code, out, _ = sanfu("tasks", "--as", "alice", "--limit", "2")
+    assert code == 0 and len(out.strip().splitlines()) == 2
+    assert sanfu("tasks", "--as", "alice", "--limit", "0")[0] == 1
