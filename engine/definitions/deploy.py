@@ -25,8 +25,9 @@ from engine.definitions.bundle import Compiled, SourceDoc, compile_docs, content
 from engine.dialects import namespaces
 from engine.errors import DefinitionError, NotFound
 from engine.jobs import start_events
+from engine.org.lanes import reachable_somewhere
 from engine.store import audit
-from engine.store.tables import DecisionDefinition, Deployment, Group, ProcessDefinition, SourceFile, User, UserGroup
+from engine.store.tables import DecisionDefinition, Deployment, ProcessDefinition, SourceFile
 
 
 @dataclass
@@ -100,9 +101,9 @@ def _require_executable(compiled: Compiled, docs: list[SourceDoc]) -> None:
 
 
 def _unrouted_warnings(session: Session, compiled: Compiled) -> list[str]:
-    populated = set(session.scalars(
-        select(Group.name).join(UserGroup, UserGroup.group_id == Group.id)
-        .join(User, User.id == UserGroup.user_id).where(User.active.is_(True)).distinct()))
+    """A warning for each lane or candidate group that reaches nobody in any unit (lanes
+    such as 科长 or 责任科室 route through the organisation at run time)."""
+    reachable: dict[str, bool] = {}
     warnings = []
     for info in compiled.processes.values():
         for element_id, meta in info.task_meta.items():
@@ -110,7 +111,11 @@ def _unrouted_warnings(session: Session, compiled: Compiled) -> list[str]:
             if meta["lane"] and not (meta["candidate_groups"] or meta["candidate_users"] or meta["assignee"]):
                 groups.append(meta["lane"])
             for group in groups:
-                if "${" not in group and group not in populated:
+                if "${" in group:
+                    continue
+                if group not in reachable:
+                    reachable[group] = reachable_somewhere(session, group)
+                if not reachable[group]:
                     warnings.append(f"{info.file}: element '{element_id}' ({meta['name']}): 组 '{group}' "
                                     "没有成员，任务将进入未分派队列 (unrouted: group has no members)")
     return warnings

@@ -135,3 +135,29 @@ def candidate_keys(session: Session, user_names: list[str]) -> dict[str, set[str
         elif unit_id is not None:
             keys["role"].add(f"{unit_id}:{name}")
     return keys
+
+
+# The roles the special lanes reach, in whichever unit an instance belongs to.
+LANE_ROLES = {"科长": "section_head", "分管领导": "leader", "督办": "supervisor",
+              **dict.fromkeys(EXPERTS, "expert")}
+
+
+def reachable_somewhere(session: Session, name: str) -> bool:
+    """Whether a lane or candidate group reaches anybody in some unit (a deploy warns where it
+    reaches nobody anywhere): a special lane whose people exist, a section with staff, or a
+    group with members."""
+    if name == "联络员":
+        query = select(Enterprise.id).join(User, User.id == Enterprise.liaison_id)
+    elif name == "责任科室":
+        query = select(UserSection.section_id).join(User, User.id == UserSection.user_id)
+    elif name in LANE_ROLES:
+        query = select(UserRole.user_id).join(User, User.id == UserRole.user_id).where(
+            UserRole.role == LANE_ROLES[name])
+    else:
+        staffed = (select(UserSection.section_id).join(User, User.id == UserSection.user_id)
+                   .join(Section, Section.id == UserSection.section_id)
+                   .where(or_(Section.code == name, Section.name == name)))
+        if session.scalar(_active_users(staffed).limit(1)) is not None:
+            return True
+        return bool(_group_members(session, name))
+    return session.scalar(_active_users(query).limit(1)) is not None

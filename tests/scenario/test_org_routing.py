@@ -6,7 +6,7 @@ import pytest
 from engine import clock
 from engine.errors import InvalidInput, NotAllowed
 from engine.org.directory import Pairing
-from tests.helpers.models import HEADER, write
+from tests.helpers.models import HEADER, chain, process, user_task, write
 from tests.helpers.province import build_province
 
 LANES = ["联络员", "专家组", "责任科室", "科长", "分管领导", "督办"]
@@ -130,3 +130,16 @@ def test_same_enterprise_paired_by_two_units_is_flagged_not_duplicated(province)
     with pytest.raises(InvalidInput, match="校验码"):
         engine.pair_enterprise(Pairing("坏代码", ids["credit_code"][:-1] + ("0" if ids["credit_code"][-1] != "0" else "1"),
                                        "小", "传统产业", "bj", year=2026), actor="root")
+
+
+def test_deploy_warns_only_of_lanes_that_reach_nobody_anywhere(engine, tmp_path):
+    """Lanes that route through the organisation (联络员, 专家组, 责任科室, 科长, 分管领导, 督办,
+    a section by name) reach people in the province, so the deploy does not call them empty;
+    a group nobody belongs to still gets its warning."""
+    build_province(engine)
+    result = engine.deploy([write(tmp_path, "lanes.bpmn", lane_process())], "root")
+    assert result.warnings == []
+    nobody = process("nobody", chain(user_task("t", "无人任务", candidateGroups="无人组"),
+                                     user_task("w", "水环境科任务", candidateGroups="水环境科")))
+    warnings = engine.deploy([write(tmp_path, "nobody.bpmn", nobody)], "root").warnings
+    assert len(warnings) == 1 and "组 '无人组' 没有成员" in warnings[0] and "element 't'" in warnings[0]
