@@ -161,7 +161,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
                 spiff_task.run()
             self.runtime.advance(loaded)
             task_rows.close_task(session, row, "completed", actor)
-            warnings = visits.duplicate_visit_warnings(session, row)
+            warnings = visits.duplicate_visit_warnings(session, row, actor, clean)
             audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
                          detail={"element_id": row.element_id, "name": row.name, "data": clean,
                                  **({"warnings": warnings} if warnings else {})})

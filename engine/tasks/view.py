@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import access
+from engine.enterprises import visits
 from engine.inbox import task_rows
 from engine.org import privacy
 from engine.org.lanes import Context
@@ -65,7 +66,10 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
             "comments": collab_queries.comments_of(session, row.instance_id),
             "copies": (copies := collab_queries.copies_of(session, row.id)),
             "my_copy": next((c for c in copies if c["recipient"] == actor.name), None),
-            "choices": collab_queries.choices(session, row, actor.name, holder=flags["can_transfer"])}
+            "choices": collab_queries.choices(session, row, actor.name, holder=flags["can_transfer"]),
+            # 避免扎堆服务: said before the visit is recorded, to whoever may record it.
+            "visit_warnings": visits.duplicate_visit_warnings(session, row, row.assignee or actor.name)
+            if flags["can_complete"] else []}
 
 
 def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:

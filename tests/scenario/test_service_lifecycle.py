@@ -85,19 +85,40 @@ def ledger_status(engine, ids, category):
     return {m["category"]: m["status"] for m in engine.ledger_for(ids["enterprise_id"], "root")}[category]
 
 
-def test_a_second_group_visiting_within_30_days_is_warned(county, march):
+def visit_task(engine, user, instance):
+    return [t for t in engine.tasks(user) if t["instance_id"] == instance][0]
+
+
+def test_another_group_visiting_in_person_within_30_days_is_warned(county, march):
+    """扎堆服务 is about different groups visiting the same enterprise in person: the liaison's
+    own phone call and own revisit are not warned; a visit by somebody else within 30 days
+    is — on its task page before it is recorded, and when it is recorded."""
     engine, ids = county
-    first = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+    enterprise = {"enterprise_id": ids["enterprise_id"]}
+    first = engine.start("enterprise_service", "xh_liaison", enterprise)["id"]
     assert engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)["warnings"] == []
+    with clock.frozen_at(START + timedelta(days=4)):
+        call = engine.start("enterprise_service", "xh_liaison", enterprise)["id"]
+        phone = {**VISIT, "mode": "电话"}
+        assert engine.complete(visit_task(engine, "xh_liaison", call)["id"], "xh_liaison", phone)["warnings"] == []
     with clock.frozen_at(START + timedelta(days=10)):
-        second = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
-        visit = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == second][0]
-        warnings = engine.complete(visit["id"], "xh_liaison", VISIT)["warnings"]
-    assert len(warnings) == 1 and "2026-03-02" in warnings[0] and f"实例 {first}" in warnings[0]
+        again = engine.start("enterprise_service", "xh_liaison", enterprise)["id"]
+        own = visit_task(engine, "xh_liaison", again)
+        assert engine.task_view(own["id"], "xh_liaison")["visit_warnings"] == []
+        assert engine.complete(own["id"], "xh_liaison", VISIT)["warnings"] == []     # the liaison's own
+    with clock.frozen_at(START + timedelta(days=12)):
+        other = engine.start("enterprise_service", "xh_liaison", enterprise)["id"]
+        task = visit_task(engine, "xh_liaison", other)
+        engine.assign(task["id"], "xh_water1", "root")                   # another group makes this visit
+        planned = engine.task_view(task["id"], "xh_water1")["visit_warnings"]
+        warnings = engine.complete(task["id"], "xh_water1", VISIT)["warnings"]
+    assert planned == warnings and len(warnings) == 2                     # the two in-person visits, not the call
+    assert "2026-03-12" in warnings[0] and f"实例 {again}" in warnings[0]
+    assert "2026-03-02" in warnings[1] and f"实例 {first}" in warnings[1]
     with clock.frozen_at(START + timedelta(days=45)):
-        third = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
-        visit = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == third][0]
-        assert engine.complete(visit["id"], "xh_liaison", VISIT)["warnings"] == []  # 35 and 45 days ago
+        late = engine.start("enterprise_service", "xh_liaison", enterprise)["id"]
+        task = visit_task(engine, "xh_liaison", late)
+        assert engine.complete(task["id"], "xh_liaison", VISIT)["warnings"] == []   # 33 and 35 days ago
 
 
 def test_supervisors_see_the_units_below_read_only_and_the_overdue_turns_red(county, march):
