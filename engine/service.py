@@ -23,6 +23,7 @@ from engine.enterprises import visits
 from engine.enterprises.ledger import LedgerProjection
 from engine.enterprises.queries import EnterpriseQueries
 from engine.enterprises.rating_links import RatingCommands
+from engine.enterprises.service_status import ServiceStatusProjection
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.exchange.commands import OrgTransfer
 from engine.inbox import task_rows
@@ -66,7 +67,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         self.attachment_dir = self.settings.attachments_folder
         self.attachment_max_bytes = self.settings.attachment_max_bytes
         self.runtime = Runtime(SpecCache(), projections=(
-            TaskRowsProjection(), TimerRowsProjection(), LedgerProjection()))
+            TaskRowsProjection(), TimerRowsProjection(), LedgerProjection(), ServiceStatusProjection()))
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.sessions, write)

@@ -42,6 +42,7 @@ def march():
 
 def test_visit_check_two_matters_close_out_explain_and_follow_up(county, march):
     engine, ids = county
+    assert pairing_status(engine, ids) == "paired"
     instance = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
     engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)
     engine.complete(only(engine, "xh_expert")["id"], "xh_expert", CHECK)
@@ -79,6 +80,12 @@ def test_visit_check_two_matters_close_out_explain_and_follow_up(county, march):
     engine.complete(follow_up["id"], "xh_liaison", FOLLOW_UP)
     shown = engine.show(instance)
     assert shown["status"] == "completed" and shown["data"]["satisfaction"]["overall"] == 5
+    assert pairing_status(engine, ids) == "served"                   # 服务一批: the list shows it
+
+
+def pairing_status(engine, ids) -> str:
+    [row] = [e for e in engine.enterprises("root")["rows"] if e["id"] == ids["enterprise_id"]]
+    return row["status"]
 
 
 def ledger_status(engine, ids, category):
