@@ -48,6 +48,7 @@ from engine.supervision.overview import SupervisionQueries
 from engine.tasks.actions import TaskActions
 from engine.tasks.attachments import AttachmentCommands, check_attachment_references
 from engine.tasks.collab import CollabCommands
+from engine.tasks.deadlines import move_deadlines
 from engine.tasks.view import TaskViewQueries
 
 
@@ -163,9 +164,11 @@ class Engine(InboxQueries, BulkCommands,  # inbox
             self.runtime.advance(loaded)
             task_rows.close_task(session, row, "completed", actor)
             warnings = visits.duplicate_visit_warnings(session, row, actor, clean)
+            moved = move_deadlines(session, row, schema, clean)
             audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
                          detail={"element_id": row.element_id, "name": row.name, "data": clean,
-                                 **({"warnings": warnings} if warnings else {})})
+                                 **({"warnings": warnings} if warnings else {}),
+                                 **({"deadlines_moved": moved} if moved else {})})
             self.runtime.save(session, loaded, actor)
             events.deliver(self.runtime, session, loaded.thrown, actor)
             return {"instance_id": row.instance_id, "status": loaded.instance.status, "warnings": warnings}

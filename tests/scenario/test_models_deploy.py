@@ -15,6 +15,7 @@ from uuid import UUID
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
 from engine import clock
 from engine.clock import parse_moment
@@ -321,6 +322,26 @@ def test_overdue_rectification_raises_a_supervision_task_withdrawn_at_close_out(
     assert shown["status"] == "completed" and shown["open_tasks"] == []  # the pending 督办 is withdrawn
     assert shown["data"]["status"] == "explained"
     assert shown["data"]["matter"]["explanation"].startswith("土壤修复")
+
+
+def test_the_urge_forms_new_deadline_moves_the_rectification_deadline(bureau):
+    """督办超期整改 with 挂牌督办 and a new deadline: the 整改 step is due at the end of that day
+    (no longer overdue), the ledger matter's deadline follows, and the history says so."""
+    with at("2026-03-20T09:00:00"):
+        instance = start_matter(bureau, "土壤")
+    with at("2026-04-04T09:00:00"):
+        bureau.fire_due_timers()
+        before = open_tasks(bureau, instance, "rectify")[0]["due_at_local"]
+        finish(bureau, instance, "urge_rectification", {"urge_date": "2026-04-04", "urge_mode": "挂牌督办",
+                                                         "urge_opinion": "限期整改到位", "new_deadline": "2026-04-20"})
+        rectify = open_tasks(bureau, instance, "rectify")[0]
+    assert before.startswith("2026-04-04") and rectify["due_at_local"].startswith("2026-04-20T23:59:59")
+    with bureau.uow(write=False) as uow:
+        from engine.store.org_tables import LedgerMatter
+        deadline = uow.session.scalar(select(LedgerMatter.deadline).where(LedgerMatter.instance_id == instance))
+    assert clock.to_local(deadline).isoformat().startswith("2026-04-20T23:59:59")
+    [urged] = [e for e in bureau.show(instance)["history"] if e["detail"].get("deadlines_moved")]
+    assert urged["detail"]["deadlines_moved"][0]["element_id"] == "rectify"
 
 
 # --------------------------------------------------------------------------- 12369
