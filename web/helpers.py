@@ -12,6 +12,7 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from engine import clock
 from engine.admin.audit_log import ACTION_LABELS
 from engine.errors import SanfuError, bilingual
+from engine.store.audit import PEOPLE_KEYS
 
 DETAIL_LABELS = {"reason": _l("理由"), "to_user": _l("转给"), "to_section": _l("转至科室"), "to_unit": _l("转至单位"),
                  "from": _l("原办理人"), "to": _l("新办理人"), "name": _l("步骤"), "warnings": _l("提醒"),
@@ -95,13 +96,15 @@ def action_label(action: str) -> str:
 
 def detail_items(event: dict) -> list[tuple[str, str]]:
     """An audit event's detail as readable (label, value) pairs; submitted data apart."""
-    detail = event.get("detail") or {}
+    detail, names = event.get("detail") or {}, event.get("names") or {}
     items = []
     for key, value in detail.items():
-        if key in HIDDEN_DETAILS:
+        if key in HIDDEN_DETAILS or value in (None, "", []):  # a first claim has no 原办理人
             continue
         if key in ("due_at", "expires_at"):
             value = local_time(value)
+        elif key in PEOPLE_KEYS:  # people by name, not by login
+            value = "、".join(names.get(v, v) for v in value) if isinstance(value, list) else names.get(value, value)
         items.append((DETAIL_LABELS.get(key, key), show_value(value)))
     return items
 

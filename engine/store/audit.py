@@ -5,7 +5,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store.tables import AuditEvent
+from engine.store.tables import AuditEvent, User
 
 # Built once: constructing a statement costs more than executing it on the hot path.
 _INSERT = insert(AuditEvent)
@@ -20,10 +20,30 @@ def record(session: Session, actor: str, action: str, *, instance_id: int | None
                                            "detail": detail or {}})
 
 
+# Detail keys that name a person by login (转办 to, 委派 to, the previous and new holder …).
+PEOPLE_KEYS = ("from", "to", "to_user", "owner", "delegate", "to_users")
+
+
 def history(session: Session, instance_id: int) -> list[dict]:
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
-                           .order_by(AuditEvent.id))
-    return [event_dict(row) for row in rows]
+    """The instance's events, oldest first; each with `names`: the display names of the
+    people it mentions (its actor and the people in its detail), for pages to show."""
+    events = [event_dict(row) for row in session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))]
+    logins = {e["actor"] for e in events} | {login for e in events for login in _people(e["detail"])}
+    names = dict(session.execute(select(User.name, User.display_name).where(User.name.in_(sorted(logins)))).all()) \
+        if logins else {}
+    for event in events:
+        mentioned = {event["actor"], *_people(event["detail"])}
+        event["names"] = {login: names[login] for login in mentioned if names.get(login)}
+    return events
+
+
+def _people(detail: dict | None) -> set[str]:
+    found = set()
+    for key in PEOPLE_KEYS:
+        value = (detail or {}).get(key)
+        found |= {v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v}
+    return found
 
 
 def event_dict(row: AuditEvent) -> dict:
