@@ -103,6 +103,8 @@ def detail_items(event: dict) -> list[tuple[str, str]]:
             continue
         if key in ("due_at", "expires_at"):
             value = local_time(value)
+        elif key == "process_key":
+            value = names.get(f"process:{value}", value)
         elif key in PEOPLE_KEYS:  # people by name, not by login
             value = "、".join(names.get(v, v) for v in value) if isinstance(value, list) else names.get(value, value)
         items.append((DETAIL_LABELS.get(key, key), show_value(value)))

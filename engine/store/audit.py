@@ -5,7 +5,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store.tables import AuditEvent, User
+from engine.store.tables import AuditEvent, ProcessDefinition, User
 
 # Built once: constructing a statement costs more than executing it on the hot path.
 _INSERT = insert(AuditEvent)
@@ -32,9 +32,16 @@ def history(session: Session, instance_id: int) -> list[dict]:
     logins = {e["actor"] for e in events} | {login for e in events for login in _people(e["detail"])}
     names = dict(session.execute(select(User.name, User.display_name).where(User.name.in_(sorted(logins)))).all()) \
         if logins else {}
+    keys = {e["detail"].get("process_key") for e in events if isinstance(e["detail"], dict)} - {None}
+    processes = dict(session.execute(select(ProcessDefinition.key, ProcessDefinition.name)
+                                     .where(ProcessDefinition.key.in_(sorted(keys)))
+                                     .order_by(ProcessDefinition.version)).all()) if keys else {}
     for event in events:
         mentioned = {event["actor"], *_people(event["detail"])}
         event["names"] = {login: names[login] for login in mentioned if names.get(login)}
+        key = (event["detail"] or {}).get("process_key")
+        if processes.get(key):  # the process by its name (the latest version's)
+            event["names"][f"process:{key}"] = processes[key]
     return events
 
 

@@ -17,4 +17,5 @@ def test_the_history_names_people_and_leaves_out_what_is_empty(client, auth, san
     assert "转给：西湖 水 科员2" in history                                  # the people in the detail too
     assert "原办理人：</span>" not in history and "原办理人：<" not in history   # a first claim: nothing to say
     assert "xh_water1" not in history and "xh_liaison" not in history
+    assert "流程：结对服务" in history and "enterprise_service" not in history   # the process by its name
     assert only_task(sanfu, "xh_water2")["id"] == water["id"]
