@@ -65,6 +65,8 @@ def index():
         filters = {k: v for k, v in filters.items() if k not in DATE_FILTERS}
         result = _query(view, page, filters)
     pages = max(1, -(-result["total"] // result["per_page"])) if result["total"] is not None else None
+    # A row of no enterprise (a 12369 complaint …) says which process it is, not "—".
+    process_names = {p["key"]: p["name"] for p in result.get("processes") or []}
     return render_template("inbox/index.html", views=VIEWS, view=view, filters=filters, result=result,
-                           pages=pages, empty=EMPTY[view], sorts=SORTS, message=message,
+                           pages=pages, empty=EMPTY[view], sorts=SORTS, message=message, process_names=process_names,
                            has_instance_page="instances.show" in current_app.view_functions), status

@@ -184,3 +184,12 @@ def test_the_bulk_form_is_offered_on_todo_and_claimable_only(client, auth, servi
     assert 'action="/inbox/bulk"' in todo and 'value="transfer"' in todo and 'value="claim"' not in todo
     assert 'src="/static/inbox.js"' in todo and "<script>" not in todo
     assert 'name="task_id"' not in text_of(client.get("/?view=started"))
+
+
+def test_a_row_of_no_enterprise_says_which_process_it_is(client, auth, sanfu):
+    """Names, not ids: a task of no enterprise shows its process's name in the 企业 column, not "—"."""
+    sanfu.start("Process_three_user_tasks", "xh_water1")
+    auth.login("xh_water1")
+    body = text_of(client.get("/"))
+    row = body.split('<td data-label="企业">', 1)[1].split("</td>", 1)[0]
+    assert "Three user tasks" in row and "—" not in row
