@@ -74,7 +74,7 @@ def has_role(session: Session, name: str, role: str) -> bool:
     return roles.has_role(session, name, role)
 
 
-def roles_of(session: Session, name: str) -> set[str]:
+def _held_roles(session: Session, name: str) -> set[str]:
     return set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
                                .where(User.name == name)))
 
@@ -235,7 +235,7 @@ def _copied_to(session: Session, row: HumanTask, acting: list[str]) -> bool:
 
 
 def _supervises(session: Session, name: str, row: HumanTask) -> bool:
-    held = roles_of(session, name)
+    held = _held_roles(session, name)
     if not held & {"leader", "supervisor", "section_head"}:
         return False
     user = session.execute(select(User.id, User.unit_id, User.is_admin).where(User.name == name)).first()
@@ -307,7 +307,7 @@ def visible_units(session: Session, user: Actor) -> list[int] | None:
         return None
     if user.unit_id is None:
         return []
-    held = roles_of(session, user.name)
+    held = _held_roles(session, user.name)
     if held and held <= {"security_admin", "audit_admin"}:
         return []  # 三员分立: the security and audit administrators see no business data
     if held & set(SUPERVISING):

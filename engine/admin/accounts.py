@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 
 from engine import access, clock
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from engine.org.roles import ADMIN_ROLE_NAMES, OWN_ROLES, has_role, replace_roles, require_role, roles_of
+from engine.org.roles import ADMIN_ROLE_NAMES, OWN_ROLES, replace_roles, roles_of
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import LoginAttempt, UserRole
@@ -54,7 +54,7 @@ class AccountCommands(EngineParts):
             if user is None:
                 raise NotAllowed(f"用户 '{name}' 不存在 (unknown user)")
             initial = acting.is_admin and not user.password_hash
-            if actor != name and not initial and not has_role(session, actor, "security_admin"):
+            if actor != name and not initial and not access.has_role(session, actor, "security_admin"):
                 raise NotAllowed("只能修改自己的密码；重置他人密码须由安全管理员办理 "
                                  "(only your own password; resets are the security admin's)")
             user.password_hash = HASHER.hash(password)
@@ -87,7 +87,7 @@ class AccountCommands(EngineParts):
         with self.uow() as uow:
             session = uow.session
             access.actor(session, actor)
-            require_role(session, actor, "security_admin")
+            access.require_role(session, actor, "security_admin")
             if name == actor:
                 raise NotAllowed(OWN_ROLES)
             user = session.scalar(select(User).where(User.name == name))
@@ -125,7 +125,7 @@ class AccountCommands(EngineParts):
         """安全管理员 lifts a throttled sign-in: the user's failed attempts are forgotten."""
         with self.uow() as uow:
             access.actor(uow.session, actor)
-            require_role(uow.session, actor, "security_admin")
+            access.require_role(uow.session, actor, "security_admin")
             cleared = _clear_failures(uow.session, name)
             audit.record(uow.session, actor, "login_unlocked", detail={"user": name, "cleared": cleared})
             return cleared
@@ -134,7 +134,7 @@ class AccountCommands(EngineParts):
         """User names with failed sign-ins in the throttle window, most failures first."""
         with self.uow(write=False) as uow:
             access.actor(uow.session, actor)
-            require_role(uow.session, actor, "security_admin")
+            access.require_role(uow.session, actor, "security_admin")
             rows = uow.session.execute(
                 select(LoginAttempt.user_name, func.count(), func.max(LoginAttempt.at))
                 .where(LoginAttempt.at >= clock.now() - WINDOW).group_by(LoginAttempt.user_name)

@@ -26,7 +26,6 @@ from sqlalchemy import delete, or_, select
 from engine import access, clock
 from engine.errors import InvalidInput
 from engine.exchange.spreadsheet import _csv_value
-from engine.org.roles import require_role
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.tables import AuditEvent
@@ -90,7 +89,7 @@ class AuditLogQueries(EngineParts):
         with self.uow() as uow:
             session = uow.session
             access.actor(session, actor)
-            require_role(session, actor, "audit_admin")
+            access.require_role(session, actor, "audit_admin")
             query = _filtered(since, until, who, kind, instance_id)
             if after:
                 at, event_id = _cursor(after)
@@ -110,7 +109,7 @@ class AuditLogQueries(EngineParts):
         with self.uow() as uow:
             session = uow.session
             access.actor(session, actor)
-            require_role(session, actor, "audit_admin")
+            access.require_role(session, actor, "audit_admin")
             rows = session.scalars(_filtered(since, until, who, kind, instance_id).limit(EXPORT_LIMIT))
             out = io.StringIO()
             writer = csv.writer(out)

@@ -18,7 +18,7 @@ from engine.admin.accounts import HASHER, check_policy
 from engine.errors import InvalidInput, NotAllowed
 from engine.org import directory
 from engine.org.directory import Person
-from engine.org.roles import ADMIN_ROLES, BUSINESS_ROLES, has_role, roles_for_system_admin
+from engine.org.roles import ADMIN_ROLES, BUSINESS_ROLES, roles_for_system_admin
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import ROLES, Deputy, LeaderSection, Section, Unit, UserRole, UserSection
@@ -32,7 +32,7 @@ class AdminQueries(EngineParts):
         """The system admin or the security admin (True for the security admin)."""
         if access.actor(session, actor).is_admin:
             return False
-        if has_role(session, actor, "security_admin"):
+        if access.has_role(session, actor, "security_admin"):
             return True
         raise NotAllowed("只有系统管理员或安全管理员可以查看账户 (administrators only)")
 
