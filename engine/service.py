@@ -18,7 +18,7 @@ from engine.admin.audit_log import AuditLogQueries
 from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
 from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
-from engine.definitions.forms import validate_submission
+from engine.definitions.forms import subject_of, validate_submission
 from engine.enterprises import visits
 from engine.enterprises.ledger import LedgerProjection
 from engine.enterprises.queries import EnterpriseQueries
@@ -158,11 +158,16 @@ class Engine(InboxQueries, BulkCommands,  # inbox
             schema = built.forms.get(row.form_key) if row.form_key else None
             clean = validate_submission(schema, data)
             check_attachment_references(session, row, schema, clean)
+            subject = subject_of(schema, clean)
+            if subject:  # before advancing: the tasks it opens carry it
+                loaded.instance.subject = subject
             with engine_errors(row.element_id):
                 spiff_task.data.update(clean)
                 spiff_task.run()
             self.runtime.advance(loaded)
             task_rows.close_task(session, row, "completed", actor)
+            if subject:
+                task_rows.retitle_open_tasks(session, row.instance_id, subject)
             warnings = visits.duplicate_visit_warnings(session, row, actor, clean)
             moved = move_deadlines(session, row, schema, clean)
             audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
@@ -229,7 +234,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
             data, history = privacy.masked(data, fields), privacy.masked(history, fields)
         return {"id": instance.id, "process_key": instance.process_key, "version": instance.version,
                 "status": instance.status, "started_by": instance.started_by, "data": data,
-                "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
+                "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id, "subject": instance.subject,
                 "open_tasks": [task_rows.task_dict(r) for r in task_rows.open_tasks_of(session, instance.id)],
                 "history": history}
 

@@ -39,11 +39,12 @@ TASK = _object({
     "created_at": TIME, "status": STR,
     "form_key": _null(STR), "unrouted": BOOL, "unit_id": _null(INT), "enterprise_id": _null(INT),
     "completed_at": _null(TIME), "completed_by": _null(STR),
+    "subject": {**_null(STR), "description": "what work without an enterprise is about (a complaint's summary)"},
 })
 HISTORY_EVENT = _object({"id": INT, "at": TIME, "actor": STR, "action": STR, "instance_id": _null(INT),
                          "task_id": _null(STR), "detail": {}})
 COPY_INFO = _object({"id": INT, "sender": STR, "note": STR, "created_at": TIME, "read": BOOL})
-INBOX_ROW = {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "overdue": BOOL,
+INBOX_ROW = {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "assignee_name": _null(STR), "overdue": BOOL,
                                               "copy_info": COPY_INFO}, required=["enterprise_name", "overdue"])],
              "description": "copy_info only in the copied (抄送我的) view"}
 INBOX_PAGE = _object({
@@ -64,7 +65,7 @@ TASK_VIEW = _object({
 })
 INSTANCE = _object({
     "id": INT, "process_key": STR, "version": INT, "status": STR, "started_by": _null(STR),
-    "data": {"type": "object"}, "unit_id": _null(INT), "enterprise_id": _null(INT),
+    "data": {"type": "object"}, "unit_id": _null(INT), "enterprise_id": _null(INT), "subject": _null(STR),
     "open_tasks": _array(_ref("Task")), "history": _array(_ref("HistoryEvent")),
 })
 COMPLETE_RESULT = _object({"instance_id": INT, "status": STR, "warnings": _array(STR)})

@@ -60,8 +60,9 @@ def cmd_tasks(args) -> int:
         who = row["assignee"] or ("未分派" if row["unrouted"] else "待认领:" + ",".join(
             row["candidate_groups"] + row["candidate_users"]))
         due = f" 截止 {row['due_at_local'][:16]}" if row["due_at_local"] else ""
+        about = f" 「{row['subject']}」" if row.get("subject") else ""
         print(f"{row['id']}  #{row['instance_id']} {row['process_key']} v{row['version']} "
-              f"{row['name']} [{who}]{due}")
+              f"{row['name']}{about} [{who}]{due}")
     return 0
 
 

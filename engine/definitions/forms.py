@@ -149,3 +149,47 @@ def attachment_reference_errors(schema: dict | None, data: dict, known: set[str]
                 errors[f"{key}.{index}"] = (f"{title}：第 {index + 1} 项不是本任务的附件（可能已被删除），"
                                             "请重新选择")
     return errors
+
+
+# The subject ---------------------------------------------------------------------
+# Work without an enterprise (a 12369 complaint) needs words in the inbox saying what it is:
+# the form that records them says `"x-subject": "{category}：{description}"`, and submitting
+# it sets the instance's subject from the submitted fields (no sensitive ones: lists show it).
+SUBJECT_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SUBJECT_LENGTH = 60
+
+
+def subject_template_error(schema: dict) -> str | None:
+    """Why the form's x-subject cannot be used, or None (checked when a form is deployed)."""
+    template = schema.get("x-subject")
+    if template is None:
+        return None
+    if not isinstance(template, str) or not SUBJECT_FIELD.search(template):
+        return "x-subject 必须是含 {字段名} 的文本 (x-subject must be a text naming fields in braces)"
+    properties = schema.get("properties") or {}
+    for name in SUBJECT_FIELD.findall(template):
+        field = properties.get(name)
+        if not isinstance(field, dict):
+            return f"x-subject 引用的字段 '{name}' 不存在 (x-subject names an unknown field)"
+        if field.get("x-sensitive"):
+            return f"x-subject 不能引用个人敏感字段 '{name}' (x-subject must not show sensitive data)"
+    return None
+
+
+def subject_of(schema: dict | None, data: dict) -> str | None:
+    """The subject a submission of this form gives its instance, or None if it gives none."""
+    template = schema.get("x-subject") if isinstance(schema, dict) else None
+    if not isinstance(template, str):
+        return None
+    if not any(_subject_text(data.get(name)) for name in SUBJECT_FIELD.findall(template)):
+        return None  # nothing filled in: keep the subject the instance has
+    text = " ".join(SUBJECT_FIELD.sub(lambda m: _subject_text(data.get(m.group(1))), template).split())
+    return text[:SUBJECT_LENGTH - 1] + "…" if len(text) > SUBJECT_LENGTH else text
+
+
+def _subject_text(value) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)

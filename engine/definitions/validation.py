@@ -15,6 +15,7 @@ from jsonschema.validators import validator_for
 from lxml import etree
 
 from engine.definitions.bundle import Compiled, SourceDoc
+from engine.definitions.forms import subject_template_error
 from engine.dialects import camunda, juel, namespaces
 from engine.errors import DefinitionError, ScriptError
 from engine.sandbox.expressions import sandbox
@@ -155,6 +156,9 @@ def parse_form(doc: SourceDoc) -> dict:
         path = "/".join(str(p) for p in err.absolute_path) or "(root)"
         raise DefinitionError(f"不是合法的 JSON Schema：{path}: {err.message} (invalid JSON Schema)",
                               file=doc.name) from None
+    problem = subject_template_error(schema)
+    if problem:
+        raise DefinitionError(problem, file=doc.name)
     return schema
 
 

@@ -88,7 +88,7 @@ def conditions(f: InboxFilter) -> list:
     if f.q:
         matching = select(Enterprise.id).where(or_(Enterprise.name.contains(f.q, autoescape=True),
                                                    Enterprise.credit_code.contains(f.q, autoescape=True)))
-        out.append(HumanTask.enterprise_id.in_(matching))
+        out.append(or_(HumanTask.enterprise_id.in_(matching), HumanTask.subject.contains(f.q, autoescape=True)))
     if f.process:
         out.append(HumanTask.process_key == f.process)
     if f.task_name:

@@ -12,7 +12,7 @@ from engine.store.tables import HumanTask, TaskCandidate
 TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
                "assignee", "candidate_groups", "candidate_users", "due_at", "created_at",
                "status", "form_key", "unrouted", "unit_id", "enterprise_id", "completed_at", "completed_by",
-               "started_by", "owner", "delegation")
+               "started_by", "owner", "delegation", "subject")
 
 
 def task_dict(row: HumanTask) -> dict:
@@ -44,7 +44,7 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
         "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None,
         "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
-        "started_by": instance.started_by, "owner": None, "delegation": None})
+        "started_by": instance.started_by, "owner": None, "delegation": None, "subject": instance.subject})
     candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
     if candidates:  # kept while assigned too, so a release or transfer can fall back on them
         connection.execute(_INSERT_CANDIDATE, candidates)
@@ -64,6 +64,12 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
         set_committed_value(row, key, value)
     if row.assignee is None or row.candidate_groups or row.candidate_users:
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+
+
+def retitle_open_tasks(session: Session, instance_id: int, subject: str) -> None:
+    """Give an instance's open task rows its new subject (the inbox shows it)."""
+    session.execute(update(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+                    .values(subject=subject).execution_options(synchronize_session=False))
 
 
 def unrouted_tasks(session: Session, limit: int = 500, offset: int = 0) -> list[HumanTask]:

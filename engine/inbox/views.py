@@ -21,7 +21,7 @@ from engine.inbox.filters import InboxFilter, conditions
 from engine.org.lanes import candidate_keys
 from engine.store.collab_tables import TaskCopy
 from engine.store.org_tables import Enterprise
-from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate
+from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate, User
 
 VIEWS = ("todo", "claimable", "done", "started", "copied")
 TASK_VIEWS = VIEWS[:4]
@@ -173,8 +173,9 @@ def _task_rows(session: Session, view: str, where: list, f: InboxFilter, offset:
     return list(session.scalars(select(HumanTask).where(*where).order_by(*order).offset(offset).limit(limit)))
 
 
-def _row_dict(row: HumanTask, names: dict, now, copy: TaskCopy | None = None) -> dict:
+def _row_dict(row: HumanTask, names: dict, people: dict, now, copy: TaskCopy | None = None) -> dict:
     out = {**task_rows.task_dict(row), "enterprise_name": names.get(row.enterprise_id, ""),
+           "assignee_name": (people.get(row.assignee) or row.assignee) if row.assignee else None,
            "overdue": bool(row.status == "open" and row.due_at and row.due_at < now)}
     if copy is not None:
         out["copy_info"] = {"id": copy.id, "sender": copy.sender, "note": copy.note,
@@ -242,8 +243,11 @@ def inbox_page(session: Session, actor: str, view: str, page: int, per_page: int
     rows, copies = rows[:per_page], copies[:per_page]
     names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(
         Enterprise.id.in_({r.enterprise_id for r in rows if r.enterprise_id}))).all()) if rows else {}
+    logins = sorted({r.assignee for r in rows if r.assignee})
+    people = dict(session.execute(select(User.name, User.display_name).where(User.name.in_(logins))).all()) \
+        if logins else {}
     now = clock.now()
-    dicts = [_row_dict(r, names, now, copies[i] if copies else None) for i, r in enumerate(rows)]
+    dicts = [_row_dict(r, names, people, now, copies[i] if copies else None) for i, r in enumerate(rows)]
     # The copied tab counts unread copies, so its total is not a row count: pages go by 下一页.
     exact = view != "copied" and counts[view] <= COUNT_CAP
     return {"view": view, "rows": dicts, "counts": counts, "count_cap": COUNT_CAP,

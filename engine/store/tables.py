@@ -160,6 +160,8 @@ class Instance(Base):
     # and, for enterprise work, the paired enterprise.
     unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     enterprise_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    # What work without an enterprise is about (a form's "x-subject"), for people reading lists.
+    subject: Mapped[str | None] = mapped_column(String(200), nullable=True)
     bindings: Mapped[dict] = mapped_column(JSON, default=dict)  # call activity -> bound version
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -209,6 +211,7 @@ class HumanTask(Base):
     # 委派: while delegated, `owner` is who the task returns to when the delegate resolves it.
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     delegation: Mapped[str | None] = mapped_column(String(16), nullable=True)  # pending|resolved
+    subject: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the instance's, copied
 
 
 class TaskCandidate(Base):

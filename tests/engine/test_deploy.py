@@ -127,6 +127,25 @@ def test_invalid_form_schema_is_refused_naming_the_form_file(people, tmp_path):
     assert err.value.file == "bad.json" and "JSON Schema" in str(err.value)
 
 
+@pytest.mark.parametrize("template, reason", [
+    ("{nobody}：{what}", "'nobody' 不存在"),
+    ("{who}：{what}", "个人敏感字段 'who'"),
+    ("固定文字", "{字段名}"),
+])
+def test_a_form_subject_naming_an_unknown_or_sensitive_field_is_refused(people, tmp_path, template, reason):
+    """A subject shows in every list, so it may name only the form's own, non-sensitive fields."""
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    form = {"type": "object", "x-subject": template, "properties": {
+        "what": {"type": "string", "title": "内容"}, "who": {"type": "string", "x-sensitive": True}}}
+    (forms / "intake.json").write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+    people.forms_dir = forms
+    path = write(tmp_path, "visit.bpmn", one_task(formKey="intake"))
+    with pytest.raises(DefinitionError) as err:
+        people.deploy([path], "designer")
+    assert err.value.file == "intake.json" and reason in str(err.value)
+
+
 def test_missing_form_unrouted_group_and_listener_are_warnings_not_refusals(people, tmp_path):
     body = chain('<bpmn:userTask id="t" camunda:formKey="embedded:app:forms/x.html" camunda:candidateGroups="nobody_here">'
                  '<bpmn:extensionElements><camunda:taskListener class="org.Foo" event="create"/></bpmn:extensionElements>'

@@ -16,7 +16,8 @@ from tests.helpers.province import build_province
 PASSWORD = "Sanfu2026pass"
 USERS = ("root", "xh_liaison", "xh_expert", "xh_water1", "xh_water2", "xh_water_head", "xh_air1",
          "hz_super", "bj_water1", "xh_leader")
-MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn", "bench_three_user_tasks.bpmn")
+MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn", "bench_three_user_tasks.bpmn",
+          "complaint_12369.bpmn")
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

@@ -31,6 +31,7 @@ def test_real_name_complaint_needs_its_callback_and_stays_masked(county):
     engine.complete(task(engine, "xh_liaison", "intake")["id"], "xh_liaison", INTAKE)   # office
     engine.complete(task(engine, "xh_liaison", "remit_check")["id"], "xh_liaison", {"in_remit": True})
     investigate = task(engine, "xh_air1", "investigate")                              # 噪声 → air
+    assert engine.show(instance, "xh_air1")["subject"] == investigate["subject"] == "噪声：夜间车间噪声扰民，持续到凌晨"
     assert [t for t in engine.tasks("xh_water1") if t["instance_id"] == instance] == []
     engine.claim(investigate["id"], "xh_air1")
     engine.complete(investigate["id"], "xh_air1", INVESTIGATED)

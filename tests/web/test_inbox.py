@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from engine import clock
-from tests.helpers.forms import VISIT
+from tests.helpers.forms import INTAKE, VISIT
 from tests.helpers.web import only_task, rows, tabs, text_of, to_rectification
 
 
@@ -13,7 +13,8 @@ def test_the_four_tabs_with_their_counts(client, auth, service):
     body = text_of(client.get("/"))
     assert tabs(body) == {"todo": ("待办", 1), "claimable": ("科室待认领", 0), "done": ("已办", 0),
                           "started": ("我发起的", 1), "copied": ("抄送我的", 0)}
-    assert rows(body) == ["记录走访"] and "西湖印染有限公司" in body and "xh_liaison" in body
+    assert rows(body) == ["记录走访"] and "西湖印染有限公司" in body
+    assert '<td data-label="办理人"><span title="xh_liaison">西湖 联络员</span></td>' in body  # a name, not a login
     assert 'aria-current="page"' in body and 'class="table-wrap cards"' in body
 
 
@@ -193,3 +194,19 @@ def test_a_row_of_no_enterprise_says_which_process_it_is(client, auth, sanfu):
     body = text_of(client.get("/"))
     row = body.split('<td data-label="企业">', 1)[1].split("</td>", 1)[0]
     assert "Three user tasks" in row and "—" not in row
+
+
+def test_a_complaint_row_says_what_the_complaint_is_about(client, auth, sanfu):
+    """A 12369 complaint has no paired enterprise: once registered, its rows show the
+    complaint's subject (category and summary, never the complainant) and search finds it."""
+    sanfu.start("complaint_12369", "xh_liaison")
+    auth.login("xh_liaison")
+    row = text_of(client.get("/")).split('<td data-label="企业">', 1)[1].split("</td>", 1)[0]
+    assert "12369" in row and 'class="subject"' not in row        # nothing registered yet
+    intake = only_task(sanfu, "xh_liaison")
+    sanfu.complete(intake["id"], "xh_liaison", INTAKE)
+    body = text_of(client.get("/"))
+    row = body.split('<td data-label="企业">', 1)[1].split("</td>", 1)[0]
+    assert '<div class="subject">噪声：夜间车间噪声扰民，持续到凌晨</div>' in row and "陈女士" not in body
+    assert rows(text_of(client.get("/", query_string={"q": "扰民"}))) == ["职责审查"]
+    assert rows(text_of(client.get("/", query_string={"q": "印染"}))) == []
