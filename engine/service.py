@@ -15,6 +15,7 @@ from engine import access, clock, config
 from engine.admin.accounts import AccountCommands
 from engine.admin.api_tokens import ApiTokenCommands
 from engine.admin.audit_log import AuditLogQueries
+from engine.admin.calendar import CalendarCommands
 from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
 from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
@@ -32,7 +33,7 @@ from engine.inbox.commands import InboxQueries
 from engine.inbox.projection import TaskRowsProjection
 from engine.inbox.views import open_tasks
 from engine.instances.diagram import DiagramQueries
-from engine.jobs import start_events, timer_rows
+from engine.jobs import firing, timer_rows
 from engine.jobs.timer_rows import TimerRowsProjection
 from engine.org import directory, privacy
 from engine.org.lanes import Context
@@ -41,7 +42,7 @@ from engine.runtime import events
 from engine.runtime.core import Runtime, engine_errors, instance_data
 from engine.store import audit
 from engine.store.db import make_engine, session_factory
-from engine.store.tables import Group, Instance, User
+from engine.store.tables import Group, Instance, Timer, User
 from engine.store.uow import UnitOfWork
 from engine.supervision.filings import FilingCommands
 from engine.supervision.overview import SupervisionQueries
@@ -56,7 +57,8 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              TaskViewQueries, TaskActions, CollabCommands, AttachmentCommands,  # tasks
              SupervisionQueries, FilingCommands, DiagramQueries,  # supervision, instances
              EnterpriseQueries, RatingCommands,  # enterprises
-             OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands):  # admin
+             OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands,
+             CalendarCommands):  # admin
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None,
                  settings: config.Settings | None = None):
         """`settings` default to the environment's (engine.config); `url` and `forms_dir`
@@ -235,45 +237,30 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         return {"id": instance.id, "process_key": instance.process_key, "version": instance.version,
                 "status": instance.status, "started_by": instance.started_by, "data": data,
                 "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id, "subject": instance.subject,
-                "open_tasks": [task_rows.task_dict(r) for r in task_rows.open_tasks_of(session, instance.id)],
+                "open_tasks": [task_rows.shown(session, r) for r in task_rows.open_tasks_of(session, instance.id)],
                 "history": history}
 
     # timers ---------------------------------------------------------------------
     def fire_due_timers(self, owner: str = "sanfu") -> dict:
-        """Fire every timer due as of `clock.now()`; returns counts."""
-        fired = failed = 0
-        with self.uow(write=False) as uow:
-            due = timer_rows.due_timer_ids(uow.session)
-            due_starts = start_events.due_ids(uow.session)
-        for timer_id in due:
-            outcome = self._fire_one(timer_id, owner)
-            fired += outcome == "fired"
-            failed += outcome == "failed"
-        started = 0
-        for start_timer_id in due_starts:  # timer start events: one new instance per firing
-            outcome = start_events.fire_one(self, start_timer_id, owner)
-            started += outcome == "started"
-            failed += outcome == "failed"
-        return {"due": len(due) + len(due_starts), "fired": fired, "failed": failed, "started": started}
+        """Fire every timer due as of `clock.now()`, however many, a claimed batch at a time
+        (engine.jobs.firing); returns the counts."""
+        return firing.fire_due(self, owner, self._fire_one)
 
     def _fire_one(self, timer_id: int, owner: str) -> str:
+        """Fire a timer `owner` has claimed: 'fired', 'failed', 'skipped' (fired already, or
+        its lease lost to another scheduler) or 'conflict' (its instance changed meanwhile)."""
         try:
+            fired = self._fired_in_memory(timer_id, owner)
+            if fired is None:
+                return "skipped"
+            timer, loaded = fired
             with self.uow() as uow:
-                if not timer_rows.claim(uow.session, timer_id, owner):
+                if not timer_rows.hold(uow.session, timer_id, owner):
                     return "skipped"
-        except Conflict:
-            return "skipped"  # another scheduler holds the database; it or the next tick fires it
-        try:
-            with self.uow() as uow:
-                from engine.store.tables import Timer
-                timer = uow.session.get(Timer, timer_id)
-                loaded = self.runtime.load(uow.session, access.instance(uow.session, timer.instance_id))
-                with engine_errors(timer.element_id):
-                    loaded.workflow.refresh_timers()
-                self.runtime.advance(loaded)
+                uow.session.add(loaded.instance)
                 audit.record(uow.session, "scheduler", "timer_fired", instance_id=timer.instance_id,
                              detail={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
-                self.runtime.save(uow.session, loaded, "scheduler")
+                self.runtime.save(uow.session, loaded, "scheduler")  # checks the revision read
                 events.deliver(self.runtime, uow.session, loaded.thrown, "scheduler")
             return "fired"
         except (InvalidInput, NotFound) as err:
@@ -284,6 +271,20 @@ class Engine(InboxQueries, BulkCommands,  # inbox
             return "failed"
         except Conflict:
             return "conflict"
+
+    def _fired_in_memory(self, timer_id: int, owner: str):
+        """(timer row, its instance loaded with the timer fired and the steps after it run),
+        in a read transaction: on SQLite the write lock is held only while saving, so several
+        schedulers work side by side. None if the timer is no longer `owner`'s to fire."""
+        with self.uow(write=False) as uow:
+            timer = uow.session.get(Timer, timer_id)
+            if timer is None or timer.status != "pending" or timer.lease_owner != owner:
+                return None
+            loaded = self.runtime.load(uow.session, access.instance(uow.session, timer.instance_id))
+            with engine_errors(timer.element_id):
+                loaded.workflow.refresh_timers()
+            self.runtime.advance(loaded)
+            return timer, loaded
 
 
 MAX_DATA_BYTES = 1024 * 1024

@@ -71,21 +71,42 @@ def _span(seconds: float) -> str:
     return gettext("%(mins)s 分钟", mins=max(mins, 1))
 
 
+def _working_span(seconds: float) -> str:
+    """Working time: "2 个工作日 3 小时" (a working day is a whole working calendar day)."""
+    days, rest = divmod(int(seconds) // 60, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return (gettext("%(days)s 个工作日 %(hours)s 小时", days=days, hours=hours) if hours
+                else gettext("%(days)s 个工作日", days=days))
+    if hours:
+        return gettext("%(hours)s 小时 %(mins)s 分", hours=hours, mins=mins)
+    return gettext("%(mins)s 分钟", mins=max(mins, 1))
+
+
+#: The three colours' words: a colour is never the only signal (engine.calendar.deadlines).
+COLOUR_WORDS = {"red": _l("超期"), "yellow": _l("预警"), "blue": _l("临近")}
+
+
 def due_info(row: dict) -> dict | None:
-    """The due date in Asia/Shanghai with the time left, or how long it is overdue."""
+    """The due date in Asia/Shanghai with the working time left (or how long overdue) and
+    the deadline's colour with its word."""
     due = parse_time(row.get("due_at"))
     if due is None:
         return None
-    left = (due - clock.now()).total_seconds()
     is_open = row.get("status", "open") == "open"
-    overdue = bool(row.get("overdue")) if "overdue" in row else (is_open and left < 0)
+    working_left = row.get("working_seconds_left")
+    left = working_left if working_left is not None else (due - clock.now()).total_seconds()
+    span = _working_span if working_left is not None else _span
+    overdue = bool(row.get("overdue")) if "overdue" in row else (is_open and due < clock.now())
+    colour = row.get("colour") or ("red" if overdue and is_open else None)
     if not is_open:
         text = ""
-    elif overdue or left < 0:
-        text = gettext("超期 %(time)s", time=_span(-left))
+    elif colour == "red" or left < 0:
+        text = gettext("超期 %(time)s", time=span(max(-left, 0)))
     else:
-        text = gettext("剩 %(time)s", time=_span(left))
-    return {"local": local_time(due), "text": text, "overdue": overdue and is_open}
+        text = gettext("剩 %(time)s", time=span(left))
+    return {"local": local_time(due), "text": text, "overdue": colour == "red" and is_open,
+            "colour": colour if is_open else None, "word": str(COLOUR_WORDS[colour]) if is_open and colour else ""}
 
 
 def action_label(action: str) -> str:

@@ -189,6 +189,24 @@ def cmd_bench_inbox(args) -> int:
     return 0
 
 
+def cmd_bench_timers(args) -> int:
+    from engine.bench.timers import run_bench_timers
+    report = run_bench_timers(timers=args.timers, schedulers=args.schedulers, database=args.bench_database,
+                              runs=args.runs)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    last = report["last_run"]
+    print(f"{report['database']}: {report['timers']} 个到期定时器，{report['schedulers']} 个调度进程，"
+          f"{report['runs']} 次 (timers due, scheduler processes, runs)")
+    print(f"timers_per_s: {report['timers_per_s']} (median; runs: {report['timers_per_s_runs']})")
+    print(f"drain_s: {report['drain_s']} (median); build_s: {last['build_s']} (last run)")
+    print(f"exactly_once: {report['exactly_once']}  last run: {last['check']}")
+    for worker in last["workers"]:
+        print(f"  {worker['owner']}: fired {worker['fired']} in {worker['calls']} calls")
+    return 0 if report["exactly_once"] else 1
+
+
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -198,5 +216,5 @@ COMMAND_HANDLERS = {
     "tasks": cmd_tasks, "claim": cmd_claim, "release": cmd_release, "complete": cmd_complete,
     "assign": cmd_assign, "show": cmd_show, "message": cmd_message, "signal": cmd_signal,
     "fire-timers": cmd_fire_timers, "scheduler": cmd_scheduler, "user": cmd_user, "group": cmd_group,
-    "bench": cmd_bench, "bench-inbox": cmd_bench_inbox,
+    "bench": cmd_bench, "bench-inbox": cmd_bench_inbox, "bench-timers": cmd_bench_timers,
 }

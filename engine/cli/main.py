@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from engine.cli.audit import AUDIT_HANDLERS, add_audit_commands
+from engine.cli.calendar import CALENDAR_HANDLERS, add_calendar_commands
 from engine.cli.commands import COMMAND_HANDLERS
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.tokens import TOKEN_HANDLERS, add_token_commands
@@ -22,7 +23,7 @@ log = logging.getLogger("sanfu")
 
 
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
-HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS}
+HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_operator_commands(sub)
     add_org_commands(sub, _as)
     add_token_commands(sub, _as)
+    add_calendar_commands(sub, _as)
     add_audit_commands(sub, _as)
     return parser
 
@@ -85,7 +87,8 @@ def _add_operator_commands(sub) -> None:
     fire = sub.add_parser("fire-timers", help="fire the timers due now (or as of --now)")
     fire.add_argument("--now", default=None, help="ISO date-time; without offset: Asia/Shanghai")
     sched = sub.add_parser("scheduler", help="run the timer scheduler in the foreground")
-    sched.add_argument("--interval", type=float, default=5.0, help="seconds between checks")
+    sched.add_argument("--interval", type=float, default=0.5,
+                       help="seconds between checks while nothing is due (default 0.5)")
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     user_add = user_sub.add_parser("add")
@@ -115,6 +118,14 @@ def _add_operator_commands(sub) -> None:
                        help="an empty database URL (PostgreSQL: uses and drops its own schema); "
                             "default: SQLite in a temporary folder")
     inbox.add_argument("--json", action="store_true")
+    timers = sub.add_parser("bench-timers", help="benchmark draining a backlog of due timers (fresh database)")
+    timers.add_argument("--timers", type=int, default=10_000)
+    timers.add_argument("--schedulers", type=int, default=1, help="scheduler processes draining together")
+    timers.add_argument("--runs", type=int, default=1, help="runs, each on a fresh database (median reported)")
+    timers.add_argument("--database", dest="bench_database", default=None, metavar="URL",
+                        help="an empty database URL (PostgreSQL: uses and drops its own schema); "
+                             "default: SQLite in a temporary folder")
+    timers.add_argument("--json", action="store_true")
 
 
 def _as(cmd) -> None:

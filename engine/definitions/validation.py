@@ -14,6 +14,7 @@ from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 from lxml import etree
 
+from engine.calendar.deadlines import threshold_error
 from engine.definitions.bundle import Compiled, SourceDoc
 from engine.definitions.forms import subject_template_error
 from engine.dialects import camunda, juel, namespaces
@@ -76,6 +77,9 @@ def check_task_meta(compiled: Compiled) -> None:
                     _check_juel(value, info.file, element_id)
             if meta["due_date"]:
                 _check_due_date(meta["due_date"], info.file, element_id)
+            problem = threshold_error(meta.get("warnings") or {})
+            if problem:
+                raise DefinitionError(problem, file=info.file, element_id=element_id)
 
 
 def _check_juel(text: str, file_name: str, element_id: str) -> None:

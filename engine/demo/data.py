@@ -151,6 +151,8 @@ COMPLAINANTS = ["陈女士", "刘先生", "张女士", "王先生", "赵女士",
 # Stories: (process, county, enterprise index or None, steps); each step (days ago, verb,
 # user or None, *arguments), acted out in order on the frozen clock. The first two finish
 # (with their own timer firing) before anything else starts; the rest leave work open.
+# Days ago are calendar days, deadlines count working days: a story meant to be overdue
+# starts long enough ago to be so across a 春节 or 国庆 week.
 STORIES = [
     ("service", "xh", 0, [(75, "start", None), (74, "visit", None, "走访"),
                           (72, "check", None, ("boiler_nox", "fly_ash")), (66, "rectify", "xh_air"),
@@ -161,9 +163,9 @@ STORIES = [
                           (54, "fire", None), (52, "follow_up", None, 4)]),
     # 五个一 at every stage
     ("service", "xh", 1, [(1, "start", None)]),
-    ("service", "xs", 2, [(10, "start", None)]),                  # visit overdue
+    ("service", "xs", 2, [(16, "start", None)]),                  # visit overdue
     ("service", "wx", 3, [(0, "start", None)]),
-    ("service", "cx", 1, [(9, "start", None)]),                   # visit overdue
+    ("service", "cx", 1, [(15, "start", None)]),                  # visit overdue
     ("service", "xh", 4, [(5, "start", None), (4, "visit", None, "电话")]),
     ("service", "wx", 1, [(4, "start", None), (3, "visit", None, "走访")]),
     ("service", "xh", 2, [(22, "start", None), (21, "visit", None, "走访"),
@@ -187,8 +189,8 @@ STORIES = [
                           (8, "verify", "wx_air_head", "退回"), (5, "verify", "wx_water_head", "销号"),
                           (3, "claim", "wx_waste", "rectify")]),
     ("service", "wx", 4, [(47, "start", None), (46, "visit", None, "视频"), (45, "check", None, ())]),
-    ("service", "cx", 0, [(19, "start", None), (18, "visit", None, "走访"),
-                          (17, "check", None, ("lead_waste", "battery_water")), (3, "rectify", "cx_water")]),
+    ("service", "cx", 0, [(33, "start", None), (32, "visit", None, "走访"),            # one 整改 overdue
+                          (31, "check", None, ("lead_waste", "battery_water")), (28, "rectify", "cx_water")]),
     ("service", "cx", 2, [(11, "start", None), (10, "visit", None, "走访"), (9, "check", None, ("dyeing_water",)),
                           (5, "rectify", "cx_water2"), (2, "verify", "cx_water_head", "解释说明")]),
     # 一事一单 found outside a service (routine inspection, a complaint passed on)
@@ -203,7 +205,7 @@ STORIES = [
                          (24, "verify", "cx_water_head", "销号")]),
     ("matter", "cx", 3, [(3, "start", "cx_water", "plating_rinse", "日常检查"), (2, "claim", "cx_water2", "rectify")]),
     # overdue 整改: the city's 督查 urges it, and the section has yet to sign for the urge (督办签收)
-    ("matter", "xh", 2, [(25, "start", "xh_water", "grease_trap", "日常检查"), (8, "fire", None),
+    ("matter", "xh", 2, [(40, "start", "xh_water", "grease_trap", "日常检查"), (8, "fire", None),
                          (7, "urge", "hz_super")]),
     # 12369
     ("complaint", "xh", None, [(0, "start", "xh_office")]),
@@ -213,8 +215,8 @@ STORIES = [
                             (3, "transfer", "xh_air", "investigate", "enforcement")]),
     ("complaint", "xs", 1, [(3, "start", "xs_office"), (3, "intake", "xs_office", "noise_night"),
                             (3, "remit", "xs_office_head", True), (2, "claim", "xs_air", "investigate")]),
-    ("complaint", "xs", 4, [(18, "start", "xs_office"), (18, "intake", "xs_office", "river"),
-                            (17, "remit", "xs_office", True)]),             # investigation overdue
+    ("complaint", "xs", 4, [(25, "start", "xs_office"), (25, "intake", "xs_office", "river"),
+                            (24, "remit", "xs_office", True)]),             # investigation overdue
     ("complaint", "wx", 0, [(6, "start", "wx_office"), (6, "intake", "wx_office", "printing"),
                             (5, "remit", "wx_office_head", True), (2, "investigate", "wx_air")]),
     ("complaint", "wx", None, [(9, "start", "wx_office"), (9, "intake", "wx_office", "sludge_dump"),

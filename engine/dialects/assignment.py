@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.dialects.namespaces import SPIFF_NS, bpmn, vendor_attr
+from engine.dialects.namespaces import SPIFF_NS, bpmn, vendor_attr, vendor_properties
 
 
 def user_task_meta(process: etree._Element) -> dict[str, dict]:
     """{element_id: meta} for every user task (also inside subprocesses) of `process`."""
     lanes = _lane_of_nodes(process)
+    process_warnings = _warning_properties(vendor_properties(process))
     meta = {}
     for task in process.iter(bpmn("userTask")):
         task_id = task.get("id")
@@ -29,8 +30,18 @@ def user_task_meta(process: etree._Element) -> dict[str, dict]:
             "assignee": vendor_attr(task, "assignee") or _human_performer(task),
             "form_key": _form_key(task),
             "due_date": vendor_attr(task, "dueDate"),
+            "warnings": {**process_warnings, **_warning_properties(vendor_properties(task))},
         }
     return meta
+
+
+# When a task turns blue (a share of its time used) and yellow (working days left), where the
+# process or the task says so in its properties (扩展属性); engine.calendar.deadlines has the defaults.
+WARNING_PROPERTIES = {"sanfu:blueShare": "blue_share", "sanfu:yellowDays": "yellow_days"}
+
+
+def _warning_properties(properties: dict[str, str]) -> dict[str, str]:
+    return {key: properties[name] for name, key in WARNING_PROPERTIES.items() if properties.get(name)}
 
 
 def _split(value: str | None) -> list[str]:

@@ -40,6 +40,20 @@ def vendor_attr(element: etree._Element, name: str) -> str | None:
     return None
 
 
+def vendor_properties(element: etree._Element) -> dict[str, str]:
+    """The element's own `camunda:properties` (or Activiti/Flowable/Spiff `property`) entries:
+    name → value, as Camunda Modeler's 扩展属性 panel writes them."""
+    found = {}
+    extensions = element.find(bpmn("extensionElements"))
+    if extensions is None:
+        return found
+    for namespace in (*VENDOR_NAMESPACES, SPIFF_NS):
+        for prop in extensions.iter(f"{{{namespace}}}property"):
+            if prop.get("name"):
+                found.setdefault(prop.get("name"), (prop.get("value") or "").strip())
+    return found
+
+
 def decision_ref(task: etree._Element) -> str | None:
     """The decision a business rule task calls: SpiffWorkflow's `calledDecisionId`, else the
     vendors' `decisionRef` (read the same way at deploy and when the spec is built)."""

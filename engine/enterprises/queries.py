@@ -13,6 +13,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import access, clock
+from engine.calendar.days import WORKING_DAY_SECONDS
+from engine.calendar.store import work_calendar
 from engine.enterprises.ledger import ledger_of, matter_dict
 from engine.enterprises.rating_queries import enterprise_link_ratings
 from engine.enterprises.visits import VISIT_FORMS
@@ -191,11 +193,12 @@ def matter_sheet(session: Session, actor, instance_id: int, scope: str) -> dict:
                                            "remarks": remarks(row)}}
 
 
-def _stage(tasks: list, rating) -> dict:
+def _stage(tasks: list, rating, calendar) -> dict:
     due = max((t.due_at for t in tasks if t.due_at), default=None)
     start = min((t.created_at for t in tasks), default=None)
     done = all(t.status == "completed" for t in tasks) and bool(tasks)
-    return {"limit_days": round((due - start).total_seconds() / 86400) if due and start else None,
+    limit = round(calendar.working_seconds(start, due) / WORKING_DAY_SECONDS) if due and start else None
+    return {"limit_days": limit,  # in working days, as the deadlines count
             "due_at": due.isoformat() if due else None, "started_at": start.isoformat() if start else None,
             "done_at": max(t.completed_at for t in tasks).isoformat() if done else None,
             "rating": rating, "overdue": bool(due and not done and due < clock.now())}
@@ -212,7 +215,8 @@ def service_card(session: Session, actor, enterprise_id: int) -> dict:
     ratings = [r for r in (_rating(s) for s in completed_steps(session, enterprise_id, ("service_followup",)))
                if instance and r["instance_id"] == instance.id]
     satisfaction = ratings[-1]["satisfaction"] if ratings else {}
-    stages = [{"name": name, **_stage([t for t in tasks if t.form_key in forms], satisfaction.get(key))}
+    calendar = work_calendar(session)
+    stages = [{"name": name, **_stage([t for t in tasks if t.form_key in forms], satisfaction.get(key), calendar)}
               for name, forms, key in STAGES]
     return {"enterprise": head, "instance_id": instance.id if instance else None, "stages": stages,
             "comments": ratings[-1]["comments"] if ratings else ""}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.calendar.deadlines import Thresholds, warning_moments
+from engine.calendar.store import work_calendar
 from engine.dialects import juel
 from engine.dialects.multi_instance import loop_variables
 from engine.errors import ScriptError
@@ -38,13 +40,20 @@ def _open(session: Session, loaded: Loaded, spiff_task) -> None:
     with engine_errors(element_id):
         routing = route(session, meta, data, loaded.instance.started_by,
                         Context(loaded.instance.unit_id, loaded.instance.enterprise_id))
-        due_at = _due_at(meta.get("due_date"), data)
+        due = _deadline(session, meta, data)
         if meta.get("name") and juel.is_juel(meta["name"]):
             meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
-    task_rows.open_task(session, loaded.instance, spiff_task, meta, routing, due_at, built)
+    task_rows.open_task(session, loaded.instance, spiff_task, meta, routing, due, built)
 
 
-def _due_at(text: str | None, data: dict):
+def _deadline(session: Session, meta: dict, data: dict) -> tuple:
+    """(created_at, due_at, blue_at, yellow_at) of a task opening now, on the working-day calendar."""
+    calendar, now = work_calendar(session), clock.now()
+    due_at = _due_at(calendar, meta.get("due_date"), data)
+    return (now, due_at, *warning_moments(calendar, now, due_at, Thresholds.of(meta.get("warnings"))))
+
+
+def _due_at(calendar, text: str | None, data: dict):
     if not text:
         return None
     if juel.is_juel(text):
@@ -53,4 +62,4 @@ def _due_at(text: str | None, data: dict):
             return None
         if not isinstance(text, str):
             raise ScriptError(f"dueDate 表达式的结果应为 ISO 8601 文本，实际为 {text!r}")
-    return parse_due_date(text, clock.now())
+    return parse_due_date(text, clock.now(), calendar)

@@ -6,30 +6,49 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
+from engine.calendar import deadlines
+from engine.calendar.deadlines import Thresholds, warning_moments
+from engine.calendar.store import work_calendar
 from engine.org.routing import Routing
-from engine.store.tables import HumanTask, TaskCandidate
+from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate
 
 TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
                "assignee", "candidate_groups", "candidate_users", "due_at", "created_at",
                "status", "form_key", "unrouted", "unit_id", "enterprise_id", "completed_at", "completed_by",
-               "started_by", "owner", "delegation", "subject")
+               "started_by", "owner", "delegation", "subject", "blue_at", "yellow_at")
 
 
 def task_dict(row: HumanTask) -> dict:
     out = {name: getattr(row, name) for name in TASK_FIELDS}
-    for name in ("due_at", "created_at", "completed_at"):
+    for name in ("due_at", "created_at", "completed_at", "blue_at", "yellow_at"):
         out[name] = out[name].isoformat() if out[name] else None
     out["due_at_local"] = clock.to_local(row.due_at).isoformat() if row.due_at else None
     return out
+
+
+def with_deadline(out: dict, row: HumanTask, calendar, now) -> dict:
+    """A task dict with its colour (red/yellow/blue or None) and the working time left
+    (negative: how long overdue), for people reading lists; only for open tasks."""
+    if row.status != "open" or row.due_at is None:
+        return {**out, "colour": None, "working_seconds_left": None}
+    return {**out, "colour": deadlines.colour(now, row.due_at, row.blue_at, row.yellow_at),
+            "working_seconds_left": round(calendar.working_seconds(now, row.due_at))}
+
+
+def shown(session: Session, row: HumanTask) -> dict:
+    """task_dict with the deadline's colour and working time left, as of now."""
+    return with_deadline(task_dict(row), row, work_calendar(session), clock.now())
 
 
 _INSERT_TASK = insert(HumanTask)
 _INSERT_CANDIDATE = insert(TaskCandidate)
 
 
-def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due_at, built) -> str:
+def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due: tuple, built) -> str:
     """Insert the inbox row of a new user task (and its candidate rows); returns its id.
-    Plain INSERTs: the command never reads the new row back."""
+    Plain INSERTs: the command never reads the new row back. `due` is (created_at, due_at,
+    blue_at, yellow_at)."""
+    created_at, due_at, blue_at, yellow_at = due
     task_id = str(spiff_task.id)
     spec = spiff_task.task_spec
     connection = session.connection()
@@ -42,7 +61,8 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "lane": meta.get("lane") or getattr(spec, "lane", None), "form_key": meta.get("form_key"),
         "assignee": routing.assignee, "candidate_groups": routing.candidate_groups,
         "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
-        "due_at": due_at, "created_at": clock.now(), "completed_at": None, "completed_by": None,
+        "due_at": due_at, "blue_at": blue_at, "yellow_at": yellow_at, "created_at": created_at,
+        "completed_at": None, "completed_by": None,
         "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
         "started_by": instance.started_by, "owner": None, "delegation": None, "subject": instance.subject})
     candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
@@ -64,6 +84,16 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
         set_committed_value(row, key, value)
     if row.assignee is None or row.candidate_groups or row.candidate_users:
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+
+
+def set_deadline(session: Session, row: HumanTask, due_at) -> None:
+    """Move an open task's deadline (延期, a 督办's 新的办理期限), and with it the moments it
+    turns blue and yellow, by the thresholds its model sets."""
+    meta = session.scalar(select(ProcessDefinition.task_meta).where(
+        ProcessDefinition.key == row.process_key, ProcessDefinition.version == row.version)) or {}
+    thresholds = Thresholds.of((meta.get(row.element_id) or {}).get("warnings"))
+    row.due_at = due_at
+    row.blue_at, row.yellow_at = warning_moments(work_calendar(session), row.created_at, due_at, thresholds)
 
 
 def retitle_open_tasks(session: Session, instance_id: int, subject: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine import access, clock
+from engine.calendar.store import work_calendar
 from engine.inbox import task_rows
 from engine.inbox.filters import InboxFilter, conditions
 from engine.org.lanes import candidate_keys
@@ -173,8 +174,9 @@ def _task_rows(session: Session, view: str, where: list, f: InboxFilter, offset:
     return list(session.scalars(select(HumanTask).where(*where).order_by(*order).offset(offset).limit(limit)))
 
 
-def _row_dict(row: HumanTask, names: dict, people: dict, now, copy: TaskCopy | None = None) -> dict:
-    out = {**task_rows.task_dict(row), "enterprise_name": names.get(row.enterprise_id, ""),
+def _row_dict(row: HumanTask, names: dict, people: dict, now, calendar, copy: TaskCopy | None = None) -> dict:
+    out = {**task_rows.with_deadline(task_rows.task_dict(row), row, calendar, now),
+           "enterprise_name": names.get(row.enterprise_id, ""),
            "assignee_name": (people.get(row.assignee) or row.assignee) if row.assignee else None,
            "overdue": bool(row.status == "open" and row.due_at and row.due_at < now)}
     if copy is not None:
@@ -247,7 +249,8 @@ def inbox_page(session: Session, actor: str, view: str, page: int, per_page: int
     people = dict(session.execute(select(User.name, User.display_name).where(User.name.in_(logins))).all()) \
         if logins else {}
     now = clock.now()
-    dicts = [_row_dict(r, names, people, now, copies[i] if copies else None) for i, r in enumerate(rows)]
+    calendar = work_calendar(session)
+    dicts = [_row_dict(r, names, people, now, calendar, copies[i] if copies else None) for i, r in enumerate(rows)]
     # The copied tab counts unread copies, so its total is not a row count: pages go by 下一页.
     exact = view != "copied" and counts[view] <= COUNT_CAP
     return {"view": view, "rows": dicts, "counts": counts, "count_cap": COUNT_CAP,

@@ -113,7 +113,7 @@ def _open_tasks(session: Session, instance_id: int) -> list[dict]:
     holders = {row.assignee for row in rows if row.assignee}
     names = {name: display for name, display in session.execute(
         select(User.name, User.display_name).where(User.name.in_(holders)))} if holders else {}
-    return [{**task_rows.task_dict(row), "assignee_name": names.get(row.assignee) or row.assignee}
+    return [{**task_rows.shown(session, row), "assignee_name": names.get(row.assignee) or row.assignee}
             for row in rows]
 
 

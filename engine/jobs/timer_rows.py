@@ -2,7 +2,8 @@
 
 The rows are a projection of the workflow state, written with it. Several scheduler
 processes may run at once: a timer is fired only by the one that claims it, with a
-conditional UPDATE that sets a lease (atomic on SQLite and PostgreSQL alike).
+conditional UPDATE that sets a lease (atomic on SQLite and PostgreSQL alike); a scheduler
+claims a batch of due timers at a time (engine.jobs.firing drains them).
 """
 from __future__ import annotations
 
@@ -44,17 +45,55 @@ def cancel_all(session: Session, instance_id: int) -> None:
                     .values(status="cancelled"))
 
 
-def due_timer_ids(session: Session, limit: int = 100) -> list[int]:
+BATCH = 100  # timers claimed at once: a second or so of firing, well inside the lease
+
+
+def _due(now):
+    return Timer.status == "pending", Timer.due_at <= now
+
+
+def due_timer_ids(session: Session, limit: int = BATCH) -> list[int]:
     now = clock.now()
-    query = (select(Timer.id).where(Timer.status == "pending", Timer.due_at <= now)
-             .where((Timer.lease_until.is_(None)) | (Timer.lease_until < now))
+    query = (select(Timer.id).where(*_due(now), leases.unheld(Timer, now))
              .order_by(Timer.due_at).limit(limit))
     return list(session.scalars(query))
 
 
+def any_due(session: Session) -> bool:
+    """Whether a timer is due that no scheduler holds: the idle scheduler's cheap check (an
+    index range scan of ix_timers_due), so it need not take the write lock to find out."""
+    now = clock.now()
+    query = select(Timer.id).where(*_due(now), leases.unheld(Timer, now)).limit(1)
+    return session.scalar(query) is not None
+
+
 def claim(session: Session, timer_id: int, owner: str) -> bool:
     """Take the lease on a due timer; False if another scheduler has it or it is gone."""
-    return leases.claim(session, Timer, timer_id, owner, Timer.status == "pending", Timer.due_at <= clock.now())
+    return leases.claim(session, Timer, timer_id, owner, *_due(clock.now()))
+
+
+def claim_due(session: Session, owner: str, limit: int | None = None) -> list[int]:
+    """Take the lease on up to `limit` (default BATCH) due timers nobody holds, soonest due first."""
+    return leases.claim_batch(session, Timer, owner, limit or BATCH, Timer.due_at, *_due(clock.now()))
+
+
+def hold(session: Session, timer_id: int, owner: str) -> bool:
+    """In the transaction that fires it: whether the timer is still pending and leased by
+    `owner` (not fired meanwhile, nor taken over by another scheduler after the lease
+    expired); if so the lease is renewed. On PostgreSQL this UPDATE also locks the row
+    until the firing commits: a scheduler that takes the lease over after all waits for
+    that commit and then finds the timer fired."""
+    now = clock.now()
+    result = session.execute(
+        update(Timer).where(Timer.id == timer_id, Timer.status == "pending", Timer.lease_owner == owner)
+        .values(lease_until=now + leases.LEASE)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def release(session: Session, timer_ids: list[int], owner: str, retry_after=None) -> None:
+    """Give up `owner`'s leases: for another scheduler, or this one, to fire them later."""
+    leases.release(session, Timer, timer_ids, owner, retry_after)
 
 
 def mark_failed(session: Session, timer_id: int) -> None:

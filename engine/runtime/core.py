@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
+from engine.calendar.days import activate
+from engine.calendar.store import work_calendar
 from engine.definitions.deploy import BuiltSpec, SpecCache, find_definition
 from engine.errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptError
 from engine.jobs import start_events
@@ -116,6 +118,7 @@ class Runtime:
             start_event: str | None = None) -> Loaded:
         root = self.specs.get_by_id(session, instance.definition_id)
         specs = BoundSpecs(self, session, instance, root)
+        activate(work_calendar(session))  # timer durations count its working days
         workflow = BpmnWorkflow(root.spec, specs, script_engine=script_engine())
         workflow.data.update(data)
         workflow.task_tree.data.update(data)
@@ -126,6 +129,7 @@ class Runtime:
     def load(self, session: Session, instance: Instance) -> Loaded:
         root = self.specs.get_by_id(session, instance.definition_id)
         specs = BoundSpecs(self, session, instance, root)
+        activate(work_calendar(session))
         with engine_errors():
             workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
         return Loaded(instance, workflow, specs, frozenset(ready_human_tasks(workflow)))

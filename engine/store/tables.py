@@ -7,11 +7,12 @@ transaction as the state, so they can never disagree with it.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -212,6 +213,9 @@ class HumanTask(Base):
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     delegation: Mapped[str | None] = mapped_column(String(16), nullable=True)  # pending|resolved
     subject: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the instance's, copied
+    # When the task turns blue (临近) and yellow (预警): engine.calendar.deadlines.
+    blue_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class TaskCandidate(Base):
@@ -292,3 +296,12 @@ class EventSubscription(Base):
     kind: Mapped[str] = mapped_column(String(8))  # message | signal
     name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CalendarEntry(Base):
+    """A date that is not an ordinary Mon–Fri working / Sat–Sun rest day: a 法定节假日 (rest)
+    or a 调休 working weekend (work). Edited by the system admin, imported a year at a time."""
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # rest|work
+    name: Mapped[str] = mapped_column(String(64), default="")

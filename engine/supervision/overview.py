@@ -27,7 +27,7 @@ def overview(session: Session, actor: str, limit: int = 500) -> list[dict]:
         query = query.where(access.supervision_scope(session, user, roles))
     query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at).limit(limit)
     now = clock.now()
-    return [{**task_rows.task_dict(row), "overdue": bool(row.due_at and row.due_at < now)}
+    return [{**task_rows.shown(session, row), "overdue": bool(row.due_at and row.due_at < now)}
             for row in session.scalars(query)]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import SHANGHAI
+from engine.inbox import task_rows
 from engine.store.tables import HumanTask
 
 END_OF_DAY = time(23, 59, 59)
@@ -29,7 +30,7 @@ def move_deadlines(session: Session, row: HumanTask, schema: dict | None, data: 
         for step in steps:
             moved.append({"task_id": step.id, "element_id": step.element_id,
                           "from": step.due_at.isoformat() if step.due_at else None, "to": due.isoformat()})
-            step.due_at = due
+            task_rows.set_deadline(session, step, due)
     if moved:
         session.flush()  # the ledger projection reads the new deadline with a plain SELECT
     return moved

@@ -56,7 +56,7 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
         draft = {**draft, "data": privacy.masked(draft["data"], fields)} if draft else None
     enterprise = session.scalar(select(Enterprise.name).where(Enterprise.id == row.enterprise_id)) \
         if row.enterprise_id else None
-    task = {**task_rows.task_dict(row), "enterprise_name": enterprise or "",
+    task = {**task_rows.shown(session, row), "enterprise_name": enterprise or "",
             "process_name": (built.spec.description if built is not None else "") or row.process_key}
     flags = _flags(session, row, actor, spiff_task)
     return {"task": task, "form": forms.get(row.form_key) if row.form_key else None,

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.calendar import days
 from engine.clock import SHANGHAI, now
 from engine.errors import ScriptError
 from engine.timers.cron import advance_cron, cached_quartz, cron_state
@@ -38,7 +39,7 @@ def _parse_iso_datetime(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _parse_iso_duration(text: str) -> dict:
+def parse_iso_duration(text: str) -> dict:
     """Spiff's duration parser, plus the checks it lacks (bare `P`, stray `P`s)."""
     upper = text.strip().upper()
     if len(upper) < 2 or not upper.startswith("P") or "P" in upper[1:]:
@@ -56,6 +57,22 @@ def add_duration(start: datetime, parsed: dict) -> datetime:
     return (local + delta).astimezone(UTC)
 
 
+def add_working_duration(start: datetime, parsed: dict, calendar) -> datetime:
+    """start + an ISO duration whose days and weeks are working days on `calendar` (P3D =
+    3 个工作日, P1W = 5); months and years are calendar months, hours and less elapsed time."""
+    parts = dict(parsed)
+    days = parts.pop("days", 0) + 5 * parts.pop("weeks", 0)
+    months = {key: parts.pop(key) for key in ("years", "months") if key in parts}
+    moment = add_duration(start, months) if months else start
+    whole = int(days)
+    try:
+        moment = calendar.add_working_days(moment, whole)
+    except ValueError:
+        raise ScriptError(f"期限过长：{days} 个工作日 (too many working days)") from None
+    # A fraction of a day (P0.5D) is that share of 24 hours, as elapsed time.
+    return moment + timedelta(days=days - whole, **parts)
+
+
 def _parse_iso_cycle(text: str, moment: datetime) -> dict:
     """`R[n]/duration`, `R[n]/start/duration` or `R[n]/duration/end` → cycle state dict."""
     upper = text.strip().upper()
@@ -69,15 +86,15 @@ def _parse_iso_cycle(text: str, moment: datetime) -> dict:
         raise ValueError("R0 never fires; repeat at least once")
     if len(parts) == 2:
         period = parts[1]
-        first_fire = add_duration(moment, _parse_iso_duration(period))
+        first_fire = add_duration(moment, parse_iso_duration(period))
     elif parts[1].startswith("P"):
         period, end = parts[1], _parse_iso_datetime(parts[2])
         delta = TimerEventDefinition.get_timedelta_from_end(
-            _parse_iso_duration(period), end.astimezone(SHANGHAI))
+            parse_iso_duration(period), end.astimezone(SHANGHAI))
         first_fire = end - delta
     else:
         first_fire, period = _parse_iso_datetime(parts[1]), parts[2]
-    seconds = (add_duration(first_fire, _parse_iso_duration(period)) - first_fire).total_seconds()
+    seconds = (add_duration(first_fire, parse_iso_duration(period)) - first_fire).total_seconds()
     if seconds <= 0:
         raise ValueError("the interval must be longer than zero")
     return {"cycles": cycles, "next": first_fire.isoformat(), "duration": seconds,
@@ -87,7 +104,7 @@ def _parse_iso_cycle(text: str, moment: datetime) -> dict:
 def classify_timer_text(text: str) -> str | None:
     """Which kind of timer text this parses as, if any (for kind-mismatch messages)."""
     stripped = text.strip().removeprefix(CRON_PREFIX)
-    attempts = (("date", _parse_iso_datetime), ("duration", _parse_iso_duration),
+    attempts = (("date", _parse_iso_datetime), ("duration", parse_iso_duration),
                 ("cycle", lambda t: _parse_iso_cycle(t, now())), ("cron", cached_quartz))
     for kind, attempt in attempts:
         try:
@@ -141,9 +158,10 @@ def resolve_duration(value, moment: datetime) -> datetime:
         return moment + value
     text = _expect_text("duration", value)
     try:
-        return add_duration(moment, _parse_iso_duration(text))
+        parsed = parse_iso_duration(text)
     except Exception as exc:  # noqa: BLE001 - Spiff's parser raises bare Exception
         raise _invalid("duration", text, exc) from None
+    return add_working_duration(moment, parsed, days.active())
 
 
 def resolve_cycle(value, moment: datetime) -> dict:
@@ -169,7 +187,7 @@ def advance_cycle(state: dict, fired: datetime, moment: datetime) -> dict:
     if "cron" in state:
         return advance_cron(state, fired, moment)
     state = dict(state)
-    parsed = _parse_iso_duration(state["period"])
+    parsed = parse_iso_duration(state["period"])
     if state["cycles"] > 0:
         state["cycles"] -= 1
         fire = add_duration(fired, parsed) if state["cycles"] else fired

@@ -88,11 +88,11 @@ def test_the_xml_is_the_deployed_source_of_the_instances_version(province, servi
     source = SERVICE.read_text(encoding="utf-8")
     assert engine.instance_diagram(service, "xh_liaison")["xml"] == source
     changed = tmp_path / "enterprise_service.bpmn"
-    changed.write_text(source.replace('name="回访等待期（30 天）"', 'name="回访等待期（一个月）"'), encoding="utf-8")
+    changed.write_text(source.replace('name="回访等待期（一个月）"', 'name="回访等待期（满一个月）"'), encoding="utf-8")
     engine.deploy([changed], "root")
     newer = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
     assert engine.instance_view(newer, "xh_liaison")["version"] == 2
-    assert "回访等待期（一个月）" in engine.instance_diagram(newer, "xh_liaison")["xml"]
+    assert "回访等待期（满一个月）" in engine.instance_diagram(newer, "xh_liaison")["xml"]
     assert engine.instance_diagram(service, "xh_liaison")["xml"] == source   # still its own version
 
 

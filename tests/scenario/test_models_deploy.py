@@ -180,7 +180,7 @@ def test_service_two_findings_water_closed_out_air_explained_then_follow_up(bure
         instance = bureau.start("enterprise_service", "admin")["id"]
         visit = open_tasks(bureau, instance)[0]
         assert (visit["element_id"], visit["lane"], visit["form_key"]) == ("record_visit", "联络员", "service_visit")
-        assert visit["due_at_local"].startswith("2026-03-09T09:00")
+        assert visit["due_at_local"].startswith("2026-03-11T09:00")    # 7 working days
         finish(bureau, instance, "record_visit", VISIT)
     with at("2026-03-03T10:00:00"):
         check = open_tasks(bureau, instance)[0]
@@ -190,7 +190,7 @@ def test_service_two_findings_water_closed_out_air_explained_then_follow_up(bure
         rectify = open_tasks(bureau, instance)
         assert [t["element_id"] for t in rectify] == ["rectify", "rectify"]  # one matter per finding
         assert {t["lane"] for t in rectify} == {"责任科室"}
-        assert {t["due_at_local"][:16] for t in rectify} == {"2026-03-18T10:00"}
+        assert {t["due_at_local"][:16] for t in rectify} == {"2026-03-24T10:00"}
         seen = {task_data(bureau, t)["category"]: task_data(bureau, t) for t in rectify}
         assert {c: d["section"] for c, d in seen.items()} == {"水": "water", "气": "air"}
         assert seen["水"]["finding"] == WATER and seen["水"]["source"] == "环保体检"
@@ -212,14 +212,14 @@ def test_service_two_findings_water_closed_out_air_explained_then_follow_up(bure
                where=category_is("气"))
         assert open_tasks(bureau, instance) == []  # the 回访 waiting period
 
-    with at("2026-04-11T14:59:00"):
+    with at("2026-04-12T14:59:00"):
         assert bureau.fire_due_timers()["fired"] == 0
         assert open_tasks(bureau, instance) == []
-    with at("2026-04-11T15:00:00"):
+    with at("2026-04-12T15:00:00"):
         assert bureau.fire_due_timers()["fired"] == 1
         follow_up = open_tasks(bureau, instance)[0]
         assert (follow_up["element_id"], follow_up["lane"]) == ("follow_up", "联络员")
-        assert follow_up["due_at_local"].startswith("2026-04-18T15:00")
+        assert follow_up["due_at_local"].startswith("2026-04-21T15:00")
         finish(bureau, instance, "follow_up", FOLLOW_UP)
 
     shown = bureau.show(instance)
@@ -238,7 +238,7 @@ def test_service_without_findings_goes_straight_to_the_follow_up_wait(bureau):
         finish(bureau, instance, "record_visit", dict(VISIT, mode="视频"))
         finish(bureau, instance, "health_check", dict(CHECK, findings=[], summary="未发现问题"))
         assert open_tasks(bureau, instance) == []
-    with at("2026-04-01T09:00:00"):
+    with at("2026-04-02T09:00:00"):                     # a month on
         assert bureau.fire_due_timers()["fired"] == 1
         finish(bureau, instance, "follow_up", FOLLOW_UP)
     shown = bureau.show(instance)
@@ -308,9 +308,9 @@ def test_matter_sent_back_once_then_handed_over_answered_and_closed_out(bureau):
 def test_overdue_rectification_raises_a_supervision_task_withdrawn_at_close_out(bureau):
     with at("2026-03-20T09:00:00"):
         instance = start_matter(bureau, "土壤")
-    with at("2026-04-04T08:59:00"):
+    with at("2026-04-13T08:59:00"):                     # 15 working days, across 清明
         assert bureau.fire_due_timers()["fired"] == 0
-    with at("2026-04-04T09:00:00"):
+    with at("2026-04-13T09:00:00"):
         assert bureau.fire_due_timers()["fired"] == 1
         tasks = {t["element_id"]: t for t in open_tasks(bureau, instance)}
         assert set(tasks) == {"rectify", "urge_rectification"}
@@ -329,13 +329,13 @@ def test_the_urge_forms_new_deadline_moves_the_rectification_deadline(bureau):
     (no longer overdue), the ledger matter's deadline follows, and the history says so."""
     with at("2026-03-20T09:00:00"):
         instance = start_matter(bureau, "土壤")
-    with at("2026-04-04T09:00:00"):
+    with at("2026-04-13T09:00:00"):        # 15 working days on, across the 清明 weekend
         bureau.fire_due_timers()
         before = open_tasks(bureau, instance, "rectify")[0]["due_at_local"]
-        finish(bureau, instance, "urge_rectification", {"urge_date": "2026-04-04", "urge_mode": "挂牌督办",
+        finish(bureau, instance, "urge_rectification", {"urge_date": "2026-04-13", "urge_mode": "挂牌督办",
                                                          "urge_opinion": "限期整改到位", "new_deadline": "2026-04-20"})
         rectify = open_tasks(bureau, instance, "rectify")[0]
-    assert before.startswith("2026-04-04") and rectify["due_at_local"].startswith("2026-04-20T23:59:59")
+    assert before.startswith("2026-04-13") and rectify["due_at_local"].startswith("2026-04-20T23:59:59")
     with bureau.uow(write=False) as uow:
         from engine.store.org_tables import LedgerMatter
         deadline = uow.session.scalar(select(LedgerMatter.deadline).where(LedgerMatter.instance_id == instance))
@@ -462,7 +462,7 @@ def test_a_return_from_the_heads_review_rearms_the_rectification_deadline(bureau
     (the same timer task as before: its old row is reused, not inserted twice)."""
     with at("2026-03-20T09:00:00"):
         instance = start_matter(bureau)
-    with at("2026-04-05T09:00:00"):                              # overdue: the 督办 timer fires once
+    with at("2026-04-13T09:00:00"):                              # overdue: the 督办 timer fires once
         assert bureau.fire_due_timers()["fired"] == 1
         finish(bureau, instance, "rectify", RECTIFIED)
         [verify] = open_tasks(bureau, instance, "verify")
@@ -470,8 +470,8 @@ def test_a_return_from_the_heads_review_rearms_the_rectification_deadline(bureau
             bureau.claim(verify["id"], "admin")
         back = bureau.return_task(verify["id"], "admin", "佐证材料不全，请补充整改后照片")
         assert back["element_id"] == "rectify" and back["status"] == "open"
-    with at("2026-04-20T08:59:00"):
+    with at("2026-05-07T08:59:00"):
         assert bureau.fire_due_timers()["fired"] == 0
-    with at("2026-04-20T09:00:00"):                              # 15 days after the return: fires again
+    with at("2026-05-07T09:00:00"):                      # 15 working days after the return (劳动节 off)
         assert bureau.fire_due_timers()["fired"] == 1
         assert {t["element_id"] for t in open_tasks(bureau, instance)} >= {"rectify", "urge_rectification"}

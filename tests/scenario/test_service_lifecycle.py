@@ -142,7 +142,7 @@ def test_supervisors_see_the_units_below_read_only_and_the_overdue_turns_red(cou
     assert [t["id"] for t in head_view] == [water["id"]]
     with pytest.raises(NotAllowed):
         engine.overview("xh_water1")                        # staff have no supervision view
-    with clock.frozen_at(START + timedelta(days=20)):       # past the 15-day rectification
+    with clock.frozen_at(START + timedelta(days=24)):       # past the 15-working-day rectification
         late = {t["id"]: t["overdue"] for t in engine.overview("hz_super")}
     assert late[water["id"]] is True
 

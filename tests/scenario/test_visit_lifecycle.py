@@ -83,16 +83,17 @@ def test_overdue_rectification_raises_a_supervision_task_when_its_timer_is_due(b
         instance = bureau.start("demo_visit", "liaison1")["id"]
         bureau.complete(only_task(bureau, "liaison1", instance)["id"], "liaison1", VISIT)
     rectify = only_task(bureau, "water1", instance)
-    assert rectify["due_at_local"].startswith("2026-11-16T09:00")
-    with clock.frozen_at(parse_moment("2026-11-16T08:59:00")):
+    # 15 working days from a Sunday: the timer and the deadline agree (both count working days)
+    assert rectify["due_at_local"].startswith("2026-11-20T09:00")
+    with clock.frozen_at(parse_moment("2026-11-20T08:59:00")):
         assert bureau.fire_due_timers()["fired"] == 0
     assert bureau.tasks("supervisor1") == []
-    with clock.frozen_at(parse_moment("2026-11-16T09:00:00")):
+    with clock.frozen_at(parse_moment("2026-11-20T09:00:00")):
         assert bureau.fire_due_timers() == {"due": 1, "fired": 1, "failed": 0, "started": 0}
     urge = only_task(bureau, "supervisor1", instance)
     assert urge["name"] == "督办超期整改"
     assert only_task(bureau, "water1", instance)["id"] == rectify["id"]  # non-interrupting
-    with clock.frozen_at(parse_moment("2026-11-20T09:00:00")):
+    with clock.frozen_at(parse_moment("2026-11-27T09:00:00")):
         assert bureau.fire_due_timers()["due"] == 0  # fired once, never again
 
 

@@ -69,7 +69,7 @@ def test_a_county_user_sees_only_their_county_and_a_city_supervisor_the_counties
 
 
 def test_the_list_counts_open_and_overdue_matters(sanfu, ids, two_findings):
-    with clock.frozen_at(clock.parse_moment("2026-03-20T09:00:00")):  # past the 15-day rectification
+    with clock.frozen_at(clock.parse_moment("2026-03-26T09:00:00")):  # past the 15-working-day rectification
         row = sanfu.enterprises("xh_water1")["rows"][0]
     assert row["open_matters"] == 2 and row["overdue_matters"] == 2
     assert row["liaison"] == "西湖 联络员" and row["unit"] == "西湖区分局"
@@ -80,7 +80,7 @@ def test_the_list_counts_open_and_overdue_matters(sanfu, ids, two_findings):
 def test_the_enterprise_page_shows_visits_checks_and_both_matters(client, auth, sanfu, ids, two_findings):
     close_water(sanfu)
     auth.login("xh_liaison")
-    with clock.frozen_at(clock.parse_moment("2026-03-20T09:00:00")):
+    with clock.frozen_at(clock.parse_moment("2026-03-26T09:00:00")):
         body = text_of(client.get(f"/enterprises/{ids['enterprise_id']}"))
     assert "西湖印染有限公司" in body and "张明、李华" in body and "王工" in body and "发现问题 2 个" in body
     assert "雨污分流不彻底" in body and "HYPERLINK" in body
@@ -104,7 +104,7 @@ def test_the_xlsx_ledger_has_the_bureau_columns_and_one_row_per_matter(client, a
     assert water[1] == "西湖印染有限公司" and water[2] == ids["credit_code"] and water[6] == "水环境科"
     assert water[7] == "赵强" and water[9] == "已完成整改"
     assert water[10] == "2026-03-02" and water[11] == "已销号"
-    assert air[11] == "整改中" and air[8] == "2026-03-17" and air[10] is None and air[5].startswith("=HYPERLINK")
+    assert air[11] == "整改中" and air[8] == "2026-03-23" and air[10] is None and air[5].startswith("=HYPERLINK")
     cell = next(c for c in sheet["F"] if str(c.value).startswith("="))
     assert cell.data_type == "s"                                      # text, never a formula
 
@@ -145,7 +145,8 @@ def test_print_pages_are_a4_sheets_without_the_navigation(client, auth, sanfu, i
     assert "一事一单" in sheet and "雨污分流不彻底" in sheet and "已销号" in sheet and "水环境科" in sheet
     assert "服务跟踪卡" in card and "西湖 联络员" in card
     for stage, days in (("走访", 7), ("体检", 15), ("整改", 15)):
-        assert re.search(rf'data-stage="{stage}">\s*<th>{stage}</th>\s*<td>{days} 天</td>', card), stage
+        assert re.search(rf'data-stage="{stage}">\s*<th>{stage}</th>\s*<td>{days} 个工作日</td>', card), \
+            re.findall(r"<td>[^<]*工作日[^<]*</td>", card)
     css = client.get("/static/print.css")
     assert b"@media print" in css.data and b"size: A4" in css.data
     assert client.get(f"/matters/{two_findings}/nonexistent/print").status_code == 404

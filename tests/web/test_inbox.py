@@ -23,10 +23,14 @@ def test_a_row_shows_the_due_date_in_shanghai_time_and_the_time_left(client, aut
         sanfu.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})
         auth.login("xh_liaison")
         body = text_of(client.get("/"))
-        assert "2026-03-09 09:00" in body and "剩 7 天" in body and "left late" not in body  # P7D
-    with clock.frozen_at(clock.parse_moment("2026-03-10T11:30:00")):
+        assert "2026-03-11 09:00" in body and "剩 7 个工作日" in body and "left late" not in body  # P7D
+    with clock.frozen_at(clock.parse_moment("2026-03-10T11:30:00")):                 # a working day left
         body = text_of(client.get("/"))
-    assert re.search(r'<tr class="overdue"', body) and '<span class="left late">超期 1 天 2 小时</span>' in body
+    assert '<tr class=" due-yellow"' in body and '<span class="deadline deadline-yellow">预警</span>' in body
+    with clock.frozen_at(clock.parse_moment("2026-03-12T11:30:00")):
+        body = text_of(client.get("/"))
+    assert re.search(r'<tr class="overdue due-red"', body) and '<span class="left late">超期 1 个工作日 2 小时</span>' in body
+    assert '<span class="deadline deadline-red">超期</span>' in body
 
 
 def test_the_section_queue_and_claiming_move_a_task_between_tabs(client, auth, sanfu, service):
@@ -144,11 +148,11 @@ def test_a_bad_date_is_a_clear_message_not_a_500(client, auth, service):
 
 def test_due_range_and_overdue_filters(client, auth, sanfu, ids):
     with clock.frozen_at(clock.parse_moment("2026-03-02T09:00:00")):
-        sanfu.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})  # due 03-09
+        sanfu.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})  # due 03-11
     auth.login("xh_liaison")
-    with clock.frozen_at(clock.parse_moment("2026-03-10T11:30:00")):
-        assert rows(text_of(client.get("/?due_from=2026-03-09&due_to=2026-03-09"))) == ["记录走访"]
-        assert rows(text_of(client.get("/?due_from=2026-03-10"))) == []
+    with clock.frozen_at(clock.parse_moment("2026-03-12T11:30:00")):
+        assert rows(text_of(client.get("/?due_from=2026-03-11&due_to=2026-03-11"))) == ["记录走访"]
+        assert rows(text_of(client.get("/?due_from=2026-03-12"))) == []
         assert rows(text_of(client.get("/?overdue=1"))) == ["记录走访"]
     with clock.frozen_at(clock.parse_moment("2026-03-05T11:30:00")):
         assert rows(text_of(client.get("/?overdue=1"))) == []
