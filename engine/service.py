@@ -254,7 +254,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
             if fired is None:
                 return "skipped"
             timer, loaded = fired
-            with self.uow() as uow:
+            with firing.writer_turn(self.db), self.uow() as uow:
                 if not timer_rows.hold(uow.session, timer_id, owner):
                     return "skipped"
                 uow.session.add(loaded.instance)

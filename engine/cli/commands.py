@@ -8,6 +8,7 @@ import sys
 
 from engine import clock
 from engine.cli.common import engine_for, page_window, parse_json_object, parse_now, print_json
+from engine.errors import InvalidInput
 
 
 def cmd_init(args) -> int:
@@ -132,6 +133,8 @@ def cmd_fire_timers(args) -> int:
 
 def cmd_scheduler(args) -> int:
     from engine.jobs.scheduler import run_scheduler
+    if args.interval <= 0:
+        raise InvalidInput("--interval 须大于 0 秒 (must be positive)")
     run_scheduler(engine_for(args), interval=args.interval, owner=_owner())
     return 0
 

@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_operator_commands(sub) -> None:
     """Timers, identity and the benchmark: what operators and admins run."""
-    fire = sub.add_parser("fire-timers", help="fire the timers due now (or as of --now)")
+    fire = sub.add_parser("fire-timers", help="fire every timer due now (or as of --now), however many")
     fire.add_argument("--now", default=None, help="ISO date-time; without offset: Asia/Shanghai")
     sched = sub.add_parser("scheduler", help="run the timer scheduler in the foreground")
     sched.add_argument("--interval", type=float, default=0.5,

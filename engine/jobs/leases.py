@@ -2,8 +2,9 @@
 
 A job row (a timer, a timer start event) is claimed with one conditional UPDATE that sets
 `lease_owner` and `lease_until` only if the row is due and its lease is free or expired —
-atomic on SQLite and PostgreSQL alike. A scheduler that dies holding a lease loses it when
-it expires; another then takes the row over."""
+atomic on SQLite and PostgreSQL alike; timers are claimed a batch at a time, with one
+UPDATE per batch. A scheduler that dies holding a lease loses it when it expires; another
+then takes the row over."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ def claim(session: Session, table, row_id: int, owner: str, *due) -> bool:
 
 def claim_batch(session: Session, table, owner: str, limit: int, order_by, *due) -> list[int]:
     """Take the lease on up to `limit` rows of `table` where the `due` conditions hold and
-    nobody holds a lease, first by `order_by`, with one UPDATE; their ids in that order.
+    nobody holds a lease, first by `order_by`, with one UPDATE; their ids, in that order.
 
     On PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so schedulers claiming at the
     same moment take different rows instead of queueing behind each other; a row another
@@ -45,7 +46,7 @@ def claim_batch(session: Session, table, owner: str, limit: int, order_by, *due)
     free_and_due = (*due, unheld(table, now))
     # MATERIALIZED: the batch is picked once. As a plain subquery, PostgreSQL may rescan it
     # for every row of a nested-loop join, locking and leasing far more than `limit` rows.
-    batch = (select(table.id).where(*free_and_due).order_by(order_by, table.id).limit(limit)
+    batch = (select(table.id).where(*free_and_due).order_by(order_by).limit(limit)
              .with_for_update(skip_locked=True).cte("batch").prefix_with("MATERIALIZED"))
     rows = session.execute(
         update(table).where(table.id.in_(select(batch.c.id)), *free_and_due)

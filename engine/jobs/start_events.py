@@ -169,7 +169,7 @@ def _pass(task) -> None:
 
 # --- the scheduler: claim, advance, start ----------------------------------------------
 
-def due_ids(session: Session, limit: int = 100) -> list[int]:
+def due_ids(session: Session, limit: int | None = 100) -> list[int]:
     now = clock.now()
     query = (select(StartTimer.id).where(StartTimer.status == "active", StartTimer.next_due_at <= now)
              .where((StartTimer.lease_until.is_(None)) | (StartTimer.lease_until < now))

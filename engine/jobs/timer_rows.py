@@ -81,8 +81,8 @@ def hold(session: Session, timer_id: int, owner: str) -> bool:
     """In the transaction that fires it: whether the timer is still pending and leased by
     `owner` (not fired meanwhile, nor taken over by another scheduler after the lease
     expired); if so the lease is renewed. On PostgreSQL this UPDATE also locks the row
-    until the firing commits: a scheduler that takes the lease over after all waits for
-    that commit and then finds the timer fired."""
+    until the firing commits, so a scheduler trying to take the lease over skips the row
+    meanwhile, and afterwards finds the timer fired."""
     now = clock.now()
     result = session.execute(
         update(Timer).where(Timer.id == timer_id, Timer.status == "pending", Timer.lease_owner == owner)
