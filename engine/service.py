@@ -250,19 +250,19 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         """Fire a timer `owner` has claimed: 'fired', 'failed', 'skipped' (fired already, or
         its lease lost to another scheduler) or 'conflict' (its instance changed meanwhile)."""
         try:
-            fired = self._fired_in_memory(timer_id, owner)
+            if self.db.dialect.name != "sqlite":
+                with self.uow() as uow:
+                    fired = self._fired_in_memory(uow.session, timer_id, owner)
+                    return "fired" if fired and self._save_fired(uow.session, timer_id, owner, *fired) else "skipped"
+            # SQLite has one writer at a time: the instance is loaded and advanced before the
+            # write lock is taken, so several schedulers work side by side (the save checks
+            # that the instance is still at the revision read).
+            with self.uow(write=False) as uow:
+                fired = self._fired_in_memory(uow.session, timer_id, owner)
             if fired is None:
                 return "skipped"
-            timer, loaded = fired
             with firing.writer_turn(self.db), self.uow() as uow:
-                if not timer_rows.hold(uow.session, timer_id, owner):
-                    return "skipped"
-                uow.session.add(loaded.instance)
-                audit.record(uow.session, "scheduler", "timer_fired", instance_id=timer.instance_id,
-                             detail={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
-                self.runtime.save(uow.session, loaded, "scheduler")  # checks the revision read
-                events.deliver(self.runtime, uow.session, loaded.thrown, "scheduler")
-            return "fired"
+                return "fired" if self._save_fired(uow.session, timer_id, owner, *fired) else "skipped"
         except (InvalidInput, NotFound) as err:
             with self.uow() as uow:
                 timer_rows.mark_failed(uow.session, timer_id)
@@ -272,19 +272,28 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         except Conflict:
             return "conflict"
 
-    def _fired_in_memory(self, timer_id: int, owner: str):
+    def _fired_in_memory(self, session, timer_id: int, owner: str):
         """(timer row, its instance loaded with the timer fired and the steps after it run),
-        in a read transaction: on SQLite the write lock is held only while saving, so several
-        schedulers work side by side. None if the timer is no longer `owner`'s to fire."""
-        with self.uow(write=False) as uow:
-            timer = uow.session.get(Timer, timer_id)
-            if timer is None or timer.status != "pending" or timer.lease_owner != owner:
-                return None
-            loaded = self.runtime.load(uow.session, access.instance(uow.session, timer.instance_id))
-            with engine_errors(timer.element_id):
-                loaded.workflow.refresh_timers()
-            self.runtime.advance(loaded)
-            return timer, loaded
+        nothing written yet; None if the timer is no longer `owner`'s to fire."""
+        timer = session.get(Timer, timer_id)
+        if timer is None or timer.status != "pending" or timer.lease_owner != owner:
+            return None
+        loaded = self.runtime.load(session, access.instance(session, timer.instance_id))
+        with engine_errors(timer.element_id):
+            loaded.workflow.refresh_timers()
+        self.runtime.advance(loaded)
+        return timer, loaded
+
+    def _save_fired(self, session, timer_id: int, owner: str, timer, loaded) -> bool:
+        """Save the firing if the timer is still `owner`'s (timer_rows.hold); whether it was."""
+        if not timer_rows.hold(session, timer_id, owner):
+            return False
+        session.add(loaded.instance)  # on SQLite it was loaded in another session
+        audit.record(session, "scheduler", "timer_fired", instance_id=timer.instance_id,
+                     detail={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+        self.runtime.save(session, loaded, "scheduler")
+        events.deliver(self.runtime, session, loaded.thrown, "scheduler")
+        return True
 
 
 MAX_DATA_BYTES = 1024 * 1024

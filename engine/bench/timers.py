@@ -176,8 +176,15 @@ def _drain(url: str, schema: str | None, schedulers: int) -> tuple[float, list[d
         for worker in workers:
             worker.stdin.write("go\n")
             worker.stdin.flush()
-        results = [json.loads(worker.stdout.readline()) for worker in workers]
-        return time.perf_counter() - started, results
+        results = [worker.stdout.readline() for worker in workers]
+        seconds = time.perf_counter() - started
+        if not all(results):
+            raise RuntimeError("a bench-timers worker failed (see its output above)")
+        return seconds, [json.loads(line) for line in results]
+    except BaseException:
+        for worker in workers:
+            worker.kill()
+        raise
     finally:
         for worker in workers:
             worker.wait(timeout=60)

@@ -57,11 +57,11 @@ def _fire_batch(engine, batch: list[int], owner: str, fire_timer: FireTimer, cou
     for done, timer_id in enumerate(batch):
         try:
             outcome = fire_timer(timer_id, owner)
-        except BaseException:
-            # An unexpected error (or Ctrl-C): the rest of the batch is free for the next
-            # tick at once; the timer that raised keeps its lease, so it is retried only
-            # when the lease expires, not in a loop that would hold up the backlog.
-            _release(engine, batch[done + 1:], owner)
+        except BaseException as err:
+            # Stopped (Ctrl-C, SIGTERM): whatever is not fired goes back to the others at
+            # once. An unexpected error: the rest goes back, but the timer that raised keeps
+            # its lease, retried when it expires, not in a loop that would hold up the backlog.
+            _release(engine, batch[done + 1:] if isinstance(err, Exception) else batch[done:], owner)
             raise
         if outcome == "conflict":
             _release(engine, [timer_id], owner, RETRY_AFTER)

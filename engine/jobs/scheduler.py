@@ -7,8 +7,8 @@ is left) and asks again at once, since more may have fallen due meanwhile.
 
 Several schedulers may run against one database; each claims its batches with leases in
 the database (engine.jobs.leases), so none fires a timer twice, and together they drain
-a backlog faster than one. Ctrl-C or SIGTERM stops a scheduler between two firings; what
-it had claimed and not fired is released for the others at once.
+a backlog faster than one. Ctrl-C or SIGTERM stops a scheduler at once (a firing under
+way rolls back); what it had claimed and not fired is released for the others.
 """
 from __future__ import annotations
 

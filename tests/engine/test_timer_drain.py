@@ -1,6 +1,7 @@
 """Timers at scale: one call drains every due timer, a batch of leases at a time; one
 instance's failure stops none of the others; scheduler processes share a backlog and never
 fire a timer twice; an idle scheduler fires a timer within a second of its falling due."""
+import json
 import os
 import re
 import subprocess
@@ -91,17 +92,23 @@ def test_a_conflicting_firing_is_retried_after_a_pause(people, tmp_path, monkeyp
         assert people.fire_due_timers() == {"due": 1, "fired": 1, "failed": 0, "started": 0}
 
 
+def raising_on(instance_id: int, error: BaseException):
+    """Engine._fire_one, but raising `error` on the timer of `instance_id`."""
+    original = Engine._fire_one
+
+    def fire_one(self, timer_id, owner):
+        with self.uow(write=False) as uow:
+            if uow.session.get(Timer, timer_id).instance_id == instance_id:
+                raise error
+        return original(self, timer_id, owner)
+
+    return fire_one
+
+
 def test_an_unexpected_error_releases_the_rest_of_the_batch(people, tmp_path, monkeypatch):
     ids = start_waiting(people, tmp_path, [1, 2, 4, 5])
     original = Engine._fire_one
-
-    def broken_on_the_second(self, timer_id, owner):
-        with self.uow(write=False) as uow:
-            if uow.session.get(Timer, timer_id).instance_id == ids[1]:
-                raise RuntimeError("a bug")
-        return original(self, timer_id, owner)
-
-    monkeypatch.setattr(Engine, "_fire_one", broken_on_the_second)
+    monkeypatch.setattr(Engine, "_fire_one", raising_on(ids[1], RuntimeError("a bug")))
     due = T0 + timedelta(hours=1)
     with clock.frozen_at(due), pytest.raises(RuntimeError):
         people.fire_due_timers(owner="a")
@@ -115,6 +122,18 @@ def test_an_unexpected_error_releases_the_rest_of_the_batch(people, tmp_path, mo
     with clock.frozen_at(due + timedelta(minutes=6)):  # the lease expired
         assert people.fire_due_timers(owner="b") == {"due": 1, "fired": 1, "failed": 0, "started": 0}
     assert count(people, AuditEvent, AuditEvent.action == "timer_fired") == 4
+
+
+def test_a_stopped_scheduler_gives_back_what_it_did_not_fire(people, tmp_path, monkeypatch):
+    ids = start_waiting(people, tmp_path, [1, 2, 4])
+    original = Engine._fire_one
+    monkeypatch.setattr(Engine, "_fire_one", raising_on(ids[1], KeyboardInterrupt()))
+    with clock.frozen_at(T0 + timedelta(hours=1)):
+        with pytest.raises(KeyboardInterrupt):
+            people.fire_due_timers(owner="a")
+        assert leases(people) == {ids[0]: "a", ids[1]: None, ids[2]: None}
+        monkeypatch.setattr(Engine, "_fire_one", original)
+        assert people.fire_due_timers(owner="b") == {"due": 2, "fired": 2, "failed": 0, "started": 0}
 
 
 def test_a_lease_taken_over_after_expiry_fires_once(people, tmp_path):
@@ -156,6 +175,18 @@ def test_fire_timers_command_is_not_capped(sqlite_engine, capsys):
     url = sqlite_engine.url.render_as_string(hide_password=False)
     assert main(["--database", url, "fire-timers"]) == 0
     assert "到期 230，已触发 230，新启动实例 0，失败 0" in capsys.readouterr().out
+
+
+def test_bench_timers_tiny_json(capsys):
+    code = main(["bench-timers", "--timers", "60", "--schedulers", "2", "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["database"] == "sqlite" and report["timers"] == 60 and report["schedulers"] == 2
+    assert report["exactly_once"] and report["timers_per_s"] > 0
+    workers = report["last_run"]["workers"]
+    assert len(workers) == 2 and sum(w["fired"] for w in workers) == 60
+    assert report["last_run"]["check"] == {"pending": 0, "failed": 0, "fired_audits": 60, "fired_instances": 60,
+                                           "open_tasks": 60}
 
 
 # --- scheduler processes -------------------------------------------------------------------
