@@ -289,9 +289,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         if not timer_rows.hold(session, timer_id, owner):
             return False
         session.add(loaded.instance)  # on SQLite it was loaded in another session
-        audit.record(session, "scheduler", "timer_fired", instance_id=timer.instance_id,
-                     detail={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
-        self.runtime.save(session, loaded, "scheduler")
+        self.runtime.save(session, loaded, "scheduler")  # its timer rows audit what fired
         events.deliver(self.runtime, session, loaded.thrown, "scheduler")
         return True
 

@@ -87,6 +87,10 @@ def _working_span(seconds: float) -> str:
 COLOUR_WORDS = {"red": _l("超期"), "yellow": _l("预警"), "blue": _l("临近")}
 
 
+def colour_word(colour: str | None) -> str:
+    return str(COLOUR_WORDS[colour]) if colour in COLOUR_WORDS else ""
+
+
 def due_info(row: dict) -> dict | None:
     """The due date in Asia/Shanghai with the working time left (or how long overdue) and
     the deadline's colour with its word."""
@@ -174,7 +178,7 @@ JS_MESSAGES = {
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(local_time=local_time, due_info=due_info, action_label=action_label,
                                  detail_items=detail_items, show_value=show_value,
-                                 plain_message=plain_message)
+                                 plain_message=plain_message, colour_word=colour_word)
 
     @app.context_processor
     def _globals():

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import access, clock
+from engine.calendar import deadlines
 from engine.calendar.days import WORKING_DAY_SECONDS
 from engine.calendar.store import work_calendar
 from engine.enterprises.ledger import ledger_of, matter_dict
@@ -159,12 +160,15 @@ def _names(value) -> str:
     return str(value or "")
 
 
-def decorate(matter: dict, names: dict, unit_id: int) -> dict:
-    """A matter dict with its status text, section name and whether it is overdue."""
-    deadline = matter.get("deadline")
-    overdue = bool(deadline and matter["status"] not in DONE
-                   and clock.parse_moment(deadline) < clock.now())
-    return {**matter, "status_text": status_text(matter["status"]), "overdue": overdue,
+def decorate(matter: dict, names: dict, unit_id: int, calendar) -> dict:
+    """A matter dict with its status text, section name, whether it is overdue, and its
+    deadline's colour: red overdue, yellow within a working day (engine.calendar.deadlines)."""
+    deadline = clock.parse_moment(matter["deadline"]) if matter.get("deadline") else None
+    is_open, now = matter["status"] not in DONE, clock.now()
+    overdue = bool(deadline and is_open and deadline < now)
+    yellow_at = calendar.shift_working_seconds(deadline, -WORKING_DAY_SECONDS) if deadline and is_open else None
+    colour = deadlines.colour(now, deadline, None, yellow_at) if deadline and is_open else None
+    return {**matter, "status_text": status_text(matter["status"]), "overdue": overdue, "colour": colour,
             "section_name": names.get((unit_id, matter["section"]), matter["section"])}
 
 
@@ -172,10 +176,11 @@ def enterprise_page(session: Session, actor, enterprise_id: int) -> dict:
     head = header(session, actor, enterprise_id)
     steps = completed_steps(session, enterprise_id, VISIT_FORMS + ("health_check", "service_followup"))
     names = section_names(session, {head["unit_id"]})
+    calendar = work_calendar(session)
     return {"enterprise": head,
             "visits": [_visit(s) for s in steps if s["form_key"] in VISIT_FORMS],
             "checks": [_check(s) for s in steps if s["form_key"] == "health_check"],
-            "matters": [decorate(m, names, head["unit_id"]) for m in ledger_of(session, enterprise_id)],
+            "matters": [decorate(m, names, head["unit_id"], calendar) for m in ledger_of(session, enterprise_id)],
             "ratings": [_rating(s) for s in steps if s["form_key"] == "service_followup"],
             # What the enterprise itself submitted through its one-time links (engine.enterprises.rating_links).
             "link_ratings": enterprise_link_ratings(session, enterprise_id)}
@@ -189,7 +194,7 @@ def matter_sheet(session: Session, actor, instance_id: int, scope: str) -> dict:
         raise NotFound("事项不存在 (no such matter)")
     head = header(session, actor, row.enterprise_id)
     names = section_names(session, {head["unit_id"]})
-    return {"enterprise": head, "matter": {**decorate(matter_dict(row), names, head["unit_id"]),
+    return {"enterprise": head, "matter": {**decorate(matter_dict(row), names, head["unit_id"], work_calendar(session)),
                                            "remarks": remarks(row)}}
 
 

@@ -7,11 +7,15 @@ claims a batch of due timers at a time (engine.jobs.firing drains them).
 """
 from __future__ import annotations
 
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.jobs import leases
+from engine.store import audit
 from engine.store.tables import Timer
 from engine.timers.event_definitions import waiting_timers
 
@@ -27,8 +31,7 @@ def project(session: Session, instance, workflow, new: bool = False) -> None:
     now = clock.now()
     for task_id, row in rows.items():
         if row.status == "pending" and task_id not in waiting:
-            row.status = "fired" if row.due_at <= now else "cancelled"
-            row.fired_at = now if row.status == "fired" else None
+            _settle(session, instance, workflow, row, now)
     for task_id, (task, due) in waiting.items():
         row = rows.get(task_id)
         if row is None:
@@ -38,6 +41,22 @@ def project(session: Session, instance, workflow, new: bool = False) -> None:
         elif row.status != "pending" or row.due_at != due:
             row.status, row.fired_at = "pending", None
             row.due_at, row.lease_owner, row.lease_until = due, None, None
+
+
+def _settle(session: Session, instance, workflow, row: Timer, now) -> None:
+    """A timer no longer waited on either fired (its event was caught: by the scheduler, or
+    by a command that found it due) or was cancelled with the step it was attached to. The
+    firing is audited here, once, whoever caught it."""
+    try:
+        task = workflow.get_task_from_id(UUID(row.task_id))
+    except Exception:  # noqa: BLE001 - Spiff raises its own TaskNotFoundException; gone = cancelled
+        task = None
+    # Caught: on its way (READY) or run (COMPLETED); otherwise cancelled with its step, or gone.
+    caught = task is not None and task.has_state(TaskState.READY | TaskState.STARTED | TaskState.COMPLETED)
+    row.status, row.fired_at = ("fired", now) if caught else ("cancelled", None)
+    if caught:
+        audit.record(session, "scheduler", "timer_fired", instance_id=instance.id,
+                     detail={"element_id": row.element_id, "due_at": row.due_at.isoformat()})
 
 
 def cancel_all(session: Session, instance_id: int) -> None:

@@ -32,6 +32,8 @@ from engine.store import audit
 from engine.store.tables import Instance, ProcessDefinition
 from engine.store.uow import CONFLICT_MESSAGE
 
+MAX_ENGINE_ROUNDS = 100
+
 
 class BoundSpecs(dict):
     """Subprocess specs of one instance. Embedded subprocesses are known up front; a call
@@ -143,8 +145,18 @@ class Runtime:
         return self.specs.get_by_id(session, definition_id).forms.get(row.form_key) if definition_id else None
 
     def advance(self, loaded: Loaded) -> None:
+        """Run the engine's steps until only people's steps and waiting events are left.
+
+        Spiff's do_engine_steps ends by refreshing the timers: one already due is caught
+        there (its event READY) but not run, and would wait for the next command while its
+        timer row counts as fired — a 督办 lost. So run again while an engine step is ready
+        (bounded: a long-overdue cycle timer catches once per round)."""
+        workflow = loaded.workflow
         with engine_errors():
-            loaded.workflow.do_engine_steps()
+            for _round in range(MAX_ENGINE_ROUNDS):
+                workflow.do_engine_steps()
+                if not any(not task.task_spec.manual for task in workflow.get_tasks(state=TaskState.READY)):
+                    return
 
     def save(self, session: Session, loaded: Loaded, actor: str, *, new: bool = False) -> None:
         instance, workflow = loaded.instance, loaded.workflow

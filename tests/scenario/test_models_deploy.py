@@ -475,3 +475,19 @@ def test_a_return_from_the_heads_review_rearms_the_rectification_deadline(bureau
     with at("2026-05-07T09:00:00"):                      # 15 working days after the return (劳动节 off)
         assert bureau.fire_due_timers()["fired"] == 1
         assert {t["element_id"] for t in open_tasks(bureau, instance)} >= {"rectify", "urge_rectification"}
+
+
+def test_one_matter_rectified_after_the_other_fell_overdue_still_raises_its_urge(bureau):
+    """Two matters; the 气 one falls overdue and before the scheduler comes round the 水 one is
+    rectified: the 气 matter's 督办 is not lost, and it is raised once."""
+    with at("2026-03-02T09:00:00"):
+        instance = bureau.start("enterprise_service", "admin")["id"]
+        finish(bureau, instance, "record_visit", VISIT)
+    with at("2026-03-03T10:00:00"):
+        finish(bureau, instance, "health_check", CHECK)          # both 整改 due 2026-03-24 10:00
+    with at("2026-03-25T10:00:00"):
+        finish(bureau, instance, "rectify", RECTIFIED, where=category_is("水"))
+        bureau.fire_due_timers()
+        urges = open_tasks(bureau, instance, "urge_rectification")
+        assert len(urges) == 1 and task_data(bureau, urges[0])["category"] == "气"
+        assert bureau.fire_due_timers()["fired"] == 0

@@ -86,6 +86,10 @@ def test_the_enterprise_page_shows_visits_checks_and_both_matters(client, auth, 
     assert "雨污分流不彻底" in body and "HYPERLINK" in body
     assert "已销号" in body and "整改中" in body and "水环境科" in body
     assert body.count('<span class="left late">已超期</span>') == 1       # the open 气 matter, not the closed one
+    assert body.count('<span class="deadline deadline-red">超期</span>') == 1
+    with clock.frozen_at(clock.parse_moment("2026-03-20T12:00:00")):     # Friday; due Monday: under a working day
+        body = text_of(client.get(f"/enterprises/{ids['enterprise_id']}"))
+    assert body.count('<span class="deadline deadline-yellow">预警</span>') == 1 and "已超期" not in body
     page = sanfu.enterprise("xh_liaison", ids["enterprise_id"])
     assert {m["category"] for m in page["matters"]} == {"水", "气"} and len(page["visits"]) == 1
 
