@@ -57,7 +57,8 @@ def _page(year: int, form: dict | None = None, errors: dict | None = None, messa
     return render_template("admin/calendar.html", year=year, months=months,
                            month_names=[format_date(m.first, "LLL") for m in months],
                            years=view.year_links(year, result["years"]), on_file=year in result["years"],
-                           provisional=view.provisional(days), today=clock.to_local(clock.now()).date(),
+                           first_year=view.FIRST_YEAR, last_year=view.LAST_YEAR, provisional=view.provisional(days),
+                           today=clock.to_local(clock.now()).date(),
                            form=form, errors=errors or {}, message=message), status
 
 

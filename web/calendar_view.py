@@ -82,8 +82,8 @@ def spans(days: list[CalendarDay]) -> list[Span]:
 
 
 def year_links(year: int, years: list[int]) -> list[int]:
-    """The years to offer: those on file, the one shown, and its neighbours."""
-    return sorted({y for y in (*years, year - 1, year, year + 1) if FIRST_YEAR <= y <= LAST_YEAR})
+    """The years to offer beside ‹ previous and next ›: those on file and the one shown."""
+    return sorted({y for y in (*years, year) if FIRST_YEAR <= y <= LAST_YEAR})
 
 
 def provisional(days: list[CalendarDay]) -> bool:
