@@ -3,6 +3,8 @@ tests: the liaison records the visit on a phone, the expert records a health che
 findings, and a user of another county sees none of it."""
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.helpers.browser import DESKTOP, PHONE, sign_in, tab_count
@@ -13,7 +15,7 @@ def record_visit(browser, live_app, screens, today: str) -> None:
     context, page = sign_in(browser, live_app, "xh_liaison", PHONE, screens)
     row = page.locator("tr", has_text="记录走访")
     expect(row).to_contain_text("西湖印染有限公司")
-    expect(row.locator(".left")).to_contain_text("剩 6 天")
+    expect(row.locator(".left")).to_contain_text(re.compile(r"剩 [67] 个工作日"))  # P7D, less the seconds since
     screens(page, "01-liaison-inbox-phone")
     row.locator("a.task-link").click()
     expect(page.locator("h1")).to_have_text("记录走访")
