@@ -207,7 +207,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         """The actor's open and claimable tasks, soonest due first, `limit` from `offset`."""
         with self.uow(write=False) as uow:
             access.actor(uow.session, actor)
-            return [task_rows.task_dict(r) for r in open_tasks(uow.session, actor, limit, offset)]
+            return [task_rows.shown(uow.session, r) for r in open_tasks(uow.session, actor, limit, offset)]
 
     def unrouted(self, actor: str, *, limit: int = 500, offset: int = 0) -> list[dict]:
         with self.uow(write=False) as uow:

@@ -7,7 +7,7 @@ import socket
 import sys
 
 from engine import clock
-from engine.cli.common import engine_for, page_window, parse_json_object, parse_now, print_json
+from engine.cli.common import deadline_text, engine_for, page_window, parse_json_object, parse_now, print_json
 from engine.errors import InvalidInput
 
 
@@ -60,7 +60,7 @@ def cmd_tasks(args) -> int:
     for row in rows:
         who = row["assignee"] or ("未分派" if row["unrouted"] else "待认领:" + ",".join(
             row["candidate_groups"] + row["candidate_users"]))
-        due = f" 截止 {row['due_at_local'][:16]}" if row["due_at_local"] else ""
+        due = f" 截止 {row['due_at_local'][:16]} {deadline_text(row)}" if row["due_at_local"] else ""
         about = f" 「{row['subject']}」" if row.get("subject") else ""
         print(f"{row['id']}  #{row['instance_id']} {row['process_key']} v{row['version']} "
               f"{row['name']}{about} [{who}]{due}")

@@ -44,3 +44,20 @@ def parse_now(text: str | None):
     except ValueError:
         raise InvalidInput(f"--now {text!r} 不是合法的 ISO 8601 日期时间") from None
 
+
+COLOUR_WORDS = {"red": "超期", "yellow": "预警", "blue": "临近"}
+
+
+def deadline_text(row: dict) -> str:
+    """The time left in working days and hours, led by the colour's word: "【预警】剩 5 小时 0 分",
+    or how long overdue: "【超期 2 个工作日 3 小时】"."""
+    left = row.get("working_seconds_left")
+    if left is None:
+        return ""
+    days, rest = divmod(abs(int(left)) // 60, 24 * 60)
+    span = f"{days} 个工作日 {rest // 60} 小时" if days else f"{rest // 60} 小时 {rest % 60} 分"
+    if left < 0:
+        return f"【超期 {span}】"
+    word = COLOUR_WORDS.get(row.get("colour"), "")
+    return (f"【{word}】" if word else "") + "剩 " + span
+

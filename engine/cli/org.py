@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import clock
-from engine.cli.common import engine_for, parse_now, print_json
+from engine.cli.common import deadline_text, engine_for, parse_now, print_json
 
 
 def add_org_commands(sub, as_user) -> None:
@@ -116,8 +116,7 @@ def cmd_overview(args) -> int:
         return 0
     for row in rows:
         due = clock.to_local(clock.parse_moment(row["due_at"])).strftime("%m-%d %H:%M") if row["due_at"] else "-"
-        flag = "【超期】" if row["overdue"] else ""
-        print(f"{flag}{due} #{row['instance_id']} {row['process_key']} {row['name']} "
+        print(f"{due} {deadline_text(row)} #{row['instance_id']} {row['process_key']} {row['name']} "
               f"[{row['assignee'] or '待认领'}]")
     return 0
 

@@ -1,8 +1,10 @@
 """The `sanfu` command line: its contract of outputs and exit codes."""
 import json
+from datetime import timedelta
 
 import pytest
 
+from engine import clock
 from engine.cli.main import main
 from tests.helpers.paths import FORMS, PROCESSES
 
@@ -171,3 +173,17 @@ def test_the_task_list_pages_and_says_when_there_is_more(sanfu):
     code, out, _ = sanfu("tasks", "--as", "alice", "--limit", "2")
     assert code == 0 and len(out.strip().splitlines()) == 2
     assert sanfu("tasks", "--as", "alice", "--limit", "0")[0] == 1
+
+
+def test_the_task_list_says_the_time_left_in_working_days_and_the_colour(sanfu):
+    sanfu("user", "add", "alice", "--groups", "water,liaisons", "--roles", "designer")
+    sanfu("deploy", PROCESSES / "demo_visit.bpmn", "--forms", FORMS, "--as", "alice")
+    with clock.frozen_at(clock.parse_moment("2026-03-06T15:00:00")):            # a Friday
+        sanfu("start", "demo_visit", "--as", "alice")
+        out = sanfu("tasks", "--as", "alice")[1]
+    assert "剩 " in out and "个工作日" in out and "【" not in out
+    due = json.loads(sanfu("tasks", "--as", "alice", "--json")[1])[0]["due_at"]
+    with clock.frozen_at(clock.parse_moment(due) - timedelta(hours=3)):
+        assert "【预警】剩 3 小时 0 分" in sanfu("tasks", "--as", "alice")[1]
+    with clock.frozen_at(clock.parse_moment(due) + timedelta(hours=2)):
+        assert "【超期 2 小时 0 分】" in sanfu("tasks", "--as", "alice")[1]
