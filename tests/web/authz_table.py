@@ -87,6 +87,11 @@ def _photo(_world) -> dict:
     return {"file": (io.BytesIO(tiny_png()), "整改中.png", "image/png")}
 
 
+def _calendar_file(_world) -> dict:
+    data = "日期,类型,名称\n2028-01-03,休,试行\n".encode()
+    return {"file": (io.BytesIO(data), "cn-2028.csv", "text/csv"), "year": "2028"}
+
+
 def _pairing_file(_world) -> dict:
     from engine.exchange.pairing import PairingRow, write_pairing
     from engine.org.creditcode import demo_credit_codes
@@ -194,6 +199,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "admin.pairing_import", "/admin/import", ADMIN_ONLY),
     Route("POST", "admin.pairing_import_run", "/admin/import", ADMIN_ONLY, _pairing_file),
     Route("GET", "admin.pairing_template", "/admin/import/template.xlsx", ADMIN_ONLY),
+    Route("GET", "admin.calendar", "/admin/calendar?year=2026", ADMIN_ONLY),
+    Route("GET", "admin.calendar_csv", "/admin/calendar/2026.csv", ADMIN_ONLY),
+    Route("POST", "admin.calendar_set_day", "/admin/calendar/day", ADMIN_ONLY,
+          fixed({"day": "2026-03-09", "kind": "rest", "name": "防汛停工", "year": "2026"})),
+    Route("POST", "admin.calendar_import", "/admin/calendar/import", ADMIN_ONLY, _calendar_file),
     Route("GET", "admin.security", "/admin/security", SECURITY_ONLY),
     Route("POST", "admin.grant_roles", "/admin/security/xh_water2/roles", SECURITY_ONLY,
           fixed({"roles": ["staff", "section_head"]})),
