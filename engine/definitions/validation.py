@@ -75,8 +75,9 @@ def check_task_meta(compiled: Compiled) -> None:
             for value in [meta["assignee"], *meta["candidate_groups"], *meta["candidate_users"]]:
                 if value and juel.is_juel(value):
                     _check_juel(value, info.file, element_id)
-            if meta["due_date"]:
-                _check_due_date(meta["due_date"], info.file, element_id)
+            for due in (meta["due_date"], meta.get("default_due")):
+                if due:
+                    _check_due_date(due, info.file, element_id)
             problem = threshold_error(meta.get("warnings") or {})
             if problem:
                 raise DefinitionError(problem, file=info.file, element_id=element_id)

@@ -16,7 +16,8 @@ from engine.dialects.namespaces import SPIFF_NS, bpmn, vendor_attr, vendor_prope
 def user_task_meta(process: etree._Element) -> dict[str, dict]:
     """{element_id: meta} for every user task (also inside subprocesses) of `process`."""
     lanes = _lane_of_nodes(process)
-    process_warnings = _warning_properties(vendor_properties(process))
+    process_properties = vendor_properties(process)
+    process_warnings = _warning_properties(process_properties)
     meta = {}
     for task in process.iter(bpmn("userTask")):
         task_id = task.get("id")
@@ -30,6 +31,8 @@ def user_task_meta(process: etree._Element) -> dict[str, dict]:
             "assignee": vendor_attr(task, "assignee") or _human_performer(task),
             "form_key": _form_key(task),
             "due_date": vendor_attr(task, "dueDate"),
+            # where neither the step nor the SLA table (engine.definitions.sla) gives a deadline
+            "default_due": process_properties.get("sanfu:dueDate") or None,
             "warnings": {**process_warnings, **_warning_properties(vendor_properties(task))},
         }
     return meta

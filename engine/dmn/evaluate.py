@@ -100,6 +100,11 @@ class DecisionSet:
         """The decision's result dict (see DecisionResult.variables)."""
         return self.outcome(decision_id, task).variables()
 
+    def evaluate_with(self, decision_id: str, task, context: dict) -> dict:
+        """Like `evaluate`, with `context` variables shadowing the task's data (what a
+        lookup outside the flow adds: the process and step a deadline is for)."""
+        return self.outcome(decision_id, _TaskView(task, context)).variables()
+
     def outcome(self, decision_id: str, task) -> DecisionResult:
         """Evaluate the decision after its required decisions (each once per call)."""
         if decision_id not in self._by_id:

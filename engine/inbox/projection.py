@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.calendar.deadlines import Thresholds, warning_moments
 from engine.calendar.store import work_calendar
+from engine.definitions.sla import sla_terms
 from engine.dialects import juel
 from engine.dialects.multi_instance import loop_variables
 from engine.errors import ScriptError
@@ -18,6 +19,7 @@ from engine.runtime.core import Loaded, engine_errors, ready_human_tasks
 from engine.sandbox.expressions import sandbox
 from engine.store.tables import HumanTask
 from engine.timers.due_dates import parse_due_date
+from engine.timers.iso import add_working_duration
 
 
 class TaskRowsProjection:
@@ -40,17 +42,25 @@ def _open(session: Session, loaded: Loaded, spiff_task) -> None:
     with engine_errors(element_id):
         routing = route(session, meta, data, loaded.instance.started_by,
                         Context(loaded.instance.unit_id, loaded.instance.enterprise_id))
-        due = _deadline(session, meta, data)
+        due = _deadline(session, meta, data, spiff_task, built.key, element_id)
         if meta.get("name") and juel.is_juel(meta["name"]):
             meta["name"] = str(sandbox().evaluate(juel.to_python(meta["name"]), data))[:255]
     task_rows.open_task(session, loaded.instance, spiff_task, meta, routing, due, built)
 
 
-def _deadline(session: Session, meta: dict, data: dict) -> tuple:
-    """(created_at, due_at, blue_at, yellow_at) of a task opening now, on the working-day calendar."""
+def _deadline(session: Session, meta: dict, data: dict, spiff_task, process_key: str, element_id: str) -> tuple:
+    """(created_at, due_at, blue_at, yellow_at) of a task opening now, on the working-day
+    calendar: the model's dueDate, else the SLA table's days, else the process default."""
     calendar, now = work_calendar(session), clock.now()
-    due_at = _due_at(calendar, meta.get("due_date"), data)
-    return (now, due_at, *warning_moments(calendar, now, due_at, Thresholds.of(meta.get("warnings"))))
+    terms = {} if meta.get("due_date") else sla_terms(session, spiff_task, process_key, element_id)
+    if meta.get("due_date"):
+        due_at = _due_at(calendar, meta["due_date"], data)
+    elif terms:
+        due_at = add_working_duration(now, {"days": terms["days"]}, calendar)
+    else:
+        due_at = _due_at(calendar, meta.get("default_due"), data)
+    thresholds = Thresholds.of({**{k: v for k, v in terms.items() if k != "days"}, **(meta.get("warnings") or {})})
+    return (now, due_at, *warning_moments(calendar, now, due_at, thresholds))
 
 
 def _due_at(calendar, text: str | None, data: dict):
