@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.definitions import validation
+from engine.definitions import sla, validation
 from engine.definitions.bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
 from engine.dialects import namespaces
 from engine.errors import DefinitionError, NotFound
@@ -176,6 +176,8 @@ def _store_decisions(session, compiled: Compiled, docs, deployment_id: int, resu
                                      content_hash=doc.sha256, file_id=_store_file(session, doc),
                                      deployment_id=deployment_id, created_at=clock.now())
             session.add(row)
+            if key == sla.DECISION:
+                sla.forget(session)  # the next step without a dueDate reads the new table
             result.decisions.append({"key": key, "version": row.version, "status": "deployed"})
 
 

@@ -9,6 +9,8 @@ where its data has them; its outputs: `days` (working days), and optionally `blu
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,13 +24,14 @@ from engine.store.tables import DecisionDefinition, SourceFile
 
 DECISION = "sla"
 _tables: dict[int, DecisionSet] = {}   # source file id -> its decisions, parsed once per process
+_latest: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # database -> (looked up at, file id)
 _lock = threading.Lock()
+CACHE_SECONDS = 60.0
 
 
 def sla_terms(session: Session, spiff_task, process_key: str, element_id: str) -> dict:
     """The SLA row's outputs for this step ({} when no table is deployed or no row matches)."""
-    file_id = session.scalar(select(DecisionDefinition.file_id).where(DecisionDefinition.key == DECISION)
-                             .order_by(DecisionDefinition.version.desc()).limit(1))
+    file_id = _latest_file_id(session)
     if file_id is None:
         return {}
     decisions = _decisions(session, file_id)
@@ -46,6 +49,28 @@ def sla_terms(session: Session, spiff_task, process_key: str, element_id: str) -
     if problem:
         raise ScriptError(f"SLA 决策表：{problem}")
     return terms
+
+
+def _latest_file_id(session: Session) -> int | None:
+    """The deployed table's file, looked up once a minute per database (every step without a
+    dueDate asks); a deploy in this process is seen at once (`forget`), in others within a minute."""
+    bind = session.get_bind()
+    key, now = getattr(bind, "engine", bind), time.monotonic()
+    with _lock:
+        cached = _latest.get(key)
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    file_id = session.scalar(select(DecisionDefinition.file_id).where(DecisionDefinition.key == DECISION)
+                             .order_by(DecisionDefinition.version.desc()).limit(1))
+    with _lock:
+        _latest[key] = (now, file_id)
+    return file_id
+
+
+def forget(session: Session) -> None:
+    bind = session.get_bind()
+    with _lock:
+        _latest.pop(getattr(bind, "engine", bind), None)
 
 
 def _decisions(session: Session, file_id: int) -> DecisionSet:

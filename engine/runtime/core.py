@@ -155,7 +155,7 @@ class Runtime:
         with engine_errors():
             for _round in range(MAX_ENGINE_ROUNDS):
                 workflow.do_engine_steps()
-                if not any(not task.task_spec.manual for task in workflow.get_tasks(state=TaskState.READY)):
+                if workflow.get_next_task(state=TaskState.READY, manual=False) is None:
                     return
 
     def save(self, session: Session, loaded: Loaded, actor: str, *, new: bool = False) -> None:
