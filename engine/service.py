@@ -35,6 +35,7 @@ from engine.inbox.views import open_tasks
 from engine.instances.diagram import DiagramQueries
 from engine.jobs import firing, timer_rows
 from engine.jobs.timer_rows import TimerRowsProjection
+from engine.notifications.centre import NotificationQueries
 from engine.org import directory, privacy
 from engine.org.lanes import Context
 from engine.org.roles import replace_roles
@@ -58,7 +59,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              SupervisionQueries, FilingCommands, DiagramQueries,  # supervision, instances
              EnterpriseQueries, RatingCommands,  # enterprises
              OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands,
-             CalendarCommands):  # admin
+             CalendarCommands, NotificationQueries):  # admin, notifications
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None,
                  settings: config.Settings | None = None):
         """`settings` default to the environment's (engine.config); `url` and `forms_dir`

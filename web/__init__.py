@@ -133,8 +133,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     from . import admin, admin_calendar, admin_import, admin_security  # noqa: F401 (the last three add routes to admin.bp)
     app.register_blueprint(admin.bp)
-    from . import admin_audit, attachments, filings, inbox_bulk, instances, rating, task_actions
-    for module in (task_actions, attachments, rating, instances, admin_audit, inbox_bulk, filings):
+    from . import admin_audit, attachments, filings, inbox_bulk, instances, notifications, rating, task_actions
+    for module in (task_actions, attachments, rating, instances, admin_audit, inbox_bulk, filings, notifications):
         app.register_blueprint(module.bp)
 
     @app.before_request

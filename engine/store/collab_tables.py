@@ -86,3 +86,22 @@ class RatingLink(Base):
     ratings: Mapped[dict] = mapped_column(JSON, default=dict)  # stage -> 1..5
     comment: Mapped[str] = mapped_column(String(2000), default="")
     client: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Notification(Base):
+    """A message in a person's notification centre (通知): a task assigned, transferred,
+    returned or delegated to them, a copy, later the supervision ladder and 催办. Unread until
+    they open it. `dedupe_key` makes a notification that must happen once (a ladder step with
+    several schedulers running) a unique row."""
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient", "recipient", "read_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(500))
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

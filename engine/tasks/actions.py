@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from engine import access, clock
 from engine.errors import Conflict, InvalidInput
 from engine.inbox import task_rows
+from engine.notifications.centre import notify
 from engine.org import directory
 from engine.runtime.core import engine_errors
 from engine.runtime.facade import EngineParts
@@ -35,6 +36,9 @@ def set_assignee(session, row: HumanTask, assignee: str | None, actor: str, acti
     previous, row.assignee = row.assignee, assignee
     audit.record(session, actor, action, instance_id=row.instance_id, task_id=row.id,
                  detail={"from": previous, "to": assignee})
+    if action == "task_assigned":
+        notify(session, assignee, "assigned", actor, f"任务指派给你：{row.name}",
+               task_id=row.id, instance_id=row.instance_id)
 
 
 class TaskActions(EngineParts):
@@ -96,6 +100,8 @@ class TaskActions(EngineParts):
                                unit_id=from_unit, created_at=clock.now()))
             audit.record(session, actor, "task_transferred", instance_id=row.instance_id, task_id=row.id,
                          detail={"reason": reason, **target})
+            notify(session, target.get("to_user"), "transferred", actor, f"转办给你：{row.name}（{reason}）",
+                   task_id=row.id, instance_id=row.instance_id)
             return task_rows.task_dict(row)
 
     def _retarget(self, session, row: HumanTask, to_user, to_section, to_unit) -> dict:
@@ -154,6 +160,8 @@ class TaskActions(EngineParts):
             audit.record(session, actor, "task_returned", instance_id=row.instance_id, task_id=row.id,
                          detail={"reason": reason, "to_task": prev_row.id, "to_element": prev_row.element_id,
                                  "to_user": prev_row.assignee})
+            notify(session, prev_row.assignee, "returned", actor, f"退回给你：{prev_row.name}（{reason}）",
+                   task_id=prev_row.id, instance_id=row.instance_id)
             return task_rows.task_dict(prev_row)
 
 

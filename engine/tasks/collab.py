@@ -14,6 +14,7 @@ from engine import access, clock
 from engine.definitions.deploy import find_definition
 from engine.errors import InvalidInput
 from engine.inbox import task_rows
+from engine.notifications.centre import notify
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import TaskComment, TaskCopy, TaskDraft
@@ -70,6 +71,8 @@ class CollabCommands(EngineParts):
             row.owner, row.assignee, row.delegation = owner, delegate, "pending"
             audit.record(session, actor, "task_delegated", instance_id=row.instance_id, task_id=row.id,
                          detail={"from": owner, "to": delegate, **({"note": note} if note else {})})
+            notify(session, delegate, "delegated", actor, f"委派给你：{row.name}", task_id=row.id,
+                   instance_id=row.instance_id)
             return task_rows.task_dict(row)
 
     def resolve_delegation(self, task_id: str, actor: str, data: dict | None = None,
@@ -153,6 +156,9 @@ class CollabCommands(EngineParts):
             if added:
                 audit.record(session, actor, "task_copied", instance_id=row.instance_id, task_id=row.id,
                              detail={"to": added, **({"note": note} if note else {})})
+            for name in added:
+                notify(session, name, "copied", actor, f"抄送给你：{row.name}", task_id=row.id,
+                       instance_id=row.instance_id)
             return {"task_id": row.id, "added": added, "already": sorted(already)}
 
     def add_comment(self, task_id: str, actor: str, body: str | None) -> dict:

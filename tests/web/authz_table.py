@@ -180,6 +180,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "enterprises.enterprise_ledger", "/enterprises/{enterprise_id}/ledger.xlsx", SEE_ENTERPRISE),
     Route("GET", "enterprises.unit_ledger", "/ledger.xlsx?unit=xh", SEE_ENTERPRISE),
     Route("GET", "enterprises.matter_print", "/matters/{service}/{matter_scope}/print", SEE_ENTERPRISE),
+    # the notification centre: everyone signed in has their own ------------------------------------
+    Route("GET", "notifications.index", "/notifications/", expect(OK)),
+    Route("POST", "notifications.mark_read", "/notifications/read", expect(OK), changes=False,
+          note="marks only the signer's own notifications"),
     # administration (三员分立) --------------------------------------------------------------------
     Route("GET", "admin.index", "/admin/", expect(ok=("system_admin", "security_admin", "audit_admin"))),
     Route("GET", "admin.accounts", "/admin/accounts", ADMIN_ONLY),
