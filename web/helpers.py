@@ -59,25 +59,17 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return clock.to_local(moment).strftime(fmt)
 
 
-def _span(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 24 * 60)
+def _span(seconds: float, working: bool = False) -> str:
+    """A span of time: "2 天 3 小时", or of working time "2 个工作日 3 小时" (a working day is a
+    whole working calendar day)."""
+    days, rest = divmod(int(seconds) // 60, 24 * 60)
     hours, mins = divmod(rest, 60)
+    if days and working:
+        return (gettext("%(days)s 个工作日 %(hours)s 小时", days=days, hours=hours) if hours
+                else gettext("%(days)s 个工作日", days=days))
     if days:
         return (gettext("%(days)s 天 %(hours)s 小时", days=days, hours=hours) if hours
                 else gettext("%(days)s 天", days=days))
-    if hours:
-        return gettext("%(hours)s 小时 %(mins)s 分", hours=hours, mins=mins)
-    return gettext("%(mins)s 分钟", mins=max(mins, 1))
-
-
-def _working_span(seconds: float) -> str:
-    """Working time: "2 个工作日 3 小时" (a working day is a whole working calendar day)."""
-    days, rest = divmod(int(seconds) // 60, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return (gettext("%(days)s 个工作日 %(hours)s 小时", days=days, hours=hours) if hours
-                else gettext("%(days)s 个工作日", days=days))
     if hours:
         return gettext("%(hours)s 小时 %(mins)s 分", hours=hours, mins=mins)
     return gettext("%(mins)s 分钟", mins=max(mins, 1))
@@ -100,15 +92,15 @@ def due_info(row: dict) -> dict | None:
     is_open = row.get("status", "open") == "open"
     working_left = row.get("working_seconds_left")
     left = working_left if working_left is not None else (due - clock.now()).total_seconds()
-    span = _working_span if working_left is not None else _span
+    working = working_left is not None
     overdue = bool(row.get("overdue")) if "overdue" in row else (is_open and due < clock.now())
     colour = row.get("colour") or ("red" if overdue and is_open else None)
     if not is_open:
         text = ""
     elif colour == "red" or left < 0:
-        text = gettext("超期 %(time)s", time=span(max(-left, 0)))
+        text = gettext("超期 %(time)s", time=_span(max(-left, 0), working))
     else:
-        text = gettext("剩 %(time)s", time=span(left))
+        text = gettext("剩 %(time)s", time=_span(left, working))
     return {"local": local_time(due), "text": text, "overdue": colour == "red" and is_open,
             "colour": colour if is_open else None, "word": str(COLOUR_WORDS[colour]) if is_open and colour else ""}
 
