@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select, text
 
 from engine import clock
 from engine.bench.hot_path import _ms, _percentile
+from engine.bench.scratch import analyze, connect, own_schema
 from engine.demo import data
 from engine.errors import InvalidInput
 from engine.inbox.views import COUNT_CAP, VIEWS
@@ -63,19 +64,13 @@ def _fresh_database(url: str | None):
                 db.dispose()
         return
     if url.startswith("postgresql"):
-        admin = make_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-        db = make_engine(url, connect_args={"options": f"-csearch_path={PG_SCHEMA}"})
-        try:
-            upgrade(db)
-            yield db
-        finally:
-            db.dispose()
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-            admin.dispose()
+        with own_schema(url, PG_SCHEMA):
+            db = connect(url, PG_SCHEMA)
+            try:
+                upgrade(db)
+                yield db
+            finally:
+                db.dispose()
         return
     db = make_engine(url)
     try:
@@ -207,19 +202,8 @@ def _fill(db, org: dict, instances: int, tasks_per_instance: int, seed: int = 4)
             _instance_tasks(rows, rng, now, inst, steps, unit, tasks_per_instance, has_open)
             rows.flush(conn)
         rows.flush(conn, force=True)
-    _analyze(db)
+    analyze(db)
     return rows.counts
-
-
-def _analyze(db) -> None:
-    """Statistics after the bulk fill; on PostgreSQL also the visibility map (VACUUM), as
-    autovacuum would have set it after a million inserts, so index-only scans stay so."""
-    if db.dialect.name == "postgresql":
-        with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-    else:
-        with db.begin() as conn:
-            conn.execute(text("ANALYZE"))
 
 
 def _sample_users() -> list[str]:

@@ -29,11 +29,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from engine import clock
+from engine.bench.scratch import analyze, connect, own_schema
 from engine.errors import InvalidInput
-from engine.store.db import make_engine
 from engine.store.migrate import upgrade
 from engine.store.tables import AuditEvent, HumanTask, Instance, Timer
 
@@ -60,12 +60,6 @@ MODEL = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _connect(url: str, schema: str | None):
-    if schema:
-        return make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    return make_engine(url)
-
-
 @contextmanager
 def _fresh_database(url: str | None):
     """(URL, schema or None) of a migrated, empty database: SQLite in a temporary folder by
@@ -80,21 +74,13 @@ def _fresh_database(url: str | None):
         _migrate(url, None, must_be_empty=True)
         yield url, None
         return
-    admin = make_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    with own_schema(url, PG_SCHEMA):
         _migrate(url, PG_SCHEMA)
         yield url, PG_SCHEMA
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        admin.dispose()
 
 
 def _migrate(url: str, schema: str | None, must_be_empty: bool = False) -> None:
-    db = _connect(url, schema)
+    db = connect(url, schema)
     try:
         upgrade(db)
         with db.connect() as conn:
@@ -119,7 +105,7 @@ def fill(db, timers: int) -> None:
     with clock.frozen_at(clock.now() - timedelta(hours=2)):
         first = engine.start(KEY, "bench")["id"]
     _copy_instance(db, first, timers - 1)
-    _analyze(db)
+    analyze(db)
 
 
 def _copy_instance(db, instance_id: int, copies: int) -> None:
@@ -149,15 +135,6 @@ def _renamed(instance: dict, timer: dict) -> tuple[dict, dict]:
 
     return ({**instance, "state": UUID.sub(rename, instance["state"])},
             {**timer, "task_id": UUID.sub(rename, timer["task_id"])})
-
-
-def _analyze(db) -> None:
-    if db.dialect.name == "postgresql":
-        with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-    else:
-        with db.begin() as conn:
-            conn.execute(text("ANALYZE"))
 
 
 def _drain(url: str, schema: str | None, schedulers: int) -> tuple[float, list[dict]]:
@@ -192,7 +169,7 @@ def _drain(url: str, schema: str | None, schedulers: int) -> tuple[float, list[d
 
 def _check(url: str, schema: str | None) -> dict:
     """What the drain left: nothing pending, and each instance's timer fired once."""
-    db = _connect(url, schema)
+    db = connect(url, schema)
     fired = AuditEvent.action == "timer_fired"
     try:
         with db.connect() as conn:
@@ -211,7 +188,7 @@ def _check(url: str, schema: str | None) -> dict:
 def _run(database: str | None, timers: int, schedulers: int) -> dict:
     with _fresh_database(database) as (url, schema):
         started = time.perf_counter()
-        db = _connect(url, schema)
+        db = connect(url, schema)
         try:
             fill(db, timers)
         finally:
@@ -245,7 +222,7 @@ def run_bench_timers(timers: int = 10_000, schedulers: int = 1, database: str | 
 def _work(url: str, schema: str, owner: str) -> None:
     """One worker: fire due timers until a call finds none left for it, then report."""
     from engine.service import Engine
-    engine = Engine(db_engine=_connect(url, schema or None))
+    engine = Engine(db_engine=connect(url, schema or None))
     print("ready", flush=True)
     sys.stdin.readline()
     totals, calls = {"due": 0, "fired": 0, "failed": 0, "started": 0}, 0
