@@ -102,7 +102,7 @@ def due_info(row: dict) -> dict | None:
     else:
         text = gettext("剩 %(time)s", time=_span(left, working))
     return {"local": local_time(due), "text": text, "overdue": colour == "red" and is_open,
-            "colour": colour if is_open else None, "word": str(COLOUR_WORDS[colour]) if is_open and colour else ""}
+            "colour": colour if is_open else None, "word": colour_word(colour) if is_open else ""}
 
 
 def action_label(action: str) -> str:

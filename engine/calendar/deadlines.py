@@ -55,8 +55,12 @@ def warning_moments(calendar: WorkCalendar, created_at: datetime, due_at: dateti
         return None, None
     span = max(calendar.working_seconds(created_at, due_at), 0.0)
     blue_at = calendar.shift_working_seconds(created_at, span * thresholds.blue_share) if span else due_at
-    yellow_at = calendar.shift_working_seconds(due_at, -thresholds.yellow_days * WORKING_DAY_SECONDS)
-    return min(blue_at, due_at), min(yellow_at, due_at)
+    return min(blue_at, due_at), yellow_moment(calendar, due_at, thresholds)
+
+
+def yellow_moment(calendar: WorkCalendar, due_at: datetime, thresholds: Thresholds = Thresholds()) -> datetime:
+    """When a deadline turns yellow: `yellow_days` working days before it."""
+    return min(calendar.shift_working_seconds(due_at, -thresholds.yellow_days * WORKING_DAY_SECONDS), due_at)
 
 
 def colour(now: datetime, due_at: datetime | None, blue_at: datetime | None,

@@ -2,43 +2,28 @@
 
 Every task that opens asks the calendar for its due date, so it is read once and kept per
 database for a minute; an edit made through this module is seen at once by this process and
-within `CACHE_SECONDS` by the others (web workers, schedulers)."""
+within a minute by the others (web workers, schedulers)."""
 from __future__ import annotations
 
-import threading
-import time
-import weakref
 from datetime import date
 
 from sqlalchemy import delete, extract, insert, select
 from sqlalchemy.orm import Session
 
 from engine.calendar.days import CalendarDay, WorkCalendar
+from engine.store.cached import PerDatabase
 from engine.store.tables import CalendarEntry
 
-CACHE_SECONDS = 60.0
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # database engine -> (loaded at, calendar)
-_lock = threading.Lock()
+_calendars = PerDatabase(lambda session: WorkCalendar.of(entries(session)))
 
 
 def work_calendar(session: Session) -> WorkCalendar:
-    """The calendar of the session's database."""
-    bind = session.get_bind()
-    key = getattr(bind, "engine", bind)
-    with _lock:
-        cached = _cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    calendar = WorkCalendar.of(entries(session))
-    with _lock:
-        _cache[key] = (time.monotonic(), calendar)
-    return calendar
+    """The calendar of the session's database (engine.store.cached: kept for a minute)."""
+    return _calendars.get(session)
 
 
 def forget(session: Session) -> None:
-    bind = session.get_bind()
-    with _lock:
-        _cache.pop(getattr(bind, "engine", bind), None)
+    _calendars.forget(session)
 
 
 def entries(session: Session, year: int | None = None) -> list[CalendarDay]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from engine import clock
+from engine.calendar.deadlines import COLOUR_WORDS
 from engine.errors import InvalidInput
 
 
@@ -43,9 +44,6 @@ def parse_now(text: str | None):
         return clock.parse_moment(text)
     except ValueError:
         raise InvalidInput(f"--now {text!r} 不是合法的 ISO 8601 日期时间") from None
-
-
-COLOUR_WORDS = {"red": "超期", "yellow": "预警", "blue": "临近"}
 
 
 def deadline_text(row: dict) -> str:

@@ -9,8 +9,6 @@ where its data has them; its outputs: `days` (working days), and optionally `blu
 from __future__ import annotations
 
 import threading
-import time
-import weakref
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,18 +18,17 @@ from engine.definitions.xmlsafe import parse_xml
 from engine.dmn.evaluate import DecisionSet
 from engine.dmn.model import parse_dmn
 from engine.errors import ScriptError
+from engine.store.cached import PerDatabase
 from engine.store.tables import DecisionDefinition, SourceFile
 
 DECISION = "sla"
 _tables: dict[int, DecisionSet] = {}   # source file id -> its decisions, parsed once per process
-_latest: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # database -> (looked up at, file id)
 _lock = threading.Lock()
-CACHE_SECONDS = 60.0
 
 
 def sla_terms(session: Session, spiff_task, process_key: str, element_id: str) -> dict:
     """The SLA row's outputs for this step ({} when no table is deployed or no row matches)."""
-    file_id = _latest_file_id(session)
+    file_id = _latest.get(session)
     if file_id is None:
         return {}
     decisions = _decisions(session, file_id)
@@ -51,26 +48,18 @@ def sla_terms(session: Session, spiff_task, process_key: str, element_id: str) -
     return terms
 
 
-def _latest_file_id(session: Session) -> int | None:
-    """The deployed table's file, looked up once a minute per database (every step without a
-    dueDate asks); a deploy in this process is seen at once (`forget`), in others within a minute."""
-    bind = session.get_bind()
-    key, now = getattr(bind, "engine", bind), time.monotonic()
-    with _lock:
-        cached = _latest.get(key)
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    file_id = session.scalar(select(DecisionDefinition.file_id).where(DecisionDefinition.key == DECISION)
-                             .order_by(DecisionDefinition.version.desc()).limit(1))
-    with _lock:
-        _latest[key] = (now, file_id)
-    return file_id
+def _query_latest_file_id(session: Session) -> int | None:
+    return session.scalar(select(DecisionDefinition.file_id).where(DecisionDefinition.key == DECISION)
+                          .order_by(DecisionDefinition.version.desc()).limit(1))
+
+
+# Every step without a dueDate asks which table is deployed: looked up once a minute per
+# database; a deploy of `sla` in this process is seen at once (`forget`), in others within a minute.
+_latest = PerDatabase(_query_latest_file_id)
 
 
 def forget(session: Session) -> None:
-    bind = session.get_bind()
-    with _lock:
-        _latest.pop(getattr(bind, "engine", bind), None)
+    _latest.forget(session)
 
 
 def _decisions(session: Session, file_id: int) -> DecisionSet:

@@ -166,8 +166,8 @@ def decorate(matter: dict, names: dict, unit_id: int, calendar) -> dict:
     deadline = clock.parse_moment(matter["deadline"]) if matter.get("deadline") else None
     is_open, now = matter["status"] not in DONE, clock.now()
     overdue = bool(deadline and is_open and deadline < now)
-    yellow_at = calendar.shift_working_seconds(deadline, -WORKING_DAY_SECONDS) if deadline and is_open else None
-    colour = deadlines.colour(now, deadline, None, yellow_at) if deadline and is_open else None
+    colour = deadlines.colour(now, deadline, None, deadlines.yellow_moment(calendar, deadline)) \
+        if deadline and is_open else None
     return {**matter, "status_text": status_text(matter["status"]), "overdue": overdue, "colour": colour,
             "section_name": names.get((unit_id, matter["section"]), matter["section"])}
 

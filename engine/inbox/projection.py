@@ -52,13 +52,12 @@ def _deadline(session: Session, meta: dict, data: dict, spiff_task, process_key:
     """(created_at, due_at, blue_at, yellow_at) of a task opening now, on the working-day
     calendar: the model's dueDate, else the SLA table's days, else the process default."""
     calendar, now = work_calendar(session), clock.now()
-    terms = {} if meta.get("due_date") else sla_terms(session, spiff_task, process_key, element_id)
     if meta.get("due_date"):
-        due_at = _due_at(calendar, meta["due_date"], data)
-    elif terms:
-        due_at = add_working_duration(now, {"days": terms["days"]}, calendar)
+        terms, due_at = {}, _due_at(calendar, meta["due_date"], data)
     else:
-        due_at = _due_at(calendar, meta.get("default_due"), data)
+        terms = sla_terms(session, spiff_task, process_key, element_id)
+        due_at = add_working_duration(now, {"days": terms["days"]}, calendar) if terms \
+            else _due_at(calendar, meta.get("default_due"), data)
     thresholds = Thresholds.of({**{k: v for k, v in terms.items() if k != "days"}, **(meta.get("warnings") or {})})
     return (now, due_at, *warning_moments(calendar, now, due_at, thresholds))
 

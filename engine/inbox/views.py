@@ -21,8 +21,9 @@ from engine.inbox import task_rows
 from engine.inbox.filters import InboxFilter, conditions
 from engine.org.lanes import candidate_keys
 from engine.store.collab_tables import TaskCopy
+from engine.store.names import display_names
 from engine.store.org_tables import Enterprise
-from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate, User
+from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate
 
 VIEWS = ("todo", "claimable", "done", "started", "copied")
 TASK_VIEWS = VIEWS[:4]
@@ -245,9 +246,7 @@ def inbox_page(session: Session, actor: str, view: str, page: int, per_page: int
     rows, copies = rows[:per_page], copies[:per_page]
     names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(
         Enterprise.id.in_({r.enterprise_id for r in rows if r.enterprise_id}))).all()) if rows else {}
-    logins = sorted({r.assignee for r in rows if r.assignee})
-    people = dict(session.execute(select(User.name, User.display_name).where(User.name.in_(logins))).all()) \
-        if logins else {}
+    people = display_names(session, (r.assignee for r in rows))
     now = clock.now()
     calendar = work_calendar(session)
     dicts = [_row_dict(r, names, people, now, calendar, copies[i] if copies else None) for i, r in enumerate(rows)]

@@ -19,6 +19,7 @@ from engine.org.lanes import Context
 from engine.runtime.core import instance_data
 from engine.runtime.facade import EngineParts
 from engine.store import audit
+from engine.store.names import display_names
 from engine.store.org_tables import Enterprise, Unit
 from engine.store.tables import Instance, ProcessDefinition, SourceFile, User
 
@@ -110,9 +111,7 @@ def _summary(session: Session, instance: Instance, root) -> dict:
 
 def _open_tasks(session: Session, instance_id: int) -> list[dict]:
     rows = task_rows.open_tasks_of(session, instance_id)
-    holders = {row.assignee for row in rows if row.assignee}
-    names = {name: display for name, display in session.execute(
-        select(User.name, User.display_name).where(User.name.in_(holders)))} if holders else {}
+    names = display_names(session, (row.assignee for row in rows))
     return [{**task_rows.shown(session, row), "assignee_name": names.get(row.assignee) or row.assignee}
             for row in rows]
 

@@ -71,24 +71,12 @@ def _due(now):
     return Timer.status == "pending", Timer.due_at <= now
 
 
-def due_timer_ids(session: Session, limit: int = BATCH) -> list[int]:
-    now = clock.now()
-    query = (select(Timer.id).where(*_due(now), leases.unheld(Timer, now))
-             .order_by(Timer.due_at).limit(limit))
-    return list(session.scalars(query))
-
-
 def any_due(session: Session) -> bool:
     """Whether a timer is due that no scheduler holds: the idle scheduler's cheap check (an
     index range scan of ix_timers_due), so it need not take the write lock to find out."""
     now = clock.now()
     query = select(Timer.id).where(*_due(now), leases.unheld(Timer, now)).limit(1)
     return session.scalar(query) is not None
-
-
-def claim(session: Session, timer_id: int, owner: str) -> bool:
-    """Take the lease on a due timer; False if another scheduler has it or it is gone."""
-    return leases.claim(session, Timer, timer_id, owner, *_due(clock.now()))
 
 
 def claim_due(session: Session, owner: str, limit: int | None = None) -> list[int]:

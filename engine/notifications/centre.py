@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from engine import access, clock
 from engine.runtime.facade import EngineParts
 from engine.store.collab_tables import Notification
-from engine.store.tables import User
+from engine.store.names import display_names
 
 KINDS = ("assigned", "transferred", "returned", "delegated", "copied")
 PAGE_MOST = 200
@@ -42,9 +42,7 @@ class NotificationQueries(EngineParts):
             if unread_only:
                 query = query.where(Notification.read_at.is_(None))
             rows = list(session.scalars(query.order_by(Notification.id.desc()).offset(offset).limit(limit + 1)))
-            senders = {r.sender for r in rows}
-            names = dict(session.execute(select(User.name, User.display_name).where(User.name.in_(senders)))
-                         .all()) if senders else {}
+            names = display_names(session, (r.sender for r in rows))
             return {"rows": [_dict(r, names) for r in rows[:limit]], "has_next": len(rows) > limit,
                     "unread": _unread(session, actor)}
 

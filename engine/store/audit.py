@@ -5,7 +5,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store.tables import AuditEvent, ProcessDefinition, User
+from engine.store.names import display_names
+from engine.store.tables import AuditEvent, ProcessDefinition
 
 # Built once: constructing a statement costs more than executing it on the hot path.
 _INSERT = insert(AuditEvent)
@@ -30,8 +31,7 @@ def history(session: Session, instance_id: int) -> list[dict]:
     events = [event_dict(row) for row in session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))]
     logins = {e["actor"] for e in events} | {login for e in events for login in _people(e["detail"])}
-    names = dict(session.execute(select(User.name, User.display_name).where(User.name.in_(sorted(logins)))).all()) \
-        if logins else {}
+    names = display_names(session, logins)
     keys = {e["detail"].get("process_key") for e in events if isinstance(e["detail"], dict)} - {None}
     processes = dict(session.execute(select(ProcessDefinition.key, ProcessDefinition.name)
                                      .where(ProcessDefinition.key.in_(sorted(keys)))
