@@ -34,6 +34,7 @@ from engine.inbox.projection import TaskRowsProjection
 from engine.inbox.views import open_tasks
 from engine.instances.diagram import DiagramQueries
 from engine.jobs import firing, timer_rows
+from engine.jobs.periodic import PeriodicJob
 from engine.jobs.timer_rows import TimerRowsProjection
 from engine.notifications.centre import NotificationQueries
 from engine.org import directory, privacy
@@ -240,6 +241,12 @@ class Engine(InboxQueries, BulkCommands,  # inbox
                 "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id, "subject": instance.subject,
                 "open_tasks": [task_rows.shown(session, r) for r in task_rows.open_tasks_of(session, instance.id)],
                 "history": history}
+
+    # periodic scheduler jobs ------------------------------------------------------
+    def periodic_jobs(self) -> list[PeriodicJob]:
+        """What `sanfu scheduler` runs besides timers, each by one scheduler at a time
+        (engine.jobs.periodic); every job is safe to run twice at once."""
+        return []
 
     # timers ---------------------------------------------------------------------
     def fire_due_timers(self, owner: str = "sanfu") -> dict:

@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 
-from engine.jobs import firing
+from engine.jobs import firing, periodic
 
 log = logging.getLogger("sanfu.scheduler")
 PAUSE_AFTER_ERROR = 5.0  # seconds: a database that is down is not asked twice a second
@@ -40,7 +40,37 @@ def run_scheduler(engine, interval: float, owner: str) -> None:
 
 
 def tick(engine, owner: str) -> bool:
-    """Drain what is due, if anything; whether there was (then the caller asks again at once)."""
+    """Drain what is due, if anything; whether there was (then the caller asks again at once).
+    Then run the periodic jobs (ladder, monthly service, outbox) whose turn it is."""
+    busy = _fire_timers(engine, owner)
+    run_periodic_jobs(engine, owner)
+    return busy
+
+
+def run_periodic_jobs(engine, owner: str) -> list[str]:
+    """Run each of the engine's periodic jobs that is due and whose turn this scheduler takes;
+    their names. A failing job is logged and does not stop the others."""
+    ran = []
+    for job in engine.periodic_jobs():
+        try:
+            with engine.uow(write=False) as uow:
+                if not periodic.is_due(uow.session, job.name, job.every):
+                    continue
+            with engine.uow() as uow:
+                mine = periodic.take_turn(uow.session, job.name, job.every, owner)
+            if not mine:
+                continue
+            result = job.run(owner)
+            with engine.uow() as uow:
+                periodic.record_result(uow.session, job.name, result)
+            ran.append(job.name)
+            log.info("job %s: %s", job.name, result)
+        except Exception:  # noqa: BLE001 - one failing job must not stop the scheduler or the others
+            log.exception("job %s failed", job.name)
+    return ran
+
+
+def _fire_timers(engine, owner: str) -> bool:
     try:
         if not firing.anything_due(engine):
             return False

@@ -3,6 +3,7 @@ exactly when what it reports happened) and reading them (the Engine facade's mix
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import access, clock
@@ -10,17 +11,34 @@ from engine.runtime.facade import EngineParts
 from engine.store.collab_tables import Notification
 from engine.store.names import display_names
 
-KINDS = ("assigned", "transferred", "returned", "delegated", "copied")
+KINDS = ("assigned", "transferred", "returned", "delegated", "copied",  # task collaboration
+         "escalated", "listed", "record",  # the ladder and 督办单
+         "urged", "extension", "sent_back", "warning",  # people acting on deadlines
+         "monthly_service")  # the liaison's monthly service
 PAGE_MOST = 200
 
 
 def notify(session: Session, recipient: str | None, kind: str, sender: str, text: str, *,
-           task_id: str | None = None, instance_id: int | None = None) -> None:
-    """Tell `recipient` (nobody if None, or if it is the sender: you need not hear of your own act)."""
+           task_id: str | None = None, instance_id: int | None = None,
+           dedupe_key: str | None = None) -> Notification | None:
+    """Tell `recipient` (nobody if None, or if it is the sender: you need not hear of your own act).
+    With a `dedupe_key`, a notification that already exists under that key is not sent again
+    (the ladder and the monthly reminders: once, whatever number of schedulers run)."""
     if not recipient or recipient == sender:
-        return
-    session.add(Notification(recipient=recipient, kind=kind, sender=sender, text=text[:500], task_id=task_id,
-                             instance_id=instance_id, created_at=clock.now()))
+        return None
+    row = Notification(recipient=recipient, kind=kind, sender=sender, text=text[:500], task_id=task_id,
+                       instance_id=instance_id, dedupe_key=dedupe_key, created_at=clock.now())
+    if dedupe_key is None:
+        session.add(row)
+        return row
+    if session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
+        return None
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another scheduler sent it a moment ago
+        return None
+    return row
 
 
 def _dict(row: Notification, names: dict) -> dict:

@@ -62,6 +62,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
     phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    email_mode: Mapped[str] = mapped_column(String(16), default="off", server_default="off")  # off|immediate|digest
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # Bumped to end every web session of the account (sign-out, password reset, disabling).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -187,6 +189,12 @@ class HumanTask(Base):
         # 科室待认领: only the unclaimed open tasks, in due order (a busy queue's page walks it).
         Index("ix_human_tasks_claimable", "due_at", postgresql_where=text("assignee IS NULL AND status = 'open'"),
               sqlite_where=text("assignee IS NULL AND status = 'open'")),
+        # 督办: open tasks of these units with their colour moments (the dashboard's counts, the ladder's scan).
+        Index("ix_human_tasks_open_unit", "unit_id", "due_at", "yellow_at", "blue_at",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        # 按期办结率 and handling times: completed tasks of these units in a period.
+        Index("ix_human_tasks_done_unit", "unit_id", "completed_at",
+              postgresql_where=text("status = 'completed'"), sqlite_where=text("status = 'completed'")),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
@@ -216,6 +224,11 @@ class HumanTask(Base):
     # When the task turns blue (临近) and yellow (预警): engine.calendar.deadlines.
     blue_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Supervision: the ladder step reached (0 none, 1 科室负责人, 2 分管领导, 3 挂牌督办), how often
+    # it was urged (催办 ×N), and the first deadline when an extension moved due_at (按期办结率).
+    ladder_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    original_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class TaskCandidate(Base):
