@@ -15,6 +15,7 @@ from jsonschema.validators import validator_for
 from lxml import etree
 
 from engine.calendar.deadlines import threshold_error
+from engine.calendar.escalation import ladder_error
 from engine.definitions.bundle import Compiled, SourceDoc
 from engine.definitions.forms import subject_template_error
 from engine.dialects import camunda, juel, namespaces
@@ -78,7 +79,7 @@ def check_task_meta(compiled: Compiled) -> None:
             for due in (meta["due_date"], meta.get("default_due")):
                 if due:
                     _check_due_date(due, info.file, element_id)
-            problem = threshold_error(meta.get("warnings") or {})
+            problem = threshold_error(meta.get("warnings") or {}) or ladder_error(meta.get("ladder") or {})
             if problem:
                 raise DefinitionError(problem, file=info.file, element_id=element_id)
 

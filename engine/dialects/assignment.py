@@ -18,6 +18,7 @@ def user_task_meta(process: etree._Element) -> dict[str, dict]:
     lanes = _lane_of_nodes(process)
     process_properties = vendor_properties(process)
     process_warnings = _warning_properties(process_properties)
+    process_ladder = _ladder_properties(process_properties)
     meta = {}
     for task in process.iter(bpmn("userTask")):
         task_id = task.get("id")
@@ -34,6 +35,7 @@ def user_task_meta(process: etree._Element) -> dict[str, dict]:
             # where neither the step nor the SLA table (engine.definitions.sla) gives a deadline
             "default_due": process_properties.get("sanfu:dueDate") or None,
             "warnings": {**process_warnings, **_warning_properties(vendor_properties(task))},
+            "ladder": {**process_ladder, **_ladder_properties(vendor_properties(task))},
         }
     return meta
 
@@ -45,6 +47,16 @@ WARNING_PROPERTIES = {"sanfu:blueShare": "blue_share", "sanfu:yellowDays": "yell
 
 def _warning_properties(properties: dict[str, str]) -> dict[str, str]:
     return {key: properties[name] for name, key in WARNING_PROPERTIES.items() if properties.get(name)}
+
+
+# The escalation ladder's terms (engine.calendar.escalation: N, M and who hears of each step).
+LADDER_PROPERTIES = {"sanfu:ladderLeaderDays": "leader_days", "sanfu:ladderListDays": "list_days",
+                     "sanfu:ladderRedNotify": "notify_section_head", "sanfu:ladderLeaderNotify": "notify_leader",
+                     "sanfu:ladderListNotify": "notify_listed"}
+
+
+def _ladder_properties(properties: dict[str, str]) -> dict[str, str]:
+    return {key: properties[name] for name, key in LADDER_PROPERTIES.items() if properties.get(name)}
 
 
 def _split(value: str | None) -> list[str]:

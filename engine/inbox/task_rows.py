@@ -93,6 +93,8 @@ def set_deadline(session: Session, row: HumanTask, due_at) -> None:
         ProcessDefinition.key == row.process_key, ProcessDefinition.version == row.version)) or {}
     thresholds = Thresholds.of((meta.get(row.element_id) or {}).get("warnings"))
     row.due_at = due_at
+    if due_at is None or due_at > clock.now():
+        row.ladder_step = 0  # a new deadline not yet missed: the ladder starts again if it is
     row.blue_at, row.yellow_at = warning_moments(work_calendar(session), row.created_at, due_at, thresholds)
 
 

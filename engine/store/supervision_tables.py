@@ -20,14 +20,16 @@ EMAIL_MODES = ("off", "immediate", "digest")
 
 class Escalation(Base):
     """One step of the ladder taken for one task: red → 科室负责人, red + N → 分管领导, red + M →
-    挂牌督办. The unique key makes a step happen once whatever number of schedulers run."""
+    挂牌督办. The unique key makes a step happen once per deadline whatever number of schedulers
+    run (a deadline moved by an extension starts the ladder again)."""
     __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("task_id", "step"),
+    __table_args__ = (UniqueConstraint("task_id", "step", "due_at"),
                       Index("ix_escalations_at", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[str] = mapped_column(String(36))
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     step: Mapped[str] = mapped_column(String(16))  # section_head | leader | listed
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the deadline that was missed
     recipients: Mapped[list] = mapped_column(JSON, default=list)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
 

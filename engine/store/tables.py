@@ -192,6 +192,9 @@ class HumanTask(Base):
         # 督办: open tasks of these units with their colour moments (the dashboard's counts, the ladder's scan).
         Index("ix_human_tasks_open_unit", "unit_id", "due_at", "yellow_at", "blue_at",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        # The escalation ladder's scan: open tasks not yet listed, by deadline.
+        Index("ix_human_tasks_ladder", "due_at", postgresql_where=text("status = 'open' AND ladder_step < 3"),
+              sqlite_where=text("status = 'open' AND ladder_step < 3")),
         # 按期办结率 and handling times: completed tasks of these units in a period.
         Index("ix_human_tasks_done_unit", "unit_id", "completed_at",
               postgresql_where=text("status = 'completed'"), sqlite_where=text("status = 'completed'")),

@@ -13,12 +13,13 @@ from engine.errors import Conflict, InvalidInput
 from engine.inbox import task_rows
 from engine.notifications.centre import notify
 from engine.org import directory
+from engine.org.people import task_section
 from engine.runtime.core import engine_errors
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import TaskDraft
-from engine.store.org_tables import Filing, Section, Unit, UserSection
-from engine.store.tables import HumanTask, TaskCandidate, User
+from engine.store.org_tables import Filing, Section, Unit
+from engine.store.tables import HumanTask, TaskCandidate
 
 
 def _reason(reason: str | None) -> str:
@@ -182,17 +183,5 @@ def _previous_user_task(task):
 
 
 def _section_key(session, row: HumanTask) -> int | None:
-    """The section a task comes from, for its 备案: the section queue it was claimable in, else
-    the section its holder works in within the task's unit (a 科长审核, a liaison's or an
-    expert's step is held by a person, not queued)."""
-    name = session.scalar(select(TaskCandidate.name).where(TaskCandidate.task_id == row.id,
-                                                           TaskCandidate.kind == "section"))
-    if name:
-        return int(name)
-    if row.assignee is None:
-        return None
-    query = (select(UserSection.section_id).join(User, User.id == UserSection.user_id)
-             .join(Section, Section.id == UserSection.section_id).where(User.name == row.assignee))
-    if row.unit_id is not None:
-        query = query.where(Section.unit_id == row.unit_id)
-    return session.scalar(query.order_by(UserSection.section_id).limit(1))
+    """The section a task comes from, for its 备案 (engine.org.people.task_section)."""
+    return task_section(session, row)

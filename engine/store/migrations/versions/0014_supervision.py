@@ -83,10 +83,11 @@ def upgrade() -> None:
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('step', sa.String(length=16), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recipients', sa.JSON(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('task_id', 'step')
+    sa.UniqueConstraint('task_id', 'step', 'due_at')
     )
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.create_index('ix_escalations_at', ['at'], unique=False)
@@ -182,6 +183,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('urge_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('original_due_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_human_tasks_done_unit', ['unit_id', 'completed_at'], unique=False, postgresql_where=sa.text("status = 'completed'"), sqlite_where=sa.text("status = 'completed'"))
+        batch_op.create_index('ix_human_tasks_ladder', ['due_at'], unique=False, postgresql_where=sa.text("status = 'open' AND ladder_step < 3"), sqlite_where=sa.text("status = 'open' AND ladder_step < 3"))
         batch_op.create_index('ix_human_tasks_open_unit', ['unit_id', 'due_at', 'yellow_at', 'blue_at'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
 
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -196,6 +198,7 @@ def downgrade() -> None:
         batch_op.drop_column('email')
 
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_tasks_ladder', postgresql_where=sa.text("status = 'open' AND ladder_step < 3"), sqlite_where=sa.text("status = 'open' AND ladder_step < 3"))
         batch_op.drop_index('ix_human_tasks_open_unit', postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
         batch_op.drop_index('ix_human_tasks_done_unit', postgresql_where=sa.text("status = 'completed'"), sqlite_where=sa.text("status = 'completed'"))
         batch_op.drop_column('original_due_at')
