@@ -26,6 +26,7 @@ from engine.org import directory, roles
 from engine.org.lanes import candidate_keys
 from engine.store.collab_tables import TaskCopy
 from engine.store.org_tables import LeaderSection, UserRole, UserSection
+from engine.store.supervision_tables import SupervisionRecord
 from engine.store.tables import HumanTask, Instance, TaskCandidate, User
 
 SUPERVISING = ("leader", "supervisor")
@@ -243,6 +244,73 @@ def _supervises(session: Session, name: str, row: HumanTask) -> bool:
     return session.scalar(in_scope) is not None
 
 
+# --------------------------------------------------------------------------- acting on deadlines
+def may_urge(session: Session, row: HumanTask, user: Actor) -> bool:
+    """催办: leaders and supervisors on any open task of their unit and below, section heads on
+    their sections' tasks (the 督办 scope); not one's own task."""
+    return row.status == "open" and row.assignee != user.name and _supervises(session, user.name, row)
+
+
+def require_urge(session: Session, row: HumanTask, user: Actor) -> None:
+    if not may_urge(session, row, user):
+        raise NotAllowed("只有领导、督查人员和科长可以催办其督办范围内的任务 (only supervising roles urge, "
+                         "within their scope)", code="not_supervising", params={"task_id": row.id})
+
+
+def may_warn(session: Session, row: HumanTask, user: Actor) -> bool:
+    """效能告诫: supervisors and leaders (not section heads) on an open task in their units' scope."""
+    held = _held_roles(session, user.name) & set(SUPERVISING)
+    if row.status != "open" or not held or user.unit_id is None:
+        return False
+    in_scope = select(HumanTask.id).where(HumanTask.id == row.id,
+                                          HumanTask.unit_id.in_(directory.units_below(session, user.unit_id)))
+    return session.scalar(in_scope) is not None
+
+
+def require_warn(session: Session, row: HumanTask, user: Actor) -> None:
+    if not may_warn(session, row, user):
+        raise NotAllowed("只有督查人员和领导可以对其督办范围内的任务发出效能告诫 (only supervisors and leaders "
+                         "issue efficiency warnings, within their scope)", code="not_supervising",
+                         params={"task_id": row.id})
+
+
+def may_act_as_holder(session: Session, row: HumanTask, user: Actor) -> bool:
+    """`holder` as a question: the assignee, their deputy or an admin, on an open task not delegated."""
+    if row.status != "open" or row.delegation == "pending":
+        return False
+    return user.is_admin or (row.assignee is not None and row.assignee in acting_users(session, user.name))
+
+
+def may_decide_extension(session: Session, section_id: int | None, requested_by: str, user: Actor) -> bool:
+    """延期审批: the head of the task's section (or an admin) — never the one who asked."""
+    if user.name == requested_by:
+        return False
+    return user.is_admin or (section_id is not None and section_id in directory.headed_sections(session, user.name))
+
+
+def require_extension_decider(session: Session, section_id: int | None, requested_by: str, user: Actor) -> None:
+    if not may_decide_extension(session, section_id, requested_by, user):
+        raise NotAllowed("只有任务所在科室的科长可以审批延期申请，且不能审批自己的申请 (only the section's head "
+                         "decides, and not on their own request)", code="not_section_head")
+
+
+def require_warnings_reader(session: Session, user: Actor, person: str) -> None:
+    """Someone's 效能告诫 are read by themselves, admins, and leaders and supervisors whose
+    units include the person's unit."""
+    if user.is_admin or user.name == person:
+        return
+    unit_id = session.scalar(select(User.unit_id).where(User.name == person))
+    held = _held_roles(session, user.name) & set(SUPERVISING)
+    if held and user.unit_id is not None and unit_id in directory.units_below(session, user.unit_id):
+        return
+    raise NotAllowed("无权查看此人的效能告诫 (not allowed to see this person's warnings)", code="not_supervising")
+
+
+def extension_sections(session: Session, user: Actor) -> list[int] | None:
+    """The sections whose 延期申请 `user` decides; None = every section (admins)."""
+    return None if user.is_admin else directory.headed_sections(session, user.name)
+
+
 # --------------------------------------------------------------------------- instances
 def instance(session: Session, instance_id: int) -> Instance:
     found = session.get(Instance, instance_id)
@@ -313,3 +381,67 @@ def visible_units(session: Session, user: Actor) -> list[int] | None:
     if held & set(SUPERVISING):
         return directory.units_below(session, user.unit_id)
     return [user.unit_id]
+
+
+# --------------------------------------------------------------------------- 督办单
+def supervises_unit(session: Session, user: Actor, unit_id: int | None) -> bool:
+    """A leader or supervisor of the unit or a unit above it (or an admin): who sets 限期整改,
+    verifies (复核) and lists tasks for supervision (挂牌督办) there."""
+    if user.is_admin:
+        return True
+    if unit_id is None or user.unit_id is None or not _held_roles(session, user.name) & set(SUPERVISING):
+        return False
+    return unit_id in directory.units_below(session, user.unit_id)
+
+
+def record_scope(session: Session, user: Actor):
+    """The 督办单 `user` sees: listed publicly to leaders and supervisors of the unit and
+    above; section heads see their sections'; the person responsible their own; admins all.
+    None = every record."""
+    if user.is_admin:
+        return None
+    clauses = [SupervisionRecord.responsible == user.name]
+    held = _held_roles(session, user.name)
+    if held & set(SUPERVISING) and user.unit_id is not None:
+        clauses.append(SupervisionRecord.unit_id.in_(directory.units_below(session, user.unit_id)))
+    headed = directory.headed_sections(session, user.name) if "section_head" in held else []
+    led = list(session.scalars(select(LeaderSection.section_id).join(User, User.id == LeaderSection.user_id)
+                               .where(User.name == user.name)))
+    if headed or led:
+        clauses.append(SupervisionRecord.section_id.in_(headed + led))
+    return or_(*clauses)
+
+
+def may_report_record(session: Session, user: Actor, record) -> bool:
+    """整改情况: the person responsible, a head of the record's section, or an admin."""
+    return (user.is_admin or record.responsible in acting_users(session, user.name)
+            or record.section_id in directory.headed_sections(session, user.name))
+
+
+def dashboard_scope(session: Session, name: str) -> tuple[Actor, list[int] | None, list[int] | None]:
+    """督办看板 (as the overview's supervision_scope): (user, units, sections). Admins: units None
+    (all); leaders and supervisors: their unit and below; a section head without a supervising
+    role: their unit, and `sections` = the sections they are in. Anyone else is refused."""
+    user = actor(session, name)
+    if user.is_admin:
+        return user, None, None
+    held = _held_roles(session, name)
+    if held & set(SUPERVISING) and user.unit_id is not None:
+        return user, directory.units_below(session, user.unit_id), None
+    if "section_head" in held and user.unit_id is not None:
+        sections = list(session.scalars(select(UserSection.section_id).join(User, User.id == UserSection.user_id)
+                                        .where(User.name == name)))
+        return user, [user.unit_id], sections
+    raise NotAllowed("只有领导、督查人员和科长可以查看督办看板 (supervising roles only)", code="not_supervising")
+
+
+def may_record_contact(session: Session, user: Actor, liaison_id: int | None, contact_leader_id: int | None) -> bool:
+    """记录服务 (每月服务): an enterprise's liaison (or a deputy standing in for them), its
+    contact leader, or an admin; the caller has checked the enterprise is in the user's scope."""
+    if user.is_admin:
+        return True
+    people = {liaison_id, contact_leader_id} - {None}
+    if not people:
+        return False
+    acting = session.scalars(select(User.id).where(User.name.in_(acting_users(session, user.name))))
+    return bool(people & set(acting))

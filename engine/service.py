@@ -6,6 +6,7 @@ return plain values (names, ids, dicts); domain errors (engine.errors) say what 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from SpiffWorkflow.util.task import TaskState
@@ -24,6 +25,7 @@ from engine.enterprises import visits
 from engine.enterprises.ledger import LedgerProjection
 from engine.enterprises.queries import EnterpriseQueries
 from engine.enterprises.rating_links import RatingCommands
+from engine.enterprises.service_contacts import ContactCommands, VisitContactProjection
 from engine.enterprises.service_status import ServiceStatusProjection
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.exchange.commands import OrgTransfer
@@ -36,7 +38,9 @@ from engine.instances.diagram import DiagramQueries
 from engine.jobs import firing, timer_rows
 from engine.jobs.periodic import PeriodicJob
 from engine.jobs.timer_rows import TimerRowsProjection
+from engine.notifications import outbox as mail_outbox
 from engine.notifications.centre import NotificationQueries
+from engine.notifications.mail_commands import DIGEST_EVERY, OUTBOX_EVERY, EmailCommands
 from engine.org import directory, privacy
 from engine.org.lanes import Context
 from engine.org.roles import replace_roles
@@ -46,21 +50,31 @@ from engine.store import audit
 from engine.store.db import make_engine, session_factory
 from engine.store.tables import Group, Instance, Timer, User
 from engine.store.uow import UnitOfWork
+from engine.supervision.board import DashboardQueries
 from engine.supervision.filings import FilingCommands
+from engine.supervision.ladder import LADDER_EVERY, LadderCommands
+from engine.supervision.monthly_reminders import MonthlyServiceJob
 from engine.supervision.overview import SupervisionQueries
+from engine.supervision.record_commands import RecordCommands
+from engine.supervision.urging import UrgeCommands
+from engine.supervision.warnings import WarningCommands
 from engine.tasks.actions import TaskActions
 from engine.tasks.attachments import AttachmentCommands, check_attachment_references
 from engine.tasks.collab import CollabCommands
 from engine.tasks.deadlines import move_deadlines
+from engine.tasks.extensions import ExtensionCommands
+from engine.tasks.send_back import SendBackCommands
 from engine.tasks.view import TaskViewQueries
 
 
 class Engine(InboxQueries, BulkCommands,  # inbox
              TaskViewQueries, TaskActions, CollabCommands, AttachmentCommands,  # tasks
-             SupervisionQueries, FilingCommands, DiagramQueries,  # supervision, instances
-             EnterpriseQueries, RatingCommands,  # enterprises
+             SupervisionQueries, DashboardQueries, FilingCommands, DiagramQueries,  # supervision, instances
+             LadderCommands, RecordCommands,  # the escalation ladder, 督办单
+             UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
+             EnterpriseQueries, RatingCommands, ContactCommands, MonthlyServiceJob,  # enterprises, 每月服务
              OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands,
-             CalendarCommands, NotificationQueries):  # admin, notifications
+             CalendarCommands, NotificationQueries, EmailCommands):  # admin, notifications, email
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None,
                  settings: config.Settings | None = None):
         """`settings` default to the environment's (engine.config); `url` and `forms_dir`
@@ -68,11 +82,13 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         self.settings = settings or config.from_environ()
         self.db = db_engine or make_engine(url or self.settings.database)
         self.sessions = session_factory(self.db)
+        mail_outbox.attach(self.sessions, self.settings.mail)  # notify() queues mail only when email is on
         self.forms_dir = Path(forms_dir) if forms_dir else self.settings.forms_dir
         self.attachment_dir = self.settings.attachments_folder
         self.attachment_max_bytes = self.settings.attachment_max_bytes
         self.runtime = Runtime(SpecCache(), projections=(
-            TaskRowsProjection(), TimerRowsProjection(), LedgerProjection(), ServiceStatusProjection()))
+            TaskRowsProjection(), TimerRowsProjection(), LedgerProjection(), ServiceStatusProjection(),
+            VisitContactProjection()))
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.sessions, write)
@@ -246,7 +262,11 @@ class Engine(InboxQueries, BulkCommands,  # inbox
     def periodic_jobs(self) -> list[PeriodicJob]:
         """What `sanfu scheduler` runs besides timers, each by one scheduler at a time
         (engine.jobs.periodic); every job is safe to run twice at once."""
-        return []
+        return [PeriodicJob("ladder", timedelta(seconds=LADDER_EVERY), self.run_ladder),
+                PeriodicJob("outbox", timedelta(seconds=OUTBOX_EVERY), self.deliver_outbox),
+                PeriodicJob("email_digest", timedelta(seconds=DIGEST_EVERY), self.queue_digests),
+                self.monthly_service_job(),
+                ]
 
     # timers ---------------------------------------------------------------------
     def fire_due_timers(self, owner: str = "sanfu") -> dict:

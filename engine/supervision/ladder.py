@@ -1,0 +1,155 @@
+"""The escalation ladder (逐级督办), run by the scheduler: red → the section head hears of it
+and sees it on their 督办 view; red + N working days → the 分管领导; red + M → 挂牌督办 with a
+督办单 (engine.supervision.records). N, M and who hears: engine.calendar.escalation.
+
+Exactly once, whatever number of schedulers run: a task climbs with one conditional UPDATE
+(`ladder_step` from what was read to the step reached), in the same transaction as its
+escalation rows (unique per task, step and deadline), notifications and audit. A scheduler
+that loses the race changes nothing. A task that skipped steps (the scheduler was down)
+takes each step it missed, in order, in one go."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.calendar.days import SHANGHAI
+from engine.calendar.escalation import LEADER, LISTED, SECTION_HEAD, STEP_WORDS, STEPS, LadderTerms
+from engine.calendar.store import work_calendar
+from engine.notifications.centre import notify
+from engine.org import people
+from engine.runtime.facade import EngineParts
+from engine.store import audit
+from engine.store.supervision_tables import Escalation
+from engine.store.tables import HumanTask, Instance, ProcessDefinition, TaskCandidate
+from engine.supervision import records
+
+SYSTEM = "督办系统"  # the actor the ladder's notifications and audit rows name
+BATCH = 2000
+LADDER_EVERY = 30  # seconds between runs: a step is due on a working-day boundary, not to the second
+NOTIFY_KIND = {SECTION_HEAD: "escalated", LEADER: "escalated", LISTED: "listed"}
+
+
+class LadderCommands(EngineParts):
+    """Mixed into engine.service.Engine."""
+
+    def run_ladder(self, owner: str = "scheduler") -> dict:
+        """Take every ladder step due as of clock.now(), each task in its own transaction;
+        how many tasks took each step."""
+        now = clock.now()
+        with self.uow(write=False) as uow:
+            session = uow.session
+            calendar = work_calendar(session)
+            terms = _TermsCache(session)
+            due = [(row, terms.of(row)) for row in _candidates(session, now)]
+            climbs = [(row, t.step_reached(calendar, row.due_at, now)) for row, t in due]
+        taken: Counter = Counter()
+        for row, target in climbs:
+            if target <= row.ladder_step:
+                continue
+            with self.uow() as uow:
+                steps = climb(uow.session, row, target, terms.of(row))
+            taken.update(steps)
+        return {step: taken[step] for step in STEPS}
+
+    def ladder_of(self, task_id: str) -> list[dict]:
+        """The ladder steps taken for a task, oldest first (the task page shows them)."""
+        with self.uow(write=False) as uow:
+            return escalations_of(uow.session, task_id)
+
+
+class _TermsCache:
+    """Each definition's ladder terms, read once per run."""
+
+    def __init__(self, session: Session):
+        self.session, self.meta = session, {}
+
+    def of(self, row) -> LadderTerms:
+        key = (row.process_key, row.version)
+        if key not in self.meta:
+            self.meta[key] = self.session.scalar(select(ProcessDefinition.task_meta).where(
+                ProcessDefinition.key == row.process_key, ProcessDefinition.version == row.version)) or {}
+        return LadderTerms.of((self.meta[key].get(row.element_id) or {}).get("ladder"))
+
+
+def _candidates(session: Session, now: datetime) -> list:
+    """Open red tasks not yet listed, most overdue first (ix_human_tasks_ladder)."""
+    return session.execute(
+        select(HumanTask.id, HumanTask.ladder_step, HumanTask.due_at, HumanTask.process_key, HumanTask.version,
+               HumanTask.element_id)
+        .where(HumanTask.status == "open", HumanTask.ladder_step < len(STEPS), HumanTask.due_at < now)
+        .order_by(HumanTask.due_at).limit(BATCH)).all()
+
+
+def climb(session: Session, seen, target: int, terms: LadderTerms) -> list[str]:
+    """Move task `seen` from the step it was seen at to `target`, taking each step between;
+    the steps taken ([] if another scheduler, a completion or a new deadline got there first)."""
+    moved = session.execute(
+        update(HumanTask).where(HumanTask.id == seen.id, HumanTask.status == "open",
+                                HumanTask.ladder_step == seen.ladder_step, HumanTask.due_at == seen.due_at)
+        .values(ladder_step=target).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        return []
+    row = session.get(HumanTask, seen.id)
+    section_id = people.task_section(session, row)
+    steps = list(STEPS[seen.ladder_step:target])
+    for step in steps:
+        _take(session, row, section_id, step, terms)
+    return steps
+
+
+def _take(session: Session, row: HumanTask, section_id: int | None, step: str, terms: LadderTerms) -> None:
+    recipients = recipients_of(session, row, section_id, terms.notify[step])
+    session.add(Escalation(task_id=row.id, instance_id=row.instance_id, step=step, due_at=row.due_at,
+                           recipients=recipients, at=clock.now()))
+    audit.record(session, SYSTEM, "escalated", instance_id=row.instance_id, task_id=row.id,
+                 detail={"step": step, "step_text": STEP_WORDS[step], "recipients": recipients,
+                         "due_at": row.due_at.isoformat()})
+    text = f"{STEP_WORDS[step]}：「{row.name}」已于 {_day(row.due_at)} 到期仍未办结"
+    if step == LISTED:
+        record = records.open_record(session, row, SYSTEM, source="ladder",
+                                     note=f"超期 {terms.list_days} 个工作日未办结，自动挂牌督办")
+        text = f"{records.number(record)} {text}"
+    stamp = row.due_at.isoformat()
+    for name in recipients:
+        notify(session, name, NOTIFY_KIND[step], SYSTEM, text, task_id=row.id, instance_id=row.instance_id,
+               dedupe_key=f"ladder:{row.id}:{step}:{stamp}:{name}"[:200])
+
+
+def recipients_of(session: Session, row: HumanTask, section_id: int | None, roles) -> list[str]:
+    """Who hears of a ladder step, by the roles the process names (engine.calendar.escalation)."""
+    found: list[str] = []
+    for role in roles:
+        if role == "holder":
+            found += [row.assignee] if row.assignee else _queue(session, row, section_id)
+        elif role == "section_head":
+            found += people.section_heads(session, section_id)
+        elif role == "leader":
+            found += people.section_leaders(session, section_id) or people.unit_role_holders(
+                session, row.unit_id, "leader", upward=False)
+        elif role == "supervisor":
+            found += people.unit_role_holders(session, row.unit_id, "supervisor")
+        elif role == "starter":
+            found += [session.scalar(select(Instance.started_by).where(Instance.id == row.instance_id))]
+    return list(dict.fromkeys(name for name in found if name))
+
+
+def _queue(session: Session, row: HumanTask, section_id: int | None) -> list[str]:
+    """An unclaimed task's holder is its queue: the section's members, or the named candidates."""
+    if section_id is not None:
+        return people.section_members(session, section_id)
+    return list(session.scalars(select(TaskCandidate.name).where(TaskCandidate.task_id == row.id,
+                                                                 TaskCandidate.kind == "user")))
+
+
+def escalations_of(session: Session, task_id: str) -> list[dict]:
+    rows = session.scalars(select(Escalation).where(Escalation.task_id == task_id).order_by(Escalation.id))
+    return [{"step": e.step, "step_text": STEP_WORDS[e.step], "at": e.at.isoformat(), "recipients": e.recipients,
+             "due_at": e.due_at.isoformat()} for e in rows]
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d")
