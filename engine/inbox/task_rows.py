@@ -23,6 +23,7 @@ def task_dict(row: HumanTask) -> dict:
     for name in ("due_at", "created_at", "completed_at", "blue_at", "yellow_at"):
         out[name] = out[name].isoformat() if out[name] else None
     out["due_at_local"] = clock.to_local(row.due_at).isoformat() if row.due_at else None
+    out["urge_count"] = row.urge_count or 0  # 催办 ×N in every list
     return out
 
 

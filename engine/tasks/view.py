@@ -19,6 +19,7 @@ from engine.store.org_tables import Enterprise
 from engine.store.tables import HumanTask, Instance
 from engine.tasks import collab_queries
 from engine.tasks.actions import previous_step
+from engine.tasks.deadline_view import deadline_actions
 
 
 class TaskViewQueries(EngineParts):
@@ -69,7 +70,8 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
             "choices": collab_queries.choices(session, row, actor.name, holder=flags["can_transfer"]),
             # 避免扎堆服务: said before the visit is recorded, to whoever may record it.
             "visit_warnings": visits.duplicate_visit_warnings(session, row, row.assignee or actor.name)
-            if flags["can_complete"] else []}
+            if flags["can_complete"] else [],
+            **deadline_actions(session, row, actor, spiff_task)}  # 催办, 延期, 退单, 告诫
 
 
 def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:
