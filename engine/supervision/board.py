@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.runtime.facade import EngineParts
-from engine.supervision import drilldown
+from engine.supervision import bulletin, drilldown
 from engine.supervision.dashboard import dashboard
 from engine.supervision.periods import Period, parse_period
 
@@ -30,3 +30,15 @@ class DashboardQueries(EngineParts):
         with self.uow(write=False) as uow:
             return drilldown.task_list(uow.session, actor, unit_code, colour=colour, late_in=late_in,
                                        section_id=section_id, page=page)
+
+    def bulletin(self, actor: str, unit_code: str | None = None, period: str | Period | None = None) -> dict:
+        """周/月通报 of the unit's subtree for the period (scoped as the dashboard)."""
+        chosen = _period(period)
+        with self.uow(write=False) as uow:
+            return bulletin.bulletin(uow.session, actor, unit_code, chosen)
+
+    def bulletin_xlsx(self, actor: str, unit_code: str | None = None, period: str | Period | None = None
+                      ) -> tuple[str, bytes]:
+        """(file name, xlsx bytes) of the 周/月通报."""
+        data = self.bulletin(actor, unit_code, period)
+        return f"{data['title']}.xlsx", bulletin.workbook(data)

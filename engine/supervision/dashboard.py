@@ -155,19 +155,15 @@ def _finish(out: dict) -> dict:
 
 def unit_coverage(session: Session, unit_ids: list[int], period: Period) -> dict:
     """{unit_id: {"due", "served", "missed"}} of the liaisons' monthly service for the month the
-    period ends in (engine.enterprises.monthly_service); {} while that module is missing."""
-    try:
+    period ends in (engine.enterprises.monthly_service; "missed" once that month has ended)."""
+    try:  # written alongside this module; until it lands the dashboard shows no coverage
         from engine.enterprises.monthly_service import monthly_coverage
     except ImportError:
         return {}
     year, month = period.coverage_month
-    found = monthly_coverage(session, unit_ids, year, month) or {}
-    per_unit = found.get("units") or found.get("by_unit") or {}
-    if isinstance(per_unit, list):
-        per_unit = {row.get("unit_id"): row for row in per_unit}
-    return {int(key): {"due": int(v.get("due", v.get("paired", 0)) or 0), "served": int(v.get("served", 0) or 0),
-                       "missed": int(v.get("missed", 0) or 0)}
-            for key, v in per_unit.items() if isinstance(v, dict)}
+    found = monthly_coverage(session, unit_ids, year, month)
+    return {int(key): {"due": v["required"], "served": v["served"], "missed": v["unserved"]}
+            for key, v in found["units"].items()}
 
 
 def _sum_coverage(coverage: dict, unit_ids) -> dict:
@@ -175,6 +171,6 @@ def _sum_coverage(coverage: dict, unit_ids) -> dict:
         return {}
     due = sum(coverage.get(u, {}).get("due", 0) for u in unit_ids)
     served = sum(coverage.get(u, {}).get("served", 0) for u in unit_ids)
-    missed = sum(coverage.get(u, {}).get("missed", 0) for u in unit_ids)
-    return {"due": due, "served": served, "missed": missed,
+    missed = sum(coverage.get(u, {}).get("missed", 0) for u in unit_ids)  # not yet served
+    return {"due": due, "served": served, "unserved": missed,
             "rate": round(100 * served / due, 1) if due else None}

@@ -101,6 +101,11 @@ def _sum(condition):
 def colours(session: Session, where, group, now: datetime) -> dict:
     """{key: (open, blue, yellow, red)} of the open tasks, colours exclusive as
     engine.calendar.deadlines.colour decides them (red, else yellow, else blue)."""
+    stmt = colours_statement(where, group, now)
+    return {key: tuple(int(v or 0) for v in values) for key, *values in session.execute(stmt)}
+
+
+def colours_statement(where, group, now: datetime):
     t = (select(group.label("k"), HumanTask.due_at, HumanTask.yellow_at, HumanTask.blue_at)
          .where(HumanTask.status == OPEN, *_where(where)).subquery())
     not_red = t.c.due_at >= now
@@ -108,11 +113,16 @@ def colours(session: Session, where, group, now: datetime) -> dict:
                                                   or_(t.c.yellow_at.is_(None), t.c.yellow_at > now))),
                    _sum(and_(not_red, t.c.yellow_at <= now)), _sum(t.c.due_at < now))
             .group_by(t.c.k))
-    return {key: tuple(int(v or 0) for v in values) for key, *values in session.execute(stmt)}
+    return stmt
 
 
 def completions(session: Session, where, group, start: datetime, end: datetime) -> dict:
     """{key: (done, on_time, extended)} of the tasks completed in [start, end)."""
+    stmt = completions_statement(where, group, start, end)
+    return {key: tuple(int(v or 0) for v in values) for key, *values in session.execute(stmt)}
+
+
+def completions_statement(where, group, start: datetime, end: datetime):
     t = (select(group.label("k"), HumanTask.completed_at, HumanTask.due_at, HumanTask.original_due_at)
          .where(HumanTask.status == COMPLETED, HumanTask.completed_at >= start, HumanTask.completed_at < end,
                 *_where(where)).subquery())
@@ -120,7 +130,7 @@ def completions(session: Session, where, group, start: datetime, end: datetime) 
     stmt = (select(t.c.k, func.count(), _sum(or_(first_due.is_(None), t.c.completed_at <= first_due)),
                    _sum(t.c.original_due_at.is_not(None)))
             .group_by(t.c.k))
-    return {key: tuple(int(v or 0) for v in values) for key, *values in session.execute(stmt)}
+    return stmt
 
 
 def late_filter(start: datetime, end: datetime):
