@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import access, clock
+from engine.notifications.outbox import queue_notification
 from engine.runtime.facade import EngineParts
 from engine.store.collab_tables import Notification
 from engine.store.names import display_names
@@ -30,6 +31,7 @@ def notify(session: Session, recipient: str | None, kind: str, sender: str, text
                        instance_id=instance_id, dedupe_key=dedupe_key, created_at=clock.now())
     if dedupe_key is None:
         session.add(row)
+        queue_notification(session, row)  # its mail, if the recipient asked for one at once
         return row
     if session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
         return None
@@ -38,6 +40,7 @@ def notify(session: Session, recipient: str | None, kind: str, sender: str, text
             session.add(row)
     except IntegrityError:  # another scheduler sent it a moment ago
         return None
+    queue_notification(session, row)
     return row
 
 
