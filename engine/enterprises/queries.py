@@ -16,6 +16,7 @@ from engine import access, clock
 from engine.calendar import deadlines
 from engine.calendar.days import WORKING_DAY_SECONDS
 from engine.calendar.store import work_calendar
+from engine.enterprises import monthly_service
 from engine.enterprises.ledger import ledger_of, matter_dict
 from engine.enterprises.rating_queries import enterprise_link_ratings
 from engine.enterprises.visits import VISIT_FORMS
@@ -57,7 +58,8 @@ def _filtered(session: Session, query, units, f: dict):
     for key in ("scale", "type", "status"):
         if f.get(key):
             query = query.where(getattr(Enterprise, key) == f[key])
-    return query
+    service = monthly_service.list_filter(f.get("service"), monthly_service.today())  # 本月服务
+    return query if service is None else query.where(service)
 
 
 def _row(e: Enterprise, unit: str, liaison: str | None, leader: str | None, open_: int | None,
@@ -79,8 +81,10 @@ def list_enterprises(session: Session, actor, filters: dict, page: int, per_page
              .outerjoin(counts, counts.c.eid == Enterprise.id))
     query = _filtered(session, query, units, filters)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.execute(query.order_by(Unit.id, Enterprise.id).offset((page - 1) * per_page).limit(per_page))
-    return {"rows": [_row(*r) for r in rows], "total": total, "page": page, "per_page": per_page}
+    rows = list(session.execute(query.order_by(Unit.id, Enterprise.id).offset((page - 1) * per_page).limit(per_page)))
+    service = monthly_service.month_statuses(session, [r[0] for r in rows])
+    return {"rows": [{**_row(*r), "service": service[r[0].id]} for r in rows], "total": total, "page": page,
+            "per_page": per_page}
 
 
 def filter_options(session: Session, actor) -> dict:
@@ -183,7 +187,9 @@ def enterprise_page(session: Session, actor, enterprise_id: int) -> dict:
             "matters": [decorate(m, names, head["unit_id"], calendar) for m in ledger_of(session, enterprise_id)],
             "ratings": [_rating(s) for s in steps if s["form_key"] == "service_followup"],
             # What the enterprise itself submitted through its one-time links (engine.enterprises.rating_links).
-            "link_ratings": enterprise_link_ratings(session, enterprise_id)}
+            "link_ratings": enterprise_link_ratings(session, enterprise_id),
+            # 每月服务: the last months, served or not, with their contacts.
+            "service": monthly_service.service_history(session, session.get(Enterprise, enterprise_id))}
 
 
 def matter_sheet(session: Session, actor, instance_id: int, scope: str) -> dict:
@@ -238,9 +244,11 @@ class EnterpriseQueries(EngineParts):
 
     def enterprises(self, actor: str, *, q: str | None = None, unit: str | None = None, scale: str | None = None,
                     type: str | None = None, liaison: str | None = None, status: str | None = None,
-                    page: int = 1, per_page: int = 20) -> dict:
-        """One page of the enterprises the actor sees, with open and overdue matter counts."""
-        filters = {"q": q, "unit": unit, "scale": scale, "type": type, "liaison": liaison, "status": status}
+                    service: str | None = None, page: int = 1, per_page: int = 20) -> dict:
+        """One page of the enterprises the actor sees, with open and overdue matter counts and
+        this month's service (`service` filters by it: engine.enterprises.monthly_service.FILTERS)."""
+        filters = {"q": q, "unit": unit, "scale": scale, "type": type, "liaison": liaison, "status": status,
+                   "service": service}
         with self.uow(write=False) as uow:
             user = access.actor(uow.session, actor)
             return list_enterprises(uow.session, user, filters, max(page, 1), min(max(per_page, 1), 100))
