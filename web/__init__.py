@@ -127,15 +127,25 @@ def _register(app: Flask) -> None:
     auth.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)
+    from . import api_deadlines  # noqa: F401 (催办 and 延期 on the API, added before api.bp is registered)
     for module in (auth, inbox, tasks, api):
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp
     app.register_blueprint(enterprises_bp)
-    from . import admin, admin_calendar, admin_import, admin_security  # noqa: F401 (the last three add routes to admin.bp)
+    # admin_calendar, admin_import, admin_outbox and admin_security add routes to admin.bp
+    from . import admin, admin_calendar, admin_import, admin_outbox, admin_security  # noqa: F401
     app.register_blueprint(admin.bp)
     from . import admin_audit, attachments, filings, inbox_bulk, instances, notifications, rating, task_actions
     for module in (task_actions, attachments, rating, instances, admin_audit, inbox_bulk, filings, notifications):
         app.register_blueprint(module.bp)
+    from .supervision import bp as supervision_bp
+    app.register_blueprint(supervision_bp)
+    from .account import bp as account_bp
+    app.register_blueprint(account_bp)
+    from .supervision_records import bp as records_bp
+    app.register_blueprint(records_bp)
+    from .deadline_actions import bp as deadline_actions_bp
+    app.register_blueprint(deadline_actions_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -52,7 +52,9 @@ def render_page(view: dict, values: dict | None = None, errors: dict | None = No
         blanks = max(KV_ROWS - len(kv_rows), 0) + int((extra_rows or {}).get("_kv", 0))
         kv_rows += [{"key": "", "value": ""}] * blanks
     top = unplaced(errors, fields) if form else [m for k, m in errors.items() if not k.startswith("_kv.")]
+    supervision = get_engine().task_supervision(view["task"]["id"], current_user.id)
     return render_template("tasks/task.html", view=view, task=view["task"], form=form, fields=fields,
+                           supervision=supervision,
                            kv_rows=kv_rows, errors=errors, top_errors=top, message=message,
                            action_errors=action_errors or {}, panel=panel,
                            entered=entered or {}), status

@@ -17,6 +17,7 @@ from engine.cli.calendar import CALENDAR_HANDLERS, add_calendar_commands
 from engine.cli.commands import COMMAND_HANDLERS
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
+from engine.cli.supervision import SUPERVISION_HANDLERS, add_supervision_commands
 from engine.cli.tokens import TOKEN_HANDLERS, add_token_commands
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, SanfuError
 
@@ -26,7 +27,7 @@ log = logging.getLogger("sanfu")
 
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
-            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS}
+            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_org_commands(sub, _as)
     add_token_commands(sub, _as)
     add_calendar_commands(sub, _as)
+    add_supervision_commands(sub, _as)
     add_bulletin_commands(sub, _as)
     add_audit_commands(sub, _as)
     add_outbox_commands(sub, _as)

@@ -14,6 +14,7 @@ from engine.store.names import display_names
 from engine.store.org_tables import Unit
 from engine.store.supervision_tables import SupervisionRecord
 from engine.supervision import records
+from engine.supervision.ladder import escalations_of
 
 PAGE_MOST = 200
 STATUSES = (records.OPEN, records.VERIFYING, records.CLOSED)
@@ -70,6 +71,21 @@ class RecordCommands(EngineParts):
                     "can_set_deadline": supervises and is_open,
                     "can_report": record.status == records.OPEN and access.may_report_record(session, user, record),
                     "can_verify": supervises and record.status == records.VERIFYING}
+
+    def task_supervision(self, task_id: str, actor: str) -> dict:
+        """What the task page shows of supervision: the ladder steps taken, its 督办单 (if the
+        actor may see it) and whether the actor may list it (挂牌督办)."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            row, user = access.visible_task(session, actor, task_id)
+            record = session.scalar(select(SupervisionRecord).where(SupervisionRecord.task_id == row.id))
+            scope = access.record_scope(session, user)
+            seen = record is not None and (scope is None or session.scalar(
+                select(SupervisionRecord.id).where(SupervisionRecord.id == record.id, scope)) is not None)
+            return {"ladder": escalations_of(session, row.id),
+                    "record": records.record_dict(session, record) if seen else None,
+                    "can_list": (record is None and row.status == "open"
+                                 and access.supervises_unit(session, user, row.unit_id))}
 
     def list_for_supervision(self, task_id: str, actor: str, note: str | None,
                              deadline: datetime | None = None) -> dict:

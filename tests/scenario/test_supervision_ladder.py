@@ -202,3 +202,15 @@ def test_a_new_deadline_missed_again_climbs_again_on_the_same_record(bureau):
         assert uow.session.scalar(select(func.count()).select_from(SupervisionRecord)) == 1
     assert engine.supervision_record(record_id, "hz_super")["history"][-1]["action"] == "overdue_again"
     assert [s["due_at"][:10] for s in engine.ladder_of(task_id)] == ["2026-09-20"] * 3 + ["2026-09-29"] * 3
+
+
+def test_the_command_line_runs_the_ladder_and_lists_the_records(bureau, capsys):
+    from engine.cli.main import main
+    engine, ids = bureau
+    start_matter(engine, ids)
+    url = engine.db.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "ladder", "--now", "2026-09-24T10:00:00"]) == 0
+    assert "提醒科室负责人 1，报分管领导 1，挂牌督办 1" in capsys.readouterr().out
+    assert main(["--database", url, "records", "--year", "2027", "--as", "hz_super"]) == 0
+    out = capsys.readouterr().out
+    assert "2027 年督办单：督办中 1" in out and "督办〔2026〕1号【跨年】  督办中  西湖区分局 水环境科" in out

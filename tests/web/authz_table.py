@@ -115,6 +115,10 @@ def _deputy(_world) -> dict:
             "ends": (today + timedelta(days=3)).isoformat()}
 
 
+def _record_deadline(_world) -> dict:
+    return {"deadline": (date.today() + timedelta(days=10)).isoformat(), "note": "限期整改"}
+
+
 def fixed(values: dict) -> Callable[[dict], dict]:
     return lambda _world: dict(values)
 
@@ -125,6 +129,8 @@ AUDIT_ONLY = expect(audit_admin=OK)
 SEE_TASK = expect(ok=TASK_VIEWERS)
 SEE_ENTERPRISE = expect(ok=ENTERPRISE_VIEWERS)
 HOLDER = expect(ok=("staff", "system_admin"))
+# 督办单: leaders and supervisors of the unit and above, the section (its head answers for it), admins.
+RECORD_VIEWERS = expect(NOT_FOUND, ok=("supervisor", "section_head", "system_admin"))
 # The section's candidates claim; so may the system admin ("admins everything").
 CANDIDATES = expect(ok=("staff", "section_head", "system_admin"))
 
@@ -142,6 +148,19 @@ ROUTES: tuple[Route, ...] = (
           fixed({"action": "claim", "task_id": "{open}"}),
           note="every signed-in user may post; only candidates' claims succeed, the others' rows fail"),
     # 备案: returns and transfers filed for the section head ----------------------------------
+    # 督办单 (挂牌督办) ---------------------------------------------------------------------------
+    Route("GET", "records.index", "/supervision/records/", expect(OK), note="each sees the records of their scope"),
+    Route("GET", "records.show", "/supervision/records/{record}", RECORD_VIEWERS),
+    Route("POST", "records.set_deadline", "/supervision/records/{record}/deadline",
+          expect(NOT_FOUND, ok=("supervisor", "system_admin"), forbidden=("section_head",)), _record_deadline),
+    Route("POST", "records.report", "/supervision/records/{record}/report",
+          expect(NOT_FOUND, ok=("section_head", "system_admin"), forbidden=("supervisor",)),
+          fixed({"note": "已整改"})),
+    Route("POST", "records.verify", "/supervision/records/{reported_record}/verify",
+          expect(NOT_FOUND, ok=("supervisor", "system_admin"), forbidden=("section_head",)),
+          fixed({"decision": "approve", "note": ""})),
+    Route("POST", "records.list_task", "/supervision/records/list", expect(ok=("supervisor", "system_admin")),
+          fixed({"task_id": "{verify}", "note": "重点督办"}), note="挂牌督办 by hand: supervisors of the unit and above"),
     Route("GET", "filings.index", "/filings/", expect(OK), note="each sees the filings of the sections they head"),
     Route("POST", "filings.acknowledge", "/filings/acknowledge", expect(NOOP, section_head=OK),
           fixed({"filing": "{filing}"}), note="anyone else: refused with a message, nothing acknowledged"),
@@ -184,6 +203,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "notifications.index", "/notifications/", expect(OK)),
     Route("POST", "notifications.mark_read", "/notifications/read", expect(OK), changes=False,
           note="marks only the signer's own notifications"),
+    # 个人设置 (email): everyone signed in sets their own ----------------------------------------------
+    Route("GET", "account.index", "/account/", expect(OK)),
+    Route("POST", "account.save", "/account/", expect(OK),
+          fixed({"email": "someone@example.gov.cn", "mode": "digest"}), note="only the signer's own settings"),
     # administration (三员分立) --------------------------------------------------------------------
     Route("GET", "admin.index", "/admin/", expect(ok=("system_admin", "security_admin", "audit_admin"))),
     Route("GET", "admin.accounts", "/admin/accounts", ADMIN_ONLY),
@@ -208,6 +231,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "admin.calendar_set_day", "/admin/calendar/day", ADMIN_ONLY,
           fixed({"day": "2026-03-09", "kind": "rest", "name": "防汛停工", "year": "2026"})),
     Route("POST", "admin.calendar_import", "/admin/calendar/import", ADMIN_ONLY, _calendar_file),
+    Route("GET", "admin.outbox", "/admin/outbox?status=failed", ADMIN_ONLY),
+    Route("POST", "admin.retry_email", "/admin/outbox/999/retry", expect(FORBIDDEN, system_admin=NOOP),
+          note="the world has no mail: the admin is told so, nothing changes"),
     Route("GET", "admin.security", "/admin/security", SECURITY_ONLY),
     Route("POST", "admin.grant_roles", "/admin/security/xh_water2/roles", SECURITY_ONLY,
           fixed({"roles": ["staff", "section_head"]})),

@@ -61,6 +61,7 @@ def build_world(path: Path, attachment_dir: Path) -> dict:
     try:
         world = {"enterprise_id": ids["enterprise_id"], **_admins(engine), **_service(engine, ids),
                  **_follow_up(engine), **_ghost(engine, path.parent)}
+        world.update(_records(engine, world))
         world["tokens"] = {role: engine.create_api_token(user, "authz-matrix")
                            for role, user in ROLES.items() if user}
         return world
@@ -118,6 +119,15 @@ def _follow_up(engine: Engine) -> dict:
     stages = [s["key"] for s in engine.rating_form(token)["stages"]]
     return {"follow_up": instance, "follow_up_task": task["id"], "rating_token": token, "rating_stages": stages,
             "second_enterprise_id": enterprise_id}
+
+
+def _records(engine: Engine, world: dict) -> dict:
+    """Two 督办单 listed by the city's 督查: one open (on the unclaimed task), one reported and
+    waiting for 复核 (on the held task); both answered for by the water section's head."""
+    record = engine.list_for_supervision(world["open"], "hz_super", "重点督办")["id"]
+    reported = engine.list_for_supervision(world["held"], "hz_super", "重点督办")["id"]
+    engine.report_record(reported, "xh_water_head", "已整改")
+    return {"record": record, "reported_record": reported}
 
 
 def _ghost(engine: Engine, folder: Path) -> dict:
