@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from engine import clock, config
 from engine.demo import data
+from engine.demo.supervision import load_supervision
 from engine.org import directory
 from engine.org.directory import Pairing, Person
 from engine.store.org_tables import Enterprise, LedgerMatter, Section, Unit, UserRole
@@ -47,9 +48,10 @@ def load_demo(engine) -> list[str]:
     engine.deploy([PROCESSES / name for name in EXTRA_MODELS], "designer")
     Province(engine, units, enterprises).act(data.STORIES)
     fired = engine.fire_due_timers(owner="demo")
+    supervised = load_supervision(engine, enterprises)
     lines = [f"演示数据已建立，用时 {timer.monotonic() - began:.1f} 秒；到期定时器 {fired['fired']} 个已触发 "
              "(demo loaded)"]
-    return lines + summary(engine)
+    return lines + supervised + summary(engine)
 
 
 # --------------------------------------------------------------------------- organisation

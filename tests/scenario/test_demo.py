@@ -152,6 +152,25 @@ def counts(engine) -> dict:
     return {t.__tablename__: rows(engine, select(func.count()).select_from(t))[0][0] for t in TABLES}
 
 
+def test_supervision_is_visible_on_first_login(demo):
+    """Work in every colour, a ladder in progress, and last year's 挂牌督办 still open (跨年)."""
+    from engine import clock
+    from engine.calendar.deadlines import colour
+    now = clock.now()
+    open_rows = rows(demo, select(HumanTask.due_at, HumanTask.blue_at, HumanTask.yellow_at, HumanTask.ladder_step)
+                     .where(HumanTask.status == "open"))
+    colours = Counter(colour(now, r.due_at, r.blue_at, r.yellow_at) for r in open_rows)
+    assert colours["red"] and colours["yellow"] and colours["blue"] and colours[None]
+    assert {r.ladder_step for r in open_rows} >= {0, 1, 2, 3}
+    this_year = clock.to_local(now).year
+    listed = demo.supervision_records("zj_super", year=this_year)["rows"]
+    carried = [r for r in listed if r["carried_over"]]
+    assert len(carried) == 1 and carried[0]["year"] == this_year - 1 and carried[0]["status"] == "open"
+    assert carried[0]["deadline_passed"] and carried[0]["unit_name"] == "萧山区分局"
+    actions = [e["action"] for e in demo.supervision_record(carried[0]["id"], "hz_super")["history"]]
+    assert actions[:2] == ["opened", "deadline_set"]
+
+
 def test_running_it_again_changes_nothing(demo):
     before = counts(demo)
     assert "已存在" in load_demo(demo)[0]
