@@ -86,3 +86,16 @@ class NotificationQueries(EngineParts):
 def _unread(session: Session, actor: str) -> int:
     return session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient == actor, Notification.read_at.is_(None))) or 0
+
+
+def unread_about_task(session: Session, recipient: str, task_id: str) -> bool:
+    return session.scalar(select(Notification.id).where(
+        Notification.recipient == recipient, Notification.task_id == task_id, Notification.read_at.is_(None))
+        .limit(1)) is not None
+
+
+def mark_task_read(session: Session, recipient: str, task_id: str) -> None:
+    """Opening a task reads what the recipient was told about it."""
+    session.execute(update(Notification).where(
+        Notification.recipient == recipient, Notification.task_id == task_id, Notification.read_at.is_(None))
+        .values(read_at=clock.now()).execution_options(synchronize_session=False))

@@ -14,7 +14,7 @@ from engine import access, clock
 from engine.definitions.deploy import find_definition
 from engine.errors import InvalidInput
 from engine.inbox import task_rows
-from engine.notifications.centre import notify
+from engine.notifications.centre import mark_task_read, notify, unread_about_task
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.collab_tables import TaskComment, TaskCopy, TaskDraft
@@ -194,17 +194,21 @@ class CollabCommands(EngineParts):
 
     def open_task_page(self, task_id: str, actor: str) -> dict:
         """The task page as `actor` opens it (`task_view`); a copy of it to `actor` not yet
-        read is marked read — in a second, small transaction taken only then, so that
-        opening a page stays a lock-free read on SQLite."""
+        read, and what `actor` was notified about it, are marked read — in a second, small
+        transaction taken only then, so that opening a page stays a lock-free read on SQLite."""
         with self.uow(write=False) as uow:
             view = task_view(self, uow.session, task_id, access.actor(uow.session, actor))
+            told = unread_about_task(uow.session, actor, task_id)
         mine = view.get("my_copy")
-        if mine is not None and mine["read_at"] is None:
+        unread_copy = mine is not None and mine["read_at"] is None
+        if told or unread_copy:
             with self.uow() as uow:
                 access.actor(uow.session, actor)
                 now = clock.now()
+                mark_task_read(uow.session, actor, task_id)
                 uow.session.execute(update(TaskCopy).where(TaskCopy.task_id == task_id, TaskCopy.recipient == actor,
                                                            TaskCopy.read_at.is_(None)).values(read_at=now))
+        if unread_copy:
             view["my_copy"] = {**mine, "read_at": now.isoformat()}
             view["copies"] = [{**c, "read_at": now.isoformat()} if c["id"] == mine["id"] else c
                               for c in view.get("copies", [])]

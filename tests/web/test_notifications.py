@@ -17,3 +17,13 @@ def test_a_transfer_shows_in_the_receivers_header_and_centre(client, auth, sanfu
     auth.logout()
     auth.login("xh_liaison")
     assert "notif-count" not in text_of(client.get("/"))              # nothing for passing it on
+
+
+def test_opening_the_task_reads_what_you_were_told_about_it(client, auth, sanfu, service):
+    task = only_task(sanfu, "xh_liaison")
+    sanfu.transfer(task["id"], "xh_liaison", reason="请协助走访", to_user="xh_water1")
+    auth.login("xh_water1")
+    assert sanfu.unread_notifications("xh_water1") == 1
+    assert client.get(f"/tasks/{task['id']}").status_code == 200
+    assert sanfu.unread_notifications("xh_water1") == 0
+    assert "notif-count" not in text_of(client.get("/"))
