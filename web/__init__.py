@@ -132,6 +132,8 @@ def _register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp
     app.register_blueprint(enterprises_bp)
+    from .monthly_service import bp as monthly_service_bp  # 每月服务: 记录服务, 我的本月服务
+    app.register_blueprint(monthly_service_bp)
     # admin_calendar, admin_import, admin_outbox and admin_security add routes to admin.bp
     from . import admin, admin_calendar, admin_import, admin_outbox, admin_security  # noqa: F401
     app.register_blueprint(admin.bp)

@@ -118,7 +118,23 @@ REQUESTS = {
                         "description": "reason, and one of to_user, to_section (a section code or name; "
                                        "with to_unit: of that unit) or to_unit (its 办公室)"},
 }
-SCHEMAS = {"Task": TASK, "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
+EXTENSION = _object({
+    "id": INT, "task_id": STR, "instance_id": INT, "status": {"type": "string", "enum": ["pending", "approved",
+                                                                                         "refused", "withdrawn"]},
+    "status_text": STR, "section_id": _null(INT), "requested_by": STR, "requested_at": TIME,
+    "current_due_at": _null(TIME), "new_due_at": TIME, "new_due_date": {"type": "string", "format": "date"},
+    "reason": STR, "decided_by": _null(STR), "decided_at": _null(TIME), "decision_note": STR,
+}, required=["id", "task_id", "status", "new_due_at", "reason"])
+REQUESTS.update({
+    "UrgeRequest": _object({"message": {"type": "string", "minLength": 1, "maxLength": 500}}),
+    "ExtensionRequest": _object({"new_due_date": {"type": "string", "format": "date",
+                                                  "description": "a working day later than the current deadline"},
+                                 "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "ExtensionDecision": _object({"approve": BOOL, "note": {"type": "string", "maxLength": 2000,
+                                                            "description": "required when refusing"}},
+                                 required=["approve"]),
+})
+SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
            "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "CompleteResult": COMPLETE_RESULT,
            "LedgerMatter": LEDGER_MATTER, "EnterpriseRow": ENTERPRISE_ROW, "EnterprisePage": ENTERPRISE_PAGE,
            "Enterprise": ENTERPRISE, "Error": ERROR, **REQUESTS}
@@ -214,6 +230,30 @@ def _task_operations(task_id: dict) -> dict:
     return paths
 
 
+def _deadline_operations(task_id: dict) -> dict:
+    """催办 and 延期 (web/api_deadlines.py)."""
+    urged = _object({"id": INT, "task_id": STR, "message": STR, "urge_count": INT, "recipients": _array(STR),
+                     "created_at": TIME})
+    pending = _object({"rows": _array({"allOf": [_ref("Extension"), _object(
+        {"task_name": STR, "enterprise_name": STR, "section_name": STR})]}), "heads_sections": BOOL})
+    extension_id = _path_param("extension_id", INT)
+    return {
+        "/api/v1/tasks/{task_id}/urge": {"post": _operation(
+            "urge: 催办 — a leader, supervisor or section head presses the holder (counted, notified)",
+            _ok(urged), "400 401 403 404 409 413 422", params=[task_id], body="UrgeRequest")},
+        "/api/v1/tasks/{task_id}/extension": {"post": _operation(
+            "extension: 延期申请 — the holder asks the section head for a later deadline",
+            _ok(_ref("Extension")), "400 401 403 404 409 413 422", params=[task_id], body="ExtensionRequest")},
+        "/api/v1/extensions": {"get": _operation(
+            "extensions: the 延期申请 waiting for the caller's decision (the sections they head)",
+            _ok(pending), "401")},
+        "/api/v1/extensions/{extension_id}/decide": {"post": _operation(
+            "decide: 延期审批 — approve (the deadline moves) or refuse (with a note) a pending request",
+            _ok(_ref("Extension")), "400 401 403 404 409 413 422", params=[extension_id],
+            body="ExtensionDecision")},
+    }
+
+
 def _paths() -> dict:
     task_id = _path_param("task_id", {"type": "string", "maxLength": 64})
     inbox, enterprise_filters = _inbox_params(), _enterprise_params()
@@ -249,6 +289,7 @@ def _paths() -> dict:
                                          "security": []}},
     }
     paths.update(_task_operations(task_id))
+    paths.update(_deadline_operations(task_id))
     return paths
 
 

@@ -37,6 +37,9 @@ TASK_VIEWERS = ("liaison", "expert", "staff", "section_head", "supervisor", "sys
 # Who may see the 西湖 enterprise: users of 西湖 (its unit), of the units above with a
 # supervising role, and the system admin.
 ENTERPRISE_VIEWERS = ("liaison", "expert", "staff", "section_head", "supervisor", "system_admin")
+# 督办看板: supervising roles (the city's 督查 sees 西湖 below it, the section head their sections), the
+# system admin; staff, liaisons, experts and the security and audit admins (三员分立) are refused.
+DASHBOARD_VIEWERS = ("section_head", "supervisor", "system_admin")
 
 
 def expect(default: str = FORBIDDEN, anonymous: str = LOGIN, **roles) -> dict[str, str]:
@@ -119,6 +122,15 @@ def _record_deadline(_world) -> dict:
     return {"deadline": (date.today() + timedelta(days=10)).isoformat(), "note": "限期整改"}
 
 
+def _extension(world) -> dict:
+    return {"new_due_date": world["extension_day"], "reason": "企业设备到货推迟"}
+
+
+def _contact(_world) -> dict:
+    from engine.enterprises.monthly_service import today
+    return {"mode": "电话", "contacted_on": today().isoformat(), "summary": "电话了解污水站运行情况"}
+
+
 def fixed(values: dict) -> Callable[[dict], dict]:
     return lambda _world: dict(values)
 
@@ -127,8 +139,11 @@ ADMIN_ONLY = expect(system_admin=OK)
 SECURITY_ONLY = expect(security_admin=OK)
 AUDIT_ONLY = expect(audit_admin=OK)
 SEE_TASK = expect(ok=TASK_VIEWERS)
+DASHBOARD = expect(ok=DASHBOARD_VIEWERS)
 SEE_ENTERPRISE = expect(ok=ENTERPRISE_VIEWERS)
 HOLDER = expect(ok=("staff", "system_admin"))
+URGERS = expect(ok=("section_head", "supervisor"))  # 催办: supervising roles in scope
+EXTENSION_DECIDERS = expect(ok=("section_head", "system_admin"))
 # 督办单: leaders and supervisors of the unit and above, the section (its head answers for it), admins.
 RECORD_VIEWERS = expect(NOT_FOUND, ok=("supervisor", "section_head", "system_admin"))
 # The section's candidates claim; so may the system admin ("admins everything").
@@ -148,6 +163,12 @@ ROUTES: tuple[Route, ...] = (
           fixed({"action": "claim", "task_id": "{open}"}),
           note="every signed-in user may post; only candidates' claims succeed, the others' rows fail"),
     # 备案: returns and transfers filed for the section head ----------------------------------
+    # 督办看板 and the 周/月通报: leaders, supervisors and section heads (their scope), admins ---------
+    Route("GET", "supervision.index", "/supervision/", DASHBOARD),
+    Route("GET", "supervision.tasks", "/supervision/tasks?unit=xh&colour=red", DASHBOARD,
+          note="the list behind a figure; the section head: their sections of 西湖"),
+    Route("GET", "supervision.bulletin", "/supervision/bulletin?unit=xh", DASHBOARD),
+    Route("GET", "supervision.bulletin_xlsx", "/supervision/bulletin.xlsx?unit=xh", DASHBOARD),
     # 督办单 (挂牌督办) ---------------------------------------------------------------------------
     Route("GET", "records.index", "/supervision/records/", expect(OK), note="each sees the records of their scope"),
     Route("GET", "records.show", "/supervision/records/{record}", RECORD_VIEWERS),
@@ -180,6 +201,17 @@ ROUTES: tuple[Route, ...] = (
           fixed({**RECTIFIED, "_resolve_comment": "已核实"})),
     Route("POST", "task_actions.copy", "/tasks/{held}/copy", SEE_TASK, fixed({"recipients": "xh_air1"})),
     Route("POST", "task_actions.comment", "/tasks/{held}/comments", SEE_TASK, fixed({"body": "请尽快整改"})),
+    # people acting on deadlines: 催办, 延期申请 and its decision, 退单, 效能告诫 -------------------------
+    Route("POST", "deadline_actions.urge", "/tasks/{held}/urge", URGERS, fixed({"message": "请加快整改进度"}),
+          note="the city's supervisor and the water section's head; not the holder, not an admin"),
+    Route("POST", "deadline_actions.request_extension", "/tasks/{held}/extension", HOLDER, _extension),
+    Route("GET", "deadline_actions.index", "/extensions/", expect(OK), note="each sees the requests they decide"),
+    Route("POST", "deadline_actions.decide", "/extensions/{extension}/decide", EXTENSION_DECIDERS,
+          fixed({"decision": "approve", "note": "同意"}), note="xh_water2 asked; the water section's head decides"),
+    Route("POST", "deadline_actions.send_back", "/tasks/{held}/send-back", HOLDER,
+          fixed({"reason": "不属本科室职责"}), note="退单 to the health check's expert"),
+    Route("POST", "deadline_actions.warn", "/tasks/{overdue}/warn", expect(supervisor=OK),
+          fixed({"reason": "超期未办结"}), note="supervisors and leaders only, on an overdue task"),
     Route("POST", "attachments.upload", "/tasks/{held}/attachments", HOLDER, _photo),
     Route("GET", "attachments.download", "/attachments/{attachment}", SEE_TASK),
     Route("POST", "attachments.delete", "/attachments/{attachment}/delete", expect(staff=OK),
@@ -199,6 +231,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "enterprises.enterprise_ledger", "/enterprises/{enterprise_id}/ledger.xlsx", SEE_ENTERPRISE),
     Route("GET", "enterprises.unit_ledger", "/ledger.xlsx?unit=xh", SEE_ENTERPRISE),
     Route("GET", "enterprises.matter_print", "/matters/{service}/{matter_scope}/print", SEE_ENTERPRISE),
+    # 每月服务: the enterprise's liaison (xh_liaison; it has no contact leader) or an admin records a contact
+    Route("POST", "monthly_service.record", "/enterprises/{enterprise_id}/contacts",
+          expect(ok=("liaison", "system_admin")), _contact),
+    Route("GET", "monthly_service.mine", "/enterprises/service", expect(OK), note="each sees their own enterprises"),
     # the notification centre: everyone signed in has their own ------------------------------------
     Route("GET", "notifications.index", "/notifications/", expect(OK)),
     Route("POST", "notifications.mark_read", "/notifications/read", expect(OK), changes=False,
@@ -258,6 +294,11 @@ ROUTES: tuple[Route, ...] = (
           fixed({"data": RECTIFIED_JSON["data"], "comment": "已核实"})),
     Route("POST", "api.copy", "/api/v1/tasks/{held}/copy", SEE_TASK, fixed({"to_users": ["xh_air1"]})),
     Route("POST", "api.comment", "/api/v1/tasks/{held}/comments", SEE_TASK, fixed({"body": "请尽快整改"})),
+    Route("POST", "api.urge", "/api/v1/tasks/{held}/urge", URGERS, fixed({"message": "请加快整改进度"})),
+    Route("POST", "api.request_extension", "/api/v1/tasks/{held}/extension", HOLDER, _extension),
+    Route("GET", "api.pending_extensions", "/api/v1/extensions", expect(OK)),
+    Route("POST", "api.decide_extension", "/api/v1/extensions/{extension}/decide", EXTENSION_DECIDERS,
+          fixed({"approve": True, "note": "同意"})),
     Route("PUT", "api.save_draft", "/api/v1/tasks/{held}/draft", HOLDER, fixed({"data": {"measures": "正在改造管网"}})),
     Route("GET", "api.attachments", "/api/v1/tasks/{held}/attachments", SEE_TASK),
     Route("POST", "api.upload", "/api/v1/tasks/{held}/attachments", HOLDER, _photo, note="multipart, not JSON"),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
@@ -62,6 +62,7 @@ def build_world(path: Path, attachment_dir: Path) -> dict:
         world = {"enterprise_id": ids["enterprise_id"], **_admins(engine), **_service(engine, ids),
                  **_follow_up(engine), **_ghost(engine, path.parent)}
         world.update(_records(engine, world))
+        world.update(_deadlines(engine))
         world["tokens"] = {role: engine.create_api_token(user, "authz-matrix")
                            for role, user in ROLES.items() if user}
         return world
@@ -128,6 +129,21 @@ def _records(engine: Engine, world: dict) -> dict:
     reported = engine.list_for_supervision(world["held"], "hz_super", "重点督办")["id"]
     engine.report_record(reported, "xh_water_head", "已整改")
     return {"record": record, "reported_record": reported}
+
+
+def _deadlines(engine: Engine) -> dict:
+    """The task xh_water1 转办 to xh_water2: xh_water2 asks for an extension (`extension`, for
+    the water section's head to decide), then it falls overdue (`overdue`, for 效能告诫).
+    `extension_day`: a working day two months on, a date a holder may ask for."""
+    from engine.calendar.store import work_calendar
+    from engine.store.tables import HumanTask
+    [filing] = [f for f in engine.filing_list("xh_water_head")["rows"] if f["kind"] == "transfer"]
+    with engine.uow(write=False) as uow:
+        day = work_calendar(uow.session).next_working_day(date.today() + timedelta(days=60))
+    extension = engine.request_extension(filing["task_id"], "xh_water2", day.isoformat(), "企业停产检修")
+    with engine.uow() as uow:
+        uow.session.get(HumanTask, filing["task_id"]).due_at = clock.now() - timedelta(days=3)
+    return {"overdue": filing["task_id"], "extension": extension["id"], "extension_day": day.isoformat()}
 
 
 def _ghost(engine: Engine, folder: Path) -> dict:
