@@ -8,7 +8,7 @@ from flask import jsonify, request
 from .api import MAX_PER_PAGE, _actor, _int_arg, bp
 from .extensions import get_engine
 
-FILTERS = ("q", "unit", "scale", "type", "liaison", "status")
+FILTERS = ("q", "unit", "scale", "type", "liaison", "status", "service")
 
 
 @bp.get("/enterprises")

@@ -16,8 +16,13 @@ from .extensions import get_engine
 from .inbox import _page_number
 
 bp = Blueprint("enterprises", __name__)
-FILTERS = ("unit", "scale", "type", "liaison", "status")
+FILTERS = ("unit", "scale", "type", "liaison", "status", "service")
 STATUS_LABELS = {"paired": _l("已结对"), "served": _l("已服务"), "added": _l("新增"), "unpaired": _l("已解除")}
+# 本月服务 (engine.enterprises.monthly_service): each status's word, and the list's filter choices.
+SERVICE_LABELS = {"served": _l("已服务"), "pending": _l("未服务"), "warning": _l("预警"), "missed": _l("逾期未服务"),
+                  "not_required": _l("无需服务")}
+SERVICE_FILTERS = (("served", _l("本月已服务")), ("unserved", _l("本月未服务")),
+                   ("warning", _l("预警（25 日起未服务）")), ("missed", _l("上月逾期未服务")))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -35,14 +40,16 @@ def index():
     pages = max(1, -(-result["total"] // result["per_page"]))
     args = {k: v for k, v in chosen.items() if v}
     return render_template("enterprises/index.html", result=result, pages=pages, chosen=chosen, args=args,
-                           options=engine.enterprise_filters(current_user.id), status_labels=STATUS_LABELS)
+                           options=engine.enterprise_filters(current_user.id), status_labels=STATUS_LABELS,
+                           service_labels=SERVICE_LABELS, service_filters=SERVICE_FILTERS)
 
 
 @bp.route("/enterprises/<int:enterprise_id>")
 @login_required
 def show(enterprise_id: int):
     page = get_engine().enterprise(current_user.id, enterprise_id)
-    return render_template("enterprises/show.html", **page, status_labels=STATUS_LABELS)
+    return render_template("enterprises/show.html", **page, status_labels=STATUS_LABELS,
+                           service_labels=SERVICE_LABELS, today=clock.to_local(clock.now()).date().isoformat())
 
 
 def _xlsx(filename: str, **kwargs):

@@ -80,6 +80,8 @@ ENTERPRISE_ROW = _object({
     "id": INT, "name": STR, "credit_code": STR, "scale": STR, "type": STR, "priority": BOOL, "unit": STR,
     "liaison": STR, "contact_leader": STR, "status": STR, "phone": STR, "pairing_year": INT,
     "open_matters": INT, "overdue_matters": INT,
+    "service": {"type": "object", "description": "本月服务: status (served, pending, warning, missed, not_required), "
+                "text, colour (yellow, red or null), last_missed (last month ended without service), last_month"},
 })
 ENTERPRISE_PAGE = _object({"rows": _array(_ref("EnterpriseRow")), "total": INT, "page": INT, "per_page": INT})
 ENTERPRISE = _object({
@@ -89,6 +91,9 @@ ENTERPRISE = _object({
     "checks": _array({"type": "object", "description": "体检: each health check completed"}),
     "matters": _array(_ref("LedgerMatter")),
     "ratings": _array({"type": "object", "description": "回访评价: each follow-up's satisfaction"}),
+    "service": _array({"type": "object", "description": "每月服务: the last six months, newest first: year, "
+                       "month, label, status, text, colour and the contacts (date, mode, summary, recorded_by)"}),
+    "may_record_contact": BOOL,
 }, required=["enterprise", "visits", "checks", "matters", "ratings"])
 ERROR = _object({"error": _object({
     "status": INT, "title": STR, "message": STR,
@@ -190,7 +195,8 @@ def _inbox_params() -> list:
 def _enterprise_params() -> list:
     enterprise_filters = [_query(name, {"type": "string", "maxLength": 100}, text) for name, text in (
         ("q", "name or credit code"), ("unit", "unit code (and the units below it)"), ("scale", "大 中 小 微"),
-        ("type", "enterprise type"), ("liaison", "the liaison's login name"), ("status", "pairing status"))]
+        ("type", "enterprise type"), ("liaison", "the liaison's login name"), ("status", "pairing status"),
+        ("service", "本月服务: served | unserved | warning (unserved from the 25th) | missed (last month)"))]
     return enterprise_filters + _inbox_params()[1:3]
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, exists, false, func, not_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store.org_tables import Enterprise
+from engine.store.org_tables import Enterprise, Unit
 from engine.store.supervision_tables import ServiceContact
 from engine.store.tables import User
 
@@ -226,3 +226,25 @@ def service_history(session: Session, enterprise: Enterprise, months: int = 6, o
         history.append({"year": year, "month": month, "label": f"{year}-{month:02d}", "status": found,
                         "text": TEXT[found], "colour": COLOUR.get(found), "contacts": contacts})
     return history
+
+
+def worklist(session: Session, user_id: int, on: date | None = None) -> list[dict]:
+    """A liaison's (or contact leader's) own paired enterprises with this month's service,
+    whether last month was missed and the last contact's date; unserved first."""
+    on = on or today()
+    query = (select(Enterprise, Unit.name).join(Unit, Unit.id == Enterprise.unit_id)
+             .where(Enterprise.status.in_(IN_PAIRING),
+                    (Enterprise.liaison_id == user_id) | (Enterprise.contact_leader_id == user_id))
+             .order_by(Enterprise.unit_id, Enterprise.id))
+    found = list(session.execute(query))
+    enterprises = [e for e, _unit in found]
+    statuses = month_statuses(session, enterprises, on)
+    last = {eid: day for eid, day in session.execute(
+        select(ServiceContact.enterprise_id, func.max(ServiceContact.contacted_on))
+        .where(ServiceContact.enterprise_id.in_([e.id for e in enterprises]))
+        .group_by(ServiceContact.enterprise_id))} if enterprises else {}
+    rows = [{"id": e.id, "name": e.name, "unit": unit, "role": "liaison" if e.liaison_id == user_id else "leader",
+             "service": statuses[e.id], "last_contact": last[e.id].isoformat() if last.get(e.id) else None}
+            for e, unit in found]
+    order = {MISSED: 0, WARNING: 1, PENDING: 2, NOT_REQUIRED: 3, SERVED: 4}
+    return sorted(rows, key=lambda r: (not r["service"]["last_missed"], order[r["service"]["status"]]))

@@ -178,6 +178,7 @@ def decorate(matter: dict, names: dict, unit_id: int, calendar) -> dict:
 
 def enterprise_page(session: Session, actor, enterprise_id: int) -> dict:
     head = header(session, actor, enterprise_id)
+    enterprise = session.get(Enterprise, enterprise_id)
     steps = completed_steps(session, enterprise_id, VISIT_FORMS + ("health_check", "service_followup"))
     names = section_names(session, {head["unit_id"]})
     calendar = work_calendar(session)
@@ -188,8 +189,10 @@ def enterprise_page(session: Session, actor, enterprise_id: int) -> dict:
             "ratings": [_rating(s) for s in steps if s["form_key"] == "service_followup"],
             # What the enterprise itself submitted through its one-time links (engine.enterprises.rating_links).
             "link_ratings": enterprise_link_ratings(session, enterprise_id),
-            # 每月服务: the last months, served or not, with their contacts.
-            "service": monthly_service.service_history(session, session.get(Enterprise, enterprise_id))}
+            # 每月服务: the last months, served or not, with their contacts; whether the actor records them.
+            "service": monthly_service.service_history(session, enterprise),
+            "may_record_contact": access.may_record_contact(session, actor, enterprise.liaison_id,
+                                                            enterprise.contact_leader_id)}
 
 
 def matter_sheet(session: Session, actor, instance_id: int, scope: str) -> dict:

@@ -31,10 +31,11 @@ SUMMARY_MAX = 1000
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Field names the web form shows next to a refused value (the error's params["field"]).
 FIELDS = {"mode": "联系方式", "contacted_on": "服务日期", "summary": "服务内容"}
+FIELDS_EN = {"mode": "how", "contacted_on": "date", "summary": "what was discussed"}
 
 
-def _refuse(field: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{FIELDS[field]}：{message}", params={"field": field})
+def _refuse(field: str, zh: str, en: str) -> InvalidInput:
+    return InvalidInput(f"{FIELDS[field]}：{zh} ({FIELDS_EN[field]}: {en})", params={"field": field})
 
 
 def clean_contact(mode, contacted_on, summary, on: date) -> tuple[str, date, str]:
@@ -42,18 +43,17 @@ def clean_contact(mode, contacted_on, summary, on: date) -> tuple[str, date, str
     first of last month (a late record may still save last month, not rewrite older ones),
     and a summary of what was discussed."""
     if mode not in MODES:
-        raise _refuse("mode", "请选择 电话、视频 或 走访 (mode must be 电话, 视频 or 走访)")
+        raise _refuse("mode", "请选择 电话、视频 或 走访", "choose phone, video or visit")
     day = _date(contacted_on)
     if day > on:
-        raise _refuse("contacted_on", "不能晚于今天 (the date cannot be in the future)")
+        raise _refuse("contacted_on", "不能晚于今天", "cannot be in the future")
     if day < monthly_service.first_day(*monthly_service.shift(on.year, on.month, -1)):
-        raise _refuse("contacted_on", "不能早于上月 1 日 (the date cannot be before the first of last month)")
+        raise _refuse("contacted_on", "不能早于上月 1 日", "cannot be before the first of last month")
     text = summary.strip() if isinstance(summary, str) else ""
     if not text:
-        raise _refuse("summary", "请填写本次服务的内容 (say what the contact was about)")
+        raise _refuse("summary", "请填写本次服务的内容", "say what the contact was about")
     if len(text) > SUMMARY_MAX:
-        raise _refuse("summary", f"不能超过 {SUMMARY_MAX} 字，当前 {len(text)} 字 "
-                                 f"(at most {SUMMARY_MAX} characters)")
+        raise _refuse("summary", f"不能超过 {SUMMARY_MAX} 字，当前 {len(text)} 字", f"at most {SUMMARY_MAX} characters")
     return mode, day, text
 
 
@@ -66,7 +66,7 @@ def _date(value) -> date:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise _refuse("contacted_on", "请填写日期，格式 YYYY-MM-DD (a date as YYYY-MM-DD)") from None
+        raise _refuse("contacted_on", "请填写日期，格式 YYYY-MM-DD", "a date as YYYY-MM-DD") from None
 
 
 def _login(session: Session, user_id: int | None) -> str | None:
@@ -116,6 +116,18 @@ class ContactCommands(EngineParts):
             return enterprise is not None and access.may_record_contact(
                 session, access.actor(session, actor), enterprise.liaison_id, enterprise.contact_leader_id)
 
+    def monthly_service_worklist(self, actor: str) -> dict:
+        """本月服务: the actor's own paired enterprises (as liaison or contact leader) with this
+        month's service, unserved and last month's misses first."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            access.actor(session, actor)
+            user_id = session.scalar(select(User.id).where(User.name == actor))
+            on = monthly_service.today()
+            year, month = monthly_service.month_of(on)
+            return {"year": year, "month": month, "phase": monthly_service.phase(year, month, on),
+                    "warning_day": monthly_service.WARNING_DAY, "rows": monthly_service.worklist(session, user_id, on)}
+
 
 class VisitContactProjection:
     """The runtime's hook: a visit task (走访 form) completed in this save is a service
@@ -162,3 +174,4 @@ def _visit_day(value, done: date) -> date:
         return done
     earliest = monthly_service.first_day(*monthly_service.shift(done.year, done.month, -1))
     return day if earliest <= day <= done else done
+
