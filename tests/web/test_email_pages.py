@@ -103,3 +103,20 @@ def test_a_mail_the_server_refuses_ends_failed_on_the_admin_page_and_is_sent_aga
     staff = app.test_client()
     _login(staff, "xh_water1")
     assert staff.get("/admin/outbox").status_code == 403
+
+
+def test_the_email_pages_have_english_chrome(client, auth, sanfu):
+    from engine.notifications.outbox import queue
+    from tests.web.test_i18n import chinese_chrome, to_english
+    with sanfu.uow() as uow:
+        queue(uow.session, "xh_water1", ADDRESS, "【三服务工作平台】催办：请本周办结", "正文")
+    auth.login("root")
+    to_english(client)
+    refused = client.post("/account/", data={"email": "no-at-sign", "mode": "immediate",
+                                              "csrf_token": csrf_token(client)})
+    body = text_of(refused)
+    assert "Email address" in body and "the email address is not valid" in body
+    assert chinese_chrome(body, sanfu.account("root")) == []
+    queue_page = text_of(client.get("/admin/outbox"))
+    assert "Email queue" in queue_page and "Send again" in queue_page and ADDRESS in queue_page
+    assert chinese_chrome(queue_page, sanfu.account("root"), sanfu.outbox("root")) == []
