@@ -19,10 +19,12 @@ DETAIL_LABELS = {"reason": _l("理由"), "to_user": _l("转给"), "to_section": 
                  "process_key": _l("流程"), "version": _l("版本"), "due_at": _l("到期"), "filename": _l("文件"),
                  "size": _l("大小"), "note": _l("附言"), "comment": _l("意见"), "body": _l("内容"),
                  "to_users": _l("抄送给"), "delegate": _l("委派给"), "owner": _l("委派人"),
-                 "expires_at": _l("有效期至"), "replaced": _l("作废旧链接"), "ratings": _l("评分")}
+                 "expires_at": _l("有效期至"), "replaced": _l("作废旧链接"), "ratings": _l("评分"),
+                 "step_text": _l("督办环节"), "recipients": _l("通知"), "record": _l("督办单"),
+                 "deadline": _l("整改期限")}
 # Ids and technical fields an auditor may need but the history page need not show.
 HIDDEN_DETAILS = {"data", "element_id", "instance_id", "task_id", "client", "attachment_id", "content_type",
-                  "field", "sha256", "storage_key", "link_id", "comment_id"}
+                  "field", "sha256", "storage_key", "link_id", "comment_id", "step"}
 def language() -> str:
     return str(get_locale() or "zh_CN")
 
@@ -118,7 +120,7 @@ def detail_items(event: dict) -> list[tuple[str, str]]:
     for key, value in detail.items():
         if key in HIDDEN_DETAILS or value in (None, "", []):  # a first claim has no 原办理人
             continue
-        if key in ("due_at", "expires_at"):
+        if key in ("due_at", "expires_at", "deadline"):
             value = local_time(value)
         elif key == "process_key":
             value = names.get(f"process:{value}", value)

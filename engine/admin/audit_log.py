@@ -75,6 +75,9 @@ ACTION_LABELS = {
     "rating_link_issued": N_("发送评价链接"), "rating_submitted": N_("企业评价"), "timer_fired": N_("定时器触发"),
     "timer_failed": N_("定时器失败"), "filings_acknowledged": N_("备案知悉"),
     "call_activity_bound": N_("调用子流程"), "message_delivered": N_("收到消息"), "signal_delivered": N_("收到信号"),
+    "escalated": N_("逐级督办"), "record_opened": N_("挂牌督办"), "record_deadline_set": N_("限期整改"),
+    "record_reported": N_("报告整改情况"), "record_verified": N_("复核通过，销号"), "record_rejected": N_("复核不通过"),
+    "record_overdue_again": N_("逾期未整改"),
 }
 CSV_HEADER = ("编号", "时间", "操作人", "操作", "流程实例", "任务", "详情")
 

@@ -22,7 +22,7 @@ def record(session: Session, actor: str, action: str, *, instance_id: int | None
 
 
 # Detail keys that name a person by login (转办 to, 委派 to, the previous and new holder …).
-PEOPLE_KEYS = ("from", "to", "to_user", "owner", "delegate", "to_users")
+PEOPLE_KEYS = ("from", "to", "to_user", "owner", "delegate", "to_users", "recipients")
 
 
 def history(session: Session, instance_id: int) -> list[dict]:

@@ -60,7 +60,7 @@ def open_record(session: Session, row: HumanTask, actor: str, *, source: str, no
     existing = session.scalar(select(SupervisionRecord).where(SupervisionRecord.task_id == row.id))
     if existing is not None:
         if existing.status != CLOSED:
-            add_event(session, existing, actor, "overdue_again", note)
+            add_event(session, existing, actor, "overdue_again", f"期限 {_day(row.due_at)} 已过，仍未办结")
             return existing
         raise Conflict(f"此事项已有督办单 {number(existing)} (already listed)", code="already_listed")
     section_id = people.task_section(session, row)
