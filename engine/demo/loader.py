@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 
 from engine import clock, config
 from engine.demo import data
+from engine.demo.deadline_actions import add_deadline_actions
+from engine.demo.monthly_service import add_monthly_service
 from engine.demo.supervision import load_supervision
 from engine.org import directory
 from engine.org.directory import Pairing, Person
@@ -49,6 +51,8 @@ def load_demo(engine) -> list[str]:
     Province(engine, units, enterprises).act(data.STORIES)
     fired = engine.fire_due_timers(owner="demo")
     supervised = load_supervision(engine, enterprises)
+    add_monthly_service(engine)  # contacts this month and last; a liaison who missed last month
+    supervised += add_deadline_actions(engine)  # 催办, 效能告诫, a 延期申请 waiting for its section head
     lines = [f"演示数据已建立，用时 {timer.monotonic() - began:.1f} 秒；到期定时器 {fired['fired']} 个已触发 "
              "(demo loaded)"]
     return lines + supervised + summary(engine)
