@@ -154,17 +154,18 @@ def monthly_coverage(session: Session, unit_ids: list[int] | None, year: int, mo
 
 def unserved_enterprises(session: Session, unit_ids: list[int] | None, year: int, month: int) -> list[dict]:
     """The enterprises behind monthly_coverage's `unserved` (a drill-down, the reminders):
-    id, name, unit_id, liaison and contact leader (logins), by unit then id."""
+    id, name, unit_id, liaison and contact leader (logins), the liaison's display name, by unit then id."""
     liaison, leader = User.__table__.alias("liaison"), User.__table__.alias("leader")
-    query = (select(Enterprise.id, Enterprise.name, Enterprise.unit_id, liaison.c.name, leader.c.name)
+    query = (select(Enterprise.id, Enterprise.name, Enterprise.unit_id, liaison.c.name, leader.c.name,
+                    liaison.c.display_name)
              .join(liaison, liaison.c.id == Enterprise.liaison_id)
              .outerjoin(leader, leader.c.id == Enterprise.contact_leader_id)
              .where(required_clause(year, month), not_(served_clause(year, month)))
              .order_by(Enterprise.unit_id, Enterprise.id))
     if unit_ids is not None:
         query = query.where(Enterprise.unit_id.in_(sorted(set(unit_ids))))
-    return [{"id": r[0], "name": r[1], "unit_id": r[2], "liaison": r[3], "contact_leader": r[4]}
-            for r in session.execute(query)]
+    return [{"id": r[0], "name": r[1], "unit_id": r[2], "liaison": r[3], "contact_leader": r[4],
+             "liaison_name": r[5] or r[3]} for r in session.execute(query)]
 
 
 def enterprise_month_status(session: Session, enterprise_id: int, year: int, month: int,

@@ -49,7 +49,7 @@ def _yellow_text(e: dict, year: int, month: int) -> str:
 
 def _red_text(e: dict, year: int, month: int) -> str:
     return (f"【逾期未服务】结对企业「{e['name']}」{year} 年 {month} 月没有任何服务记录（每月至少服务一次），"
-            f"联络员：{e['liaison']}。")
+            f"联络员：{e['liaison_name']}。")
 
 
 def _send(session: Session, e: dict, recipient: str | None, dedupe: str, text: str, sent: set[str]) -> int:
