@@ -12,6 +12,8 @@ NPM ?= npm
 # bundle, its CSS and the font, copied where Flask serves static files (git-ignored).
 BPMN_DIST := node_modules/bpmn-js/dist
 VENDOR := web/static/vendor/bpmn-js
+# ECharts (same package.json): the 督办看板's charts need only the common (bar, line) bundle.
+ECHARTS_VENDOR := web/static/vendor/echarts
 
 .PHONY: run test setup bench clean
 
@@ -37,7 +39,13 @@ $(VENDOR)/.copied: node_modules/.sanfu-installed
 	cp $(BPMN_DIST)/assets/bpmn-font/font/bpmn.* $(VENDOR)/assets/bpmn-font/font/
 	touch $@
 
-setup: $(VENV)/.installed $(VENDOR)/.copied
+$(ECHARTS_VENDOR)/.copied: node_modules/.sanfu-installed
+	rm -rf $(ECHARTS_VENDOR)
+	mkdir -p $(ECHARTS_VENDOR)
+	cp node_modules/echarts/dist/echarts.common.min.js node_modules/echarts/LICENSE $(ECHARTS_VENDOR)/
+	touch $@
+
+setup: $(VENV)/.installed $(VENDOR)/.copied $(ECHARTS_VENDOR)/.copied
 
 run: setup
 	$(SANFU) init
@@ -56,4 +64,4 @@ bench: setup
 	$(SANFU) bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR)
+	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR) $(ECHARTS_VENDOR)

@@ -127,7 +127,8 @@ def _register(app: Flask) -> None:
     auth.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)
-    from . import api_deadlines  # noqa: F401 (催办 and 延期 on the API, added before api.bp is registered)
+    # 催办, 延期 and 督办单 on the API: their routes join api.bp before it is registered
+    from . import api_deadlines, api_records  # noqa: F401
     for module in (auth, inbox, tasks, api):
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp

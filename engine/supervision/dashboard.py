@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from engine import access, clock
@@ -100,10 +100,11 @@ def section_rows(session: Session, unit: Unit, window, only: list[int] | None = 
     query = select(Section.id, Section.name, Section.code).where(Section.unit_id == unit.id).order_by(Section.id)
     sections = [s for s in session.execute(query) if only is None or s.id in only]
     ids = [s.id for s in sections]
+    key, source = stats.sections_of_unit(unit.id)
     where = HumanTask.unit_id == unit.id
     if only is not None:
-        where = where & stats.section_of_task().in_(ids)
-    figures = stats.gather(session, where, stats.section_of_task(), window, acts_sections=ids,
+        where = and_(where, key.in_(ids))
+    figures = stats.gather(session, where, (key, source), window, acts_sections=ids,
                            record_column=SupervisionRecord.section_id, record_keys=ids)
     return [{"id": s.id, "code": s.code, "name": s.name, "figures": figures.get(s.id, Figures())}
             for s in sections]
@@ -124,8 +125,8 @@ def dashboard(session: Session, actor: str, unit_code: str | None, period: Perio
         for row in rows:
             total.add(row["figures"])
         out.update(mode="sections", total=total, own=None, units=[], sections=rows,
-                   steps=stats.handling_times(session, (HumanTask.unit_id == unit.id)
-                                              & stats.section_of_task().in_(who.sections), *window[:2]))
+                   steps=stats.handling_times(session, and_(HumanTask.unit_id == unit.id,
+                                                            stats.section_of_task().in_(who.sections)), *window[:2]))
         return _finish(out)
     subtree = tree.below(unit.id)
     figures = stats.gather(session, HumanTask.unit_id.in_(subtree), HumanTask.unit_id, window, acts_units=subtree)

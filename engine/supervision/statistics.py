@@ -21,8 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, case, cast, func, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, and_, case, cast, func, literal_column, or_, outerjoin, select
+from sqlalchemy.orm import Session, aliased
 
 from engine import clock
 from engine.store.org_tables import Section, UserSection
@@ -94,6 +94,28 @@ def section_of_task():
     return func.coalesce(queued, held)
 
 
+def sections_of_unit(unit_id: int):
+    """(key, source) grouping a unit's tasks by section with joins instead of section_of_task's
+    per-row subqueries: the section queue a task is claimable in, else its holder's section in
+    that unit. Only for tasks of `unit_id`."""
+    queued = aliased(TaskCandidate)
+    held = (select(User.name.label("name"), func.min(UserSection.section_id).label("section_id"))
+            .join(UserSection, UserSection.user_id == User.id).join(Section, Section.id == UserSection.section_id)
+            .where(Section.unit_id == unit_id).group_by(User.name).subquery())
+    source = (outerjoin(HumanTask, queued, and_(queued.task_id == HumanTask.id, queued.kind == "section"))
+              .outerjoin(held, held.c.name == HumanTask.assignee))
+    return func.coalesce(cast(queued.name, Integer), held.c.section_id), source
+
+
+def _base(group, *columns):
+    """select(key, *columns) for `group`: a column of human_tasks, or (key, source) from
+    sections_of_unit."""
+    if isinstance(group, tuple):
+        key, source = group
+        return select(key.label("k"), *columns).select_from(source)
+    return select(group.label("k"), *columns)
+
+
 def _sum(condition):
     return func.sum(case((condition, 1), else_=0))
 
@@ -106,7 +128,7 @@ def colours(session: Session, where, group, now: datetime) -> dict:
 
 
 def colours_statement(where, group, now: datetime):
-    t = (select(group.label("k"), HumanTask.due_at, HumanTask.yellow_at, HumanTask.blue_at)
+    t = (_base(group, HumanTask.due_at, HumanTask.yellow_at, HumanTask.blue_at)
          .where(HumanTask.status == OPEN, *_where(where)).subquery())
     not_red = t.c.due_at >= now
     stmt = (select(t.c.k, func.count(), _sum(and_(not_red, t.c.blue_at <= now,
@@ -123,7 +145,7 @@ def completions(session: Session, where, group, start: datetime, end: datetime) 
 
 
 def completions_statement(where, group, start: datetime, end: datetime):
-    t = (select(group.label("k"), HumanTask.completed_at, HumanTask.due_at, HumanTask.original_due_at)
+    t = (_base(group, HumanTask.completed_at, HumanTask.due_at, HumanTask.original_due_at)
          .where(HumanTask.status == COMPLETED, HumanTask.completed_at >= start, HumanTask.completed_at < end,
                 *_where(where)).subquery())
     first_due = func.coalesce(t.c.original_due_at, t.c.due_at)
@@ -164,7 +186,7 @@ def handling_times(session: Session, where, start: datetime, end: datetime) -> l
 
 def satisfaction(session: Session, where, group, start: datetime, end: datetime) -> dict:
     """{key: (rated, satisfied)} of the 回访 completed in [start, end)."""
-    followups = (select(group.label("k"), HumanTask.id, HumanTask.instance_id)
+    followups = (_base(group, HumanTask.id, HumanTask.instance_id)
                  .where(HumanTask.status == COMPLETED, HumanTask.completed_at >= start,
                         HumanTask.completed_at < end, HumanTask.form_key == FOLLOW_UP_FORM, *_where(where))
                  .subquery())

@@ -109,7 +109,7 @@ def _red(session, definition, unit_id: int, section_id: int) -> None:
 
 def _acts(session, rng, units: dict, sections: dict) -> None:
     """催办, 效能告诫 in October to December, and 挂牌督办 records (one from 2025 still open)."""
-    for n in range(30):
+    for _ in range(30):
         code = rng.choice(("xh", "bj", "hz"))
         at = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(days=rng.uniform(0, 63))
         session.add(Urge(task_id=str(uuid.uuid4()), instance_id=0, unit_id=units[code], sender="hz_super",
@@ -125,3 +125,12 @@ def _acts(session, rng, units: dict, sections: dict) -> None:
                                       unit_id=units[code], section_id=sections.get((units[code], "water")),
                                       status=status, opened_at=datetime(year, 11, 1, tzinfo=UTC), opened_by="hz_super",
                                       closed_at=closed_at))
+
+
+def make_red(engine, task_id: str, urges: int = 1) -> None:
+    """Move a real task's deadline 3 days before NOW (red), as if it had been left lying."""
+    from sqlalchemy import update
+    with engine.uow() as uow:
+        uow.session.execute(update(HumanTask).where(HumanTask.id == task_id).values(
+            due_at=NOW - timedelta(days=3), yellow_at=NOW - timedelta(days=4), blue_at=NOW - timedelta(days=8),
+            urge_count=urges))
