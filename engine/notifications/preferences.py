@@ -7,9 +7,10 @@ from engine.errors import InvalidInput
 
 MODES = ("off", "immediate", "digest")
 ADDRESS_MOST = 255
-# One @, something on both sides, a dot in the domain, no spaces: what a mail server accepts
-# in practice; whether the mailbox exists only the server can say.
-_ADDRESS = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\".]+$")
+# An ASCII address (a Chinese mailbox name needs SMTPUTF8, which bureau servers rarely offer):
+# the local part's allowed characters, @, a domain with at least one dot. Whether the mailbox
+# exists only the server can say.
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 def clean_settings(email: str | None, mode: str | None) -> tuple[str, str]:

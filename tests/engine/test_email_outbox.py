@@ -4,7 +4,11 @@ schedulers run; a mail server that refuses or is down never fails a command — 
 retried with backoff, then marked failed for the admin, who can send it again."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -13,10 +17,10 @@ import pytest
 from engine import clock, config
 from engine.errors import InvalidInput
 from engine.notifications.centre import notify
-from engine.notifications.outbox import MAX_ATTEMPTS, backoff
+from engine.notifications.outbox import MAX_ATTEMPTS, backoff, queue
 from engine.service import Engine
 from tests.helpers.models import chain, process, user_task, write
-from tests.helpers.paths import FORMS
+from tests.helpers.paths import FORMS, ROOT
 from tests.helpers.smtp import SmtpServer, down_settings
 
 MODEL = process("visit", chain(user_task("record", "记录走访", candidateGroups="water")))
@@ -207,6 +211,7 @@ def test_a_refused_mail_is_retried_and_the_admin_sends_it_again(people, db_engin
 
 @pytest.mark.parametrize("email, mode, field", [
     ("not-an-address", "immediate", "email"), ("zhang san@example.gov.cn", "off", "email"),
+    ("张三@example.gov.cn", "immediate", "email"), ("a@example", "immediate", "email"),
     ("", "digest", "email"), ("a@example.gov.cn", "weekly", "mode")])
 def test_email_settings_are_checked_and_name_the_field(people, email, mode, field):
     with pytest.raises(InvalidInput) as refused:
@@ -216,3 +221,33 @@ def test_email_settings_are_checked_and_name_the_field(people, email, mode, fiel
     people.set_email_settings("water1", " Water1@Bureau.example.gov.cn ", "digest")
     assert people.email_settings("water1") | {"enabled": None} == {
         "email": "Water1@Bureau.example.gov.cn", "mode": "digest", "enabled": None, "digest_hour": 8}
+
+
+def test_two_scheduler_processes_send_each_mail_once(people, db_engine, smtp):
+    """Two `sanfu scheduler` processes with email configured from the environment: the
+    immediate mail and the day's digest each arrive once."""
+    people.set_email_settings("water1", WATER1, "immediate")
+    people.set_email_settings("water2", WATER2, "digest")
+    with people.uow() as uow:
+        notify(uow.session, "water1", "urged", "head1", "催办：请今天办结")
+        notify(uow.session, "water2", "urged", "head1", "催办：甲企业")
+        notify(uow.session, "water2", "urged", "head1", "催办：乙企业")
+    assert people.outbox("admin")["counts"]["pending"] == 0       # this engine has no SMTP host: nothing queued
+    with people.uow() as uow:                                      # so the immediate mail is queued by hand
+        queue(uow.session, "water1", WATER1, "【三服务工作平台】催办：请今天办结", "催办：请今天办结")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SANFU_DATABASE_URL": db_engine.url.render_as_string(hide_password=False),
+           "SANFU_SMTP_HOST": "127.0.0.1", "SANFU_SMTP_PORT": str(smtp.port), "SANFU_DIGEST_HOUR": "0"}
+    procs = [subprocess.Popen([sys.executable, "-m", "engine.cli", "scheduler", "--interval", "0.2"], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    try:
+        smtp.wait_for(2, seconds=40)
+        time.sleep(6)                                              # one more outbox turn: nothing sent twice
+    finally:
+        for proc in procs:
+            proc.terminate()
+        outputs = [proc.communicate(timeout=10)[0] for proc in procs]
+    assert all("Traceback" not in out for out in outputs), outputs
+    received = sorted((m.envelope_to[0], m.subject) for m in smtp.catcher.received)
+    assert len(received) == 2, received
+    assert received[0] == (WATER1, "【三服务工作平台】催办：请今天办结")
+    assert received[1][0] == WATER2 and "通知汇总：2 条未读" in received[1][1]
