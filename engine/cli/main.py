@@ -15,6 +15,7 @@ from engine.cli.audit import AUDIT_HANDLERS, add_audit_commands
 from engine.cli.bulletin import BULLETIN_HANDLERS, add_bulletin_commands
 from engine.cli.calendar import CALENDAR_HANDLERS, add_calendar_commands
 from engine.cli.commands import COMMAND_HANDLERS
+from engine.cli.deadlines import DEADLINE_HANDLERS, add_deadline_commands
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
 from engine.cli.supervision import SUPERVISION_HANDLERS, add_supervision_commands
@@ -27,7 +28,7 @@ log = logging.getLogger("sanfu")
 
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
-            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS}
+            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_token_commands(sub, _as)
     add_calendar_commands(sub, _as)
     add_supervision_commands(sub, _as)
+    add_deadline_commands(sub, _as)  # 催办, 延期申请, 退单, 效能告诫
     add_bulletin_commands(sub, _as)
     add_audit_commands(sub, _as)
     add_outbox_commands(sub, _as)

@@ -142,6 +142,9 @@ class ExtensionCommands(EngineParts):
                                code="extension_decided")
             row = access.open_task(session, ext.task_id)
             previous = row.due_at
+            if approve and previous is not None and ext.new_due_at <= previous:
+                raise Conflict("任务期限已另行调整到申请的日期之后，无需再批准延期 (the deadline has moved past "
+                               "the date asked for meanwhile)", code="extension_overtaken")
             ext.status, ext.decided_by, ext.decided_at, ext.decision_note = (
                 "approved" if approve else "refused", actor, clock.now(), note)
             if approve:
@@ -174,7 +177,7 @@ class ExtensionCommands(EngineParts):
                      .join(HumanTask, HumanTask.id == DeadlineExtension.task_id)
                      .outerjoin(Enterprise, Enterprise.id == HumanTask.enterprise_id)
                      .outerjoin(Section, Section.id == DeadlineExtension.section_id)
-                     .where(DeadlineExtension.status == "pending")
+                     .where(DeadlineExtension.status == "pending", HumanTask.status == "open")
                      .order_by(DeadlineExtension.id).limit(max(1, min(limit, 1000))))
             if sections is not None:
                 query = query.where(DeadlineExtension.section_id.in_(sections))
