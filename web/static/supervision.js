@@ -10,14 +10,15 @@
     var data = read("dashboard-chart"), words = read("dashboard-labels");
     if (!data || !words || !window.echarts) { return; }
     var colours = document.getElementById("chart-colours"), rate = document.getElementById("chart-rate");
-    var grid = { left: 8, right: 16, top: 36, bottom: 8, containLabel: true };
+    var grid = { left: 8, right: 16, top: 48, bottom: 8, containLabel: true };
     var axis = { type: "category", data: data.names, axisLabel: { interval: 0, rotate: data.names.length > 4 ? 30 : 0 } };
     var bars = echarts.init(colours);
     bars.setOption({
       animation: false, grid: grid, tooltip: { trigger: "axis" }, legend: { top: 4 }, xAxis: axis,
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: words.red, type: "bar", stack: "c", data: data.red, itemStyle: { color: "#c62828" }, label: { show: true } },
+        { name: words.red, type: "bar", stack: "c", data: data.red, itemStyle: { color: "#c62828" },
+          label: { show: true, formatter: function (p) { return p.value ? String(p.value) : ""; } } },
         { name: words.yellow, type: "bar", stack: "c", data: data.yellow, itemStyle: { color: "#e0b040" } },
         { name: words.blue, type: "bar", stack: "c", data: data.blue, itemStyle: { color: "#64a0e0" } }
       ]
