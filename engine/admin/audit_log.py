@@ -44,11 +44,12 @@ def N_(text: str) -> str:
 ACTION_KINDS = {
     "login": (N_("登录与退出"), ("login", "login_failed", "logout", "login_unlocked")),
     "account": (N_("账户与角色"), ("account_created", "person_saved", "roles_set", "admin_appointed",
-                          "user_enabled", "user_disabled", "org_imported", "unit_added", "section_added")),
+                          "user_enabled", "user_disabled", "org_imported", "unit_added", "section_added",
+                          "email_settings_changed")),
     "password": (N_("密码设置与重置"), ("password_set", "password_reset", "initial_passwords_set")),
     "admin": (N_("系统管理"), ("handover", "deputy_set", "task_assigned", "pairing_imported", "enterprise_paired",
                        "deploy", "api_token_created", "api_token_revoked", "calendar_imported",
-                       "calendar_day_set")),
+                       "calendar_day_set", "email_retried")),
     "task": (N_("任务办理"), ("instance_started", "instance_completed", "task_completed", "task_claimed",
                       "task_released", "task_release_reason", "task_transferred", "task_returned",
                       "task_delegated", "delegation_resolved", "task_copied", "task_commented", "attachment_added",
@@ -78,6 +79,7 @@ ACTION_LABELS = {
     "escalated": N_("逐级督办"), "record_opened": N_("挂牌督办"), "record_deadline_set": N_("限期整改"),
     "record_reported": N_("报告整改情况"), "record_verified": N_("复核通过，销号"), "record_rejected": N_("复核不通过"),
     "record_overdue_again": N_("逾期未整改"),
+    "email_settings_changed": N_("修改邮件提醒设置"), "email_retried": N_("重新发送邮件"),
 }
 CSV_HEADER = ("编号", "时间", "操作人", "操作", "流程实例", "任务", "详情")
 
