@@ -40,7 +40,7 @@ from engine.jobs.periodic import PeriodicJob
 from engine.jobs.timer_rows import TimerRowsProjection
 from engine.notifications import outbox as mail_outbox
 from engine.notifications.centre import NotificationQueries
-from engine.notifications.mail_commands import DIGEST_EVERY, OUTBOX_EVERY, EmailCommands
+from engine.notifications.mail_commands import EmailCommands
 from engine.org import directory, privacy
 from engine.org.lanes import Context
 from engine.org.roles import replace_roles
@@ -263,8 +263,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         """What `sanfu scheduler` runs besides timers, each by one scheduler at a time
         (engine.jobs.periodic); every job is safe to run twice at once."""
         return [PeriodicJob("ladder", timedelta(seconds=LADDER_EVERY), self.run_ladder),
-                PeriodicJob("outbox", timedelta(seconds=OUTBOX_EVERY), self.deliver_outbox),
-                PeriodicJob("email_digest", timedelta(seconds=DIGEST_EVERY), self.queue_digests),
+                *self.email_jobs(),
                 self.monthly_service_job(),
                 ]
 

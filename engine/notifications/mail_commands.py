@@ -7,11 +7,14 @@ records the outcome afterwards. A scheduler that dies between sending and record
 that batch again once its lease expires: at least once, never lost."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from engine import access, clock
 from engine.errors import Conflict, NotFound
 from engine.jobs.leases import claim_batch
+from engine.jobs.periodic import PeriodicJob
 from engine.notifications import digest, mailer, outbox, preferences
 from engine.runtime.facade import EngineParts
 from engine.store import audit
@@ -79,6 +82,13 @@ class EmailCommands(EngineParts):
             return {"id": row.id, "recipient": row.recipient, "status": outbox.PENDING}
 
     # scheduler jobs -----------------------------------------------------------------
+    def email_jobs(self) -> list[PeriodicJob]:
+        """The outbox's and the digest's scheduler jobs; none while email is off (no host)."""
+        if not self.settings.mail.enabled:
+            return []
+        return [PeriodicJob("outbox", timedelta(seconds=OUTBOX_EVERY), self.deliver_outbox),
+                PeriodicJob("email_digest", timedelta(seconds=DIGEST_EVERY), self.queue_digests)]
+
     def deliver_outbox(self, owner: str = "cli", *, batch: int = BATCH) -> dict:
         """Send every mail due now, a batch at a time; counts (sent, retrying, failed)."""
         mail = self.settings.mail

@@ -56,6 +56,7 @@ def test_a_notification_to_someone_who_wants_mail_at_once_arrives_by_smtp(people
     sanfu = mail_engine(db_engine, smtp.settings())
     sanfu.set_email_settings("water1", WATER1, "immediate")
     sanfu.set_email_settings("water2", WATER2, "off")
+    assert {"outbox", "email_digest"} <= {job.name for job in sanfu.periodic_jobs()}
     task = assigned_task(sanfu, tmp_path)
     assert smtp.catcher.received == []                       # the command only queued it
     assert sanfu.outbox("admin")["counts"] == {"pending": 1, "sent": 0, "failed": 0}
@@ -83,6 +84,7 @@ def test_without_an_smtp_host_nothing_is_queued(people, tmp_path):
     listed = people.outbox("admin")
     assert listed["enabled"] is False and listed["counts"] == {"pending": 0, "sent": 0, "failed": 0}
     assert people.deliver_outbox()["disabled"] is True
+    assert not {"outbox", "email_digest"} & {job.name for job in people.periodic_jobs()}   # no idle ticks
 
 
 def _urge(sanfu: Engine, text: str, at: datetime) -> int:
