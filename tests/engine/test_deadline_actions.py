@@ -202,3 +202,22 @@ def test_an_efficiency_warning_only_on_an_overdue_task_and_only_by_a_supervisor(
     counts = engine.warning_counts("hz_super")
     assert sum(counts.values()) == 1 and len(counts) == 1
     assert any("整改超期且未说明原因" in t for t in kinds(engine, "xh_water1", "warning"))
+
+
+def test_an_extension_of_a_missed_deadline_starts_the_ladder_again(rectify):
+    engine, task = rectify
+    with at(3, 25):                                                       # two days past the deadline
+        engine.claim(task["id"], "xh_water1")
+        engine.run_ladder(owner="test")
+        assert step_of(engine, task["id"]) >= 1                           # the section head was told
+        asked = engine.request_extension(task["id"], "xh_water1", "2026-04-03", "等待检测报告")
+        engine.decide_extension(asked["id"], "xh_water_head", True)
+        assert step_of(engine, task["id"]) == 0
+        engine.run_ladder(owner="test")
+        assert step_of(engine, task["id"]) == 0                           # the new deadline is not missed yet
+
+
+def step_of(engine, task_id: str) -> int:
+    from engine.store.tables import HumanTask
+    with engine.uow(write=False) as uow:
+        return uow.session.get(HumanTask, task_id).ladder_step

@@ -34,7 +34,7 @@ def test_delegate_resolve_and_the_owner_completes_from_the_draft(client, auth, s
     task = only_task(sanfu, "xh_liaison")
     auth.login("xh_liaison")
     body = text_of(client.get(f"/tasks/{task['id']}"))
-    assert panels(body) == ["transfer", "delegate", "copy"]        # the first step: nothing to return to
+    assert panels(body) == ["transfer", "delegate", "copy", "extension"]  # the first step: no 退回, no 退单
     assert buttons(body) == ["提交", "保存草稿"]
     response = post(f"/tasks/{task['id']}/delegate", {"to_user": "xh_water1", "note": "请代为记录"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/tasks/{task['id']}")
