@@ -139,7 +139,31 @@ REQUESTS.update({
                                                             "description": "required when refusing"}},
                                  required=["approve"]),
 })
-SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
+RECORD_STATUS = {"type": "string", "enum": ["open", "verifying", "closed"],
+                 "description": "督办中 → 待复核 → 已销号"}
+RECORD = _object({
+    "id": INT, "number": STR, "year": INT, "serial": INT, "title": STR, "detail": STR,
+    "source": {"type": "string", "enum": ["ladder", "manual"]}, "task_id": _null(STR), "instance_id": _null(INT),
+    "enterprise_id": _null(INT), "unit_id": _null(INT), "unit_name": STR, "unit_code": STR, "section_id": _null(INT),
+    "section_name": STR, "responsible": _null(STR), "responsible_name": STR, "status": RECORD_STATUS,
+    "status_text": STR, "deadline": _null(TIME), "deadline_passed": BOOL, "opened_at": TIME, "opened_by": STR,
+    "closed_at": _null(TIME), "closed_by": _null(STR),
+    "carried_over": {"type": "boolean", "description": "跨年: opened in an earlier year and still open when this "
+                                                      "year began"},
+}, required=["id", "number", "status", "title"])
+REQUESTS.update({
+    "RecordDeadlineRequest": _object({"deadline": {"type": "string", "description": "a date (the end of that "
+                                                   "working day, Beijing time) or an ISO date-time", "maxLength": 40},
+                                      "note": {"type": "string", "maxLength": 2000}}, required=["deadline"]),
+    "RecordReportRequest": _object({"note": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "RecordVerifyRequest": _object({"approve": BOOL, "note": {"type": "string", "maxLength": 2000,
+                                                              "description": "required when sending it back"}},
+                                   required=["approve"]),
+    "ListForSupervisionRequest": _object({"note": {"type": "string", "minLength": 1, "maxLength": 2000},
+                                          "deadline": {"type": "string", "maxLength": 40}}, required=["note"]),
+})
+SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "SupervisionRecord": RECORD,
+           "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
            "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "CompleteResult": COMPLETE_RESULT,
            "LedgerMatter": LEDGER_MATTER, "EnterpriseRow": ENTERPRISE_ROW, "EnterprisePage": ENTERPRISE_PAGE,
            "Enterprise": ENTERPRISE, "Error": ERROR, **REQUESTS}
@@ -260,6 +284,44 @@ def _deadline_operations(task_id: dict) -> dict:
     }
 
 
+def _record_operations(task_id: dict) -> dict:
+    """督办单 (web/api_records.py)."""
+    record_id = _path_param("record_id", INT)
+    page = _object({"year": INT, "rows": _array(_ref("SupervisionRecord")), "has_next": BOOL,
+                    "counts": _object({s: INT for s in ("open", "verifying", "closed")}), "carried_over": INT})
+    shown = {"allOf": [_ref("SupervisionRecord"), _object({
+        "history": _array(_object({"at": TIME, "actor": STR, "actor_name": STR, "action": STR, "action_text": STR,
+                                   "note": STR, "deadline": _null(TIME)})),
+        "can_set_deadline": BOOL, "can_report": BOOL, "can_verify": BOOL})]}
+    changed = _ok(_object({"id": INT, "status": RECORD_STATUS}))
+    params = [_query("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "default: this year"),
+              _query("status", RECORD_STATUS, "only records in this state"),
+              _query("unit", {"type": "string", "maxLength": 64}, "a unit code: it and the units below it"),
+              _query("page", {"type": "integer", "minimum": 1}, "1-based"),
+              _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "default 50")]
+    step = "400 401 403 404 409 413 422"
+    return {
+        "/api/v1/supervision/records": {"get": _operation(
+            "records: 挂牌督办 — the year's 督办单 the caller sees, 跨年 ones carried over",
+            _ok(page), "401 404 422", params=params)},
+        "/api/v1/supervision/records/{record_id}": {"get": _operation(
+            "record: a 督办单 with its history and what the caller may do", _ok(shown), "401 404",
+            params=[record_id])},
+        "/api/v1/supervision/records/{record_id}/deadline": {"post": _operation(
+            "record_deadline: 限期整改 — a new deadline (the task's moves with it)", changed, step,
+            params=[record_id], body="RecordDeadlineRequest")},
+        "/api/v1/supervision/records/{record_id}/report": {"post": _operation(
+            "record_report: 报告整改情况 — the person responsible asks for 复核", changed, step,
+            params=[record_id], body="RecordReportRequest")},
+        "/api/v1/supervision/records/{record_id}/verify": {"post": _operation(
+            "record_verify: 复核 — close it (销号) or send it back", changed, step, params=[record_id],
+            body="RecordVerifyRequest")},
+        "/api/v1/tasks/{task_id}/supervision": {"post": _operation(
+            "list_for_supervision: 挂牌督办 by hand — a supervisor lists an open task of their scope",
+            _ok(_object({"id": INT, "number": STR})), step, params=[task_id], body="ListForSupervisionRequest")},
+    }
+
+
 def _paths() -> dict:
     task_id = _path_param("task_id", {"type": "string", "maxLength": 64})
     inbox, enterprise_filters = _inbox_params(), _enterprise_params()
@@ -296,6 +358,7 @@ def _paths() -> dict:
     }
     paths.update(_task_operations(task_id))
     paths.update(_deadline_operations(task_id))
+    paths.update(_record_operations(task_id))
     return paths
 
 

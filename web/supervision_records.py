@@ -48,7 +48,7 @@ def show(record_id: int):
 @bp.route("/<int:record_id>/deadline", methods=["POST"])
 @login_required
 def set_deadline(record_id: int):
-    deadline = _deadline(request.form.get("deadline"))
+    deadline = parse_deadline(request.form.get("deadline"))
     if deadline is None:
         flash(gettext("请填写有效的整改期限（日期）。"), "error")
         return redirect(url_for("records.show", record_id=record_id))
@@ -77,7 +77,7 @@ def verify(record_id: int):
 def list_task():
     """挂牌督办 by hand, from a task page."""
     task_id = request.form.get("task_id", "")
-    deadline = _deadline(request.form.get("deadline")) if request.form.get("deadline") else None
+    deadline = parse_deadline(request.form.get("deadline")) if request.form.get("deadline") else None
     try:
         listed = get_engine().list_for_supervision(task_id, current_user.id, request.form.get("note"), deadline)
     except (InvalidInput, Conflict) as err:
@@ -97,7 +97,7 @@ def _act(record_id: int, command, success: str):
     return redirect(url_for("records.show", record_id=record_id))
 
 
-def _deadline(text: str | None) -> datetime | None:
+def parse_deadline(text: str | None) -> datetime | None:
     """A date (the end of that working day, Beijing time) or a date and time."""
     text = (text or "").strip()
     try:

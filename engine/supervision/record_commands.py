@@ -101,9 +101,8 @@ class RecordCommands(EngineParts):
             listed = session.scalar(select(SupervisionRecord).where(SupervisionRecord.task_id == row.id))
             if listed is not None:
                 raise Conflict(f"此事项已挂牌督办：{records.number(listed)} (already listed)", code="already_listed")
-            if deadline is not None and deadline <= clock.now():
-                raise InvalidInput("整改期限应晚于现在 (the deadline must be in the future)", code="field_invalid",
-                                   params={"field": "整改期限"})
+            if deadline is not None:
+                records.check_deadline(deadline)
             record = records.open_record(session, row, actor, source="manual", note=text, deadline=deadline)
             records.tell(session, record, actor, f"{records.number(record)} 挂牌督办：{record.title}",
                          [record.responsible, *people.section_heads(session, record.section_id)])

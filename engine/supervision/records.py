@@ -11,7 +11,7 @@ rectification, and only the supervisor's 复核 closes it. A record still open a
 its year is carried into the next year's list as 跨年 until it is closed."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ ACTION_WORDS = {"opened": "挂牌督办", "deadline_set": "限期整改", "repor
                 "verified": "复核通过，销号", "rejected": "复核不通过", "overdue_again": "逾期未整改",
                 "task_closed": "事项已办结"}
 NOTE_MOST = 2000
+MOST_AHEAD = timedelta(days=366)
 
 
 def number(record: SupervisionRecord) -> str:
@@ -109,13 +110,23 @@ def add_event(session: Session, record: SupervisionRecord, actor: str, action: s
                          "deadline": deadline.isoformat() if deadline else None})
 
 
+def check_deadline(deadline: datetime) -> datetime:
+    """A rectification deadline: later than now, and within a year."""
+    now = clock.now()
+    if deadline <= now:
+        raise InvalidInput("整改期限应晚于现在 (the deadline must be in the future)", code="field_invalid",
+                           params={"field": "整改期限"})
+    if deadline > now + MOST_AHEAD:
+        raise InvalidInput("整改期限不能超过一年 (the deadline must be within a year)", code="field_invalid",
+                           params={"field": "整改期限"})
+    return deadline
+
+
 def set_deadline(session: Session, record: SupervisionRecord, actor: str, deadline: datetime, note: str) -> None:
     """限期整改: the new deadline of the record, and of its task while that is open."""
     if record.status == CLOSED:
         raise Conflict(f"{number(record)} 已销号 (closed)", code="record_closed")
-    if deadline <= clock.now():
-        raise InvalidInput("整改期限应晚于现在 (the deadline must be in the future)", code="field_invalid",
-                           params={"field": "整改期限"})
+    check_deadline(deadline)
     record.deadline = deadline
     add_event(session, record, actor, "deadline_set", note, deadline)
     row = session.get(HumanTask, record.task_id) if record.task_id else None
