@@ -47,6 +47,15 @@ def test_the_liaison_records_a_phone_call_and_the_month_is_served(client, auth, 
     assert "西湖印染有限公司" not in text_of(client.get("/enterprises?service=unserved"))
 
 
+def test_the_api_lists_and_filters_this_months_service(api, sanfu, ids):
+    sanfu.record_contact(ids["enterprise_id"], "xh_liaison", "视频", today().isoformat(), "视频连线")
+    [row] = api("GET", "/enterprises?service=served", "xh_liaison").get_json()["rows"]
+    assert row["id"] == ids["enterprise_id"] and row["service"]["status"] == "served"
+    assert api("GET", "/enterprises?service=unserved", "xh_liaison").get_json()["rows"] == []
+    page = api("GET", f"/enterprises/{ids['enterprise_id']}", "xh_liaison").get_json()
+    assert page["may_record_contact"] and page["service"][0]["contacts"][0]["mode"] == "视频"
+
+
 def test_a_refused_contact_keeps_what_was_typed_and_names_the_field(client, auth, post, sanfu, ids):
     auth.login("xh_liaison")
     tomorrow = (today() + timedelta(days=1)).isoformat()
@@ -85,6 +94,7 @@ def test_last_months_miss_shows_in_red_words_and_on_the_liaisons_own_list(client
     assert re.search(rf'data-month="{first_day(*last_month):%Y-%m}" data-status="missed"', page)
     assert "deadline-red" in page and "逾期未服务" in page  # colour and words
     mine = text_of(client.get("/enterprises/service"))
+    assert 'href="/enterprises/service" aria-current="page"' in mine  # in the nav, for liaisons and leaders
     assert "西湖印染有限公司" in mine and "联络员" in mine and f"{last_month[1]} 月逾期未服务" in mine
 
 
