@@ -40,6 +40,7 @@ TASK = _object({
     "form_key": _null(STR), "unrouted": BOOL, "unit_id": _null(INT), "enterprise_id": _null(INT),
     "completed_at": _null(TIME), "completed_by": _null(STR),
     "subject": {**_null(STR), "description": "what work without an enterprise is about (a complaint's summary)"},
+    "urge_count": {**INT, "description": "how many times it was urged (催办 ×N)"},
 })
 HISTORY_EVENT = _object({"id": INT, "at": TIME, "actor": STR, "action": STR, "instance_id": _null(INT),
                          "task_id": _null(STR), "detail": {}})
