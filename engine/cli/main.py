@@ -18,6 +18,7 @@ from engine.cli.commands import COMMAND_HANDLERS
 from engine.cli.deadlines import DEADLINE_HANDLERS, add_deadline_commands
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
+from engine.cli.service import SERVICE_HANDLERS, add_service_commands
 from engine.cli.supervision import SUPERVISION_HANDLERS, add_supervision_commands
 from engine.cli.tokens import TOKEN_HANDLERS, add_token_commands
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, SanfuError
@@ -28,7 +29,7 @@ log = logging.getLogger("sanfu")
 
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
-            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS}
+            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bulletin_commands(sub, _as)
     add_audit_commands(sub, _as)
     add_outbox_commands(sub, _as)
+    add_service_commands(sub, _as)  # 联络员每月服务
     return parser
 
 

@@ -20,9 +20,10 @@ from engine.enterprises import monthly_service
 from engine.enterprises.queries import header
 from engine.enterprises.visits import IN_PERSON, VISIT_FORMS
 from engine.errors import InvalidInput, NotAllowed
+from engine.org import directory
 from engine.runtime.facade import EngineParts
 from engine.store import audit
-from engine.store.org_tables import Enterprise
+from engine.store.org_tables import Enterprise, Unit
 from engine.store.supervision_tables import ServiceContact
 from engine.store.tables import HumanTask, User
 
@@ -129,6 +130,22 @@ class ContactCommands(EngineParts):
                     "warning_day": monthly_service.WARNING_DAY, "rows": monthly_service.worklist(session, user_id, on)}
 
 
+    def monthly_service_coverage(self, actor: str, year: int, month: int, unit: str | None = None) -> dict:
+        """monthly_coverage over the units the actor sees (admins: all; leaders and supervisors:
+        their unit and below; others: their own), or over `unit` and the units below it; each
+        unit's figures carry its code and name under "unit"."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            user = access.actor(session, actor)
+            if not 1 <= month <= 12:
+                raise InvalidInput(f"月份 {month} 无效 (month must be 1-12)")
+            units = _coverage_units(session, user, unit)
+            found = monthly_service.monthly_coverage(session, units, year, month)
+            names = {r.id: (r.code, r.name) for r in session.execute(select(Unit.id, Unit.code, Unit.name))}
+            for unit_id, figures in found["units"].items():
+                figures["unit"] = {"code": names[unit_id][0], "name": names[unit_id][1]}
+            return found
+
 class VisitContactProjection:
     """The runtime's hook: a visit task (走访 form) completed in this save is a service
     contact too, dated on the visit's date, in the mode its form says.
@@ -175,3 +192,14 @@ def _visit_day(value, done: date) -> date:
     earliest = monthly_service.first_day(*monthly_service.shift(done.year, done.month, -1))
     return day if earliest <= day <= done else done
 
+
+def _coverage_units(session: Session, user, unit: str | None) -> list[int] | None:
+    visible = access.visible_units(session, user)
+    if unit is None:
+        return visible
+    unit_id = session.scalar(select(Unit.id).where(Unit.code == unit))
+    if unit_id is None:
+        raise InvalidInput(f"单位 '{unit}' 不存在 (no such unit)")
+    if visible is not None and unit_id not in visible:
+        raise NotAllowed("无权查看该单位 (unit outside your scope)")
+    return directory.units_below(session, unit_id)

@@ -255,6 +255,12 @@ def test_who_may_record_and_what_is_refused(engine, world):
         assert engine.may_record_contact(chemical, "xh_leader") and not engine.may_record_contact(chemical, "xh_air1")
         engine.record_contact(chemical, "xh_leader", "电话", "2026-10-01", "联系领导补记上月第一天")
         engine.record_contact(chemical, "root", "视频", "2026-11-20", "管理员代录")
+    with pytest.raises(NotAllowed):
+        engine.monthly_service_coverage("bj_water1", 2026, 11, unit="xh")
+    with pytest.raises(InvalidInput):
+        engine.monthly_service_coverage("root", 2026, 11, unit="nowhere")
+    assert list(engine.monthly_service_coverage("bj_water1", 2026, 11)["units"]) == [
+        u for u in engine.monthly_service_coverage("root", 2026, 11, unit="bj")["units"]]
     with engine.uow(write=False) as uow:
         rows = list(uow.session.scalars(select(ServiceContact).order_by(ServiceContact.id)))
     assert [(r.recorded_by, r.liaison, r.contacted_on.isoformat()) for r in rows] == [
@@ -264,3 +270,26 @@ def test_who_may_record_and_what_is_refused(engine, world):
 def ms_field(field: str) -> str:
     from engine.enterprises.service_contacts import FIELDS
     return FIELDS[field]
+
+
+def test_the_cli_records_a_contact_shows_coverage_and_sends_reminders(sqlite_engine, capsys):
+    from engine.cli.main import main
+    from engine.service import Engine
+    engine = Engine(db_engine=sqlite_engine, forms_dir=FORMS)
+    with at("2026-10-05"):
+        ids = build_province(engine)
+    database = ["--database", str(sqlite_engine.url)]
+    with at("2026-11-20"):
+        assert main([*database, "service", "contact", str(ids["enterprise_id"]), "--mode", "视频", "--summary",
+                     "视频连线", "--as", "xh_liaison"]) == 0
+        assert main([*database, "service", "contact", str(ids["enterprise_id"]), "--summary", "x",
+                     "--as", "xh_water1"]) != 0
+        assert main([*database, "service", "coverage", "--month", "2026-11", "--unit", "xh", "--as", "root"]) == 0
+        assert main([*database, "service", "coverage", "--month", "2026-13", "--as", "root"]) != 0
+    out = capsys.readouterr().out
+    assert "已记录：企业" in out and "2026-11-20 视频" in out
+    assert "西湖区分局\t1\t1\t0\t100.0%" in out
+    with at("2026-11-01"):
+        assert main([*database, "service", "remind"]) == 0
+    assert "逾期提醒 1 条" in capsys.readouterr().out  # October: the enterprise had no contact
+
