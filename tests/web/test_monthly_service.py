@@ -101,3 +101,14 @@ def test_last_months_miss_shows_in_red_words_and_on_the_liaisons_own_list(client
 def test_someone_without_enterprises_sees_an_empty_own_list(client, auth):
     auth.login("xh_water1")
     assert "您还不是任何结对企业的联络员或联系领导" in text_of(client.get("/enterprises/service"))
+
+
+def test_a_monthly_reminder_links_to_the_liaisons_own_list(client, auth, sanfu):
+    paired_long_ago = clock.now() - timedelta(days=70)
+    with sanfu.uow() as uow:
+        uow.session.execute(update(Enterprise).values(created_at=paired_long_ago))
+    assert sanfu.monthly_service_reminders()["red"] >= 1  # last month: nobody served 西湖印染
+    auth.login("xh_liaison")
+    body = text_of(client.get("/notifications/"))
+    assert re.search(r'<a href="/enterprises/service">【逾期未服务】结对企业「西湖印染有限公司」', body)
+
