@@ -35,7 +35,7 @@ def deadline_actions(session: Session, row: HumanTask, user: access.Actor, spiff
     """The task view's part on deadlines (`spiff_task`: the task in its loaded workflow, None
     once it is gone: a 退单 needs a dispatcher, a transfer's or the step before)."""
     extensions = extensions_of(session, row.id)
-    pending = next((e for e in extensions if e["status"] == "pending"), None)
+    pending = next((e for e in extensions if e["status"] == "pending"), None) if row.status == "open" else None
     holder = access.may_act_as_holder(session, row, user)
     overdue = row.status == "open" and row.due_at is not None and row.due_at < clock.now()
     acting = access.acting_users(session, user.name) if holder else []

@@ -25,6 +25,7 @@ from engine.org.people import task_section
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Filing, Section
+from engine.store.supervision_tables import DeadlineExtension
 from engine.store.tables import HumanTask, TaskCandidate
 from engine.tasks.actions import previous_step
 
@@ -72,10 +73,11 @@ class SendBackCommands(EngineParts):
                 raise InvalidInput("派单人就是您本人，无法退单 (you dispatched it yourself)", code="send_back_to_self")
             access.instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
             row.assignee, row.owner, row.delegation, row.unrouted = target["to_user"], None, None, False
+            withdrawn = _withdraw_extensions(session, row)
             session.add(Filing(kind="sent_back", instance_id=row.instance_id, task_id=row.id, actor=actor,
                                reason=text, section_id=from_section, unit_id=row.unit_id, created_at=clock.now()))
             audit.record(session, actor, "task_sent_back", instance_id=row.instance_id, task_id=row.id,
-                         detail={"reason": text, **target})
+                         detail={"reason": text, **target, "extensions_withdrawn": withdrawn})
             notify(session, target["to_user"], "sent_back", actor, f"退单给你，请重新派发：{row.name}（{text}）",
                    task_id=row.id, instance_id=row.instance_id)
             return task_rows.task_dict(row)
@@ -90,6 +92,15 @@ class SendBackCommands(EngineParts):
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
         row.candidate_groups, row.candidate_users = [], []
         return {"to_user": dispatcher, "dispatched_by": "previous_step", "to_task": prev_row.id}
+
+
+def _withdraw_extensions(session: Session, row: HumanTask) -> list[int]:
+    """A 延期申请 still waiting is withdrawn: its requester no longer holds the task."""
+    pending = list(session.scalars(select(DeadlineExtension).where(DeadlineExtension.task_id == row.id,
+                                                                   DeadlineExtension.status == "pending")))
+    for ext in pending:
+        ext.status, ext.decided_at, ext.decision_note = "withdrawn", clock.now(), "退单，申请随之撤回"
+    return [ext.id for ext in pending]
 
 
 def dispatching_step(session: Session, spiff_task) -> HumanTask | None:

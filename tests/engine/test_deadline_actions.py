@@ -151,11 +151,14 @@ def test_send_back_returns_a_transferred_task_to_the_transferring_section_and_fi
         engine.claim(task["id"], "xh_water1")
         engine.transfer(task["id"], "xh_water1", reason="疑似大气问题", to_section="air")
         engine.claim(task["id"], "xh_air1")
+        engine.request_extension(task["id"], "xh_air1", "2026-03-27", "需要大气监测数据")
         assert engine.task_view(task["id"], "xh_air1")["can_send_back"]
         with pytest.raises(InvalidInput, match="退单理由"):
             engine.send_back(task["id"], "xh_air1", "")
         back = engine.send_back(task["id"], "xh_air1", "属水环境问题，非本科室职责")
     assert back["assignee"] == "xh_water1" and back["candidate_groups"] == ["水环境科"]
+    view = engine.task_view(task["id"], "xh_water1")                        # xh_air1's request went with it
+    assert [e["status"] for e in view["extensions"]] == ["withdrawn"] and view["can_request_extension"]
     assert task["id"] in [t["id"] for t in engine.tasks("xh_water1")]
     engine.release(task["id"], "xh_water1", "请科内重新安排")              # the water queue is its fallback again
     assert task["id"] in [t["id"] for t in engine.tasks("xh_water2")]
