@@ -63,6 +63,7 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "assignee": routing.assignee, "candidate_groups": routing.candidate_groups,
         "candidate_users": routing.candidate_users, "unrouted": routing.unrouted, "status": "open",
         "due_at": due_at, "blue_at": blue_at, "yellow_at": yellow_at, "created_at": created_at,
+        "ladder_next_at": due_at,
         "completed_at": None, "completed_by": None,
         "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
         "started_by": instance.started_by, "owner": None, "delegation": None, "subject": instance.subject})
@@ -95,7 +96,8 @@ def set_deadline(session: Session, row: HumanTask, due_at) -> None:
     thresholds = Thresholds.of((meta.get(row.element_id) or {}).get("warnings"))
     row.due_at = due_at
     if due_at is None or due_at > clock.now():
-        row.ladder_step = 0  # a new deadline not yet missed: the ladder starts again if it is
+        # a new deadline not yet missed: the ladder starts again if it is
+        row.ladder_step, row.ladder_next_at = 0, due_at
     row.blue_at, row.yellow_at = warning_moments(work_calendar(session), row.created_at, due_at, thresholds)
 
 

@@ -192,9 +192,9 @@ class HumanTask(Base):
         # 督办: open tasks of these units with their colour moments (the dashboard's counts, the ladder's scan).
         Index("ix_human_tasks_open_unit", "unit_id", "due_at", "yellow_at", "blue_at",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
-        # The escalation ladder's scan: open tasks not yet listed, by deadline.
-        Index("ix_human_tasks_ladder", "due_at", postgresql_where=text("status = 'open' AND ladder_step < 3"),
-              sqlite_where=text("status = 'open' AND ladder_step < 3")),
+        # The escalation ladder's scan: open tasks whose next ladder step is due.
+        Index("ix_human_tasks_ladder", "ladder_next_at", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
         # 按期办结率 and handling times: completed tasks of these units in a period.
         Index("ix_human_tasks_done_unit", "unit_id", "completed_at",
               postgresql_where=text("status = 'completed'"), sqlite_where=text("status = 'completed'")),
@@ -227,9 +227,11 @@ class HumanTask(Base):
     # When the task turns blue (临近) and yellow (预警): engine.calendar.deadlines.
     blue_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-    # Supervision: the ladder step reached (0 none, 1 科室负责人, 2 分管领导, 3 挂牌督办), how often
+    # Supervision: the ladder step reached (0 none, 1 科室负责人, 2 分管领导, 3 挂牌督办) and when the
+    # next one falls due, how often
     # it was urged (催办 ×N), and the first deadline when an extension moved due_at (按期办结率).
     ladder_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ladder_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)  # None: no step to come
     urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     original_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 

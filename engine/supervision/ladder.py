@@ -28,7 +28,8 @@ from engine.store.tables import HumanTask, Instance, ProcessDefinition, TaskCand
 from engine.supervision import records
 
 SYSTEM = "督办系统"  # the actor the ladder's notifications and audit rows name
-BATCH = 2000
+BATCH = 500
+MAX_ROUNDS = 100  # a run takes at most 50,000 steps; the next run goes on
 LADDER_EVERY = 30  # seconds between runs: a step is due on a working-day boundary, not to the second
 NOTIFY_KIND = {SECTION_HEAD: "escalated", LEADER: "escalated", LISTED: "listed"}
 
@@ -40,19 +41,19 @@ class LadderCommands(EngineParts):
         """Take every ladder step due as of clock.now(), each task in its own transaction;
         how many tasks took each step."""
         now = clock.now()
-        with self.uow(write=False) as uow:
-            session = uow.session
-            calendar = work_calendar(session)
-            terms = _TermsCache(session)
-            due = [(row, terms.of(row)) for row in _candidates(session, now)]
-            climbs = [(row, t.step_reached(calendar, row.due_at, now)) for row, t in due]
         taken: Counter = Counter()
-        for row, target in climbs:
-            if target <= row.ladder_step:
-                continue
-            with self.uow() as uow:
-                steps = climb(uow.session, row, target, terms.of(row))
-            taken.update(steps)
+        for _round in range(MAX_ROUNDS):
+            with self.uow(write=False) as uow:
+                session = uow.session
+                calendar = work_calendar(session)
+                terms = _TermsCache(session)
+                due = _candidates(session, now)
+                climbs = [(row, terms.of(row)) for row in due]
+            for row, row_terms in climbs:
+                with self.uow() as uow:
+                    taken.update(climb(uow.session, row, row_terms, calendar, now))
+            if len(due) < BATCH:
+                break
         return {step: taken[step] for step in STEPS}
 
     def ladder_of(self, task_id: str) -> list[dict]:
@@ -76,22 +77,38 @@ class _TermsCache:
 
 
 def _candidates(session: Session, now: datetime) -> list:
-    """Open red tasks not yet listed, most overdue first (ix_human_tasks_ladder)."""
+    """Open tasks whose next ladder step is due, the longest waiting first (ix_human_tasks_ladder:
+    a task waiting for a later step is not read again until that step falls due)."""
     return session.execute(
-        select(HumanTask.id, HumanTask.ladder_step, HumanTask.due_at, HumanTask.process_key, HumanTask.version,
-               HumanTask.element_id)
-        .where(HumanTask.status == "open", HumanTask.ladder_step < len(STEPS), HumanTask.due_at < now)
-        .order_by(HumanTask.due_at).limit(BATCH)).all()
+        select(HumanTask.id, HumanTask.ladder_step, HumanTask.ladder_next_at, HumanTask.due_at,
+               HumanTask.process_key, HumanTask.version, HumanTask.element_id)
+        .where(HumanTask.status == "open", HumanTask.ladder_next_at <= now)
+        .order_by(HumanTask.ladder_next_at).limit(BATCH)).all()
 
 
-def climb(session: Session, seen, target: int, terms: LadderTerms) -> list[str]:
-    """Move task `seen` from the step it was seen at to `target`, taking each step between;
-    the steps taken ([] if another scheduler, a completion or a new deadline got there first)."""
+def next_step_at(terms: LadderTerms, calendar, due_at: datetime, step: int) -> datetime | None:
+    """When a task at ladder step `step` takes the next one (None: it has none to take)."""
+    if step == 0:
+        return due_at
+    if step == 1:
+        return calendar.add_working_days(due_at, terms.leader_days)
+    if step == 2 and terms.list_days:
+        return calendar.add_working_days(due_at, terms.list_days)
+    return None
+
+
+def climb(session: Session, seen, terms: LadderTerms, calendar, now: datetime) -> list[str]:
+    """Move task `seen` from the step it was seen at to the step its lateness reaches, taking
+    each step between; the steps taken ([] if another scheduler, a completion or a new
+    deadline got there first)."""
+    target = max(terms.step_reached(calendar, seen.due_at, now), seen.ladder_step)
+    unchanged = (HumanTask.id == seen.id, HumanTask.status == "open", HumanTask.ladder_step == seen.ladder_step,
+                 HumanTask.ladder_next_at == seen.ladder_next_at, HumanTask.due_at == seen.due_at)
     moved = session.execute(
-        update(HumanTask).where(HumanTask.id == seen.id, HumanTask.status == "open",
-                                HumanTask.ladder_step == seen.ladder_step, HumanTask.due_at == seen.due_at)
-        .values(ladder_step=target).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
+        update(HumanTask).where(*unchanged)
+        .values(ladder_step=target, ladder_next_at=next_step_at(terms, calendar, seen.due_at, target))
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1 or target == seen.ladder_step:
         return []
     row = session.get(HumanTask, seen.id)
     section_id = people.task_section(session, row)

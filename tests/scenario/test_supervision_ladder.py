@@ -214,3 +214,22 @@ def test_the_command_line_runs_the_ladder_and_lists_the_records(bureau, capsys):
     assert main(["--database", url, "records", "--year", "2027", "--as", "hz_super"]) == 0
     out = capsys.readouterr().out
     assert "2027 年督办单：督办中 1" in out and "督办〔2026〕1号【跨年】  督办中  西湖区分局 水环境科" in out
+
+
+def test_work_waiting_for_a_later_step_never_holds_up_work_just_turned_red(engine, tmp_path, monkeypatch):
+    """A process that never lists (sanfu:ladderListDays 0) leaves its tasks at the leader step for
+    good; however many there are, a task that has just turned red still reaches its section head."""
+    from engine.supervision import ladder
+    ids = build_province(engine)
+    engine.deploy([write(tmp_path, "fix.bpmn", ladder_model(list_days="0"))], "root")
+    monkeypatch.setattr(ladder, "BATCH", 2)
+    stuck = [start_matter(engine, ids) for _ in range(5)]
+    assert ladder_at(engine, "2026-09-30T10:00:00") == {"section_head": 5, "leader": 5, "listed": 0}
+    fresh = start_matter(engine, ids, "2026-10-12T09:00:00")            # due the 14th
+    assert ladder_at(engine, "2026-10-14T10:00:00") == {"section_head": 1, "leader": 0, "listed": 0}
+    with engine.uow(write=False) as uow:
+        steps = dict(uow.session.execute(select(HumanTask.id, HumanTask.ladder_step)).all())
+        waiting = uow.session.scalar(select(func.count()).select_from(HumanTask)
+                                     .where(HumanTask.ladder_next_at.is_not(None)))
+    assert [steps[t] for t in stuck] == [2] * 5 and steps[fresh] == 1
+    assert waiting == 1                                                  # only the fresh one has a step to come

@@ -180,11 +180,15 @@ def upgrade() -> None:
 
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ladder_step', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('ladder_next_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('urge_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('original_due_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_human_tasks_done_unit', ['unit_id', 'completed_at'], unique=False, postgresql_where=sa.text("status = 'completed'"), sqlite_where=sa.text("status = 'completed'"))
-        batch_op.create_index('ix_human_tasks_ladder', ['due_at'], unique=False, postgresql_where=sa.text("status = 'open' AND ladder_step < 3"), sqlite_where=sa.text("status = 'open' AND ladder_step < 3"))
+        batch_op.create_index('ix_human_tasks_ladder', ['ladder_next_at'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
         batch_op.create_index('ix_human_tasks_open_unit', ['unit_id', 'due_at', 'yellow_at', 'blue_at'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
+
+    # Open tasks from before: their ladder starts at their deadline.
+    op.execute("UPDATE human_tasks SET ladder_next_at = due_at WHERE status = 'open'")
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=255), server_default='', nullable=False))
@@ -198,11 +202,12 @@ def downgrade() -> None:
         batch_op.drop_column('email')
 
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.drop_index('ix_human_tasks_ladder', postgresql_where=sa.text("status = 'open' AND ladder_step < 3"), sqlite_where=sa.text("status = 'open' AND ladder_step < 3"))
+        batch_op.drop_index('ix_human_tasks_ladder', postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
         batch_op.drop_index('ix_human_tasks_open_unit', postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
         batch_op.drop_index('ix_human_tasks_done_unit', postgresql_where=sa.text("status = 'completed'"), sqlite_where=sa.text("status = 'completed'"))
         batch_op.drop_column('original_due_at')
         batch_op.drop_column('urge_count')
+        batch_op.drop_column('ladder_next_at')
         batch_op.drop_column('ladder_step')
 
     with op.batch_alter_table('supervision_record_events', schema=None) as batch_op:
