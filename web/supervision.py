@@ -57,7 +57,7 @@ def tasks():
     result = get_engine().supervision_tasks(
         current_user.id, unit, colour=request.args.get("colour") or "red",
         late_period=parse_period(period) if late else None, section_id=int(section) if section.isdigit() else None,
-        page=int(page) if page.isdigit() else 1)
+        own_only=request.args.get("own") == "1", page=int(page) if page.isdigit() else 1)
     return render_template("supervision/tasks.html", result=result, late=late, period_text=period or "",
                            section=section)
 

@@ -23,13 +23,13 @@ class DashboardQueries(EngineParts):
 
     def supervision_tasks(self, actor: str, unit_code: str | None = None, *, colour: str | None = "red",
                           late_period: str | Period | None = None, section_id: int | None = None,
-                          page: int = 1) -> dict:
+                          own_only: bool = False, page: int = 1) -> dict:
         """The tasks behind a figure: open ones in `colour` (red, yellow, blue, open), or with
-        `late_period` those completed late in it; of the unit's subtree or one section."""
+        `late_period` those completed late in it; of the unit's subtree, its own (本级) or one section."""
         late_in = _period(late_period) if late_period else None
         with self.uow(write=False) as uow:
             return drilldown.task_list(uow.session, actor, unit_code, colour=colour, late_in=late_in,
-                                       section_id=section_id, page=page)
+                                       section_id=section_id, own_only=own_only, page=page)
 
     def bulletin(self, actor: str, unit_code: str | None = None, period: str | Period | None = None) -> dict:
         """周/月通报 of the unit's subtree for the period (scoped as the dashboard)."""

@@ -37,9 +37,11 @@ def colour_filter(colour: str, now) -> list:
 
 
 def task_list(session: Session, actor: str, unit_code: str | None, *, colour: str | None = "red",
-              late_in: Period | None = None, section_id: int | None = None, page: int = 1) -> dict:
+              late_in: Period | None = None, section_id: int | None = None, own_only: bool = False,
+              page: int = 1) -> dict:
     """One page of the tasks behind a figure: open tasks in `colour`, or (`late_in`) completed
-    late in that period; of the unit's subtree, or of one of its sections."""
+    late in that period; of the unit's subtree (`own_only`: the unit's own, 本级), or of one of
+    its sections."""
     who = viewer(session, actor)
     tree = Tree.load(session)
     unit = chosen_unit(session, who, tree, unit_code)
@@ -51,6 +53,8 @@ def task_list(session: Session, actor: str, unit_code: str | None, *, colour: st
             raise InvalidInput("该科室不在您的督办范围内 (section outside your scope)", code="section_out_of_scope")
         allowed = [section_id] if section_id is not None else who.sections
         where += [HumanTask.unit_id == unit.id, stats.section_of_task().in_(allowed)]
+    elif own_only:
+        where.append(HumanTask.unit_id == unit.id)
     else:
         where.append(HumanTask.unit_id.in_(tree.below(unit.id)))
     total = session.scalar(select(func.count()).select_from(HumanTask).where(*where))
@@ -70,7 +74,7 @@ def task_list(session: Session, actor: str, unit_code: str | None, *, colour: st
     calendar = work_calendar(session)
     items = [_item(row, calendar, now, section_name, enterprise, holder_name, unit_name)
              for row, section_name, enterprise, holder_name, unit_name in rows]
-    return {"unit": unit_dict(unit), "colour": None if late_in else (colour or "red"),
+    return {"unit": unit_dict(unit), "colour": None if late_in else (colour or "red"), "own_only": own_only,
             "late_in": late_in.as_dict() if late_in else None, "section_id": section_id, "rows": items,
             "total": int(total or 0), "page": page, "pages": max(1, -(-int(total or 0) // PAGE_SIZE))}
 

@@ -126,6 +126,11 @@ def test_the_red_list_is_the_red_count(world):
             assert all(r["colour"] == "red" and r["working_seconds_left"] < 0 for r in listed["rows"])
             yellow = engine.supervision_tasks("hz_super", row["code"], colour="yellow")
             assert yellow["total"] == row["figures"]["yellow"]
+        own = engine.supervision_tasks("hz_super", "hz", colour="open", own_only=True)  # 本级
+        assert own["total"] == board["own"]["open"] > 0 and {r["unit_name"] for r in own["rows"]} == {"杭州市生态环境局"}
+        for section in board["sections"]:
+            listed = engine.supervision_tasks("hz_super", "hz", colour="red", section_id=section["id"])
+            assert listed["total"] == section["figures"]["red"]
 
 
 def test_sections_of_the_chosen_unit_and_a_section_heads_view(world):
