@@ -15,6 +15,7 @@ from engine import clock
 from engine.calendar.days import WORKING_DAY_SECONDS
 from engine.store.org_tables import Section, Unit
 from engine.store.supervision_tables import SupervisionRecord
+from engine.store.tables import User
 from engine.supervision.dashboard import Tree, dashboard
 from engine.supervision.drilldown import overdue_rows
 from engine.supervision.periods import Period
@@ -55,7 +56,11 @@ def record_rows(session: Session, unit_ids: list[int], period: Period) -> list[l
         SupervisionRecord.unit_id.in_(unit_ids),
         or_(SupervisionRecord.status != "closed", SupervisionRecord.closed_at.between(period.start, period.end)))
         .order_by(SupervisionRecord.year, SupervisionRecord.serial))
-    return [[f"督办〔{r.year}〕{r.serial}号", names.get(r.unit_id, ""), r.title, r.responsible or "",
+    found = list(found)
+    people = dict(session.execute(select(User.name, User.display_name)
+                                  .where(User.name.in_({r.responsible for r in found if r.responsible}))).all())
+    return [[f"督办〔{r.year}〕{r.serial}号", names.get(r.unit_id, ""), r.title,
+             people.get(r.responsible) or r.responsible or "",
              RECORD_STATUS.get(r.status, r.status), _day(r.opened_at), _day(r.deadline),
              "跨年" if r.status != "closed" and r.year < year else ""] for r in found]
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from engine import clock
 from engine.store.org_tables import Section, UserSection
 from engine.store.supervision_tables import EfficiencyWarning, SupervisionRecord, Urge
-from engine.store.tables import AuditEvent, HumanTask, TaskCandidate, User
+from engine.store.tables import AuditEvent, HumanTask, ProcessDefinition, TaskCandidate, User
 
 OPEN = literal_column("'open'")  # a literal, so SQLite proves the partial index's WHERE
 COMPLETED = literal_column("'completed'")
@@ -178,9 +178,14 @@ def handling_times(session: Session, where, start: datetime, end: datetime) -> l
     stmt = (select(ranked.c.process_key, ranked.c.element_id, func.max(ranked.c.name), func.count(),
                    func.avg(ranked.c.s), func.min(case((ranked.c.rn * 10 >= ranked.c.n * 9, ranked.c.s))))
             .group_by(ranked.c.process_key, ranked.c.element_id))
-    rows = [{"process_key": key, "element_id": element, "name": name or element, "count": int(count),
+    found = session.execute(stmt).all()
+    titles = dict(session.execute(select(ProcessDefinition.key, ProcessDefinition.name)
+                                  .where(ProcessDefinition.key.in_({row[0] for row in found}))
+                                  .order_by(ProcessDefinition.version)).all())  # the latest version's name
+    rows = [{"process_key": key, "process_name": titles.get(key) or key, "element_id": element,
+             "name": name or element, "count": int(count),
              "avg_hours": round(float(avg) / 3600, 1), "p90_hours": round(float(p90) / 3600, 1)}
-            for key, element, name, count, avg, p90 in session.execute(stmt)]
+            for key, element, name, count, avg, p90 in found]
     return sorted(rows, key=lambda r: (-r["avg_hours"], r["process_key"], r["element_id"]))
 
 
