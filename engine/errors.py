@@ -53,6 +53,21 @@ class InvalidInput(SanfuError):
     code = "invalid_input"
 
 
+def checked_text(value: str | None, field: str, most: int, *, required: bool = True, code: str = "field",
+                 english: str = "the field") -> str:
+    """What a person typed into `field` (named in Chinese in the error), stripped; refused when
+    it is required and empty, or longer than `most` characters (codes `{code}_required`,
+    `{code}_too_long`; params name the field)."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"请填写{field} ({english} is required)", code=f"{code}_required",
+                           params={"field": field})
+    if len(text) > most:
+        raise InvalidInput(f"{field}不能超过 {most} 字 ({english}: at most {most} characters)",
+                           code=f"{code}_too_long", params={"field": field, "max": most})
+    return text
+
+
 class DefinitionError(InvalidInput):
     """A BPMN/DMN/form bundle cannot be deployed.
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar.days import SHANGHAI
-from engine.errors import Conflict, InvalidInput
+from engine.errors import Conflict, InvalidInput, checked_text
 from engine.inbox import task_rows
 from engine.notifications.centre import notify
 from engine.org import people
@@ -46,13 +46,7 @@ def year_of(moment: datetime) -> int:
 
 
 def note_text(note: str | None, what: str, *, required: bool = True) -> str:
-    text = (note or "").strip()
-    if required and not text:
-        raise InvalidInput(f"请填写{what} ({what} is required)", code="field_required", params={"field": what})
-    if len(text) > NOTE_MOST:
-        raise InvalidInput(f"{what}过长（最多 {NOTE_MOST} 字）({what} too long)", code="field_too_long",
-                           params={"field": what})
-    return text
+    return checked_text(note, what, NOTE_MOST, required=required)
 
 
 def open_record(session: Session, row: HumanTask, actor: str, *, source: str, note: str = "",

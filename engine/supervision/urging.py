@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine import access, clock
-from engine.errors import InvalidInput
+from engine.errors import checked_text
 from engine.notifications.centre import notify
 from engine.org.people import section_heads, section_members, task_section
 from engine.runtime.facade import EngineParts
@@ -19,13 +19,7 @@ MAX_MESSAGE = 500
 
 
 def urge_message(message: str | None) -> str:
-    text = (message or "").strip()
-    if not text:
-        raise InvalidInput("请填写催办内容 (the urging message is required)", code="urge_message_required")
-    if len(text) > MAX_MESSAGE:
-        raise InvalidInput(f"催办内容不能超过 {MAX_MESSAGE} 字 (at most {MAX_MESSAGE} characters)",
-                           code="urge_message_too_long", params={"max": MAX_MESSAGE})
-    return text
+    return checked_text(message, "催办内容", MAX_MESSAGE, code="urge_message", english="the urging message")
 
 
 def urge_recipients(session: Session, row: HumanTask) -> list[str]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import access, clock
-from engine.errors import Conflict, InvalidInput
+from engine.errors import Conflict, InvalidInput, checked_text
 from engine.notifications.centre import notify
 from engine.org.people import section_heads, task_section
 from engine.runtime.facade import EngineParts
@@ -23,13 +23,7 @@ MAX_TEXT = 2000
 
 
 def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput("请填写告诫事由 (a reason is required)", code="warning_reason_required")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"告诫事由不能超过 {MAX_TEXT} 字 (at most {MAX_TEXT} characters)",
-                           code="warning_reason_too_long")
-    return text
+    return checked_text(reason, "告诫事由", MAX_TEXT, code="warning_reason", english="a reason")
 
 
 def responsible_person(session: Session, row: HumanTask) -> tuple[str | None, int | None]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import access, clock
 from engine.calendar.store import work_calendar
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound, checked_text
 from engine.inbox import task_rows
 from engine.notifications.centre import notify
 from engine.org.people import section_heads, task_section
@@ -30,13 +30,7 @@ STATUS_TEXT = {"pending": "待审批", "approved": "已批准", "refused": "未�
 
 
 def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput("请填写延期理由 (a reason is required)", code="extension_reason_required")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"延期理由不能超过 {MAX_TEXT} 字 (at most {MAX_TEXT} characters)",
-                           code="extension_reason_too_long")
-    return text
+    return checked_text(reason, "延期理由", MAX_TEXT, code="extension_reason", english="a reason")
 
 
 def _new_day(value: date | str | None) -> date:

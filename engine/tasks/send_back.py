@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine import access, clock
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, checked_text
 from engine.inbox import task_rows
 from engine.notifications.centre import notify
 from engine.org import directory
@@ -33,13 +33,7 @@ MAX_TEXT = 2000
 
 
 def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput("请填写退单理由 (a reason is required)", code="send_back_reason_required")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"退单理由不能超过 {MAX_TEXT} 字 (at most {MAX_TEXT} characters)",
-                           code="send_back_reason_too_long")
-    return text
+    return checked_text(reason, "退单理由", MAX_TEXT, code="send_back_reason", english="a reason")
 
 
 def last_transfer(session: Session, row: HumanTask, acting: list[str]) -> Filing | None:
