@@ -11,6 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from engine import access, clock
+from engine.enterprises.monthly_service import monthly_coverage
 from engine.errors import NotAllowed, NotFound
 from engine.store.org_tables import Section, Unit
 from engine.store.supervision_tables import SupervisionRecord
@@ -157,10 +158,6 @@ def _finish(out: dict) -> dict:
 def unit_coverage(session: Session, unit_ids: list[int], period: Period) -> dict:
     """{unit_id: {"due", "served", "missed"}} of the liaisons' monthly service for the month the
     period ends in (engine.enterprises.monthly_service; "missed" once that month has ended)."""
-    try:  # written alongside this module; until it lands the dashboard shows no coverage
-        from engine.enterprises.monthly_service import monthly_coverage
-    except ImportError:
-        return {}
     year, month = period.coverage_month
     found = monthly_coverage(session, unit_ids, year, month)
     return {int(key): {"due": v["required"], "served": v["served"], "missed": v["unserved"]}

@@ -171,3 +171,16 @@ def test_periods():
     assert parse_period("2026-W48").label == "2026年第48周"
     assert parse_period("2026-11").last_day == date(2026, 11, 30)
     assert parse_period("2026-12").last_day == date(2026, 12, 31)
+
+
+def test_liaison_coverage_is_the_monthly_services_per_unit_and_rolled_up(world):
+    from engine.enterprises.monthly_service import monthly_coverage
+    engine, units = world
+    with clock.frozen_at(NOW):
+        board = engine.dashboard("hz_super", "hz", period="2026-12")
+        with engine.uow(write=False) as uow:
+            found = monthly_coverage(uow.session, [units["xh"], units["bj"], units["hz"]], 2026, 12)
+    xh = next(r for r in board["units"] if r["code"] == "xh")["figures"]["coverage"]
+    want = found["units"][units["xh"]]
+    assert (xh["due"], xh["served"], xh["unserved"]) == (want["required"], want["served"], want["unserved"])
+    assert board["total"]["coverage"]["due"] == found["total"]["required"] >= 1
