@@ -83,7 +83,7 @@ def test_from_the_red_county_to_the_closed_record(browser, served, screens):
     page.fill("#rec-report", "雨污管网改造完成，雨水口加装切换阀")
     page.click("button:has-text('提交复核')")
     expect(page.locator("h1 .badge")).to_have_text("待复核")
-    screens(page, "60-record-reported-phone")
+    screens(page, "70-record-reported-phone")
     context.close()
 
     context, page = sign_in(browser, served, "hz_super", DESKTOP)
@@ -106,7 +106,7 @@ def test_from_the_red_county_to_the_closed_record(browser, served, screens):
     page.click("button:has-text('复核通过，销号')")
     expect(page.locator("h1 .badge")).to_have_text("已销号")
     expect(page.locator("ol.timeline li")).to_have_count(6)   # opened, deadline, reported, rejected, reported, verified
-    screens(page, "61-record-closed")
+    screens(page, "71-record-closed")
     page.goto(f"{served['url']}/supervision/records/?status=closed")
     expect(page.locator("table.records tbody tr")).to_have_count(1)
     context.close()
