@@ -125,7 +125,7 @@ def _take(session: Session, row: HumanTask, section_id: int | None, step: str, t
     audit.record(session, SYSTEM, "escalated", instance_id=row.instance_id, task_id=row.id,
                  detail={"step": step, "step_text": STEP_WORDS[step], "recipients": recipients,
                          "due_at": row.due_at.isoformat()})
-    text = f"{STEP_WORDS[step]}：「{row.name}」已于 {_day(row.due_at)} 到期仍未办结"
+    text = f"{STEP_WORDS[step]}：{records.about(session, row) or ''}「{row.name}」已于 {_day(row.due_at)} 到期仍未办结"
     if step == LISTED:
         record = records.open_record(session, row, SYSTEM, source="ladder",
                                      note=f"超期 {terms.list_days} 个工作日未办结，自动挂牌督办")

@@ -72,11 +72,17 @@ def open_record(session: Session, row: HumanTask, actor: str, *, source: str, no
     return record
 
 
-def _title(session: Session, row: HumanTask) -> str:
-    about = row.subject
+def about(session: Session, row: HumanTask) -> str | None:
+    """What a task is about, for people: its enterprise's name, else its subject (a complaint)."""
     if row.enterprise_id is not None:
-        about = session.scalar(select(Enterprise.name).where(Enterprise.id == row.enterprise_id)) or about
-    return f"{about or row.process_key}：{row.name}超期未办结"[:200]
+        name = session.scalar(select(Enterprise.name).where(Enterprise.id == row.enterprise_id))
+        if name:
+            return name
+    return row.subject
+
+
+def _title(session: Session, row: HumanTask) -> str:
+    return f"{about(session, row) or row.process_key}：{row.name}超期未办结"[:200]
 
 
 def _number_and_add(session: Session, record: SupervisionRecord) -> None:

@@ -62,7 +62,8 @@ def test_red_then_the_leader_then_listed_each_step_once(bureau):
     assert ladder_at(engine, "2026-09-20T09:30:00") == {"section_head": 1, "leader": 0, "listed": 0}  # 调休 Sunday
     assert kinds(engine, "xh_water_head") == ["escalated"]
     assert kinds(engine, "xh_water1") == ["escalated"]                 # the queue it waits in hears too
-    assert "超期提醒科室负责人" in engine.notifications("xh_water_head")["rows"][0]["text"]
+    assert engine.notifications("xh_water_head")["rows"][0]["text"] == \
+        "超期提醒科室负责人：西湖印染有限公司「整改」已于 2026-09-20 到期仍未办结"
     assert kinds(engine, "xh_leader") == [] and kinds(engine, "xh_air_head") == []
     assert ladder_at(engine, "2026-09-20T09:31:00")["section_head"] == 0           # once
     assert ladder_at(engine, "2026-09-22T08:59:00")["leader"] == 0                  # 2 working days: Tue 09:00
