@@ -49,9 +49,10 @@ class LadderCommands(EngineParts):
                 terms = _TermsCache(session)
                 due = _candidates(session, now)
                 climbs = [(row, terms.of(row)) for row in due]
+            roster = Roster()
             for row, row_terms in climbs:
                 with self.uow() as uow:
-                    taken.update(climb(uow.session, row, row_terms, calendar, now))
+                    taken.update(climb(uow.session, row, row_terms, calendar, now, roster))
             if len(due) < BATCH:
                 break
         return {step: taken[step] for step in STEPS}
@@ -97,7 +98,30 @@ def next_step_at(terms: LadderTerms, calendar, due_at: datetime, step: int) -> d
     return None
 
 
-def climb(session: Session, seen, terms: LadderTerms, calendar, now: datetime) -> list[str]:
+class Roster:
+    """Who heads, leads and supervises what, asked once per batch: a batch climbs many tasks
+    of the same few sections and units."""
+
+    def __init__(self):
+        self.known: dict = {}
+
+    def get(self, session: Session, what: str, key: int | None) -> list[str]:
+        if (what, key) not in self.known:
+            self.known[(what, key)] = _LOOKUPS[what](session, key)
+        return self.known[(what, key)]
+
+
+_LOOKUPS = {
+    "section_head": people.section_heads,
+    "leader": lambda session, section_id: people.section_leaders(session, section_id),
+    "unit_leader": lambda session, unit_id: people.unit_role_holders(session, unit_id, "leader", upward=False),
+    "supervisor": lambda session, unit_id: people.unit_role_holders(session, unit_id, "supervisor"),
+    "members": people.section_members,
+}
+
+
+def climb(session: Session, seen, terms: LadderTerms, calendar, now: datetime,
+          roster: Roster | None = None) -> list[str]:
     """Move task `seen` from the step it was seen at to the step its lateness reaches, taking
     each step between; the steps taken ([] if another scheduler, a completion or a new
     deadline got there first)."""
@@ -112,52 +136,55 @@ def climb(session: Session, seen, terms: LadderTerms, calendar, now: datetime) -
         return []
     row = session.get(HumanTask, seen.id)
     section_id = people.task_section(session, row)
+    roster = roster or Roster()
+    about = records.about(session, row) or ""
     steps = list(STEPS[seen.ladder_step:target])
     for step in steps:
-        _take(session, row, section_id, step, terms)
+        _take(session, row, section_id, step, terms, roster, about)
     return steps
 
 
-def _take(session: Session, row: HumanTask, section_id: int | None, step: str, terms: LadderTerms) -> None:
-    recipients = recipients_of(session, row, section_id, terms.notify[step])
+def _take(session: Session, row: HumanTask, section_id: int | None, step: str, terms: LadderTerms,
+          roster: Roster, about: str) -> None:
+    recipients = recipients_of(session, row, section_id, terms.notify[step], roster)
     session.add(Escalation(task_id=row.id, instance_id=row.instance_id, step=step, due_at=row.due_at,
                            recipients=recipients, at=clock.now()))
     audit.record(session, SYSTEM, "escalated", instance_id=row.instance_id, task_id=row.id,
                  detail={"step": step, "step_text": STEP_WORDS[step], "recipients": recipients,
                          "due_at": row.due_at.isoformat()})
-    text = f"{STEP_WORDS[step]}：{records.about(session, row) or ''}「{row.name}」已于 {_day(row.due_at)} 到期仍未办结"
+    text = f"{STEP_WORDS[step]}：{about}「{row.name}」已于 {_day(row.due_at)} 到期仍未办结"
     if step == LISTED:
         record = records.open_record(session, row, SYSTEM, source="ladder",
                                      note=f"超期 {terms.list_days} 个工作日未办结，自动挂牌督办")
         text = f"{records.number(record)} {text}"
-    stamp = row.due_at.isoformat()
+    # No once-only key needed: the conditional update in climb() already lets one scheduler only
+    # take this step, in this same transaction (a key would cost a read and a savepoint each).
     for name in recipients:
-        notify(session, name, NOTIFY_KIND[step], SYSTEM, text, task_id=row.id, instance_id=row.instance_id,
-               dedupe_key=f"ladder:{row.id}:{step}:{stamp}:{name}"[:200])
+        notify(session, name, NOTIFY_KIND[step], SYSTEM, text, task_id=row.id, instance_id=row.instance_id)
 
 
-def recipients_of(session: Session, row: HumanTask, section_id: int | None, roles) -> list[str]:
+def recipients_of(session: Session, row: HumanTask, section_id: int | None, roles,
+                  roster: Roster) -> list[str]:
     """Who hears of a ladder step, by the roles the process names (engine.calendar.escalation)."""
     found: list[str] = []
     for role in roles:
         if role == "holder":
-            found += [row.assignee] if row.assignee else _queue(session, row, section_id)
+            found += [row.assignee] if row.assignee else _queue(session, row, section_id, roster)
         elif role == "section_head":
-            found += people.section_heads(session, section_id)
+            found += roster.get(session, "section_head", section_id)
         elif role == "leader":
-            found += people.section_leaders(session, section_id) or people.unit_role_holders(
-                session, row.unit_id, "leader", upward=False)
+            found += roster.get(session, "leader", section_id) or roster.get(session, "unit_leader", row.unit_id)
         elif role == "supervisor":
-            found += people.unit_role_holders(session, row.unit_id, "supervisor")
+            found += roster.get(session, "supervisor", row.unit_id)
         elif role == "starter":
             found += [session.scalar(select(Instance.started_by).where(Instance.id == row.instance_id))]
     return list(dict.fromkeys(name for name in found if name))
 
 
-def _queue(session: Session, row: HumanTask, section_id: int | None) -> list[str]:
+def _queue(session: Session, row: HumanTask, section_id: int | None, roster: Roster) -> list[str]:
     """An unclaimed task's holder is its queue: the section's members, or the named candidates."""
     if section_id is not None:
-        return people.section_members(session, section_id)
+        return roster.get(session, "members", section_id)
     return list(session.scalars(select(TaskCandidate.name).where(TaskCandidate.task_id == row.id,
                                                                  TaskCandidate.kind == "user")))
 
