@@ -18,6 +18,7 @@ from engine.cli.commands import COMMAND_HANDLERS
 from engine.cli.deadlines import DEADLINE_HANDLERS, add_deadline_commands
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
+from engine.cli.scenarios import SCENARIO_HANDLERS, add_scenario_commands
 from engine.cli.service import SERVICE_HANDLERS, add_service_commands
 from engine.cli.supervision import SUPERVISION_HANDLERS, add_supervision_commands
 from engine.cli.tokens import TOKEN_HANDLERS, add_token_commands
@@ -29,7 +30,8 @@ log = logging.getLogger("sanfu")
 
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
-            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS}
+            **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS,
+            **SCENARIO_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub, _as)
     add_outbox_commands(sub, _as)
     add_service_commands(sub, _as)  # 联络员每月服务
+    add_scenario_commands(sub)  # sanfu test-process: designers' scenario files
     return parser
 
 
