@@ -130,10 +130,11 @@ def parse_scenario(text: str, path: Path, *, forms_default: Path | None = None) 
     check(raw, path.name)
     folder = path.parent
     forms = raw.get("forms")
+    at = _moment(raw["at"], f"场景文件 {path.name} 起始时间（at）") if raw.get("at") else None
     return Scenario(path=path, name=raw.get("name") or path.stem,
                     processes=[(folder / p).resolve() for p in raw["process"]],
                     forms=(folder / forms).resolve() if forms else forms_default,
-                    org=raw["org"], at=_moment(raw["at"], "at") if raw.get("at") else None,
+                    org=raw["org"], at=at,
                     start=raw["start"], steps=raw["steps"])
 
 
@@ -175,7 +176,7 @@ def check(raw, file_name: str) -> None:
                                "(expect_error needs a command)", code="scenario_step",
                                params={"file": file_name, "step": index + 1})
         if actions[0] == "clock":
-            jump(step["clock"], clock.now(), f"第 {index + 1} 步")
+            jump(step["clock"], clock.now(), f"场景文件 {file_name} 第 {index + 1} 步 时钟（clock）")
 
 
 def _refusal(file_name: str, error) -> InvalidInput:
@@ -222,7 +223,7 @@ def jump(text: str, now: datetime, where: str) -> datetime:
         return _moment(text, where)
     match = _DURATION.match(text)
     if not match or text.rstrip("T") in ("+P", "P"):
-        raise InvalidInput(f"{where}：时钟（clock）{text!r} 应为 +P3D、+P1M、+PT2H 这样的时长，或 ISO 时间 "
+        raise InvalidInput(f"{where}：{text!r} 应为 +P3D、+P1M、+PT2H 这样的时长，或 ISO 时间 "
                            "(clock: an ISO 8601 duration or moment)", code="scenario_clock")
     years, months, weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
     local = clock.to_local(now)

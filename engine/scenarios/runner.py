@@ -156,27 +156,29 @@ class _Run:
                     if str(body).startswith(("+", "P")):
                         outcome.summary += f" → {clock.to_local(self.now):%Y-%m-%d %H:%M}"
                 else:
-                    outcome.elements, outcome.differences = self.command(kind, body, step.get("expect_error"))
+                    outcome.differences = self.command(kind, body, step.get("expect_error"), outcome.elements)
         except (SanfuError, StepFailed) as err:
             outcome.differences = [str(err)]
         outcome.status = "failed" if outcome.differences else "passed"
         return outcome
 
-    def command(self, kind: str, body: dict, expected_error: str | None) -> tuple[list[str], list[str]]:
-        """Run a person's command; (elements touched, differences: an unexpected outcome)."""
+    def command(self, kind: str, body: dict, expected_error: str | None, elements: list[str]) -> list[str]:
+        """Run a person's command (adding the task's element to `elements`); the differences
+        from what the step expects: an error that did not come, or another one."""
         task = self.find_task(body) if "task" in body else None
-        elements = [task["element_id"]] if task else []
+        if task:
+            elements.append(task["element_id"])
         try:
             self.issue(kind, body, task)
         except SanfuError as err:
             if expected_error in (err.code, type(err).code):
-                return elements, []
+                return []
             if expected_error:
-                return elements, [f"预期错误 {expected_error}，实际错误 {err.code}：{err}"]
+                return [f"预期错误 {expected_error}，实际错误 {err.code}：{err}"]
             raise
         if expected_error:
-            return elements, [f"预期错误 {expected_error}，但命令成功了 (expected an error)"]
-        return elements, []
+            return [f"预期错误 {expected_error}，但命令成功了 (expected an error)"]
+        return []
 
     def issue(self, kind: str, body: dict, task: dict | None) -> None:
         engine, actor = self.engine, body.get("as") or SCENARIO_ADMIN
@@ -196,7 +198,7 @@ class _Run:
     def move_clock(self, text: str, index: int) -> list[str]:
         """Move the clock, fire the timers now due and run the periodic jobs; the elements of
         the timers that fired."""
-        moment = jump(text, self.now, f"第 {index} 步")
+        moment = jump(text, self.now, f"第 {index} 步 时钟（clock）")
         if moment < self.now:
             raise StepFailed(f"时钟不能倒退：{clock.to_local(moment):%Y-%m-%d %H:%M} 早于当前 (clock moves forward)")
         self.now = moment
