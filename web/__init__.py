@@ -149,6 +149,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(records_bp)
     from .deadline_actions import bp as deadline_actions_bp
     app.register_blueprint(deadline_actions_bp)
+    from .designer_scenarios import bp as designer_scenarios_bp  # 场景测试 on the designer's workbench
+    app.register_blueprint(designer_scenarios_bp)
 
     @app.before_request
     def _idle_timeout():

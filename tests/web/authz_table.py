@@ -136,6 +136,7 @@ def fixed(values: dict) -> Callable[[dict], dict]:
 
 
 ADMIN_ONLY = expect(system_admin=OK)
+SCENARIO_RUNNERS = expect(ok=tuple(role for role in ("designer", "system_admin") if role in ROLES))
 SECURITY_ONLY = expect(security_admin=OK)
 AUDIT_ONLY = expect(audit_admin=OK)
 SEE_TASK = expect(ok=TASK_VIEWERS)
@@ -185,6 +186,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "filings.index", "/filings/", expect(OK), note="each sees the filings of the sections they head"),
     Route("POST", "filings.acknowledge", "/filings/acknowledge", expect(NOOP, section_head=OK),
           fixed({"filing": "{filing}"}), note="anyone else: refused with a message, nothing acknowledged"),
+    # 场景测试 on the designer's workbench: designers and admins; runs in a throwaway database
+    Route("GET", "designer_scenarios.index", "/designer/scenarios/", SCENARIO_RUNNERS),
+    Route("POST", "designer_scenarios.run", "/designer/scenarios/run", SCENARIO_RUNNERS,
+          fixed({"scenario": "ledger_matter.scenario.yaml"}), changes=False,
+          note="the scenario runs in a temporary SQLite database: the app's own changes nothing"),
     # the task page and its actions -------------------------------------------------------------
     Route("GET", "tasks.show", "/tasks/{held}", SEE_TASK),
     Route("POST", "tasks.complete", "/tasks/{held}", HOLDER, fixed(RECTIFIED)),
