@@ -30,7 +30,7 @@ def as_dict(result: ScenarioResult) -> dict:
     return {"name": result.name, "file": result.file, "passed": result.passed,
             "instance_status": result.instance_status, "seconds": result.seconds,
             "steps": [{"index": s.index, "kind": s.kind, "summary": s.summary, "status": s.status,
-                       "differences": s.differences, "elements": s.elements} for s in result.steps]}
+                       "differences": s.differences, "elements": s.elements, "note": s.note} for s in result.steps]}
 
 
 def element_marks(result: ScenarioResult) -> dict[str, str]:

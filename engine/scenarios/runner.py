@@ -43,6 +43,7 @@ class StepResult:
     status: str = "passed"          # passed | failed | skipped
     differences: list[str] = field(default_factory=list)
     elements: list[str] = field(default_factory=list)   # BPMN element ids the step touched
+    note: str = ""                  # the designer's own words for the step
 
     @property
     def passed(self) -> bool:
@@ -146,7 +147,9 @@ class _Run:
     def one_step(self, index: int, step: dict) -> StepResult:
         kind = _kind(step)
         body = step[kind]
-        outcome = StepResult(index, kind, describe(kind, body))
+        outcome = StepResult(index, kind, describe(kind, body), note=step.get("note") or "")
+        if step.get("expect_error"):
+            outcome.summary += f"，预期错误 {step['expect_error']}"
         try:
             with self.at_now():
                 if kind == "expect":
