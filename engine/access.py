@@ -109,6 +109,7 @@ def open_task(session: Session, task_id: str) -> HumanTask:
 def holder(session: Session, row: HumanTask, name: str) -> Actor:
     """The assignee (or their deputy, or an admin) acting on a task they hold."""
     user = actor(session, name)
+    refuse_while_cosigning(row)
     if row.delegation == "pending":
         raise NotAllowed(f"任务已委派给 {row.assignee}，须待其完成委派后再操作 "
                          "(the task is delegated: wait until the delegate resolves it)", code="task_delegated",
@@ -119,8 +120,26 @@ def holder(session: Session, row: HumanTask, name: str) -> Actor:
                      code="not_assignee", params={"task_id": row.id})
 
 
+HANDED_OVER = ("pending", "cosign")  # 委派 and 加签: the row's assignee works on it for its holder
+
+
+def refuse_while_cosigning(row: HumanTask) -> None:
+    """加签 pending: the co-signer holds the row for now; nobody completes or passes the task on."""
+    if row.delegation == "cosign":
+        raise Conflict(f"等待 {row.assignee} 加签：签署后才能继续办理 (waiting for the co-signer {row.assignee})",
+                       code="cosign_pending", params={"task_id": row.id, "cosigner": row.assignee})
+
+
+def require_cosigner(session: Session, cosigner: str, name: str) -> None:
+    """加签: only the co-signer (or their deputy) signs."""
+    if cosigner not in acting_users(session, name):
+        raise NotAllowed("只有加签人可以签署 (only the co-signer may sign)", code="not_cosigner",
+                         params={"cosigner": cosigner})
+
+
 def check_may_complete(session: Session, row: HumanTask, user: Actor) -> None:
     """May `user` complete the task? Completing an unclaimed task claims it first."""
+    refuse_while_cosigning(row)
     if row.delegation == "pending":  # 委派: the delegate resolves it; its owner then completes it
         raise NotAllowed(f"任务已委派给 {row.assignee}：由其“完成委派”交回 {row.owner} 后再办理 "
                          "(a delegated task is resolved by the delegate, then completed by its owner)",
@@ -142,7 +161,7 @@ def task_permissions(session: Session, row: HumanTask, user: Actor) -> dict[str,
     it; nobody completes, transfers, returns or re-delegates it. (Whether it can be returned
     depends on the workflow: engine.tasks.view adds `can_return`.)"""
     acting = acting_users(session, user.name)
-    is_open, pending = row.status == "open", row.delegation == "pending"
+    is_open, pending = row.status == "open", row.delegation in HANDED_OVER
     candidate = is_open and row.assignee is None and is_candidate(session, row, user.name)
     holder = is_open and (row.assignee in acting or user.is_admin)
     acts = holder and not pending
@@ -150,8 +169,9 @@ def task_permissions(session: Session, row: HumanTask, user: Actor) -> dict[str,
     return {"can_claim": candidate, "can_complete": (holder or candidate) and not pending,
             "can_release": acts and row.assignee is not None and has_candidates,
             "can_transfer": acts, "can_delegate": acts and row.assignee is not None,
-            "can_resolve": is_open and pending and row.assignee in acting,
-            "can_save_draft": is_open and row.assignee is not None and (row.assignee in acting or acts),
+            "can_resolve": is_open and row.delegation == "pending" and row.assignee in acting,
+            "can_save_draft": is_open and row.assignee is not None and row.delegation != "cosign"
+            and (row.assignee in acting or acts),
             "can_copy": True, "can_comment": True}
 
 
@@ -163,7 +183,8 @@ def require_delegate(session: Session, row: HumanTask, name: str) -> None:
 
 def require_draft_writer(session: Session, row: HumanTask, user: Actor) -> None:
     """保存草稿: the holder or the delegate (or their deputy); an admin unless it is delegated."""
-    holder = row.assignee is not None and row.assignee in acting_users(session, user.name)
+    holder = row.assignee is not None and row.assignee in acting_users(session, user.name) \
+        and row.delegation != "cosign"
     if not (holder or (user.is_admin and row.delegation != "pending")):
         raise NotAllowed("只有办理人或被委派人可以保存草稿 (only the holder may save a draft)")
 
@@ -276,7 +297,7 @@ def require_warn(session: Session, row: HumanTask, user: Actor) -> None:
 
 def may_act_as_holder(session: Session, row: HumanTask, user: Actor) -> bool:
     """`holder` as a question: the assignee, their deputy or an admin, on an open task not delegated."""
-    if row.status != "open" or row.delegation == "pending":
+    if row.status != "open" or row.delegation in HANDED_OVER:
         return False
     return user.is_admin or (row.assignee is not None and row.assignee in acting_users(session, user.name))
 

@@ -61,6 +61,7 @@ from engine.supervision.warnings import WarningCommands
 from engine.tasks.actions import TaskActions
 from engine.tasks.attachments import AttachmentCommands, check_attachment_references
 from engine.tasks.collab import CollabCommands
+from engine.tasks.cosign import CosignCommands
 from engine.tasks.deadlines import move_deadlines
 from engine.tasks.extensions import ExtensionCommands
 from engine.tasks.send_back import SendBackCommands
@@ -68,7 +69,7 @@ from engine.tasks.view import TaskViewQueries
 
 
 class Engine(InboxQueries, BulkCommands,  # inbox
-             TaskViewQueries, TaskActions, CollabCommands, AttachmentCommands,  # tasks
+             TaskViewQueries, TaskActions, CollabCommands, CosignCommands, AttachmentCommands,  # tasks, 加签
              SupervisionQueries, DashboardQueries, FilingCommands, DiagramQueries,  # supervision, instances
              LadderCommands, RecordCommands,  # the escalation ladder, 督办单
              UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
@@ -170,33 +171,39 @@ class Engine(InboxQueries, BulkCommands,  # inbox
             user = access.actor(session, actor)
             row = access.open_task(session, task_id)
             access.check_may_complete(session, row, user)
-            loaded = self.runtime.load(session, access.instance(session, row.instance_id))
-            spiff_task = loaded.workflow.get_task_from_id(_uuid(task_id))
-            if not spiff_task.has_state(TaskState.READY):
-                raise Conflict(f"任务 {task_id} 已不在待办状态 (task is no longer open)")
-            built = loaded.built_for(spiff_task)
-            schema = built.forms.get(row.form_key) if row.form_key else None
-            clean = validate_submission(schema, data)
-            check_attachment_references(session, row, schema, clean)
-            subject = subject_of(schema, clean)
-            if subject:  # before advancing: the tasks it opens carry it
-                loaded.instance.subject = subject
-            with engine_errors(row.element_id):
-                spiff_task.data.update(clean)
-                spiff_task.run()
-            self.runtime.advance(loaded)
-            task_rows.close_task(session, row, "completed", actor)
-            if subject:
-                task_rows.retitle_open_tasks(session, row.instance_id, subject)
-            warnings = visits.duplicate_visit_warnings(session, row, actor, clean)
-            moved = move_deadlines(session, row, schema, clean)
-            audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
-                         detail={"element_id": row.element_id, "name": row.name, "data": clean,
-                                 **({"warnings": warnings} if warnings else {}),
-                                 **({"deadlines_moved": moved} if moved else {})})
-            self.runtime.save(session, loaded, actor)
-            events.deliver(self.runtime, session, loaded.thrown, actor)
-            return {"instance_id": row.instance_id, "status": loaded.instance.status, "warnings": warnings}
+            return self.complete_open(session, row, actor, data)
+
+    def complete_open(self, session, row, actor: str, data: dict) -> dict:
+        """Complete the open, locked task `row` as `actor` with `data`, inside the caller's
+        unit of work (`complete`, and a 后加签 once its co-signer agrees: engine.tasks.cosign)."""
+        task_id = row.id
+        loaded = self.runtime.load(session, access.instance(session, row.instance_id))
+        spiff_task = loaded.workflow.get_task_from_id(_uuid(task_id))
+        if not spiff_task.has_state(TaskState.READY):
+            raise Conflict(f"任务 {task_id} 已不在待办状态 (task is no longer open)")
+        built = loaded.built_for(spiff_task)
+        schema = built.forms.get(row.form_key) if row.form_key else None
+        clean = validate_submission(schema, data)
+        check_attachment_references(session, row, schema, clean)
+        subject = subject_of(schema, clean)
+        if subject:  # before advancing: the tasks it opens carry it
+            loaded.instance.subject = subject
+        with engine_errors(row.element_id):
+            spiff_task.data.update(clean)
+            spiff_task.run()
+        self.runtime.advance(loaded)
+        task_rows.close_task(session, row, "completed", actor)
+        if subject:
+            task_rows.retitle_open_tasks(session, row.instance_id, subject)
+        warnings = visits.duplicate_visit_warnings(session, row, actor, clean)
+        moved = move_deadlines(session, row, schema, clean)
+        audit.record(session, actor, "task_completed", instance_id=row.instance_id, task_id=row.id,
+                     detail={"element_id": row.element_id, "name": row.name, "data": clean,
+                             **({"warnings": warnings} if warnings else {}),
+                             **({"deadlines_moved": moved} if moved else {})})
+        self.runtime.save(session, loaded, actor)
+        events.deliver(self.runtime, session, loaded.thrown, actor)
+        return {"instance_id": row.instance_id, "status": loaded.instance.status, "warnings": warnings}
 
     # messages and signals -------------------------------------------------------
     def send_message(self, name: str, actor: str, data: dict | None = None,

@@ -52,7 +52,8 @@ ACTION_KINDS = {
                        "calendar_day_set", "email_retried")),
     "task": (N_("任务办理"), ("instance_started", "instance_completed", "task_completed", "task_claimed",
                       "task_released", "task_release_reason", "task_transferred", "task_returned",
-                      "task_delegated", "delegation_resolved", "task_copied", "task_commented", "attachment_added",
+                      "task_delegated", "delegation_resolved", "cosign_added", "cosign_signed",
+                      "task_copied", "task_commented", "attachment_added",
                       "attachment_deleted", "rating_link_issued", "rating_submitted", "filings_acknowledged")),
     "audit": (N_("审计日志"), ("audit_viewed", "audit_exported", "audit_purged")),
 }
@@ -71,7 +72,7 @@ ACTION_LABELS = {
     "instance_completed": N_("流程办结"), "task_completed": N_("办理完成"), "task_claimed": N_("认领"),
     "task_released": N_("释放"), "task_release_reason": N_("释放理由"), "task_transferred": N_("转办"),
     "task_returned": N_("退回"), "task_delegated": N_("委派"), "delegation_resolved": N_("完成委派"),
-    "task_copied": N_("抄送"),
+    "task_copied": N_("抄送"), "cosign_added": N_("加签"), "cosign_signed": N_("签署加签"),
     "task_commented": N_("评论"), "attachment_added": N_("上传附件"), "attachment_deleted": N_("删除附件"),
     "rating_link_issued": N_("发送评价链接"), "rating_submitted": N_("企业评价"), "timer_fired": N_("定时器触发"),
     "timer_failed": N_("定时器失败"), "filings_acknowledged": N_("备案知悉"),

@@ -12,7 +12,7 @@ from engine.runtime.facade import EngineParts
 from engine.store.collab_tables import Notification
 from engine.store.names import display_names
 
-KINDS = ("assigned", "transferred", "returned", "delegated", "copied",  # task collaboration
+KINDS = ("assigned", "transferred", "returned", "delegated", "copied", "cosign",  # task collaboration, 加签
          "escalated", "listed", "record",  # the ladder and 督办单
          "urged", "extension", "sent_back", "warning",  # people acting on deadlines
          "monthly_service")  # the liaison's monthly service

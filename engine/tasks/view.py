@@ -19,6 +19,7 @@ from engine.store.org_tables import Enterprise
 from engine.store.tables import HumanTask, Instance
 from engine.tasks import collab_queries
 from engine.tasks.actions import previous_step
+from engine.tasks.cosign import cosign_view
 from engine.tasks.deadline_view import deadline_actions
 
 
@@ -60,6 +61,7 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     task = {**task_rows.shown(session, row), "enterprise_name": enterprise or "",
             "process_name": (built.spec.description if built is not None else "") or row.process_key}
     flags = _flags(session, row, actor, spiff_task)
+    form = forms.get(row.form_key) if row.form_key else None
     return {"task": task, "form": forms.get(row.form_key) if row.form_key else None,
             "data": {k: v for k, v in data.items() if not k.startswith("_")}, **flags, "history": history,
             "draft": draft if flags["can_save_draft"] else None,
@@ -71,7 +73,8 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
             # 避免扎堆服务: said before the visit is recorded, to whoever may record it.
             "visit_warnings": visits.duplicate_visit_warnings(session, row, row.assignee or actor.name)
             if flags["can_complete"] else [],
-            **deadline_actions(session, row, actor, spiff_task)}  # 催办, 延期, 退单, 告诫
+            **deadline_actions(session, row, actor, spiff_task),  # 催办, 延期, 退单, 告诫
+            **cosign_view(session, row, actor, form, flags)}  # 加签
 
 
 def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:
