@@ -12,7 +12,8 @@ def as_text(result: ScenarioResult) -> str:
     for step in result.steps:
         number = f"{step.index:>2}"
         note = "（未运行）" if step.status == "skipped" else ""
-        lines.append(f"  {MARKS[step.status]} {number} {step.summary}{note}")
+        said = f" — {step.note}" if step.note else ""
+        lines.append(f"  {MARKS[step.status]} {number} {step.summary}{note}{said}")
         lines += [f"      {difference}" for difference in step.differences]
     lines.append(summary(result))
     return "\n".join(lines)

@@ -200,3 +200,22 @@ def test_a_model_that_does_not_deploy_fails_the_start_and_skips_the_rest(tmp_pat
     assert result.passed and not broken.passed
     assert broken.steps[0].status == "failed" and "nowhere" in broken.steps[0].differences[0]
     assert broken.steps[1].status == "skipped"
+
+
+def test_the_schema_is_printed_for_editors_and_a_missing_file_is_a_message(capsys):
+    assert main(["test-process", "--schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["required"] == ["process", "org", "start", "steps"]
+    assert set(schema["properties"]["steps"]["items"]["properties"]) >= {"complete", "clock", "expect_error"}
+    assert main(["test-process"]) == 1
+    assert "请给出场景文件" in capsys.readouterr().err
+
+
+def test_a_clock_step_runs_the_schedulers_periodic_jobs_the_ladder_among_them(tmp_path, monkeypatch):
+    from engine.service import Engine
+    ran = []
+    original = Engine.run_ladder
+    monkeypatch.setattr(Engine, "run_ladder", lambda self, owner="scheduler": ran.append(owner) or original(self, owner))
+    result = run_own(tmp_path, "  - clock: +P5D\n  - expect: {tasks: [{task: apply}]}\n")
+    assert result.passed, as_text(result)
+    assert ran == ["scenario"]
