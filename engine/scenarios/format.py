@@ -72,7 +72,7 @@ SCHEMA = {
         "start": {"type": "object", "required": ["process", "as"], "additionalProperties": False,
                   "properties": {"process": _NAME, "as": _NAME, "data": _DATA, "enterprise": _NAME,
                                  "unit": _NAME}},
-        "steps": {"type": "array", "minItems": 1, "items": {
+        "steps": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {
             "type": "object", "additionalProperties": False, "properties": {
                 "note": {"type": "string"},
                 "complete": _task_act(data=_DATA),
@@ -150,6 +150,10 @@ _PlainLoader.yaml_implicit_resolvers = {
 
 def _yaml(text: str, file_name: str):
     try:
+        # Aliases (*name) are refused: a few lines of them can stand for billions of nodes.
+        if any(isinstance(token, yaml.AliasToken) for token in yaml.scan(text, Loader=_PlainLoader)):
+            raise InvalidInput(f"场景文件 {file_name} 不能使用 YAML 别名（*名称），请直接写出内容 "
+                               "(YAML aliases are not allowed)", code="scenario_yaml", params={"file": file_name})
         return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

@@ -184,8 +184,11 @@ def test_a_bad_file_is_refused_before_anything_runs(tmp_path, capsys):
                                      encoding="utf-8")
     (tmp_path / "b.yaml").write_text("process: [x.bpmn\n", encoding="utf-8")
     (tmp_path / "c.yaml").write_text("org: demo-minimal\n", encoding="utf-8")
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20))
+    (tmp_path / "d.yaml").write_text(laughs, encoding="utf-8")
     for name, words in {"a.yaml": ["组织（org）", "demo-minimal"], "b.yaml": ["不是有效的 YAML"],
-                        "c.yaml": ["缺少必填字段 模型文件（process）"]}.items():
+                        "c.yaml": ["缺少必填字段 模型文件（process）"], "d.yaml": ["不能使用 YAML 别名"]}.items():
         assert main(["test-process", str(tmp_path / name)]) == 1
         err = capsys.readouterr().err
         assert all(word in err for word in words), err

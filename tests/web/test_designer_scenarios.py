@@ -91,3 +91,19 @@ def test_staff_and_supervisors_may_not_run_scenarios(client, auth, user):
     refused = client.post("/designer/scenarios/run", data={"scenario": "ledger_matter.scenario.yaml",
                                                            "csrf_token": csrf_token(client)})
     assert refused.status_code == 403
+
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" name="&x;"/></bpmn:process></bpmn:definitions>"""
+
+
+def test_a_hostile_model_uploaded_with_a_scenario_is_refused_as_deploy_refuses_it(client, designer):
+    scenario = "process: [p.bpmn]\norg: demo-minimal\nstart: {process: p, as: xh_water1}\nsteps: [{expect: {status: completed}}]\n"
+    result = client.post("/designer/scenarios/run", content_type="multipart/form-data", data={
+        "files": [(io.BytesIO(scenario.encode()), "p.yaml"), (io.BytesIO(XXE.encode()), "p.bpmn")],
+        "csrf_token": csrf_token(client, "/designer/scenarios/")})
+    shown = text_of(result)
+    assert result.status_code == 200 and "0 步通过，1 步失败，1 步未运行" in shown
+    assert "p.bpmn:2: 不允许 DOCTYPE 声明" in shown and "root:" not in shown
