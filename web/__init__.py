@@ -127,8 +127,8 @@ def _register(app: Flask) -> None:
     auth.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)
-    # 催办, 延期 and 督办单 on the API: their routes join api.bp before it is registered
-    from . import api_deadlines, api_records  # noqa: F401
+    # 催办, 延期, 督办单 and 加签 on the API: their routes join api.bp before it is registered
+    from . import api_cosign, api_deadlines, api_records  # noqa: F401
     for module in (auth, inbox, tasks, api):
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp
@@ -149,6 +149,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(records_bp)
     from .deadline_actions import bp as deadline_actions_bp
     app.register_blueprint(deadline_actions_bp)
+    from .cosign import bp as cosign_bp  # 加签 on the task page
+    app.register_blueprint(cosign_bp)
     from .designer_scenarios import bp as designer_scenarios_bp  # 场景测试 on the designer's workbench
     app.register_blueprint(designer_scenarios_bp)
 

@@ -163,6 +163,20 @@ REQUESTS.update({
     "ListForSupervisionRequest": _object({"note": {"type": "string", "minLength": 1, "maxLength": 2000},
                                           "deadline": {"type": "string", "maxLength": 40}}, required=["note"]),
 })
+REQUESTS.update({  # 加签 (web/api_cosign.py)
+    "CosignRequest": _object({"to_user": {"type": "string", "minLength": 1},
+                              "mode": {"type": "string", "enum": ["before", "after"],
+                                       "description": "before: 前加签; after: 后加签 (with `data`, validated)"},
+                              "note": {"type": "string", "maxLength": 2000},
+                              "data": {"type": "object", "description": "after: the form's fields"}},
+                             required=["to_user", "mode"]),
+    "SignRequest": _object({"agree": BOOL, "opinion": {"type": "string", "maxLength": 2000,
+                                                       "description": "required when refusing"}},
+                           required=["agree"]),
+})
+COSIGN = _object({"id": INT, "task_id": STR, "instance_id": INT, "mode": STR, "holder": STR, "cosigner": STR,
+                  "note": STR, "data": _null({"type": "object"}), "status": STR, "opinion": STR, "created_at": TIME,
+                  "decided_at": _null(TIME)}, required=["id", "task_id", "mode", "status"])
 SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "SupervisionRecord": RECORD,
            "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
            "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "CompleteResult": COMPLETE_RESULT,
@@ -285,6 +299,22 @@ def _deadline_operations(task_id: dict) -> dict:
     }
 
 
+def _cosign_operations(task_id: dict) -> dict:
+    """加签 (web/api_cosign.py)."""
+    completed = {"anyOf": [_ref("CompleteResult"), {"type": "null"}]}  # after, agreed: the step's completion
+    signed = _object({"cosign": COSIGN, "task": _ref("Task"), "completed": completed})
+    return {
+        "/api/v1/tasks/{task_id}/cosign": {"post": _operation(
+            "cosign: 加签 — the holder of an approval step adds a co-signer before (前加签) or after (后加签, "
+            "submitting the form) themselves; the step waits for them", _ok(COSIGN),
+            "400 401 403 404 409 413 422", params=[task_id], body="CosignRequest")},
+        "/api/v1/cosigns/{cosign_id}/sign": {"post": _operation(
+            "sign: the co-signer agrees, or refuses with a reason (the task returns to its holder; an agreed "
+            "后加签 completes the step with the holder's data)", _ok(signed), "400 401 403 404 409 413 422",
+            params=[_path_param("cosign_id", INT)], body="SignRequest")},
+    }
+
+
 def _record_operations(task_id: dict) -> dict:
     """督办单 (web/api_records.py)."""
     record_id = _path_param("record_id", INT)
@@ -359,6 +389,7 @@ def _paths() -> dict:
     }
     paths.update(_task_operations(task_id))
     paths.update(_deadline_operations(task_id))
+    paths.update(_cosign_operations(task_id))
     paths.update(_record_operations(task_id))
     return paths
 

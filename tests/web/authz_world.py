@@ -30,6 +30,7 @@ from engine import clock
 from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Pairing, Person
 from engine.service import Engine
+from tests.helpers.cosign_world import pending_cosign
 from tests.helpers.forms import CHECK, NO_FINDINGS, RECTIFIED, VISIT, WATER
 from tests.helpers.images import png
 from tests.helpers.models import GHOST_MODEL
@@ -66,6 +67,7 @@ def build_world(path: Path, attachment_dir: Path) -> dict:
                  **_follow_up(engine), **_ghost(engine, path.parent)}
         world.update(_records(engine, world))
         world.update(_deadlines(engine))
+        world.update(pending_cosign(engine, ids["enterprise_id"]))  # 加签: `cosign`, on `cosigned_task`
         world["tokens"] = {role: engine.create_api_token(user, "authz-matrix")
                            for role, user in ROLES.items() if user}
         return world
