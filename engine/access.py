@@ -417,11 +417,11 @@ def supervises_unit(session: Session, user: Actor, unit_id: int | None) -> bool:
 
 def record_scope(session: Session, user: Actor):
     """The 督办单 `user` sees: listed publicly to leaders and supervisors of the unit and
-    above; section heads see their sections'; the person responsible their own; admins all.
-    None = every record."""
+    above; section heads see their sections'; the person responsible (or their deputy) their
+    own; admins all. None = every record."""
     if user.is_admin:
         return None
-    clauses = [SupervisionRecord.responsible == user.name]
+    clauses = [SupervisionRecord.responsible.in_(acting_users(session, user.name))]
     held = _held_roles(session, user.name)
     if held & set(SUPERVISING) and user.unit_id is not None:
         clauses.append(SupervisionRecord.unit_id.in_(directory.units_below(session, user.unit_id)))

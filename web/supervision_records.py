@@ -17,6 +17,7 @@ from .helpers import error_text
 
 bp = Blueprint("records", __name__, url_prefix="/supervision/records")
 PER_PAGE = 50
+MAX_PAGE = 10_000
 END_OF_DAY = time(17, 30)  # a deadline given as a day ends when the office closes
 
 
@@ -25,7 +26,7 @@ END_OF_DAY = time(17, 30)  # a deadline given as a day ends when the office clos
 def index():
     year = request.args.get("year", type=int)
     status = request.args.get("status") or None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     try:
         result = get_engine().supervision_records(current_user.id, year=year, status=status,
                                                   unit=request.args.get("unit") or None,
@@ -66,7 +67,11 @@ def report(record_id: int):
 @bp.route("/<int:record_id>/verify", methods=["POST"])
 @login_required
 def verify(record_id: int):
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        flash(gettext("请选择复核通过或不通过。"), "error")
+        return redirect(url_for("records.show", record_id=record_id))
+    approve = decision == "approve"
     message = gettext("复核通过，已销号。") if approve else gettext("已退回继续整改。")
     return _act(record_id, lambda engine: engine.verify_record(record_id, current_user.id, approve,
                                                                request.form.get("note")), message)
@@ -76,8 +81,12 @@ def verify(record_id: int):
 @login_required
 def list_task():
     """挂牌督办 by hand, from a task page."""
-    task_id = request.form.get("task_id", "")
-    deadline = parse_deadline(request.form.get("deadline")) if request.form.get("deadline") else None
+    task_id = request.form.get("task_id", "")[:64]
+    typed = (request.form.get("deadline") or "").strip()
+    deadline = parse_deadline(typed) if typed else None
+    if typed and deadline is None:
+        flash(gettext("请填写有效的整改期限（日期）。"), "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
     try:
         listed = get_engine().list_for_supervision(task_id, current_user.id, request.form.get("note"), deadline)
     except (InvalidInput, Conflict) as err:

@@ -9,8 +9,9 @@ that loses the race changes nothing. A task that skipped steps (the scheduler wa
 takes each step it missed, in order, in one go."""
 from __future__ import annotations
 
+import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,8 @@ from engine.supervision import records
 
 SYSTEM = "督办系统"  # the actor the ladder's notifications and audit rows name
 BATCH = 500
+RETRY_AFTER = timedelta(hours=1)
+log = logging.getLogger("sanfu.ladder")
 MAX_ROUNDS = 100  # a run takes at most 50,000 steps; the next run goes on
 LADDER_EVERY = 30  # seconds between runs: a step is due on a working-day boundary, not to the second
 NOTIFY_KIND = {SECTION_HEAD: "escalated", LEADER: "escalated", LISTED: "listed"}
@@ -51,11 +54,25 @@ class LadderCommands(EngineParts):
                 climbs = [(row, terms.of(row)) for row in due]
             roster = Roster()
             for row, row_terms in climbs:
-                with self.uow() as uow:
-                    taken.update(climb(uow.session, row, row_terms, calendar, now, roster))
+                taken.update(self._climb_one(row, row_terms, calendar, now, roster))
             if len(due) < BATCH:
                 break
         return {step: taken[step] for step in STEPS}
+
+    def _climb_one(self, row, terms: LadderTerms, calendar, now: datetime, roster: Roster) -> list[str]:
+        """One task's climb in its own transaction. A task that cannot climb (a bug, bad data)
+        is logged and looked at again an hour later, so it never holds up the tasks behind it."""
+        try:
+            with self.uow() as uow:
+                return climb(uow.session, row, terms, calendar, now, roster)
+        except Exception:  # noqa: BLE001 - one task's failure must not stop the ladder for the others
+            log.exception("ladder: task %s could not climb; retried in an hour", row.id)
+            with self.uow() as uow:
+                uow.session.execute(update(HumanTask).where(HumanTask.id == row.id,
+                                                            HumanTask.ladder_next_at == row.ladder_next_at)
+                                    .values(ladder_next_at=now + RETRY_AFTER).execution_options(
+                                        synchronize_session=False))
+            return []
 
     def ladder_of(self, task_id: str) -> list[dict]:
         """The ladder steps taken for a task, oldest first (the task page shows them)."""

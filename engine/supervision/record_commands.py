@@ -11,12 +11,14 @@ from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.org import directory, people
 from engine.runtime.facade import EngineParts
 from engine.store.names import display_names
-from engine.store.org_tables import Unit
+from engine.store.org_tables import Section, Unit
 from engine.store.supervision_tables import SupervisionRecord
 from engine.supervision import records
 from engine.supervision.ladder import escalations_of
 
 PAGE_MOST = 200
+OFFSET_MOST = 1_000_000
+MIN_YEAR, MAX_YEAR = 2000, 2100
 STATUSES = (records.OPEN, records.VERIFYING, records.CLOSED)
 
 
@@ -28,6 +30,9 @@ class RecordCommands(EngineParts):
         """The 督办单 of `year` the actor sees: opened that year, or opened earlier and still open
         when it began (跨年, marked `carried_over`); newest first, with counts per status."""
         year = year or records.year_of(clock.now())
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InvalidInput(f"年度应在 {MIN_YEAR} 到 {MAX_YEAR} 之间 (year out of range)", code="field_invalid",
+                               params={"field": "年度"})
         if status not in (None, "", *STATUSES):
             raise InvalidInput(f"未知的督办状态 {status!r} (unknown status)", code="field_invalid",
                                params={"field": "状态"})
@@ -45,11 +50,11 @@ class RecordCommands(EngineParts):
                                           .where(*where).group_by(SupervisionRecord.status)).all())
             if status:
                 where.append(SupervisionRecord.status == status)
-            limit = max(1, min(limit, PAGE_MOST))
+            limit, offset = max(1, min(limit, PAGE_MOST)), max(0, min(offset, OFFSET_MOST))
             rows = list(session.scalars(select(SupervisionRecord).where(*where)
                                         .order_by(SupervisionRecord.opened_at.desc(), SupervisionRecord.id.desc())
                                         .offset(offset).limit(limit + 1)))
-            shown = [_decorated(session, r, year) for r in rows[:limit]]
+            shown = _decorated(session, rows[:limit], year)
             return {"year": year, "rows": shown, "has_next": len(rows) > limit,
                     "counts": {s: counts.get(s, 0) for s in STATUSES},
                     "carried_over": sum(1 for r in shown if r["carried_over"])}
@@ -60,7 +65,7 @@ class RecordCommands(EngineParts):
             session = uow.session
             user = access.actor(session, actor)
             record = _visible(session, user, record_id)
-            shown = _decorated(session, record, records.year_of(clock.now()))
+            [shown] = _decorated(session, [record], records.year_of(clock.now()))
             events = records.history(session, record)
             names = display_names(session, [e["actor"] for e in events])
             for event in events:
@@ -83,7 +88,7 @@ class RecordCommands(EngineParts):
             seen = record is not None and (scope is None or session.scalar(
                 select(SupervisionRecord.id).where(SupervisionRecord.id == record.id, scope)) is not None)
             return {"ladder": escalations_of(session, row.id),
-                    "record": records.record_dict(session, record) if seen else None,
+                    "record": records.record_dict(record) if seen else None,
                     "can_list": (record is None and row.status == "open"
                                  and access.supervises_unit(session, user, row.unit_id))}
 
@@ -160,11 +165,18 @@ def _visible(session, user, record_id: int, *, lock: bool = False) -> Supervisio
     return record
 
 
-def _decorated(session, record: SupervisionRecord, year: int) -> dict:
-    shown = records.record_dict(session, record, year)
-    unit = session.get(Unit, record.unit_id) if record.unit_id else None
-    names = display_names(session, [record.responsible, record.opened_by])
-    shown.update(unit_name=unit.name if unit else "", unit_code=unit.code if unit else "",
-                 responsible_name=names.get(record.responsible) or record.responsible or "",
-                 opened_by_name=names.get(record.opened_by) or record.opened_by)
+def _decorated(session, rows: list[SupervisionRecord], year: int) -> list[dict]:
+    """The records as shown, with their units', sections' and people's names: one query each
+    for the whole page."""
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_({r.unit_id for r in rows})))}
+    sections = dict(session.execute(select(Section.id, Section.name)
+                                    .where(Section.id.in_({r.section_id for r in rows}))).all())
+    names = display_names(session, [n for r in rows for n in (r.responsible, r.opened_by)])
+    shown = []
+    for record in rows:
+        unit = units.get(record.unit_id)
+        shown.append({**records.record_dict(record, year, sections.get(record.section_id, "")),
+                      "unit_name": unit.name if unit else "", "unit_code": unit.code if unit else "",
+                      "responsible_name": names.get(record.responsible) or record.responsible or "",
+                      "opened_by_name": names.get(record.opened_by) or record.opened_by})
     return shown

@@ -24,15 +24,14 @@ from engine.inbox import task_rows
 from engine.notifications.centre import notify
 from engine.org import people
 from engine.store import audit
-from engine.store.org_tables import Enterprise, Section
+from engine.store.org_tables import Enterprise
 from engine.store.supervision_tables import SupervisionRecord, SupervisionRecordEvent
 from engine.store.tables import HumanTask
 
 OPEN, VERIFYING, CLOSED = "open", "verifying", "closed"
 STATUS_WORDS = {OPEN: "督办中", VERIFYING: "待复核", CLOSED: "已销号"}
 ACTION_WORDS = {"opened": "挂牌督办", "deadline_set": "限期整改", "reported": "报告整改情况",
-                "verified": "复核通过，销号", "rejected": "复核不通过", "overdue_again": "逾期未整改",
-                "task_closed": "事项已办结"}
+                "verified": "复核通过，销号", "rejected": "复核不通过", "overdue_again": "逾期未整改"}
 NOTE_MOST = 2000
 MOST_AHEAD = timedelta(days=366)
 
@@ -51,13 +50,14 @@ def note_text(note: str | None, what: str, *, required: bool = True) -> str:
 
 def open_record(session: Session, row: HumanTask, actor: str, *, source: str, note: str = "",
                 deadline: datetime | None = None) -> SupervisionRecord:
-    """挂牌督办 on task `row`: a new record (or, if the task has one still open, that one)."""
+    """挂牌督办 on task `row`: a new record; if the task has one, that one — still open, or
+    closed by a 复核 while the task itself went on and is overdue again: reopened (督办中)."""
     existing = session.scalar(select(SupervisionRecord).where(SupervisionRecord.task_id == row.id))
     if existing is not None:
-        if existing.status != CLOSED:
-            add_event(session, existing, actor, "overdue_again", f"期限 {_day(row.due_at)} 已过，仍未办结")
-            return existing
-        raise Conflict(f"此事项已有督办单 {number(existing)} (already listed)", code="already_listed")
+        if existing.status == CLOSED:
+            existing.status, existing.closed_at, existing.closed_by = OPEN, None, None
+        add_event(session, existing, actor, "overdue_again", f"期限 {_day(row.due_at)} 已过，仍未办结")
+        return existing
     section_id = people.task_section(session, row)
     now = clock.now()
     record = SupervisionRecord(
@@ -168,14 +168,13 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d")
 
 
-def record_dict(session: Session, record: SupervisionRecord, year: int | None = None) -> dict:
+def record_dict(record: SupervisionRecord, year: int | None = None, section_name: str = "") -> dict:
     now = clock.now()
-    section = session.get(Section, record.section_id) if record.section_id else None
     return {"id": record.id, "number": number(record), "year": record.year, "serial": record.serial,
             "title": record.title, "detail": record.detail, "source": record.source,
             "task_id": record.task_id, "instance_id": record.instance_id, "enterprise_id": record.enterprise_id,
             "unit_id": record.unit_id, "section_id": record.section_id,
-            "section_name": section.name if section else "", "responsible": record.responsible,
+            "section_name": section_name, "responsible": record.responsible,
             "status": record.status, "status_text": STATUS_WORDS[record.status],
             "deadline": record.deadline.isoformat() if record.deadline else None,
             "deadline_passed": bool(record.deadline and record.deadline < now and record.status != CLOSED),

@@ -234,3 +234,40 @@ def test_work_waiting_for_a_later_step_never_holds_up_work_just_turned_red(engin
                                      .where(HumanTask.ladder_next_at.is_not(None)))
     assert [steps[t] for t in stuck] == [2] * 5 and steps[fresh] == 1
     assert waiting == 1                                                  # only the fresh one has a step to come
+
+
+def test_a_task_still_late_after_its_record_was_closed_reopens_the_record(bureau):
+    """复核 closed the 督办单, but the task itself went on and missed its new deadline: the
+    ladder lists it again on the same record, reopened — it never stops at the task."""
+    engine, ids = bureau
+    start_matter(engine, ids)
+    ladder_at(engine, "2026-09-24T10:00:00")
+    record_id = engine.supervision_records("hz_super")["rows"][0]["id"]
+    with clock.frozen_at(at("2026-09-24T11:00:00")):
+        engine.set_record_deadline(record_id, "hz_super", at("2026-09-29T17:00:00"), "")
+        engine.report_record(record_id, "xh_water_head", "已整改")
+        engine.verify_record(record_id, "hz_super", True, "")
+    assert ladder_at(engine, "2026-10-20T10:00:00") == {"section_head": 1, "leader": 1, "listed": 1}
+    shown = engine.supervision_record(record_id, "hz_super")
+    assert shown["status"] == "open" and shown["closed_at"] is None
+    assert shown["history"][-1]["action"] == "overdue_again"
+
+
+def test_a_task_that_cannot_climb_holds_up_no_other(bureau, monkeypatch):
+    from engine.supervision import ladder
+    engine, ids = bureau
+    broken, fine = start_matter(engine, ids), start_matter(engine, ids, "2026-09-18T09:00:00")
+    real_climb = ladder.climb
+
+    def failing(session, seen, *args):
+        if seen.id == broken:
+            raise RuntimeError("bad data")
+        return real_climb(session, seen, *args)
+
+    monkeypatch.setattr(ladder, "climb", failing)
+    assert ladder_at(engine, "2026-09-21T10:00:00") == {"section_head": 1, "leader": 0, "listed": 0}
+    with engine.uow(write=False) as uow:
+        steps = dict(uow.session.execute(select(HumanTask.id, HumanTask.ladder_step)).all())
+        retry = uow.session.get(HumanTask, broken).ladder_next_at
+    assert steps == {broken: 0, fine: 1}
+    assert retry == at("2026-09-21T11:00:00")                         # looked at again in an hour
