@@ -19,7 +19,7 @@ holder; the co-signer is one of the colleagues the holder may transfer to (trans
 one pending co-sign per task."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import access, clock
 from engine.definitions.forms import validate_submission
@@ -76,6 +76,13 @@ def cosign_view(session, row: HumanTask, user, form: dict | None, flags: dict) -
             "can_sign": pending is not None and pending["cosigner"] in acting}
 
 
+def _drop_stale(session, task_id: str) -> None:
+    """A co-sign left pending when an admin's assignment or a 退单 took the task from its
+    co-signer can no longer be signed (sign refuses it): mark it so before a new one."""
+    session.execute(update(TaskCosign).where(TaskCosign.task_id == task_id, TaskCosign.status == "pending")
+                    .values(status="cancelled", decided_at=clock.now()))
+
+
 class CosignCommands(EngineParts):
     """Mixed into engine.service.Engine."""
 
@@ -103,6 +110,7 @@ class CosignCommands(EngineParts):
                 data = validate_submission(form, data)
                 check_attachment_references(session, row, form, data)
             access.instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
+            _drop_stale(session, row.id)
             cosign = TaskCosign(task_id=row.id, instance_id=row.instance_id, mode=mode, holder=row.assignee,
                                 cosigner=cosigner, note=note, data=data if mode == "after" else None,
                                 status="pending", opinion="", created_at=clock.now())

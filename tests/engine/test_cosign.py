@@ -159,3 +159,15 @@ def test_only_approval_steps_take_a_cosigner(review):
         engine.add_cosigner(rectify["id"], "xh_air1", "xh_air_head", "before")
     assert refused.value.code == "not_approval_step"
     assert not engine.task_view(rectify["id"], "xh_air1")["can_cosign"]
+
+
+def test_a_cosign_overtaken_by_an_admins_assignment_can_no_longer_be_signed(review):
+    engine, task, _ = review
+    stale = engine.add_cosigner(task, "xh_water_head", "xh_leader", "before")
+    engine.assign(task, "xh_water_head", "root")                       # an admin takes it back
+    with pytest.raises(Conflict) as refused:
+        engine.sign(stale["id"], "xh_leader", True, "同意")
+    assert refused.value.code == "cosign_stale" and task not in todo(engine, "xh_leader")
+    engine.add_cosigner(task, "xh_water_head", "xh_water2", "before")
+    statuses = [c["status"] for c in engine.task_view(task, "xh_water_head")["cosigns"]]
+    assert statuses == ["cancelled", "pending"]
