@@ -42,6 +42,10 @@ class UnitOfWork:
                 session.rollback()
         finally:
             session.close()
+        if isinstance(exc, OperationalError) and _is_lock_error(exc):
+            # A deadlock or lock timeout inside the command (PostgreSQL picked it as the victim):
+            # nothing was saved; the user may retry.
+            raise Conflict(CONFLICT_MESSAGE) from exc
         return False
 
     def _commit(self, session: Session) -> None:
@@ -71,4 +75,5 @@ class UnitOfWork:
 
 def _is_lock_error(err: OperationalError) -> bool:
     text = str(err.orig).lower()
-    return "locked" in text or "busy" in text or "could not serialize" in text
+    return any(word in text for word in ("locked", "busy", "could not serialize", "deadlock detected",
+                                         "lock timeout"))

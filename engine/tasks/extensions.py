@@ -7,7 +7,7 @@ deadline stays in human_tasks.original_due_at, which the statistics count 按期
 new deadline keeps the current deadline's time of day, on the working day asked for."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from engine.store.supervision_tables import DeadlineExtension
 from engine.store.tables import HumanTask
 
 MAX_TEXT = 2000
+MOST_AHEAD = timedelta(days=366)
 STATUS_TEXT = {"pending": "待审批", "approved": "已批准", "refused": "未批准", "withdrawn": "已撤回"}
 
 
@@ -60,7 +61,30 @@ def new_deadline(session: Session, row: HumanTask, day: date) -> datetime:
     moment = datetime.combine(day, at, tzinfo=clock.SHANGHAI).astimezone(UTC)
     if moment <= clock.now():
         raise InvalidInput("新的期限须晚于现在 (the new due date must be in the future)", code="extension_past")
+    if moment > clock.now() + MOST_AHEAD:
+        raise InvalidInput("新的期限不能超过一年 (the new due date must be within a year)",
+                           code="extension_date_invalid")
     return moment
+
+
+def _check_still_wanted(row: HumanTask, ext: DeadlineExtension, previous) -> None:
+    """An approval moves the deadline of the one who asked, to a date still ahead."""
+    if previous is not None and ext.new_due_at <= previous:
+        raise Conflict("任务期限已另行调整到申请的日期之后，无需再批准延期 (the deadline has moved past "
+                       "the date asked for meanwhile)", code="extension_overtaken")
+    if ext.new_due_at <= clock.now():
+        raise Conflict("申请的期限已过，无法批准，请不予批准并由办理人重新申请 (the date asked for has passed)",
+                       code="extension_expired")
+    if row.assignee != ext.requested_by:
+        raise Conflict("申请人已不再办理此任务，无法批准，请不予批准 (the requester no longer holds the task)",
+                       code="extension_requester_gone")
+
+
+def _number(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"延期申请 {value} 不存在 (no such extension request)", code="no_such_extension") from None
 
 
 def _dict(ext: DeadlineExtension, names: dict, task_name: str = "", enterprise: str = "", section: str = "") -> dict:
@@ -127,18 +151,19 @@ class ExtensionCommands(EngineParts):
         with self.uow() as uow:
             session = uow.session
             user = access.actor(session, actor)
-            ext = session.get(DeadlineExtension, int(extension_id), with_for_update=True)
+            ext = session.get(DeadlineExtension, _number(extension_id))
             if ext is None:
                 raise NotFound(f"延期申请 {extension_id} 不存在 (no such extension request)", code="no_such_extension")
             access.require_extension_decider(session, ext.section_id, ext.requested_by, user)
-            if ext.status != "pending":
-                raise Conflict(f"该延期申请已{STATUS_TEXT.get(ext.status, ext.status)} (already decided)",
-                               code="extension_decided")
+            # The task first, then the request: the order 退单 and the other task commands lock in.
             row = access.open_task(session, ext.task_id)
+            session.refresh(ext, with_for_update=True)
+            if ext.status != "pending":
+                raise Conflict(f"该延期申请{STATUS_TEXT.get(ext.status, ext.status)} (already decided)",
+                               code="extension_decided")
             previous = row.due_at
-            if approve and previous is not None and ext.new_due_at <= previous:
-                raise Conflict("任务期限已另行调整到申请的日期之后，无需再批准延期 (the deadline has moved past "
-                               "the date asked for meanwhile)", code="extension_overtaken")
+            if approve:
+                _check_still_wanted(row, ext, previous)
             ext.status, ext.decided_by, ext.decided_at, ext.decision_note = (
                 "approved" if approve else "refused", actor, clock.now(), note)
             if approve:

@@ -224,3 +224,28 @@ def step_of(engine, task_id: str) -> int:
     from engine.store.tables import HumanTask
     with engine.uow(write=False) as uow:
         return uow.session.get(HumanTask, task_id).ladder_step
+
+
+def test_an_extension_is_approved_only_while_it_still_makes_sense(rectify):
+    """Review fixes: a date more than a year ahead is refused when asked; a request whose date
+    has passed, or whose requester no longer holds the task, cannot be approved (only refused)."""
+    engine, task = rectify
+    with at(3, 10):
+        engine.claim(task["id"], "xh_water1")
+        with pytest.raises(InvalidInput) as err:
+            engine.request_extension(task["id"], "xh_water1", "2027-06-01", "设备到货推迟")
+        assert err.value.code == "extension_date_invalid"
+        late = engine.request_extension(task["id"], "xh_water1", "2026-03-25", "设备到货推迟")
+    with at(3, 26), pytest.raises(Conflict) as err:
+        engine.decide_extension(late["id"], "xh_water_head", True, "")
+    assert err.value.code == "extension_expired"
+    with at(3, 26):
+        engine.decide_extension(late["id"], "xh_water_head", False, "期限已过，请重新申请")
+        moved = engine.request_extension(task["id"], "xh_water1", "2026-04-10", "设备到货推迟")
+        engine.transfer(task["id"], "xh_water1", reason="本人出差", to_user="xh_water2")
+        with pytest.raises(Conflict) as err:
+            engine.decide_extension(moved["id"], "xh_water_head", True, "")
+    assert err.value.code == "extension_requester_gone"
+    with pytest.raises(Exception) as err:
+        engine.decide_extension("abc", "xh_water_head", True, "")
+    assert type(err.value).__name__ == "NotFound"
