@@ -75,7 +75,9 @@ class EmailCommands(EngineParts):
                 raise NotFound(f"邮件 {email_id} 不存在 (no such mail)", code="email_not_found")
             if row.status == outbox.SENT:
                 raise Conflict(f"邮件 {email_id} 已发送 (the mail was sent)", code="email_sent")
-            outbox.retry(session, row)
+            if not outbox.retry(session, row):
+                raise Conflict(f"邮件 {email_id} 正在发送，请稍后再看 (the mail is being sent right now)",
+                               code="email_sending")
             audit.record(session, actor, "email_retried",
                          detail={"email_id": row.id, "recipient": row.recipient, "status": row.status,
                                  "last_error": row.last_error})

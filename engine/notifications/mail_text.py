@@ -33,7 +33,8 @@ def notification_mail(base_url: str, display_name: str, kind: str, text: str, cr
                       task_id: str | None) -> tuple[str, str]:
     """(subject, body) of one notification sent at once."""
     word = KIND_WORDS.get(kind, "通知")
-    subject = f"【{SITE}】{word}：{text}"[:SUBJECT_MOST]
+    one_line = " ".join(text.split())  # a header is one line; what people typed may break lines
+    subject = f"【{SITE}】{word}：{one_line}"[:SUBJECT_MOST]
     lines = [f"{display_name}，您好：", "", text, "", f"时间：{_when(created_at)}"]
     if task_id:
         lines.append(f"办理：{task_link(base_url, task_id)}")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
 from engine.config import MailSettings
+from engine.jobs.leases import unheld
 from engine.notifications.mail_text import notification_mail
 from engine.notifications.mailer import Outgoing
 from engine.store.collab_tables import Notification
@@ -68,7 +69,7 @@ def queue_notification(session: Session, row: Notification) -> None:
     if mail is None:
         return
     user = session.execute(select(User.email, User.email_mode, User.display_name)
-                           .where(User.name == row.recipient)).first()
+                           .where(User.name == row.recipient, User.active.is_(True))).first()
     if user is None or user.email_mode != "immediate" or not user.email:
         return
     subject, body = notification_mail(mail.base_url, user.display_name or row.recipient, row.kind, row.text,
@@ -114,11 +115,15 @@ def record_outcome(session: Session, owner: str, outcome: dict[int, str | None])
     return counts
 
 
-def retry(session: Session, row: OutboxEmail) -> None:
-    """A failed (or waiting) mail goes again at once, with its attempts counted afresh."""
-    session.execute(update(OutboxEmail).where(OutboxEmail.id == row.id)
-                    .values(status=PENDING, attempts=0, next_attempt_at=clock.now(), lease_owner=None,
-                            lease_until=None).execution_options(synchronize_session=False))
+def retry(session: Session, row: OutboxEmail) -> bool:
+    """A failed (or waiting) mail goes again at once, with its attempts counted afresh; False
+    when a scheduler is sending it right now (taking its lease away could send it twice)."""
+    now = clock.now()
+    free = or_(OutboxEmail.status == FAILED, and_(OutboxEmail.status == PENDING, unheld(OutboxEmail, now)))
+    result = session.execute(update(OutboxEmail).where(OutboxEmail.id == row.id, free)
+                             .values(status=PENDING, attempts=0, next_attempt_at=now, lease_owner=None,
+                                     lease_until=None).execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def row_dict(row: OutboxEmail) -> dict:

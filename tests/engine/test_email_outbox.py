@@ -16,9 +16,11 @@ import pytest
 
 from engine import clock, config
 from engine.errors import InvalidInput
+from engine.jobs.leases import claim_batch
 from engine.notifications.centre import notify
-from engine.notifications.outbox import MAX_ATTEMPTS, backoff, queue
+from engine.notifications.outbox import MAX_ATTEMPTS, backoff, due_condition, queue
 from engine.service import Engine
+from engine.store.supervision_tables import OutboxEmail
 from tests.helpers.models import chain, process, user_task, write
 from tests.helpers.paths import FORMS, ROOT
 from tests.helpers.smtp import SmtpServer, down_settings
@@ -253,3 +255,24 @@ def test_two_scheduler_processes_send_each_mail_once(people, db_engine, smtp):
     assert len(received) == 2, received
     assert received[0] == (WATER1, "【三服务工作平台】催办：请今天办结")
     assert received[1][0] == WATER2 and "通知汇总：2 条未读" in received[1][1]
+
+
+def test_what_people_typed_over_two_lines_is_mailed_and_a_mail_being_sent_is_not_resent(
+        people, db_engine, smtp):
+    """Review fixes: a browser's textarea sends \\r\\n, which no mail header may hold (the mail
+    failed for good); 重新发送 while a scheduler is sending it would send it twice."""
+    sanfu = mail_engine(db_engine, smtp.settings())
+    sanfu.set_email_settings("water1", WATER1, "immediate")
+    with sanfu.uow() as uow:
+        notify(uow.session, "water1", "urged", "head1", "催办：\r\n请本周内报送整改进展\r\n谢谢")
+    with sanfu.uow() as uow:
+        [held] = claim_batch(uow.session, OutboxEmail, "scheduler-1", 10, OutboxEmail.id, *due_condition(clock.now()))
+    with pytest.raises(Exception) as err:
+        sanfu.retry_email("admin", held)
+    assert getattr(err.value, "code", None) == "email_sending"
+    with sanfu.uow() as uow:                                  # the scheduler gives the batch back
+        uow.session.execute(OutboxEmail.__table__.update().values(lease_owner=None, lease_until=None))
+    assert sanfu.deliver_outbox("scheduler-2")["sent"] == 1
+    [mail] = smtp.wait_for(1)
+    assert mail.subject == "【三服务工作平台】催办：催办： 请本周内报送整改进展 谢谢"
+    assert "请本周内报送整改进展\n" in mail.body.replace("\r\n", "\n")
