@@ -21,7 +21,7 @@ STATUS_LABELS = {"pending": _l("待发送"), "failed": _l("发送失败"), "sent
 def outbox():
     status = request.args.get("status")
     status = status if status in STATUS_LABELS else None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10_000)  # an offset SQLite can take
     result = get_engine().outbox(current_user.id, status=status, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("admin/outbox.html", result=result, status=status, page=page, labels=STATUS_LABELS)
 
