@@ -13,6 +13,7 @@ from engine.enterprises import monthly_service as ms
 from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Pairing
+from engine.service import Engine
 from engine.store.org_tables import Enterprise, Unit
 from engine.store.supervision_tables import ServiceContact
 from engine.store.tables import AuditEvent
@@ -160,21 +161,26 @@ def test_the_job_reminds_the_liaison_from_the_25th_and_both_after_month_end_once
 
 
 def test_two_schedulers_at_once_send_each_reminder_once(engine, world):
+    """Two schedulers, each with its own connections (as two processes would have)."""
+    url = engine.db.url.render_as_string(hide_password=False)
+    schedulers = [Engine(url, forms_dir=FORMS) for _ in range(2)]
     barrier, results, errors = threading.Barrier(2), [], []
 
-    def run():
+    def run(scheduler):
         try:
             with at("2026-12-01"):
                 barrier.wait()
-                results.append(engine.monthly_service_reminders())
+                results.append(scheduler.monthly_service_reminders())
         except Exception as err:  # noqa: BLE001 - reported below
             errors.append(err)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(scheduler,)) for scheduler in schedulers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    for scheduler in schedulers:
+        scheduler.db.dispose()
     assert errors == []
     # 印染 (xh_liaison), 化工 (xh_liaison + xh_leader), 电子 and 食品 (bj_water1): five, between both.
     assert sum(r["red"] for r in results) == 5
