@@ -35,6 +35,7 @@ from engine.inbox.commands import InboxQueries
 from engine.inbox.projection import TaskRowsProjection
 from engine.inbox.views import open_tasks
 from engine.instances.diagram import DiagramQueries
+from engine.instances.migration import MigrationCommands
 from engine.jobs import firing, timer_rows
 from engine.jobs.periodic import PeriodicJob
 from engine.jobs.timer_rows import TimerRowsProjection
@@ -71,6 +72,7 @@ from engine.tasks.view import TaskViewQueries
 class Engine(InboxQueries, BulkCommands,  # inbox
              TaskViewQueries, TaskActions, CollabCommands, CosignCommands, AttachmentCommands,  # tasks, 加签
              SupervisionQueries, DashboardQueries, FilingCommands, DiagramQueries,  # supervision, instances
+             MigrationCommands,  # moving running instances between versions
              LadderCommands, RecordCommands,  # the escalation ladder, 督办单
              UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
              EnterpriseQueries, RatingCommands, ContactCommands, MonthlyServiceJob,  # enterprises, 每月服务

@@ -43,6 +43,11 @@ class StateSerializer:
         self._serializer = BpmnWorkflowSerializer(registry)
         self._registry = registry
 
+    @property
+    def registry(self):
+        """The spec converters: SpiffWorkflow's diff tools compare specs through them (migration)."""
+        return self._registry
+
     def dumps(self, workflow: BpmnWorkflow) -> str:
         self._registry._encoder_mode = True
         try:
