@@ -48,6 +48,28 @@ class Assessment:
         return not self.reasons
 
 
+class SpecComparer:
+    """What SpiffWorkflow's SpecDiff compares specs through (`convert` to a dict). sanfu's own
+    spec classes (its business rule task) have no converter of their own: they are compared
+    through the nearest registered base class, under their own type name."""
+
+    def __init__(self, registry):
+        self._registry = registry
+
+    def convert(self, obj):
+        registry = self._registry
+        for cls in type(obj).__mro__:
+            typename = registry.typenames.get(cls)
+            if typename in registry.convert_to_dict:
+                try:
+                    converted = registry.convert_to_dict[typename](obj)
+                except (AttributeError, KeyError, TypeError):
+                    break
+                return converted if cls is type(obj) else {**converted, "typename": type(obj).__name__}
+        return {"typename": type(obj).__name__, "name": getattr(obj, "name", None),
+                "outputs": [output.name for output in getattr(obj, "outputs", [])]}
+
+
 def element_of(spec) -> str:
     return spec.bpmn_id or spec.name
 
@@ -59,7 +81,7 @@ def label(spec) -> str:
 
 def assess(registry, workflow, old: BuiltSpec, new: BuiltSpec, mapping: dict[str, str]) -> Assessment:
     """Diff the instance (its top workflow and each subworkflow) with the new version."""
-    result = Assessment()
+    result, registry = Assessment(), SpecComparer(registry)
     _assess_one(result, registry, workflow, workflow.spec, new.spec, mapping, old, new)
     for sp in workflow.subprocesses.values():
         name = sp.spec.name
