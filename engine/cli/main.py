@@ -16,6 +16,7 @@ from engine.cli.bulletin import BULLETIN_HANDLERS, add_bulletin_commands
 from engine.cli.calendar import CALENDAR_HANDLERS, add_calendar_commands
 from engine.cli.commands import COMMAND_HANDLERS
 from engine.cli.deadlines import DEADLINE_HANDLERS, add_deadline_commands
+from engine.cli.migrate import MIGRATE_HANDLERS, add_migrate_commands
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
 from engine.cli.scenarios import SCENARIO_HANDLERS, add_scenario_commands
@@ -31,7 +32,7 @@ log = logging.getLogger("sanfu")
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
             **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS,
-            **SCENARIO_HANDLERS}
+            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outbox_commands(sub, _as)
     add_service_commands(sub, _as)  # 联络员每月服务
     add_scenario_commands(sub)  # sanfu test-process: designers' scenario files
+    add_migrate_commands(sub, _as)  # sanfu migrate: running instances to another version
     return parser
 
 

@@ -200,3 +200,19 @@ def _retarget_task(session: Session, loaded, row: HumanTask, spiff_task, old: Bu
     if routing.keys:
         session.execute(insert(TaskCandidate), [{"task_id": row.id, "kind": kind, "name": name}
                                                 for kind, name in routing.keys])
+
+
+def parse_mapping(lines: list[str]) -> dict[str, str]:
+    """`OLD=NEW` pairs (the CLI's --map, the web page's lines) as a mapping; blank lines skipped."""
+    mapping: dict[str, str] = {}
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        source, sep, target = (part.strip() for part in line.partition("="))
+        if not sep or not source or not target:
+            raise InvalidInput(f"映射 {line!r} 应写作 旧环节=新环节 (a mapping is OLD=NEW)", code="bad_mapping")
+        if source in mapping and mapping[source] != target:
+            raise InvalidInput(f"环节 {source} 映射了两次 (mapped twice)", code="bad_mapping")
+        mapping[source] = target
+    return mapping

@@ -7,47 +7,17 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InvalidInput, NotAllowed
-from engine.store.tables import HumanTask, Instance
-from tests.helpers.models import chain, process, user_task, write
-
-V1 = process("chain", chain(user_task("A", "甲", candidateGroups="water"), user_task("B", "乙", candidateGroups="water"),
-                            user_task("C", "丙", candidateGroups="water")))
-V2 = process("chain", chain(user_task("A", "甲", candidateGroups="water"), user_task("B2", "乙二", candidateGroups="water"),
-                            user_task("C", "丙", candidateGroups="head_lane"), user_task("D", "丁", candidateGroups="water")))
-
-
-def open_task(engine, instance_id: int) -> HumanTask:
-    with engine.uow(write=False) as uow:
-        [row] = uow.session.query(HumanTask).filter_by(instance_id=instance_id, status="open").all()
-        uow.session.expunge(row)
-        return row
-
-
-def advance_to(engine, instance_id: int, element: str) -> None:
-    while (row := open_task(engine, instance_id)).element_id != element:
-        engine.complete(row.id, "water1", {})
+from tests.helpers.migration_world import build_world, open_task, version_of
 
 
 @pytest.fixture
 def world(people, tmp_path):
     """Three instances on v1 waiting at A, B and C; then v2 deployed."""
-    people.deploy([write(tmp_path, "chain.bpmn", V1)], "designer")
-    ids = {}
-    for element in ("A", "B", "C"):
-        ids[element] = people.start("chain", "water1")["id"]
-        advance_to(people, ids[element], element)
-    (tmp_path / "v2").mkdir()
-    people.deploy([write(tmp_path / "v2", "chain.bpmn", V2)], "designer")
-    return people, ids
+    return people, build_world(people, tmp_path)
 
 
 def by_instance(plan: dict) -> dict[int, dict]:
     return {row["instance_id"]: row for row in plan["instances"]}
-
-
-def version_of(engine, instance_id: int) -> int:
-    with engine.uow(write=False) as uow:
-        return uow.session.get(Instance, instance_id).version
 
 
 def test_dry_run_says_which_instances_can_move_and_why_not(world):
