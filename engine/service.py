@@ -17,6 +17,8 @@ from engine.admin.accounts import AccountCommands
 from engine.admin.api_tokens import ApiTokenCommands
 from engine.admin.audit_log import AuditLogQueries
 from engine.admin.calendar import CalendarCommands
+from engine.admin.designer_catalog import DesignerQueries
+from engine.admin.designer_deploy import DesignerCommands
 from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
 from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
@@ -77,7 +79,8 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
              EnterpriseQueries, RatingCommands, ContactCommands, MonthlyServiceJob,  # enterprises, 每月服务
              OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands,
-             CalendarCommands, NotificationQueries, EmailCommands):  # admin, notifications, email
+             CalendarCommands, NotificationQueries, EmailCommands,  # admin, notifications, email
+             DesignerQueries, DesignerCommands):  # the designer's workbench
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None,
                  settings: config.Settings | None = None):
         """`settings` default to the environment's (engine.config); `url` and `forms_dir`

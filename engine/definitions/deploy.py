@@ -49,6 +49,21 @@ def read_bundle(paths: list[Path], forms_dir: Path) -> tuple[list[SourceDoc], di
 
 
 def deploy(session: Session, docs: list[SourceDoc], forms: dict[str, SourceDoc], actor: str) -> DeployResult:
+    checked = check_bundle(session, docs, forms)
+    return _store_versions(session, checked.compiled, checked.docs, forms, checked.schemas, actor,
+                           checked.warnings)
+
+
+class CheckedBundle(NamedTuple):
+    compiled: Compiled
+    docs: list[SourceDoc]  # with the deployed DMN files the bundle's processes reference
+    schemas: dict
+    warnings: list[str]
+
+
+def check_bundle(session: Session, docs: list[SourceDoc], forms: dict[str, SourceDoc]) -> CheckedBundle:
+    """Every check a deploy makes, saving nothing: `sanfu deploy` and the designer's 校验 both
+    come here, so a bundle that validates deploys. Raises DefinitionError at the first error."""
     if not docs:
         raise DefinitionError("没有要部署的文件 (nothing to deploy)")
     compiled = compile_docs(docs)
@@ -69,7 +84,7 @@ def deploy(session: Session, docs: list[SourceDoc], forms: dict[str, SourceDoc],
     for key in compiled.processes:
         process_spec(compiled, key)
     warnings.extend(_unrouted_warnings(session, compiled))
-    return _store_versions(session, compiled, docs_with_decisions, forms, schemas, actor, warnings)
+    return CheckedBundle(compiled, docs_with_decisions, schemas, warnings)
 
 
 def _deployed_decision_docs(session: Session, compiled: Compiled) -> list[SourceDoc]:
