@@ -153,6 +153,10 @@ def _register(app: Flask) -> None:
     app.register_blueprint(cosign_bp)
     from .designer_scenarios import bp as designer_scenarios_bp  # 场景测试 on the designer's workbench
     app.register_blueprint(designer_scenarios_bp)
+    from .designer_migration import bp as designer_migration_bp  # 迁移 running instances between versions
+    app.register_blueprint(designer_migration_bp)
+    from .designer import bp as designer_bp  # 流程设计: versions, diagrams, diff, upload → 校验 → 部署
+    app.register_blueprint(designer_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from SpiffWorkflow.bpmn.util.diff import migrate_workflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,13 +24,29 @@ from engine.org.routing import route
 from engine.runtime.core import BoundSpecs, engine_errors, ready_human_tasks
 from engine.runtime.facade import EngineParts
 from engine.store import audit
-from engine.store.tables import HumanTask, Instance, TaskCandidate, Timer
+from engine.store.tables import HumanTask, Instance, ProcessDefinition, TaskCandidate, Timer
 
 CHANGED_MESSAGE = "实例在预演之后已有变化，未迁移，请重新预演 (the instance changed since the plan)"
 
 
 class MigrationCommands(EngineParts):
     """Mixed into engine.service.Engine."""
+
+    def migration_choices(self, actor: str) -> list[dict]:
+        """Each deployed process key with its versions and how many instances run on each."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            access.require_designer(session, actor)
+            running = dict(session.execute(select(Instance.definition_id, func.count()).where(
+                Instance.status == "running").group_by(Instance.definition_id)).all())
+            choices: dict[str, dict] = {}
+            for definition in session.execute(select(
+                    ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name)
+                    .order_by(ProcessDefinition.key, ProcessDefinition.version)):
+                entry = choices.setdefault(definition.key, {"key": definition.key, "versions": []})
+                entry["name"] = definition.name or definition.key
+                entry["versions"].append({"version": definition.version, "running": running.get(definition.id, 0)})
+        return list(choices.values())
 
     def plan_migration(self, key: str, from_version: int, to_version: int,
                        mapping: dict[str, str] | None, actor: str) -> dict:

@@ -108,6 +108,25 @@ def _pairing_file(_world) -> dict:
     return {"file": (io.BytesIO(data), "list.csv", "text/csv"), "action": "import"}
 
 
+def _designer_upload(_world) -> dict:
+    from tests.helpers.models import GHOST_MODEL
+    return {"files": (io.BytesIO(GHOST_MODEL.encode()), "ghostly.bpmn", "application/xml")}
+
+
+def _designer_kept_upload(_world) -> dict:
+    """An upload 校验 kept for the system admin: a ghostly model with a fresh task name (a new version)."""
+    import secrets
+
+    from tests.helpers.models import GHOST_MODEL
+    from web.designer import UPLOADS
+    token = secrets.token_urlsafe(24)
+    (UPLOADS / token / "files").mkdir(parents=True)
+    (UPLOADS / token / "owner").write_text(ROLES["system_admin"], encoding="utf-8")
+    model = GHOST_MODEL.replace("无人认领的步骤", f"无人认领的步骤 {token[:6]}")
+    (UPLOADS / token / "files" / "ghostly.bpmn").write_text(model, encoding="utf-8")
+    return {"upload": token}
+
+
 def _rating(world) -> dict:
     return {**{f"stage.{key}": "5" for key in world["rating_stages"]}, "comment": "服务很好"}
 
@@ -191,6 +210,22 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "designer_scenarios.run", "/designer/scenarios/run", SCENARIO_RUNNERS,
           fixed({"scenario": "ledger_matter.scenario.yaml"}), changes=False,
           note="the scenario runs in a temporary SQLite database: the app's own changes nothing"),
+    # 流程设计: the workbench — versions, diagrams, diff, decision tables, upload → 校验 → 部署
+    Route("GET", "designer.index", "/designer/", SCENARIO_RUNNERS),
+    Route("GET", "designer.process", "/designer/process/ledger_matter/1", SCENARIO_RUNNERS),
+    Route("GET", "designer.diff", "/designer/process/ledger_matter/diff?from=1&to=1", SCENARIO_RUNNERS),
+    Route("GET", "designer.decision", "/designer/decision/routing/1", SCENARIO_RUNNERS),
+    Route("POST", "designer.validate", "/designer/validate", SCENARIO_RUNNERS, _designer_upload, changes=False,
+          note="deploy's checks only: nothing is saved"),
+    Route("POST", "designer.deploy", "/designer/deploy", SCENARIO_RUNNERS, _designer_kept_upload,
+          note="deploys the upload kept by 校验 for its uploader (the system admin here) as a new version"),
+    # 迁移 running instances between versions: designers and admins
+    Route("GET", "designer_migration.index", "/designer/migrate/",
+          expect(ok=tuple(role for role in ("designer", "system_admin") if role in ROLES))),
+    Route("POST", "designer_migration.run", "/designer/migrate/run",
+          expect(noop=tuple(role for role in ("designer", "system_admin") if role in ROLES)),
+          fixed({"key": "ledger_matter", "from": "1", "to": "1", "mapping": ""}),
+          note="the world has one version of each process: a migration to itself is refused with a message"),
     # the task page and its actions -------------------------------------------------------------
     Route("GET", "tasks.show", "/tasks/{held}", SEE_TASK),
     Route("POST", "tasks.complete", "/tasks/{held}", HOLDER, fixed(RECTIFIED)),
