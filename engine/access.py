@@ -25,9 +25,9 @@ from engine.errors import Conflict, NotAllowed, NotFound
 from engine.org import directory, roles
 from engine.org.lanes import candidate_keys
 from engine.store.collab_tables import TaskCopy
-from engine.store.org_tables import LeaderSection, UserRole, UserSection
+from engine.store.org_tables import LeaderSection, Section, UserRole, UserSection
 from engine.store.supervision_tables import SupervisionRecord
-from engine.store.tables import HumanTask, Instance, TaskCandidate, User
+from engine.store.tables import AuditEvent, Group, HumanTask, Instance, TaskCandidate, User, UserGroup
 
 SUPERVISING = ("leader", "supervisor")
 NOT_ALLOWED_TASK = "无权查看此任务 (not allowed to see this task)"
@@ -466,3 +466,62 @@ def may_record_contact(session: Session, user: Actor, liaison_id: int | None, co
         return False
     acting = session.scalars(select(User.id).where(User.name.in_(acting_users(session, user.name))))
     return bool(people & set(acting))
+
+
+# --------------------------------------------------------------------------- starting and withdrawing (发起, 撤回)
+def _starter_keys(session: Session, user: Actor) -> set[str]:
+    """What a camunda:candidateStarterGroups entry may name for this user: their roles, the
+    codes and names of their sections, and their groups (engine.dialects.starters)."""
+    keys = _held_roles(session, user.name)
+    for code, name in session.execute(select(Section.code, Section.name)
+                                      .join(UserSection, UserSection.section_id == Section.id)
+                                      .join(User, User.id == UserSection.user_id).where(User.name == user.name)):
+        keys |= {code, name}
+    keys |= set(session.scalars(select(Group.name).join(UserGroup, UserGroup.group_id == Group.id)
+                                .join(User, User.id == UserGroup.user_id).where(User.name == user.name)))
+    return keys
+
+
+def may_start(session: Session, user: Actor, start: dict | None) -> bool:
+    """发起: admins start anything; others a process naming them (or a role, section or group
+    of theirs) as a starter. A process naming no starters is for admins only."""
+    if user.is_admin:
+        return True
+    start = start or {}
+    if user.name in (start.get("starter_users") or ()):
+        return True
+    groups = set(start.get("starter_groups") or ())
+    return bool(groups) and bool(groups & _starter_keys(session, user))
+
+
+def require_start(session: Session, user: Actor, start: dict | None, key: str) -> None:
+    if not may_start(session, user, start):
+        raise NotAllowed(f"你不能发起流程 {key} (not a starter of this process)", code="not_starter",
+                         params={"process": key})
+
+
+# Actors that move an instance without being "someone else acting on it".
+_MACHINE_ACTORS = ("scheduler", "system")
+
+
+def others_acted(session: Session, found: Instance) -> bool:
+    """Whether anyone but its starter (and the scheduler) has done anything to the instance:
+    completed, claimed, transferred, returned a step, urged it, …: the audit says."""
+    return session.scalar(select(exists().where(
+        AuditEvent.instance_id == found.id, AuditEvent.actor != found.started_by,
+        AuditEvent.actor.notin_(_MACHINE_ACTORS)))) or False
+
+
+def may_withdraw(session: Session, user: Actor, found: Instance) -> bool:
+    return (found.status == "running" and found.started_by == user.name
+            and not others_acted(session, found))
+
+
+def require_withdraw(session: Session, user: Actor, found: Instance) -> None:
+    """撤回: only its starter, only while it runs and nobody else has acted on it."""
+    if found.started_by != user.name:
+        raise NotAllowed("只有发起人可以撤回 (only the starter withdraws)", code="not_the_starter")
+    if found.status != "running":
+        raise Conflict("流程已结束，不能撤回 (the instance is no longer running)", code="not_running")
+    if others_acted(session, found):
+        raise Conflict("已有他人办理，不能撤回 (someone else has already acted on it)", code="already_acted")

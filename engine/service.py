@@ -38,6 +38,7 @@ from engine.inbox.projection import TaskRowsProjection
 from engine.inbox.views import open_tasks
 from engine.instances.diagram import DiagramQueries
 from engine.instances.migration import MigrationCommands
+from engine.instances.starting import StartCommands
 from engine.jobs import firing, timer_rows
 from engine.jobs.periodic import PeriodicJob
 from engine.jobs.timer_rows import TimerRowsProjection
@@ -75,6 +76,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              TaskViewQueries, TaskActions, CollabCommands, CosignCommands, AttachmentCommands,  # tasks, 加签
              SupervisionQueries, DashboardQueries, FilingCommands, DiagramQueries,  # supervision, instances
              MigrationCommands,  # moving running instances between versions
+             StartCommands,  # 发起 with a start form, 撤回
              LadderCommands, RecordCommands,  # the escalation ladder, 督办单
              UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
              EnterpriseQueries, RatingCommands, ContactCommands, MonthlyServiceJob,  # enterprises, 每月服务

@@ -21,6 +21,7 @@ from engine.definitions.structure import check_structure
 from engine.definitions.xmlsafe import parse_xml
 from engine.dialects import camunda, namespaces
 from engine.dialects.assignment import user_task_meta
+from engine.dialects.starters import start_form_keys
 from engine.errors import DefinitionError
 
 
@@ -128,7 +129,7 @@ def _process_info(process, file_name: str) -> ProcessInfo:
         if ref:
             decisions.add(ref)
     meta = user_task_meta(process)
-    forms = {m["form_key"] for m in meta.values() if m["form_key"]}
+    forms = {m["form_key"] for m in meta.values() if m["form_key"]} | start_form_keys(process)
     return ProcessInfo(process.get("id"), process.get("name") or process.get("id"), file_name,
                        meta, decisions, forms)
 

@@ -23,6 +23,7 @@ from engine import clock
 from engine.definitions import sla, validation
 from engine.definitions.bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
 from engine.dialects import namespaces
+from engine.dialects.starters import START_KEY, start_meta_in
 from engine.errors import DefinitionError, NotFound
 from engine.jobs import start_events
 from engine.org.lanes import reachable_somewhere
@@ -160,7 +161,8 @@ def _store_versions(session, compiled, docs, forms, schemas, actor, warnings) ->
             continue
         bundle = {"bpmn": [_store_file(session, d) for d in bpmn],
                   "dmn": [_store_file(session, d) for d in dmn],
-                  "forms": {k: _store_file(session, d) for k, d in form_docs.items()}}
+                  "forms": {k: _store_file(session, d) for k, d in form_docs.items()},
+                  START_KEY: start_meta_in(compiled.roots[info.file], key)}  # who starts it: engine.dialects.starters
         definition = ProcessDefinition(
             key=key, version=(latest.version + 1 if latest else 1), name=info.name,
             content_hash=digest, deployment_id=deployment.id, bundle=bundle,

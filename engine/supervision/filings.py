@@ -13,7 +13,7 @@ from engine.store import audit
 from engine.store.org_tables import Enterprise, Filing, Section
 from engine.store.tables import HumanTask, Instance
 
-KIND_TEXT = {"return": "退回", "transfer": "转办", "release": "释放", "sent_back": "退单"}
+KIND_TEXT = {"return": "退回", "transfer": "转办", "release": "释放", "sent_back": "退单", "withdraw": "撤回"}
 MAX_AT_ONCE = 200
 
 
