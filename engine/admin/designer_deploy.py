@@ -19,7 +19,7 @@ from engine.runtime.facade import EngineParts
 
 MAX_FILES = 30
 SUFFIXES = (".bpmn", ".dmn", ".xml", ".json")
-_ELEMENT = re.compile(r"element '([^']+)'")
+_ELEMENT = re.compile(r"element '([^']+)'(?: \(([^)]*)\))?")
 
 
 class DesignerCommands(EngineParts):
@@ -90,6 +90,6 @@ def _error(err: DefinitionError) -> dict:
 def _warning(text: str) -> dict:
     file_name = text.split(":", 1)[0] if ": " in text else None
     match = _ELEMENT.search(text)
-    return {"file": file_name, "element_id": match.group(1) if match else None, "element_name": None,
-            "line": None, "message": text}
+    return {"file": file_name, "element_id": match.group(1) if match else None,
+            "element_name": match.group(2) if match else None, "line": None, "message": text}
 
