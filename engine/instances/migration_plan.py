@@ -65,9 +65,21 @@ class SpecComparer:
                     converted = registry.convert_to_dict[typename](obj)
                 except (AttributeError, KeyError, TypeError):
                     break
+                converted = {key: self._nested(value) for key, value in converted.items()}
                 return converted if cls is type(obj) else {**converted, "typename": type(obj).__name__}
         return {"typename": type(obj).__name__, "name": getattr(obj, "name", None),
                 "outputs": [output.name for output in getattr(obj, "outputs", [])]}
+
+    def _nested(self, value):
+        """sanfu's event definitions (its working-day timers) inside a spec: compared by content too,
+        never by identity (SpiffWorkflow's own __eq__ on them ignores the timer's expression)."""
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        if isinstance(value, dict):
+            return {key: self._nested(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._nested(item) for item in value]
+        return self.convert(value)
 
 
 def element_of(spec) -> str:
@@ -114,7 +126,8 @@ def _assess_one(result: Assessment, registry, workflow, old_spec, new_spec, mapp
     for task in _current_tasks(workflow):
         if task.task_spec.bpmn_id is None:
             continue  # Spiff's own bookkeeping specs (joins, start, end) follow their process
-        result.current.append(element_of(task.task_spec))
+        if element_of(task.task_spec) not in result.current:  # a multi-instance step counts once
+            result.current.append(element_of(task.task_spec))
         if task in guessed:
             result.reasons.append(_unmapped(task, guessed[task]))
             continue
