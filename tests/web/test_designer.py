@@ -5,10 +5,12 @@ Hostile files are refused as by the CLI; nobody but designers and admins gets in
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from engine.definitions.xmlsafe import MAX_BYTES
+from tests.helpers.models import chain, process
 from tests.helpers.paths import PROCESSES
 from tests.helpers.web import PASSWORD, csrf_token
 
@@ -19,6 +21,9 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passw
 LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;">]>
 <lolz>&lol1;</lolz>"""
 SCRIPT = LEDGER.replace('${decision == "退回"}'.encode(), b"${__import__('os').system('touch /tmp/pwned')}")
+ESCAPE = process("p", chain('<bpmn:scriptTask id="evil"><bpmn:script>import os\nos.system("touch /tmp/sanfu-pwned")'
+                            '</bpmn:script></bpmn:scriptTask>')).encode()
+SUBCLASSES = SCRIPT.replace(b"${__import__('os').system('touch /tmp/pwned')}", b"().__class__.__base__.__subclasses__()")
 
 
 def text_of(response) -> str:
@@ -95,7 +100,7 @@ def test_the_browser_shows_the_error_on_the_diagram_then_deploys_the_fixed_one(c
 
 @pytest.mark.parametrize("content, words", [
     (XXE, "DOCTYPE"), (LAUGHS, "DOCTYPE"), (b"<a>" * 10 + b" " * (MAX_BYTES + 1), "文件过大"),
-    (SCRIPT, "flow_rework")])
+    (SCRIPT, "flow_rework"), (ESCAPE, "evil"), (SUBCLASSES, "__class__")])
 def test_hostile_uploads_are_refused_as_by_the_cli(client, designer, sanfu, tmp_path, content, words):
     answer = upload(client, [("hostile.bpmn", content)], "/designer/validate?format=json").get_json()
     assert answer["ok"] is False and words in json.dumps(answer, ensure_ascii=False)
@@ -104,6 +109,7 @@ def test_hostile_uploads_are_refused_as_by_the_cli(client, designer, sanfu, tmp_
     with pytest.raises(Exception) as cli:
         sanfu.deploy([path], "root")
     assert answer["errors"][0]["message"] == str(cli.value)   # the same words as sanfu deploy
+    assert not Path("/tmp/sanfu-pwned").exists() and not Path("/tmp/pwned").exists()   # nothing ran
 
 
 def test_a_wrong_kind_of_file_is_refused_with_a_message(client, designer):
