@@ -49,7 +49,7 @@ ACTION_KINDS = {
     "password": (N_("密码设置与重置"), ("password_set", "password_reset", "initial_passwords_set")),
     "admin": (N_("系统管理"), ("handover", "deputy_set", "task_assigned", "pairing_imported", "enterprise_paired",
                        "deploy", "api_token_created", "api_token_revoked", "calendar_imported",
-                       "calendar_day_set", "email_retried")),
+                       "calendar_day_set", "email_retried", "instances_migrated", "instance_migrated")),
     "task": (N_("任务办理"), ("instance_started", "instance_completed", "task_completed", "task_claimed",
                       "task_released", "task_release_reason", "task_transferred", "task_returned",
                       "task_delegated", "delegation_resolved", "cosign_added", "cosign_signed",
@@ -81,6 +81,7 @@ ACTION_LABELS = {
     "record_reported": N_("报告整改情况"), "record_verified": N_("复核通过，销号"), "record_rejected": N_("复核不通过"),
     "record_overdue_again": N_("逾期未整改"),
     "email_settings_changed": N_("修改邮件提醒设置"), "email_retried": N_("重新发送邮件"),
+    "instance_migrated": N_("迁移到新版本"), "instances_migrated": N_("批量迁移流程实例"),
 }
 CSV_HEADER = ("编号", "时间", "操作人", "操作", "流程实例", "任务", "详情")
 

@@ -74,8 +74,8 @@ class MigrationCommands(EngineParts):
                 self._migrate_row(row, key, from_version, to_version, mapping, actor)
         plan.update(dry_run=False, **_totals(plan["instances"]))
         with self.uow() as uow:
-            audit.record(uow.session, actor, "instances_migrated", detail={
-                "process_key": key, "from": from_version, "to": to_version, "mapping": mapping,
+            audit.record(uow.session, actor, "instances_migrated", detail={  # "from"/"to" name people in the log
+                "process_key": key, "from_version": from_version, "to_version": to_version, "mapping": mapping,
                 "migrated": plan["migrated"], "failed": plan["blocked"]})
         return plan
 
@@ -109,7 +109,7 @@ class MigrationCommands(EngineParts):
         self.runtime.save(session, loaded, actor)
         _retarget_rows(session, loaded, old, new)
         audit.record(session, actor, "instance_migrated", instance_id=instance.id, detail={
-            "process_key": new.key, "from": old.version, "to": new.version, "mapping": mapping})
+            "process_key": new.key, "from_version": old.version, "to_version": new.version, "mapping": mapping})
 
     # helpers ----------------------------------------------------------------------
     def _migration_versions(self, session: Session, key: str, from_version: int, to_version: int,
