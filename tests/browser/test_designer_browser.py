@@ -64,5 +64,13 @@ def test_the_error_is_on_the_diagram_and_the_fixed_model_deploys(browser, live_a
     expect(page.locator("tr[data-key=ledger_matter]").first).to_have_attribute("data-version", str(version + 1))
     expect(page.locator("tr[data-key=ledger_matter]").first).to_contain_text(re.compile("修改 1 个：限期整改"))
     screens(page, "designer-02-deployed")
+    page.click(f"a[href='/designer/process/ledger_matter/{version + 1}']")
+    expect(page.locator(".designer-diagram svg [data-element-id=rectify]").first).to_be_visible()
+    expect(page.locator("tr[data-element=rectify]")).to_contain_text("限期整改")
+    expect(page.locator("tr[data-element=rectify]")).to_contain_text("matter_rectification")
+    screens(page, "designer-03-version")
+    page.click("text=与上一版本的差异")
+    expect(page.locator(".designer-diff li[data-element=rectify]")).to_contain_text("名称：整改 → 限期整改")
+    screens(page, "designer-04-diff")
     assert page.evaluate("window.__csp") == [] and problems == []
     context.close()
