@@ -156,15 +156,20 @@ def _check_mapping(mapping: dict[str, str], old: BuiltSpec, new: BuiltSpec) -> N
                                "(no such element in the new version)", code="bad_mapping")
 
 
+_KEPT = TaskState.READY | TaskState.WAITING
+
+
 def _swap_specs(workflow, diffs: list[tuple]) -> None:
-    """SpiffWorkflow's migrate_workflow resets what is ready or waiting, which would restart a
-    timer from now: its fire time (unchanged, or the plan would have refused) is put back."""
-    waiting = {task.id: dict(task.internal_data) for task in workflow.get_tasks(state=TaskState.WAITING)}
+    """SpiffWorkflow's migrate_workflow resets what is ready or waiting: a timer would restart
+    from now and a step's own data (what a 退回 brought back to it) would be replaced by its
+    parent's. Each such step that is still there gets its data and its fire time back (a timer
+    whose definition changed never gets here: the plan refuses it)."""
+    kept = {task.id: (task.data, task.internal_data) for task in workflow.get_tasks(state=_KEPT)}
     for diff, sub, spec in diffs:
         migrate_workflow(diff, sub, spec)
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        if task.id in waiting:
-            task.internal_data = waiting[task.id]
+    for task in workflow.get_tasks(state=_KEPT):
+        if task.id in kept:
+            task.data, task.internal_data = kept[task.id]
 
 
 def _retarget_instance(session: Session, instance: Instance, new: BuiltSpec) -> None:
