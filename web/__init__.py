@@ -127,8 +127,8 @@ def _register(app: Flask) -> None:
     auth.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)
-    # 催办, 延期, 督办单 and 加签 on the API: their routes join api.bp before it is registered
-    from . import api_cosign, api_deadlines, api_records  # noqa: F401
+    # 催办, 延期, 督办单, 加签, 发起 and 撤回 on the API: their routes join api.bp before it is registered
+    from . import api_cosign, api_deadlines, api_records, api_start  # noqa: F401
     for module in (auth, inbox, tasks, api):
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp
@@ -155,6 +155,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(designer_scenarios_bp)
     from .designer_migration import bp as designer_migration_bp  # 迁移 running instances between versions
     app.register_blueprint(designer_migration_bp)
+    from .start import bp as start_bp  # 发起 with a start form, 撤回
+    app.register_blueprint(start_bp)
     from .designer import bp as designer_bp  # 流程设计: versions, diagrams, diff, upload → 校验 → 部署
     app.register_blueprint(designer_bp)
 

@@ -49,7 +49,8 @@ def index():
 def show(enterprise_id: int):
     page = get_engine().enterprise(current_user.id, enterprise_id)
     return render_template("enterprises/show.html", **page, status_labels=STATUS_LABELS,
-                           service_labels=SERVICE_LABELS, today=clock.to_local(clock.now()).date().isoformat())
+                           service_labels=SERVICE_LABELS, today=clock.to_local(clock.now()).date().isoformat(),
+                           startable={p["key"] for p in get_engine().startable(current_user.id)})  # 发起 buttons
 
 
 def _xlsx(filename: str, **kwargs):

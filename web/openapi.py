@@ -174,6 +174,11 @@ REQUESTS.update({  # 加签 (web/api_cosign.py)
                                                        "description": "required when refusing"}},
                            required=["agree"]),
 })
+REQUESTS.update({  # 发起 and 撤回 (web/api_start.py)
+    "StartRequest": _object({"data": {"type": "object", "description": "the start form's fields (validated)"}}),
+    "WithdrawRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+                               required=["reason"]),
+})
 COSIGN = _object({"id": INT, "task_id": STR, "instance_id": INT, "mode": STR, "holder": STR, "cosigner": STR,
                   "note": STR, "data": _null({"type": "object"}), "status": STR, "opinion": STR, "created_at": TIME,
                   "decided_at": _null(TIME)}, required=["id", "task_id", "mode", "status"])
@@ -391,7 +396,28 @@ def _paths() -> dict:
     paths.update(_deadline_operations(task_id))
     paths.update(_cosign_operations(task_id))
     paths.update(_record_operations(task_id))
+    paths.update(_start_operations())
     return paths
+
+
+def _start_operations() -> dict:
+    """发起 and 撤回 (web/api_start.py)."""
+    startable = _array(_object({"key": STR, "name": STR, "version": INT, "description": STR,
+                                "form_key": _null(STR), "form": _null({"type": "object"})}))
+    started = _object({"id": INT, "process_key": STR, "version": INT, "status": STR})
+    return {
+        "/api/v1/startable": {"get": _operation(
+            "startable: the processes the caller may start, each with its start form's JSON Schema",
+            _ok(startable), "401")},
+        "/api/v1/processes/{key}/start": {"post": _operation(
+            "start: 发起 — start the latest version with the start form's data (a second running 结对服务 of "
+            "the enterprise this year: 409)", _ok(started), "400 401 403 404 409 413 422",
+            params=[_path_param("key", STR)], body="StartRequest")},
+        "/api/v1/instances/{instance_id}/withdraw": {"post": _operation(
+            "withdraw: 撤回 — the starter cancels the instance while nobody else has acted on it (filed)",
+            _ok(_object({"id": INT, "status": STR})), "400 401 403 404 409 413 422",
+            params=[_path_param("instance_id", INT)], body="WithdrawRequest")},
+    }
 
 
 def document() -> dict:

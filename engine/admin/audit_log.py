@@ -50,8 +50,8 @@ ACTION_KINDS = {
     "admin": (N_("系统管理"), ("handover", "deputy_set", "task_assigned", "pairing_imported", "enterprise_paired",
                        "deploy", "api_token_created", "api_token_revoked", "calendar_imported",
                        "calendar_day_set", "email_retried", "instances_migrated", "instance_migrated")),
-    "task": (N_("任务办理"), ("instance_started", "instance_completed", "task_completed", "task_claimed",
-                      "task_released", "task_release_reason", "task_transferred", "task_returned",
+    "task": (N_("任务办理"), ("instance_started", "instance_withdrawn", "instance_completed", "task_completed",
+                      "task_claimed", "task_released", "task_release_reason", "task_transferred", "task_returned",
                       "task_delegated", "delegation_resolved", "cosign_added", "cosign_signed",
                       "task_copied", "task_commented", "attachment_added",
                       "attachment_deleted", "rating_link_issued", "rating_submitted", "filings_acknowledged")),
@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "record_overdue_again": N_("逾期未整改"),
     "email_settings_changed": N_("修改邮件提醒设置"), "email_retried": N_("重新发送邮件"),
     "instance_migrated": N_("迁移到新版本"), "instances_migrated": N_("批量迁移流程实例"),
+    "instance_withdrawn": N_("撤回流程"),
 }
 CSV_HEADER = ("编号", "时间", "操作人", "操作", "流程实例", "任务", "详情")
 

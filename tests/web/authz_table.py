@@ -155,6 +155,20 @@ def fixed(values: dict) -> Callable[[dict], dict]:
 
 
 ADMIN_ONLY = expect(system_admin=OK)
+# 发起 a 台账事项: staff and section heads (the liaison is office staff), admins; another county's
+# staff open the form but may not start one for this county's enterprise.
+MATTER_STARTERS_ANYWHERE = expect(ok=("liaison", "staff", "section_head", "other_county", "system_admin"))
+MATTER_STARTERS = expect(ok=("liaison", "staff", "section_head", "system_admin"), not_found=("other_county",))
+
+
+def _matter_start(world) -> dict:
+    return {"enterprise_id": str(world["enterprise_id"]), "category": "水", "description": "雨水口检出生产废水",
+            "severity": "一般"}
+
+
+def _matter_start_json(world) -> dict:
+    return {"data": {"enterprise_id": world["enterprise_id"], "category": "水", "description": "雨水口检出生产废水",
+                     "severity": "一般"}}
 SCENARIO_RUNNERS = expect(ok=tuple(role for role in ("designer", "system_admin") if role in ROLES))
 SECURITY_ONLY = expect(security_admin=OK)
 AUDIT_ONLY = expect(audit_admin=OK)
@@ -226,6 +240,13 @@ ROUTES: tuple[Route, ...] = (
           expect(noop=tuple(role for role in ("designer", "system_admin") if role in ROLES)),
           fixed({"key": "ledger_matter", "from": "1", "to": "1", "mapping": ""}),
           note="the world has one version of each process: a migration to itself is refused with a message"),
+    # 发起 and 撤回 (web/start.py): ledger_matter names staff and section heads as starters
+    Route("GET", "start.index", "/start/", expect(OK), note="each sees what they may start (maybe nothing)"),
+    Route("GET", "start.form", "/start/ledger_matter?enterprise_id={enterprise_id}", MATTER_STARTERS_ANYWHERE),
+    Route("POST", "start.submit", "/start/ledger_matter", MATTER_STARTERS, _matter_start,
+          note="another county's staff may start matters, not for this enterprise (404)"),
+    Route("POST", "start.withdraw", "/start/withdraw/{withdrawable}", expect(liaison=OK),
+          fixed({"reason": "重复登记"}), note="only the starter, before anyone else acts"),
     # the task page and its actions -------------------------------------------------------------
     Route("GET", "tasks.show", "/tasks/{held}", SEE_TASK),
     Route("POST", "tasks.complete", "/tasks/{held}", HOLDER, fixed(RECTIFIED)),
@@ -344,6 +365,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "api.sign_cosign", "/api/v1/cosigns/{cosign}/sign", expect(staff=OK),
           fixed({"agree": True, "opinion": "同意"})),
     Route("POST", "api.comment", "/api/v1/tasks/{held}/comments", SEE_TASK, fixed({"body": "请尽快整改"})),
+    Route("GET", "api.startable", "/api/v1/startable", expect(OK)),
+    Route("POST", "api.start_process", "/api/v1/processes/ledger_matter/start", MATTER_STARTERS, _matter_start_json),
+    Route("POST", "api.withdraw", "/api/v1/instances/{withdrawable}/withdraw", expect(liaison=OK),
+          fixed({"reason": "重复登记"})),
     Route("POST", "api.urge", "/api/v1/tasks/{held}/urge", URGERS, fixed({"message": "请加快整改进度"})),
     Route("POST", "api.request_extension", "/api/v1/tasks/{held}/extension", HOLDER, _extension),
     Route("GET", "api.pending_extensions", "/api/v1/extensions", expect(OK)),

@@ -68,6 +68,7 @@ def build_world(path: Path, attachment_dir: Path) -> dict:
         world.update(_records(engine, world))
         world.update(_deadlines(engine))
         world.update(pending_cosign(engine, ids["enterprise_id"]))  # 加签: `cosign`, on `cosigned_task`
+        world["withdrawable"] = engine.start("complaint_12369", "xh_liaison", {})["id"]  # 撤回: nobody acted yet
         world["tokens"] = {role: engine.create_api_token(user, "authz-matrix")
                            for role, user in ROLES.items() if user}
         return world
