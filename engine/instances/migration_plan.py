@@ -117,8 +117,8 @@ def _assess_one(result: Assessment, registry, workflow, old_spec, new_spec, mapp
     guessed = {}
     for task in list(diff.alignment) + diff.removed:
         name = task.task_spec.name
-        if name in mapping:
-            diff.alignment[task] = new_spec.task_specs[mapping[name]]
+        if name in mapping:  # a target in another (sub)process than its source aligns with nothing
+            diff.alignment[task] = new_spec.task_specs.get(mapping[name])
         elif name not in new_spec.task_specs and task.task_spec.bpmn_id is not None:
             # SpiffWorkflow may have aligned it by structure: a guess, explicit only for current steps
             guessed[task] = diff.alignment.get(task)
