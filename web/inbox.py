@@ -69,4 +69,13 @@ def index():
     process_names = {p["key"]: p["name"] for p in result.get("processes") or []}
     return render_template("inbox/index.html", views=VIEWS, view=view, filters=filters, result=result,
                            pages=pages, empty=EMPTY[view], sorts=SORTS, message=message, process_names=process_names,
-                           has_instance_page="instances.show" in current_app.view_functions), status
+                           has_instance_page="instances.show" in current_app.view_functions,
+                           withdrawable=_withdrawable(view, result)), status
+
+
+def _withdrawable(view: str, result: dict) -> set[int]:
+    """我发起的: the instances still withdrawable (撤回, web/start.py), marked on their rows."""
+    if view != "started":
+        return set()
+    ids = [row["instance_id"] for row in result["rows"]]
+    return set(get_engine().withdrawable_instances(current_user.id, ids))

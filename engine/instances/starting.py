@@ -76,6 +76,12 @@ class StartCommands(EngineParts):
             session = uow.session
             return access.may_withdraw(session, access.actor(session, actor), access.instance(session, instance_id))
 
+    def withdrawable_instances(self, actor: str, instance_ids) -> list[int]:
+        """Which of these instances `actor` may withdraw now (the 可撤回 mark in 我发起的)."""
+        with self.uow(write=False) as uow:
+            session = uow.session
+            return access.withdrawable_among(session, access.actor(session, actor), instance_ids)
+
     def withdraw(self, instance_id: int, actor: str, reason: str | None) -> dict:
         """撤回 with a reason: cancelled, audited, filed for the starter's section."""
         reason = (reason or "").strip()

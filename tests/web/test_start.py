@@ -81,3 +81,14 @@ def test_the_api_starts_and_withdraws(api, ids, sanfu):
     done = api("POST", f"/instances/{instance}/withdraw", "xh_water1", {"reason": "登记错了"})
     assert done.status_code == 200 and done.get_json()["status"] == "cancelled"
     assert api("POST", f"/instances/{instance}/withdraw", "xh_water1", {"reason": "再撤"}).status_code == 409
+
+
+def test_my_started_list_marks_what_may_still_be_withdrawn(client, auth, sanfu, ids):
+    fresh = sanfu.start_process("complaint_12369", "xh_liaison", {"channel": "来信", "summary": "夜间异味"})["id"]
+    touched = sanfu.start_process("ledger_matter", "xh_liaison", {
+        "enterprise_id": ids["enterprise_id"], "category": "水", "description": "雨污未分流", "severity": "一般"})["id"]
+    task = sanfu.show(touched, "root")["open_tasks"][0]
+    sanfu.claim(task["id"], "xh_water1")  # someone else acted: no longer withdrawable
+    auth.login("xh_liaison")
+    page = client.get("/?view=started").get_data(as_text=True)
+    assert f'data-withdraw="{fresh}"' in page and f'data-withdraw="{touched}"' not in page
