@@ -92,3 +92,10 @@ def test_my_started_list_marks_what_may_still_be_withdrawn(client, auth, sanfu, 
     auth.login("xh_liaison")
     page = client.get("/?view=started").get_data(as_text=True)
     assert f'data-withdraw="{fresh}"' in page and f'data-withdraw="{touched}"' not in page
+
+
+def test_only_the_enterprises_own_liaison_or_contact_leader_gets_the_service_button(client, auth, ids):
+    auth.login("xh_leader")  # a leader, but not this enterprise's contact leader
+    response = client.get(f"/enterprises/{ids['enterprise_id']}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-start="enterprise_service"' not in page
