@@ -119,3 +119,24 @@ def test_no_withdrawal_once_someone_else_acted(engine, world):
         engine.withdraw(matter["id"], "xh_water_head", "不办了")
     assert refused.value.code == "already_acted"
     assert engine.show(matter["id"], "root")["status"] == "running"
+
+
+def test_starters_may_be_named_people_or_sections_by_name(engine, world):
+    from engine import access
+    with engine.uow(write=False) as uow:
+        session = uow.session
+        water1, air1 = access.actor(session, "xh_water1"), access.actor(session, "xh_air1")
+        assert access.may_start(session, water1, {"starter_groups": ["水环境科"]})
+        assert not access.may_start(session, air1, {"starter_groups": ["水环境科"]})
+        assert access.may_start(session, air1, {"starter_users": ["xh_air1"]})
+        assert not access.may_start(session, air1, {})  # nobody named: admins only
+        assert access.may_start(session, access.actor(session, "root"), {})
+
+
+def test_the_started_list_knows_which_may_still_be_withdrawn(engine, world):
+    data = {"enterprise_id": world["enterprise_id"], "category": "水", "description": "雨污未分流", "severity": "一般"}
+    fresh = engine.start_process("ledger_matter", "xh_water_head", data)["id"]
+    touched = engine.start_process("ledger_matter", "xh_water_head", data)["id"]
+    mine_elsewhere = engine.start_process("ledger_matter", "xh_water1", data)["id"]
+    engine.claim(_open_tasks(engine, touched)[0]["id"], "xh_water2")
+    assert engine.withdrawable_instances("xh_water_head", [fresh, touched, mine_elsewhere]) == [fresh]
