@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.definitions import sla, validation
+from engine.definitions import drafts, sla, validation
 from engine.definitions.bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
 from engine.dialects import namespaces
 from engine.dialects.starters import START_KEY, start_meta_in
@@ -170,6 +170,7 @@ def _store_versions(session, compiled, docs, forms, schemas, actor, warnings) ->
         session.add(definition)
         session.flush()
         start_events.schedule(session, definition, process_spec(compiled, key)[0])
+        drafts.clear_draft(session, "process", key)  # the editor's draft is now obsolete
         result.processes.append({"key": key, "version": definition.version, "status": "deployed",
                                  "definition_id": definition.id})
     _store_decisions(session, compiled, docs, deployment.id, result)
