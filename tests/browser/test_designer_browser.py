@@ -1,6 +1,8 @@
 """In a real browser: a designer uploads a ledger_matter.bpmn with a broken condition, reads the
 error and sees it as a red badge on that sequence flow in the diagram (a bpmn-js overlay), then
-uploads the fixed model and deploys it as version N+1 — under the app's CSP."""
+uploads the fixed model and deploys it as version N+1 — under the app's CSP. On a server of its
+own (`served`): a new ledger_matter version in the shared `live_app` would change the matters the
+other browser tests start."""
 from __future__ import annotations
 
 import re
@@ -29,7 +31,7 @@ def models(tmp_path):
     return broken, fixed
 
 
-def test_the_error_is_on_the_diagram_and_the_fixed_model_deploys(browser, live_app, models, screens):
+def test_the_error_is_on_the_diagram_and_the_fixed_model_deploys(browser, served, models, screens):
     broken, fixed = models
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = context.new_page()
@@ -38,7 +40,7 @@ def test_the_error_is_on_the_diagram_and_the_fixed_model_deploys(browser, live_a
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.goto(live_app["url"] + "/login")
+    page.goto(served["url"] + "/login")
     page.fill("#name", "root")
     page.fill("#password", PASSWORD)
     page.click("button.primary")
@@ -54,13 +56,13 @@ def test_the_error_is_on_the_diagram_and_the_fixed_model_deploys(browser, live_a
     expect(badge).to_contain_text("JUEL")
     expect(page.locator("[data-element-id=flow_rework].designer-error")).to_have_count(1)
     screens(page, "designer-01-error-overlay")
-    page.goto(live_app["url"] + "/designer/")
+    page.goto(served["url"] + "/designer/")
     page.set_input_files("#designer-files", str(fixed))
     page.click("form[enctype] button[type=submit]")
     expect(page.locator(".designer-verdict.passed")).to_be_visible()
     page.click("text=部署为新版本")
     expect(page.locator(".designer-deployed")).to_contain_text(f"ledger_matter v{version + 1}")
-    page.goto(live_app["url"] + "/designer/")
+    page.goto(served["url"] + "/designer/")
     expect(page.locator("tr[data-key=ledger_matter]").first).to_have_attribute("data-version", str(version + 1))
     expect(page.locator("tr[data-key=ledger_matter]").first).to_contain_text(re.compile("修改 1 个：限期整改"))
     screens(page, "designer-02-deployed")
