@@ -10,9 +10,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_diagram_browser import CSP_WATCH, DESKTOP, VIEWER
+from tests.browser.test_diagram_browser import VIEWER
+from tests.helpers.browser import watched_sign_in
 from tests.helpers.paths import IN_CI, PROCESSES
-from tests.helpers.web import PASSWORD
 
 
 @pytest.fixture
@@ -33,17 +33,7 @@ def models(tmp_path):
 
 def test_the_error_is_on_the_diagram_and_the_fixed_model_deploys(browser, served, models, screens):
     broken, fixed = models
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    page.add_init_script(CSP_WATCH)
-    problems: list[str] = []
-    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.goto(served["url"] + "/login")
-    page.fill("#name", "root")
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    context, page, problems = watched_sign_in(browser, served, "root")
     page.click("nav >> text=流程设计")
     row = page.locator("tr[data-key=ledger_matter]").first
     version = int(row.get_attribute("data-version"))

@@ -7,11 +7,10 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from engine.service import Engine
-from tests.browser.test_diagram_browser import CSP_WATCH, DESKTOP
+from tests.helpers.browser import watched_sign_in
 from tests.helpers.cosign_world import MATTER
 from tests.helpers.forms import RECTIFIED
 from tests.helpers.paths import FORMS, PROCESSES
-from tests.helpers.web import PASSWORD
 
 CLOSE, EXPLAIN = '${decision == "销号"}', '${decision == "解释说明"}'
 
@@ -33,17 +32,7 @@ def two_matters_and_a_v2(served, tmp_path) -> tuple[Engine, int]:
 
 def test_the_dry_run_then_the_migration_on_the_workbench(browser, served, tmp_path, screens):
     engine, at_verify = two_matters_and_a_v2(served, tmp_path)
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    page.add_init_script(CSP_WATCH)
-    problems: list[str] = []
-    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.goto(served["url"] + "/login")
-    page.fill("#name", "root")
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    context, page, problems = watched_sign_in(browser, served, "root")
     page.goto(served["url"] + "/designer/migrate/")
     page.select_option("#migrate-key", "ledger_matter")
     page.fill("#migrate-from", "1")

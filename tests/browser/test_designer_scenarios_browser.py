@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_diagram_browser import CSP_WATCH, DESKTOP, GREEN, VIEWER, shape, stroke_of
+from tests.browser.test_diagram_browser import GREEN, VIEWER, shape, stroke_of
+from tests.helpers.browser import watched_sign_in
 from tests.helpers.paths import IN_CI, PROCESSES
-from tests.helpers.web import PASSWORD
 
 RED = "rgb(198, 40, 40)"
 
@@ -28,17 +28,7 @@ def wrong_lane(tmp_path):
 
 
 def test_a_failing_scenario_is_red_on_the_list_and_the_diagram(browser, live_app, wrong_lane, screens):
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    page.add_init_script(CSP_WATCH)
-    problems: list[str] = []
-    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.goto(live_app["url"] + "/login")
-    page.fill("#name", "root")
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    context, page, problems = watched_sign_in(browser, live_app, "root")
     page.goto(live_app["url"] + "/designer/scenarios/")
     expect(page.locator("tr.scenario")).to_have_count(3)
     page.set_input_files("#scenario-files", [str(wrong_lane), str(PROCESSES / "ledger_matter.bpmn")])

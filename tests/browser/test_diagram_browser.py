@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.service import Engine
+from tests.helpers.browser import CSP_WATCH
 from tests.helpers.forms import VISIT
 from tests.helpers.paths import FORMS, IN_CI, ROOT
 from tests.helpers.server import serve
@@ -24,8 +25,6 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 GREEN, ORANGE = "rgb(46, 125, 50)", "rgb(239, 108, 0)"
 # Records every CSP violation, whatever reports it (installed before any page script runs).
-CSP_WATCH = ("window.__csp = []; document.addEventListener('securitypolicyviolation', function (e) {"
-             " window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });")
 
 
 @pytest.fixture(scope="module")
