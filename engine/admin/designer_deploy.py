@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sqlalchemy import select
+
 from engine import access
 from engine.definitions.bundle import SourceDoc
 from engine.definitions.deploy import check_bundle, deploy, read_bundle
 from engine.definitions.xmlsafe import MAX_BYTES
 from engine.errors import DefinitionError, InvalidInput
 from engine.runtime.facade import EngineParts
+from engine.store.tables import ProcessDefinition, SourceFile
 
 MAX_FILES = 30
 SUFFIXES = (".bpmn", ".dmn", ".xml", ".json")
@@ -29,7 +32,7 @@ class DesignerCommands(EngineParts):
         with self.uow(write=False) as uow:
             access.require_designer(uow.session, actor)
             try:
-                docs, forms = self._upload_bundle(files)
+                docs, forms = self._upload_bundle(uow.session, files)
                 checked = check_bundle(uow.session, docs, forms)
             except DefinitionError as err:
                 return {"ok": False, "errors": [_error(err)], "warnings": []}
@@ -39,15 +42,18 @@ class DesignerCommands(EngineParts):
         """Deploy the uploaded files (all-or-nothing, audited as `deploy`); raises DefinitionError."""
         with self.uow() as uow:
             access.require_designer(uow.session, actor)
-            docs, forms = self._upload_bundle(files)
+            docs, forms = self._upload_bundle(uow.session, files)
             result = deploy(uow.session, docs, forms, actor)
             return {"deployment_id": result.deployment_id, "processes": result.processes,
                     "decisions": result.decisions, "warnings": result.warnings}
 
-    def _upload_bundle(self, files: list[tuple[str, bytes]]) -> tuple[list[SourceDoc], dict[str, SourceDoc]]:
-        """Models as SourceDocs, and the shipped forms with any uploaded form over them."""
+    def _upload_bundle(self, session, files: list[tuple[str, bytes]]) -> tuple[list[SourceDoc], dict[str, SourceDoc]]:
+        """Models as SourceDocs, and the forms: the shipped ones, the deployed ones over them (a
+        form edited in the browser must not fall back to the shipped file when its process is
+        redeployed), any uploaded form over both."""
         files = checked_files(files)
         _docs, forms = read_bundle([], self.forms_dir)
+        forms.update(deployed_forms(session))
         docs = []
         for name, content in files:
             doc = _doc(name, content)
@@ -56,6 +62,18 @@ class DesignerCommands(EngineParts):
             else:
                 docs.append(doc)
         return docs, forms
+
+
+def deployed_forms(session) -> dict[str, SourceDoc]:
+    """Each form key as the newest deployed process version carries it."""
+    forms: dict[str, SourceDoc] = {}
+    bundles = session.scalars(select(ProcessDefinition.bundle).order_by(ProcessDefinition.id))
+    file_ids = {key: file_id for bundle in bundles for key, file_id in (bundle.get("forms") or {}).items()}
+    rows = session.scalars(select(SourceFile).where(SourceFile.id.in_(set(file_ids.values()))))
+    sources = {row.id: row for row in rows}
+    for key, file_id in file_ids.items():
+        forms[key] = SourceDoc(sources[file_id].name, "form", sources[file_id].content)
+    return forms
 
 
 def checked_files(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:

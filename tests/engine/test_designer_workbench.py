@@ -106,3 +106,15 @@ def test_only_designers_and_admins(engine, people, call):
     with pytest.raises(NotAllowed) as refused:
         call(engine)
     assert refused.value.code == "designers_only"
+
+
+def test_a_form_deployed_from_the_browser_stays_when_its_process_is_uploaded_again(engine, people):
+    """The running form is the truth for the workbench: redeploying the BPMN alone keeps the form a
+    designer deployed earlier instead of falling back to the shipped file."""
+    shipped = (engine.forms_dir / "matter_rectification.json").read_text(encoding="utf-8")
+    edited = shipped.replace('"title": "', '"title": "（新）', 1)
+    engine.deploy_upload([ROUTING, ("ledger_matter.bpmn", LEDGER),
+                          ("matter_rectification.json", edited.encode())], "designer")
+    engine.deploy_upload([("ledger_matter.bpmn", changed_ledger())], "designer")
+    latest = engine.definition_detail("ledger_matter", 2, "designer")
+    assert latest["forms"]["matter_rectification"]["title"].startswith("（新）")
