@@ -14,6 +14,10 @@ BPMN_DIST := node_modules/bpmn-js/dist
 VENDOR := web/static/vendor/bpmn-js
 # ECharts (same package.json): the 督办看板's charts need only the common (bar, line) bundle.
 ECHARTS_VENDOR := web/static/vendor/echarts
+# The designer's editors (bpmn-js modeler + properties panel + bpmnlint, dmn-js): bundled by esbuild
+# from web/assets/editor/ (tools/build_editor.mjs), whenever a source or the lock file changes.
+EDITOR_VENDOR := web/static/vendor/editor
+EDITOR_SOURCES := $(wildcard web/assets/editor/*.js web/assets/editor/*.css web/assets/editor/*.json)
 
 .PHONY: run test setup bench clean
 
@@ -45,7 +49,11 @@ $(ECHARTS_VENDOR)/.copied: node_modules/.sanfu-installed
 	cp node_modules/echarts/dist/echarts.common.min.js node_modules/echarts/LICENSE $(ECHARTS_VENDOR)/
 	touch $@
 
-setup: $(VENV)/.installed $(VENDOR)/.copied $(ECHARTS_VENDOR)/.copied
+$(EDITOR_VENDOR)/.built: node_modules/.sanfu-installed tools/build_editor.mjs $(EDITOR_SOURCES)
+	node tools/build_editor.mjs
+	touch $@
+
+setup: $(VENV)/.installed $(VENDOR)/.copied $(ECHARTS_VENDOR)/.copied $(EDITOR_VENDOR)/.built
 
 run: setup
 	$(SANFU) init

@@ -20,6 +20,7 @@ from engine.admin.calendar import CalendarCommands
 from engine.admin.designer_catalog import DesignerQueries
 from engine.admin.designer_deploy import DesignerCommands
 from engine.admin.designer_drafts import DraftCommands
+from engine.admin.designer_sources import EditorSources
 from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
 from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
@@ -78,7 +79,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              SupervisionQueries, DashboardQueries, FilingCommands, DiagramQueries,  # supervision, instances
              MigrationCommands,  # moving running instances between versions
              StartCommands,  # 发起 with a start form, 撤回
-             DraftCommands,  # the browser editor's drafts
+             DraftCommands, EditorSources,  # the browser editor's drafts, what it opens and deploys
              LadderCommands, RecordCommands,  # the escalation ladder, 督办单
              UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
              EnterpriseQueries, RatingCommands, ContactCommands, MonthlyServiceJob,  # enterprises, 每月服务

@@ -159,6 +159,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(start_bp)
     from .designer import bp as designer_bp  # 流程设计: versions, diagrams, diff, upload → 校验 → 部署
     app.register_blueprint(designer_bp)
+    from .designer_editor import bp as designer_editor_bp  # 编辑: the bpmn-js and dmn-js editors, drafts
+    app.register_blueprint(designer_editor_bp)
 
     @app.before_request
     def _idle_timeout():

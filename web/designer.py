@@ -31,8 +31,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 @bp.route("/", methods=["GET"])
 @login_required
 def index():
-    catalog = get_engine().definition_catalog(current_user.id)
-    return render_template("designer/index.html", catalog=catalog)
+    engine = get_engine()
+    catalog = engine.definition_catalog(current_user.id)
+    return render_template("designer/index.html", catalog=catalog, drafts=engine.designer_drafts(current_user.id))
 
 
 @bp.route("/process/<key>/<int:version>", methods=["GET"])

@@ -127,6 +127,14 @@ def _designer_kept_upload(_world) -> dict:
     return {"upload": token}
 
 
+def _editor_model(_world) -> dict:
+    """The ghostly process as the editor sends it, with a fresh task name: each call a new version."""
+    import secrets
+
+    from tests.helpers.models import GHOST_MODEL
+    return {"content": GHOST_MODEL.replace("无人认领的步骤", f"无人认领的步骤 {secrets.token_hex(3)}")}
+
+
 def _rating(world) -> dict:
     return {**{f"stage.{key}": "5" for key in world["rating_stages"]}, "comment": "服务很好"}
 
@@ -233,6 +241,17 @@ ROUTES: tuple[Route, ...] = (
           note="deploy's checks only: nothing is saved"),
     Route("POST", "designer.deploy", "/designer/deploy", SCENARIO_RUNNERS, _designer_kept_upload,
           note="deploys the upload kept by 校验 for its uploader (the system admin here) as a new version"),
+    # 编辑 in the browser (web/designer_editor.py): designers and admins
+    Route("GET", "designer_editor.new_process", "/designer/new", SCENARIO_RUNNERS),
+    Route("POST", "designer_editor.new_process", "/designer/new", SCENARIO_RUNNERS,
+          fixed({"key": "site_check", "name": "现场核查"}), changes=False, note="opens the editor on a blank diagram"),
+    Route("GET", "designer_editor.edit", "/designer/edit/process/ledger_matter", SCENARIO_RUNNERS),
+    Route("POST", "designer_editor.save_draft", "/designer/edit/process/ledger_matter/draft", SCENARIO_RUNNERS,
+          fixed({"content": "<definitions id='draft'/>"})),
+    Route("POST", "designer_editor.discard_draft", "/designer/edit/decision/routing/discard", SCENARIO_RUNNERS,
+          changes=False, note="there is no draft of routing: nothing to discard"),
+    Route("POST", "designer_editor.deploy", "/designer/edit/process/ghostly/deploy", SCENARIO_RUNNERS,
+          _editor_model, note="a new version of the ghostly process each time"),
     # 迁移 running instances between versions: designers and admins
     Route("GET", "designer_migration.index", "/designer/migrate/",
           expect(ok=tuple(role for role in ("designer", "system_admin") if role in ROLES))),
