@@ -76,7 +76,9 @@ def validate():
             return jsonify({"ok": False, "errors": [{"file": None, "element_id": None, "element_name": None,
                                                      "message": error_text(err)}], "warnings": []}), 422
         return render_template("designer/validate.html", report=None, error=error_text(err), token=None), 422
-    if _wants_json():
+    if _wants_json():  # "text": the message without its file/element prefix, as the pages show it
+        for item in report["errors"] + report["warnings"]:
+            item.setdefault("text", plain_message(item.get("reason") or item["message"]))
         return jsonify(report)
     token = _keep(files) if report["ok"] else None
     return _report_page(report, files, token)

@@ -45,6 +45,18 @@ def new_process():
     return render_template("designer_editor/new.html", error=error, key=key, name=name), 422 if error else 200
 
 
+@bp.route("/edit/from-upload", methods=["POST"])
+@login_required
+def from_upload():
+    """在编辑器中修改: an uploaded model (from the 校验 page) becomes the draft of its key."""
+    name = request.form.get("file_name", "")
+    try:
+        kind, key = get_engine().draft_from_upload(current_user.id, name, request.form.get("content", ""))
+    except DefinitionError as err:
+        return render_error(422, plain_message(str(err)))
+    return redirect(url_for(".edit", kind=kind, key=key))
+
+
 @bp.route("/edit/<kind>/<key>", methods=["GET"])
 @login_required
 def edit(kind: str, key: str):
@@ -136,4 +148,4 @@ def _next_url(result: dict, kind: str, key: str) -> str | None:
 def _error(err: SanfuError) -> dict:
     return {"file": getattr(err, "file", None), "element_id": getattr(err, "element_id", None),
             "element_name": getattr(err, "element_name", None), "message": str(err),
-            "text": plain_message(str(err))}
+            "text": plain_message(getattr(err, "reason", None) or str(err))}

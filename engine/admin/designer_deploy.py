@@ -102,7 +102,7 @@ def _doc(name: str, content: bytes) -> SourceDoc:
 
 def _error(err: DefinitionError) -> dict:
     return {"file": err.file, "element_id": err.element_id, "element_name": err.element_name,
-            "line": err.line, "message": str(err)}
+            "line": err.line, "message": str(err), "reason": err.reason}
 
 
 def _warning(text: str) -> dict:

@@ -44,6 +44,25 @@ class EditorSources(EngineParts):
             return {"kind": kind, "key": key, "file_name": file_name, "content": content,
                     "deployed_version": version, "draft": draft}
 
+    def draft_from_upload(self, actor: str, file_name: str, content: str) -> tuple[str, str]:
+        """An uploaded model opened in the editor ("在编辑器中修改" on the 校验 page): saved as the
+        draft of the process (or decision) it defines, to be fixed in the browser. (kind, key)."""
+        kind = "decision" if file_name.endswith(".dmn") else "process"
+        root = parse_xml(content.encode("utf-8"), file_name)
+        tag = "}process" if kind == "process" else "}decision"
+        elements = [e for e in root.iter() if isinstance(e.tag, str) and e.tag.endswith(tag) and e.get("id")]
+        executable = [e for e in elements if kind == "decision" or e.get("isExecutable") == "true"] or elements
+        if not executable:
+            raise DefinitionError("文件中没有流程或决策，无法在编辑器中打开 (no process or decision)", file=file_name)
+        key = executable[0].get("id")
+        check_editable(kind, key)
+        with self.uow(write=False) as uow:
+            access.require_designer(uow.session, actor)
+            _name, _content, version = _deployed_file(uow.session, kind, key)
+        self.save_designer_draft(actor, kind, key, content, name=executable[0].get("name") or "",
+                                 based_on_version=version)
+        return kind, key
+
     def deploy_from_editor(self, actor: str, kind: str, key: str, content: str) -> dict:
         """Deploy the edited file as a new version (all-or-nothing, audited; the draft is cleared).
         A decision goes with the newest version of every process that calls it: a process binds

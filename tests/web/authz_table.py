@@ -250,6 +250,9 @@ ROUTES: tuple[Route, ...] = (
           fixed({"content": "<definitions id='draft'/>"})),
     Route("POST", "designer_editor.discard_draft", "/designer/edit/decision/routing/discard", SCENARIO_RUNNERS,
           changes=False, note="there is no draft of routing: nothing to discard"),
+    Route("POST", "designer_editor.from_upload", "/designer/edit/from-upload", SCENARIO_RUNNERS,
+          lambda world: {**_editor_model(world), "file_name": "ghostly.bpmn"},
+          note="an uploaded model becomes the draft of its process, then the editor opens"),
     Route("POST", "designer_editor.deploy", "/designer/edit/process/ghostly/deploy", SCENARIO_RUNNERS,
           _editor_model, note="a new version of the ghostly process each time"),
     # 迁移 running instances between versions: designers and admins
