@@ -128,7 +128,7 @@ def _register(app: Flask) -> None:
     errors.init_app(app)
     helpers.init_app(app)
     # 催办, 延期, 督办单, 加签, 发起 and 撤回 on the API: their routes join api.bp before it is registered
-    from . import api_cosign, api_deadlines, api_records, api_start  # noqa: F401
+    from . import api_cosign, api_deadlines, api_designer, api_records, api_start  # noqa: F401
     for module in (auth, inbox, tasks, api):
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from engine.inbox.views import VIEWS
 
+from .openapi_designer import designer_operations
+
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
 
@@ -397,6 +399,7 @@ def _paths() -> dict:
     paths.update(_cosign_operations(task_id))
     paths.update(_record_operations(task_id))
     paths.update(_start_operations())
+    paths.update(designer_operations())  # web/openapi_designer.py
     return paths
 
 
