@@ -141,8 +141,10 @@ def _next_url(result: dict, kind: str, key: str) -> str | None:
     mine = next((r for r in rows if r["key"] == key and r["status"] == "deployed"), None)
     if mine is None:
         return None
-    endpoint = "designer.process" if kind == "process" else "designer.decision"
-    return url_for(endpoint, key=key, version=mine["version"], deployed=1)
+    if kind == "process":
+        return url_for("designer.process", key=key, version=mine["version"], deployed=1)
+    callers = ",".join(f"{p['key']}:{p['version']}" for p in result["processes"] if p["status"] == "deployed")
+    return url_for("designer.decision", key=key, version=mine["version"], deployed=1, processes=callers or None)
 
 
 def _error(err: SanfuError) -> dict:

@@ -103,3 +103,31 @@ def test_upload_broken_fix_in_the_modeler_deploy_and_migrate(browser, served, br
     assert (again["name"], again["version"]) == ("整改", version + 1)   # the mended flow, on N+1
     assert engine.designer_draft("root", "process", "ledger_matter") is None   # deploying cleared the draft
     engine.db.dispose()
+
+
+def test_a_routing_rule_changed_in_the_decision_table_reaches_new_matters(browser, served, broken_upload, screens):
+    """The designer sends 其他 matters to the water section in routing.dmn's table (dmn-js); deploying
+    it redeploys ledger_matter, which calls it, so the next 其他 matter's 整改 goes to 水环境科."""
+    engine = Engine(served["database_url"], forms_dir=FORMS)
+    context, page, problems = watched_sign_in(browser, served, "root")
+    page.goto(served["url"] + "/designer/edit/decision/routing")
+    expect(page.locator("body.editor-ready")).to_have_count(1)
+    cell = page.locator("td.output-cell", has_text='"office"')
+    cell.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type('"water"')
+    expect(page.locator("#editor-status")).to_have_text("有未保存的修改")
+    screens(page, "editor-03-decision-table")
+    page.click("#editor-deploy")
+    page.wait_for_url(re.compile(r"/designer/decision/routing/\d+\?deployed=1&processes=.*ledger_matter:\d+"))
+    expect(page.locator("p.notice")).to_contain_text("引用此决策的流程已一并部署为新版本")
+    expect(page.locator("p.notice a", has_text="ledger_matter v")).to_have_count(1)
+    screens(page, "editor-04-decision-deployed")
+    assert page.evaluate("window.__csp") == [] and problems == []
+    context.close()
+
+    other = engine.start("ledger_matter", "xh_water1", {**MATTER, "category": "其他",
+                                                        "enterprise_id": served["ids"]["enterprise_id"]})
+    [rectify] = [t for t in engine.tasks("xh_water1") if t["instance_id"] == other["id"]]
+    assert rectify["name"] == "整改" and engine.show(other["id"])["data"]["section"] == "water"  # was office
+    engine.db.dispose()
