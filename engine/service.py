@@ -40,6 +40,7 @@ from engine.inbox.projection import TaskRowsProjection
 from engine.inbox.views import open_tasks
 from engine.instances.diagram import DiagramQueries
 from engine.instances.migration import MigrationCommands
+from engine.instances.start_attachments import StartAttachmentCommands
 from engine.instances.starting import StartCommands
 from engine.jobs import firing, timer_rows
 from engine.jobs.periodic import PeriodicJob
@@ -78,7 +79,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              TaskViewQueries, TaskActions, CollabCommands, CosignCommands, AttachmentCommands,  # tasks, 加签
              SupervisionQueries, DashboardQueries, FilingCommands, DiagramQueries,  # supervision, instances
              MigrationCommands,  # moving running instances between versions
-             StartCommands,  # 发起 with a start form, 撤回
+             StartCommands, StartAttachmentCommands,  # 发起 with a start form (and its attachments), 撤回
              DraftCommands, EditorSources,  # the browser editor's drafts, what it opens and deploys
              LadderCommands, RecordCommands,  # the escalation ladder, 督办单
              UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
@@ -282,6 +283,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         return [PeriodicJob("ladder", timedelta(seconds=LADDER_EVERY), self.run_ladder),
                 *self.email_jobs(),
                 self.monthly_service_job(),
+                PeriodicJob("start_attachments", timedelta(hours=1), self.purge_pending_start_attachments),
                 ]
 
     # timers ---------------------------------------------------------------------

@@ -24,6 +24,7 @@ from engine.definitions.deploy import find_definition
 from engine.definitions.forms import validate_submission
 from engine.dialects.starters import START_KEY
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.instances.start_attachments import take_start_attachments
 from engine.jobs import timer_rows
 from engine.runtime.facade import EngineParts
 from engine.store import audit
@@ -69,7 +70,9 @@ class StartCommands(EngineParts):
             schema = self.runtime.specs.get_by_id(session, definition.id).forms.get(form_key) if form_key else None
             clean = validate_submission(schema, dict(data or {}))
             _check_enterprise(session, user, key, clean)
-            return self.start_in(uow, definition, actor, clean, actor_unit=user.unit_id)
+            started = self.start_in(uow, definition, actor, clean, actor_unit=user.unit_id)
+            take_start_attachments(session, actor, schema, clean, started["id"])  # refused: the start rolls back
+            return started
 
     def may_withdraw(self, instance_id: int, actor: str) -> bool:
         with self.uow(write=False) as uow:
