@@ -20,6 +20,7 @@ from engine.admin.calendar import CalendarCommands
 from engine.admin.designer_catalog import DesignerQueries
 from engine.admin.designer_deploy import DesignerCommands
 from engine.admin.designer_drafts import DraftCommands
+from engine.admin.designer_forms import FormEditorCommands
 from engine.admin.designer_sources import EditorSources
 from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
@@ -81,6 +82,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              MigrationCommands,  # moving running instances between versions
              StartCommands, StartAttachmentCommands,  # 发起 with a start form (and its attachments), 撤回
              DraftCommands, EditorSources,  # the browser editor's drafts, what it opens and deploys
+             FormEditorCommands,  # the JSON Schema form editor: a form's new version deploys its processes
              LadderCommands, RecordCommands,  # the escalation ladder, 督办单
              UrgeCommands, ExtensionCommands, SendBackCommands, WarningCommands,  # 催办, 延期, 退单, 效能告诫
              EnterpriseQueries, RatingCommands, ContactCommands, MonthlyServiceJob,  # enterprises, 每月服务
