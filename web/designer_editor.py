@@ -69,11 +69,7 @@ def edit(kind: str, key: str):
 @bp.route("/edit/<kind>/<key>/draft", methods=["POST"])
 @login_required
 def save_draft(kind: str, key: str):
-    engine = get_engine()
-    check_editable(kind, key)
-    source = engine.designer_source(current_user.id, kind, key)
-    draft = engine.save_designer_draft(current_user.id, kind, key, request.form.get("content", ""),
-                                       based_on_version=source["deployed_version"])
+    draft = get_engine().save_editor_draft(current_user.id, kind, key, request.form.get("content", ""))
     return jsonify({"ok": True, "message": _saved_text(draft)})
 
 

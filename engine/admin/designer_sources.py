@@ -44,6 +44,16 @@ class EditorSources(EngineParts):
             return {"kind": kind, "key": key, "file_name": file_name, "content": content,
                     "deployed_version": version, "draft": draft}
 
+    def save_editor_draft(self, actor: str, kind: str, key: str, content: str) -> dict:
+        """保存草稿 from the editor: named as the model names the process (or decision), based on
+        the version deployed now; a draft need not be valid, so an unreadable one is saved unnamed."""
+        check_editable(kind, key)
+        with self.uow(write=False) as uow:
+            access.require_designer(uow.session, actor)
+            _name, _content, version = _deployed_file(uow.session, kind, key)
+        return self.save_designer_draft(actor, kind, key, content, name=model_name(content, kind, key),
+                                        based_on_version=version)
+
     def draft_from_upload(self, actor: str, file_name: str, content: str) -> tuple[str, str]:
         """An uploaded model opened in the editor ("在编辑器中修改" on the 校验 page): saved as the
         draft of the process (or decision) it defines, to be fixed in the browser. (kind, key)."""
@@ -96,6 +106,16 @@ def require_key_in(content: str, kind: str, key: str, file_name: str) -> None:
         found = "、".join(i for i in ids if i) or "无"
         raise DefinitionError(f"文件中没有标识为 '{key}' 的{what}（文件中的{what}：{found}）：请在属性面板中把"
                               f"{what}的 ID 改回 {key} (the {tag} id must stay '{key}')", file=file_name)
+
+
+def model_name(content: str, kind: str, key: str) -> str:
+    try:
+        root = parse_xml(content.encode("utf-8"), f"{key}.{'bpmn' if kind == 'process' else 'dmn'}")
+    except DefinitionError:
+        return ""
+    tag = "}process" if kind == "process" else "}decision"
+    found = [e for e in root.iter() if isinstance(e.tag, str) and e.tag.endswith(tag) and e.get("id") == key]
+    return (found[0].get("name") or "") if found else ""
 
 
 def _deployed_file(session, kind: str, key: str) -> tuple[str, str | None, int | None]:
