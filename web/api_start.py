@@ -3,7 +3,9 @@ form's JSON Schema), start one with data, withdraw an instance the caller starte
 on the API blueprint (web/api.py); every rule stays in the engine (engine.instances.starting)."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
+
+from engine.errors import SanfuError
 
 from .api import ApiError, _actor, _body, _text, bp
 from .extensions import get_engine
@@ -21,6 +23,27 @@ def start_process(key: str):
     if not isinstance(data, dict):
         raise ApiError(422, "提交的内容不符合要求。", {"data": "必须是对象"})
     return jsonify(get_engine().start_process(key[:255], _actor(), data))
+
+
+@bp.post("/processes/<key>/attachments")
+def upload_start_attachments(key: str):
+    """As for a task: multipart/form-data with one or more `file` parts (and an optional form
+    `field`, the start form's attachment field); each file its own command. The answer's `ref`
+    ("attachment:<id>") then goes in that field of the start's data; until a start takes it the
+    upload is the caller's alone, and it is deleted after a day if no start does."""
+    files = [f for f in request.files.getlist("file") if f and f.filename]
+    if not files:
+        raise ApiError(422, "请上传文件。", {"file": "缺少文件 (multipart/form-data 的 file 部分)"})
+    added, errors = [], {}
+    for index, upload_file in enumerate(files):
+        try:
+            added.append(get_engine().add_start_attachment(key[:255], _actor(), upload_file.filename,
+                                                           upload_file.stream, request.form.get("field", "")[:128]))
+        except SanfuError as err:
+            if not added and len(files) == 1:
+                raise
+            errors[f"file.{index}"] = str(err)
+    return jsonify({"attachments": added, "errors": errors}), 200 if added else 422
 
 
 @bp.post("/instances/<int:instance_id>/withdraw")

@@ -177,7 +177,8 @@ REQUESTS.update({  # 加签 (web/api_cosign.py)
                            required=["agree"]),
 })
 REQUESTS.update({  # 发起 and 撤回 (web/api_start.py)
-    "StartRequest": _object({"data": {"type": "object", "description": "the start form's fields (validated)"}}),
+    "StartRequest": _object({"data": {"type": "object", "description": "the start form's fields (validated); "
+                                      "an attachment field lists refs from POST /api/v1/processes/{key}/attachments"}}),
     "WithdrawRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
                                required=["reason"]),
 })
@@ -416,6 +417,14 @@ def _start_operations() -> dict:
             "start: 发起 — start the latest version with the start form's data (a second running 结对服务 of "
             "the enterprise this year: 409)", _ok(started), "400 401 403 404 409 413 422",
             params=[_path_param("key", STR)], body="StartRequest")},
+        "/api/v1/processes/{key}/attachments": {"post": _operation(
+            "upload for a start: photos or PDFs for the start form's attachment field (multipart `file`, optional "
+            "`field`), each file its own command, stored as a task's are; put each answer's `ref` "
+            "(attachment:<id>) in that field of the start's data — the instance takes them when it starts, a "
+            "refused start leaves them for the next try, unused ones are deleted after a day",
+            _ok(_object({"attachments": _array({"type": "object"}),
+                         "errors": {"type": "object", "additionalProperties": STR}})),
+            "401 403 404 413 422", params=[_path_param("key", STR)], body="UploadRequest")},
         "/api/v1/instances/{instance_id}/withdraw": {"post": _operation(
             "withdraw: 撤回 — the starter cancels the instance while nobody else has acted on it (filed)",
             _ok(_object({"id": INT, "status": STR})), "400 401 403 404 409 413 422",

@@ -8,11 +8,13 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.errors import Conflict, FormValidationError, InvalidInput
+from engine.tasks.attachments import megabytes
 
 from .extensions import get_engine
 from .formdata import parse_task_form
 from .helpers import error_text
 from .schema_form import build_fields, unplaced
+from .start_attachments import upload_chosen_files, uploaded_files
 
 bp = Blueprint("start", __name__, url_prefix="/start")
 PREFILLED = ("enterprise_id",)  # what the enterprise page passes in the link
@@ -36,7 +38,9 @@ def _render(process: dict, values: dict, errors: dict | None = None, message: st
     form = process.get("form")
     fields = build_fields(form, values, errors) if form else []
     return render_template("start/form.html", process=process, fields=fields, message=message,
-                           top_errors=unplaced(errors, fields) if form else []), status
+                           top_errors=unplaced(errors, fields) if form else [],
+                           uploaded=uploaded_files(form, values), max_mb=megabytes(get_engine().attachment_max_bytes)
+                           ), status
 
 
 @bp.route("/<key>", methods=["GET"])
@@ -53,6 +57,7 @@ def submit(key: str):
     process = _process(key[:255])
     data, values, errors = parse_task_form(process.get("form") or {"type": "object", "properties": {}},
                                            request.form)
+    errors.update(upload_chosen_files(process["key"], process.get("form"), request.files, data, values))
     if errors:
         return _render(process, values, errors, gettext("请修改标出的内容后再提交。"), 422)
     try:

@@ -135,6 +135,18 @@ def _editor_model(_world) -> dict:
     return {"content": GHOST_MODEL.replace("无人认领的步骤", f"无人认领的步骤 {secrets.token_hex(3)}")}
 
 
+def _form_edit(_world) -> dict:
+    """The 督办 form as the form editor sends it, with a fresh field title: each call new versions."""
+    import json
+    import secrets
+
+    from tests.helpers.paths import FORMS
+    schema = json.loads((FORMS / "supervision_urge.json").read_text(encoding="utf-8"))
+    schema["properties"]["urge_mode"]["title"] = f"督办方式 {secrets.token_hex(3)}"
+    text = json.dumps(schema, ensure_ascii=False)
+    return {"content": text.replace("{", "{{").replace("}", "}}")}  # the bodies are str.format templates
+
+
 def _rating(world) -> dict:
     return {**{f"stage.{key}": "5" for key in world["rating_stages"]}, "comment": "服务很好"}
 
@@ -255,6 +267,17 @@ ROUTES: tuple[Route, ...] = (
           note="an uploaded model becomes the draft of its process, then the editor opens"),
     Route("POST", "designer_editor.deploy", "/designer/edit/process/ghostly/deploy", SCENARIO_RUNNERS,
           _editor_model, note="a new version of the ghostly process each time"),
+    # 表单: the JSON Schema form editor (web/designer_forms.py): designers and admins
+    Route("GET", "designer_forms.index", "/designer/forms/", SCENARIO_RUNNERS),
+    Route("GET", "designer_forms.edit", "/designer/edit/form/supervision_urge", SCENARIO_RUNNERS),
+    Route("POST", "designer_forms.preview", "/designer/edit/form/supervision_urge/preview", SCENARIO_RUNNERS,
+          _form_edit, changes=False, note="the preview fragment: nothing is saved"),
+    Route("POST", "designer_forms.save_draft", "/designer/edit/form/supervision_urge/draft", SCENARIO_RUNNERS,
+          _form_edit),
+    Route("POST", "designer_forms.discard_draft", "/designer/edit/form/supervision_urge/discard", SCENARIO_RUNNERS,
+          changes=False, note="there is no draft of the form: nothing to discard"),
+    Route("POST", "designer_forms.deploy", "/designer/edit/form/supervision_urge/deploy", SCENARIO_RUNNERS,
+          _form_edit, note="new versions of the processes using the form each time"),
     # 迁移 running instances between versions: designers and admins
     Route("GET", "designer_migration.index", "/designer/migrate/",
           expect(ok=tuple(role for role in ("designer", "system_admin") if role in ROLES))),
@@ -397,6 +420,8 @@ ROUTES: tuple[Route, ...] = (
                                    "application/xml")},
           note="multipart; a new version of the ghostly process each time"),
     Route("POST", "api.start_process", "/api/v1/processes/ledger_matter/start", MATTER_STARTERS, _matter_start_json),
+    Route("POST", "api.upload_start_attachments", "/api/v1/processes/complaint_12369/attachments",
+          expect(ok=("liaison", "supervisor", "system_admin")), _photo, note="multipart; office staff start complaints"),
     Route("POST", "api.withdraw", "/api/v1/instances/{withdrawable}/withdraw", expect(liaison=OK),
           fixed({"reason": "重复登记"})),
     Route("POST", "api.urge", "/api/v1/tasks/{held}/urge", URGERS, fixed({"message": "请加快整改进度"})),
