@@ -11,6 +11,8 @@ this module reads the message text apart. `str(err)` stays the bilingual one-lin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # Messages are written "中文 (English)": the English part is the trailing parenthesis of
 # printable ASCII. Split once, here, when the error is made.
@@ -106,6 +108,59 @@ class DefinitionError(InvalidInput):
         return (", ".join(where) + ": " if where else "") + self.reason
 
 
+class DefinitionErrors(DefinitionError):
+    """Every problem found in a bundle, not only the first: `.errors` lists them (file, then
+    document order). It is a DefinitionError whose message, `file`, `element_id`,
+    `element_name` and `line` are those of the first, so every `except DefinitionError`
+    and every message shown until now keep working."""
+
+    def __init__(self, errors: list[DefinitionError]):
+        flat = [each for err in errors for each in (getattr(err, "errors", None) or [err])]
+        if not flat:
+            raise ValueError("DefinitionErrors needs at least one error")
+        first = flat[0]
+        super().__init__(first.reason, file=first.file, element_id=first.element_id,
+                         element_name=first.element_name, line=first.line)
+        self.errors = flat
+
+
+class Refusals:
+    """DefinitionErrors gathered element by element while a bundle is checked, so that a check
+    goes on to the next element (and file) instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[DefinitionError] = []
+
+    def add(self, err: DefinitionError) -> None:
+        self.errors.extend(getattr(err, "errors", None) or [err])
+
+    @contextmanager
+    def each(self) -> Iterator[None]:
+        """One element's checks: its refusal is kept and the caller goes on."""
+        try:
+            yield
+        except DefinitionError as err:
+            self.add(err)
+
+    def raise_any(self, file_order: list[str], lines: dict[tuple, int] | None = None) -> None:
+        """DefinitionErrors with one error per element (its first), in file order and then
+        document order (`lines`: (file, element id) → line, for errors that name only an id)."""
+        if not self.errors:
+            return
+        files = {name: index for index, name in reversed(list(enumerate(file_order)))}
+        lines = lines or {}
+
+        def place(err: DefinitionError) -> tuple[int, int]:
+            return files.get(err.file, len(files)), err.line or lines.get((err.file, err.element_id)) or 0
+        seen, kept = set(), []
+        for err in sorted(self.errors, key=place):  # stable: on one line, the order found
+            where = (err.file, err.element_id)
+            if err.element_id is None or where not in seen:
+                seen.add(where)
+                kept.append(err)
+        raise DefinitionErrors(kept) from None
+
+
 class ScriptError(InvalidInput):
     """An expression or script was refused by the sandbox or failed while running."""
 
@@ -147,3 +202,14 @@ class Conflict(SanfuError):
     """Someone else changed the same thing first; nothing was saved."""
 
     code = "conflict"
+
+
+class Unavailable(SanfuError):
+    """The database cannot be reached (down, restarting, a dropped connection); nothing was
+    saved and the caller may retry shortly. Not a bug: the web answers 503 with Retry-After."""
+
+    code = "unavailable"
+    retry_after = 5
+
+    def __init__(self, message: str = "数据库暂时不可用，请稍后重试 (database unavailable; retry shortly)", **kwargs):
+        super().__init__(message, **kwargs)

@@ -95,7 +95,8 @@ def deploy():
     try:
         result = engine.deploy_upload(files, current_user.id)
     except DefinitionError as err:  # e.g. the organisation or a referenced process changed meanwhile
-        report = {"ok": False, "errors": [_error_dict(err)], "warnings": []}
+        errors = getattr(err, "errors", None) or [err]  # DefinitionErrors lists every problem
+        report = {"ok": False, "errors": [_error_dict(e) for e in errors], "warnings": []}
         return _report_page(report, files, None, status=422)
     shutil.rmtree(UPLOADS / token, ignore_errors=True)
     return render_template("designer/deployed.html", result=result,

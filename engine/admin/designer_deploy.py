@@ -34,8 +34,8 @@ class DesignerCommands(EngineParts):
             try:
                 docs, forms = self._upload_bundle(uow.session, files)
                 checked = check_bundle(uow.session, docs, forms)
-            except DefinitionError as err:
-                return {"ok": False, "errors": [_error(err)], "warnings": []}
+            except DefinitionError as err:  # DefinitionErrors: every problem, in file and document order
+                return {"ok": False, "errors": [_error(e) for e in all_errors(err)], "warnings": []}
             return {"ok": True, "errors": [], "warnings": [_warning(w) for w in checked.warnings]}
 
     def deploy_upload(self, files: list[tuple[str, bytes]], actor: str) -> dict:
@@ -98,6 +98,11 @@ def _doc(name: str, content: bytes) -> SourceDoc:
     except UnicodeDecodeError:
         raise DefinitionError("文件不是 UTF-8 编码 (file is not UTF-8)", file=name) from None
     return SourceDoc(name, "form" if name.endswith(".json") else "bpmn", text)
+
+
+def all_errors(err: DefinitionError) -> list[DefinitionError]:
+    """Each problem a refusal names: a DefinitionErrors lists several, any other just itself."""
+    return list(getattr(err, "errors", None) or [err])
 
 
 def _error(err: DefinitionError) -> dict:

@@ -8,7 +8,7 @@ import sys
 
 from engine import clock
 from engine.cli.common import deadline_text, engine_for, page_window, parse_json_object, parse_now, print_json
-from engine.errors import InvalidInput
+from engine.errors import DefinitionError, InvalidInput
 
 
 def cmd_init(args) -> int:
@@ -28,7 +28,16 @@ def cmd_demo(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    result = engine_for(args, forms_dir=args.forms).deploy(args.files, args.actor)
+    try:
+        result = engine_for(args, forms_dir=args.forms).deploy(args.files, args.actor)
+    except DefinitionError as err:
+        problems = getattr(err, "errors", None) or [err]
+        if len(problems) == 1:
+            raise  # one problem: main prints it as any other refusal
+        for problem in problems:  # one line each: file[:line], element 'id' (name): reason
+            print(f"错误：{problem}", file=sys.stderr)
+        print(f"共 {len(problems)} 处错误，未部署 ({len(problems)} errors, nothing deployed)", file=sys.stderr)
+        return 1  # main.EXIT_INVALID, as for any other refusal (main imports this module)
     for process in result.processes:
         state = "已部署" if process["status"] == "deployed" else "未变化"
         print(f"{process['key']} v{process['version']}: {state} ({process['status']})")

@@ -22,7 +22,7 @@ from engine.definitions.xmlsafe import parse_xml
 from engine.dialects import camunda, namespaces
 from engine.dialects.assignment import user_task_meta
 from engine.dialects.starters import start_form_keys
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, DefinitionErrors, Refusals
 
 
 @dataclass
@@ -58,6 +58,7 @@ class Compiled:
     # it, schedules timer start events from it, and a caller's subprocess walk reuses it.
     specs: dict[str, object] = field(default_factory=dict)
     built: dict[str, tuple] = field(default_factory=dict)  # key → (spec, embedded)
+    refused: Refusals = field(default_factory=Refusals)  # what the checks refused so far
 
 
 def read_source(path: Path) -> SourceDoc:
@@ -73,24 +74,52 @@ def read_source(path: Path) -> SourceDoc:
     return SourceDoc(path.name, kind, text)
 
 
-def compile_docs(docs: list[SourceDoc]) -> Compiled:
-    """Parse, check and normalise every BPMN/DMN doc; build the SpiffWorkflow parser."""
+def compile_docs(docs: list[SourceDoc], keep_going: bool = False) -> Compiled:
+    """Parse, check and normalise every BPMN/DMN doc; build the SpiffWorkflow parser.
+
+    Hostile, oversized or malformed XML is refused at once (parse_xml): nothing more is read.
+    A file that breaks the BPMN schema or that SpiffWorkflow cannot compile stops that file
+    only (later checks of it would only report what follows); the other files are compiled,
+    and DefinitionErrors names every file refused. An element refused while normalizing (a
+    JUEL condition, a timer) does not stop its file: with `keep_going` (deploy's checks) the
+    compiled bundle is returned with it in `refused`, for the checks that follow to add theirs."""
     compiled = Compiled(parser=SanfuParser())
+    stopped = False
     for doc in docs:
         if doc.kind == "form":
             continue
         root = parse_xml(doc.content, doc.name)
-        namespace = etree.QName(root).namespace
-        if namespace in namespaces.DMN_NAMESPACES:
-            doc.kind = "dmn"
-            _add_dmn(compiled, doc, root)
-        elif namespace == namespaces.BPMN_NS:
-            doc.kind = "bpmn"
-            _add_bpmn(compiled, doc, root)
-        else:
-            raise DefinitionError(f"不是 BPMN 2.0 或 DMN 文件（根元素 {root.tag}）(not a BPMN or DMN file)",
-                                  file=doc.name, line=root.sourceline)
+        try:
+            _add_doc(compiled, doc, root)
+        except DefinitionError as err:
+            compiled.refused.add(err)
+            stopped = True
+    if stopped or not keep_going:
+        compiled.refused.raise_any([d.name for d in docs], element_lines(compiled))
     return compiled
+
+
+def element_lines(compiled: Compiled) -> dict[tuple[str, str], int]:
+    """(file, element id) → the line the element starts on, to order errors that name only an id."""
+    lines: dict[tuple[str, str], int] = {}
+    for file_name, root in [*compiled.roots.items(), *compiled.dmn_roots.items()]:
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.get("id") and element.sourceline:
+                lines.setdefault((file_name, element.get("id")), element.sourceline)
+    return lines
+
+
+def _add_doc(compiled: Compiled, doc: SourceDoc, root) -> None:
+    namespace = etree.QName(root).namespace
+    if namespace in namespaces.DMN_NAMESPACES:
+        doc.kind = "dmn"
+        _add_dmn(compiled, doc, root)
+    elif namespace == namespaces.BPMN_NS:
+        doc.kind = "bpmn"
+        _add_bpmn(compiled, doc, root)
+    else:
+        raise DefinitionError(f"不是 BPMN 2.0 或 DMN 文件（根元素 {root.tag}）(not a BPMN or DMN file)",
+                              file=doc.name, line=root.sourceline)
 
 
 def _add_dmn(compiled: Compiled, doc: SourceDoc, root) -> None:
@@ -103,7 +132,7 @@ def _add_dmn(compiled: Compiled, doc: SourceDoc, root) -> None:
 
 def _add_bpmn(compiled: Compiled, doc: SourceDoc, root) -> None:
     _schema_check(root, doc.name)
-    normalized = camunda.normalize(root, doc.name)
+    normalized = camunda.normalize(root, doc.name, compiled.refused)
     check_structure(root, doc.name)
     compiled.warnings.extend(normalized.warnings)
     compiled.roots[doc.name] = root
@@ -139,12 +168,14 @@ def _schema_check(root, file_name: str) -> None:
     validator.preprocess(root)
     if validator.validator.validate(root):
         return
-    error = validator.validator.error_log.last_error
-    element = _element_at_line(root, error.line)
-    where = camunda.describe(element) if element is not None else {"line": error.line}
-    where["line"] = error.line
-    raise DefinitionError(f"不符合 BPMN 2.0 规范：{_short_schema_message(error.message)} (schema error)",
-                          file=file_name, **where)
+    refused = []  # every schema error of the file (Refusals.raise_any keeps one per element)
+    for error in validator.validator.error_log:
+        element = _element_at_line(root, error.line)
+        where = camunda.describe(element) if element is not None else {"line": error.line}
+        where["line"] = error.line
+        refused.append(DefinitionError(f"不符合 BPMN 2.0 规范：{_short_schema_message(error.message)} (schema error)",
+                                       file=file_name, **where))
+    raise DefinitionErrors(refused)
 
 
 def _element_at_line(root, line: int):

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.definitions import drafts, sla, validation
-from engine.definitions.bundle import Compiled, SourceDoc, compile_docs, content_hash, process_spec, read_source
+from engine.definitions.bundle import (
+    Compiled,
+    SourceDoc,
+    compile_docs,
+    content_hash,
+    element_lines,
+    process_spec,
+    read_source,
+)
 from engine.dialects import namespaces
 from engine.dialects.starters import START_KEY, start_meta_in
 from engine.errors import DefinitionError, NotFound
@@ -64,26 +72,32 @@ class CheckedBundle(NamedTuple):
 
 def check_bundle(session: Session, docs: list[SourceDoc], forms: dict[str, SourceDoc]) -> CheckedBundle:
     """Every check a deploy makes, saving nothing: `sanfu deploy` and the designer's 校验 both
-    come here, so a bundle that validates deploys. Raises DefinitionError at the first error."""
+    come here, so a bundle that validates deploys. Raises DefinitionErrors listing every
+    problem, one per element (file, then document order). Hostile or malformed XML is refused
+    at once; a file that breaks the BPMN schema or cannot be compiled stops that file's checks
+    and then the bundle's (compile_docs), since later checks would only report what follows."""
     if not docs:
         raise DefinitionError("没有要部署的文件 (nothing to deploy)")
-    compiled = compile_docs(docs)
+    compiled = compile_docs(docs, keep_going=True)
     extra = _deployed_decision_docs(session, compiled)
     if extra:
         docs_with_decisions = docs + extra
-        compiled = compile_docs(docs_with_decisions)
+        compiled = compile_docs(docs_with_decisions, keep_going=True)
     else:
         docs_with_decisions = docs
     _require_executable(compiled, docs)
     warnings = list(compiled.warnings)
     deployed_keys = set(session.scalars(select(ProcessDefinition.key).distinct()))
-    validation.check_models(compiled)
-    validation.check_task_meta(compiled)
-    validation.check_references(compiled, deployed_keys)
-    warnings.extend(validation.check_decisions(compiled))
-    schemas = validation.load_forms(compiled, forms, warnings)
+    problems = compiled.refused  # what compiling refused element by element, and then every check's
+    validation.check_models(compiled, problems)
+    validation.check_task_meta(compiled, problems)
+    validation.check_references(compiled, deployed_keys, problems)
+    warnings.extend(validation.check_decisions(compiled, problems))
+    schemas = validation.load_forms(compiled, forms, warnings, problems)
     for key in compiled.processes:
-        process_spec(compiled, key)
+        with problems.each():
+            process_spec(compiled, key)
+    problems.raise_any([d.name for d in docs_with_decisions], element_lines(compiled))
     warnings.extend(_unrouted_warnings(session, compiled))
     return CheckedBundle(compiled, docs_with_decisions, schemas, warnings)
 
@@ -194,6 +208,7 @@ def _store_decisions(session, compiled: Compiled, docs, deployment_id: int, resu
                                      content_hash=doc.sha256, file_id=_store_file(session, doc),
                                      deployment_id=deployment_id, created_at=clock.now())
             session.add(row)
+            drafts.clear_draft(session, "decision", key)  # the editor's draft is now obsolete
             if key == sla.DECISION:
                 sla.forget(session)  # the next step without a dueDate reads the new table
             result.decisions.append({"key": key, "version": row.version, "status": "deployed"})

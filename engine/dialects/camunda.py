@@ -16,7 +16,7 @@ from lxml import etree
 
 from engine.dialects import juel
 from engine.dialects.namespaces import BPMN_NS, SPIFF_NS, VENDOR_NAMESPACES, bpmn, vendor_attr
-from engine.errors import DefinitionError, ScriptError
+from engine.errors import DefinitionError, Refusals, ScriptError
 from engine.timers.event_definitions import normalize_timer_text
 
 PYTHON_SCRIPT_FORMATS = {"", "python", "py", "text/x-python"}
@@ -43,15 +43,21 @@ def _owner_id(element: etree._Element) -> str | None:
     return None
 
 
-def normalize(root: etree._Element, file_name: str) -> Normalized:
+def normalize(root: etree._Element, file_name: str, refused: Refusals | None = None) -> Normalized:
+    """Each element that cannot be translated is refused on its own and the others are still
+    translated: into `refused` when given (deploy's checks go on and list them all), else
+    raised together at the end."""
     result = Normalized()
+    found = refused if refused is not None else Refusals()
     _assign_missing_ids(root)
-    _map_flowable_decision_tasks(root, file_name)
-    _map_collection_loops(root, file_name)
-    _refuse_foreign_scripts(root, file_name)
-    _translate_expressions(root, file_name)
-    _translate_timers(root, file_name)
+    _map_flowable_decision_tasks(root, file_name, found)
+    _map_collection_loops(root, file_name, found)
+    _refuse_foreign_scripts(root, file_name, found)
+    _translate_expressions(root, file_name, found)
+    _translate_timers(root, file_name, found)
     _warn_ignored_extensions(root, file_name, result.warnings)
+    if refused is None:
+        found.raise_any([file_name])
     return result
 
 
@@ -71,54 +77,67 @@ def _assign_missing_ids(root) -> None:
         taken.add(candidate)
 
 
-def _map_flowable_decision_tasks(root, file_name) -> None:
+def _map_flowable_decision_tasks(root, file_name, refused: Refusals) -> None:
     """Flowable draws a decision task as serviceTask flowable:type="dmn" with a field
     decisionTableReferenceKey; run it as a business rule task."""
     for task in list(root.iter(bpmn("serviceTask"))):
-        if (vendor_attr(task, "type") or "").lower() != "dmn":
-            continue
-        key = None
-        for namespace in VENDOR_NAMESPACES:
-            for element in task.iter(f"{{{namespace}}}field"):
-                if element.get("name") == "decisionTableReferenceKey":
-                    key = (element.get("stringValue") or "".join(element.itertext())).strip()
-        if not key:
-            raise DefinitionError("决策任务缺少 decisionTableReferenceKey (decision task names no decision)",
-                                  file=file_name, **describe(task))
-        task.tag = bpmn("businessRuleTask")
-        task.set(f"{{{VENDOR_NAMESPACES[0]}}}decisionRef", key)
+        if (vendor_attr(task, "type") or "").lower() == "dmn":
+            with refused.each():
+                _map_decision_task(task, file_name)
 
 
-def _map_collection_loops(root, file_name) -> None:
+def _map_decision_task(task, file_name) -> None:
+    key = None
+    for namespace in VENDOR_NAMESPACES:
+        for element in task.iter(f"{{{namespace}}}field"):
+            if element.get("name") == "decisionTableReferenceKey":
+                key = (element.get("stringValue") or "".join(element.itertext())).strip()
+    if not key:
+        raise DefinitionError("决策任务缺少 decisionTableReferenceKey (decision task names no decision)",
+                              file=file_name, **describe(task))
+    task.tag = bpmn("businessRuleTask")
+    task.set(f"{{{VENDOR_NAMESPACES[0]}}}decisionRef", key)
+
+
+def _map_collection_loops(root, file_name, refused: Refusals) -> None:
     """camunda:collection / camunda:elementVariable → loopDataInputRef / inputDataItem."""
     for loop in root.iter(bpmn("multiInstanceLoopCharacteristics")):
         collection = vendor_attr(loop, "collection")
-        if not collection or loop.find(bpmn("loopDataInputRef")) is not None:
-            continue
-        name = translate_expression(collection, loop, file_name)
-        if not name.isidentifier():
-            raise DefinitionError(f"多实例集合 {collection!r} 必须是一个流程变量名 "
-                                  "(camunda:collection must name a process variable)",
-                                  file=file_name, **describe(loop))
-        ref = etree.SubElement(loop, bpmn("loopDataInputRef"))
-        ref.text = name
-        element_variable = vendor_attr(loop, "elementVariable")
-        if element_variable:
-            etree.SubElement(loop, bpmn("inputDataItem"), id=element_variable, name=element_variable)
+        if collection and loop.find(bpmn("loopDataInputRef")) is None:
+            with refused.each():
+                _map_collection_loop(loop, collection, file_name)
 
 
-def _refuse_foreign_scripts(root, file_name):
+def _map_collection_loop(loop, collection: str, file_name) -> None:
+    name = translate_expression(collection, loop, file_name)
+    if not name.isidentifier():
+        raise DefinitionError(f"多实例集合 {collection!r} 必须是一个流程变量名 "
+                              "(camunda:collection must name a process variable)",
+                              file=file_name, **describe(loop))
+    ref = etree.SubElement(loop, bpmn("loopDataInputRef"))
+    ref.text = name
+    element_variable = vendor_attr(loop, "elementVariable")
+    if element_variable:
+        etree.SubElement(loop, bpmn("inputDataItem"), id=element_variable, name=element_variable)
+
+
+def _refuse_foreign_scripts(root, file_name, refused: Refusals):
     for task in root.iter(bpmn("scriptTask")):
-        script_format = (task.get("scriptFormat") or "").strip().lower()
-        if script_format not in PYTHON_SCRIPT_FORMATS:
-            raise DefinitionError(
-                f"脚本任务使用 {task.get('scriptFormat')} 脚本，本引擎只执行沙箱内的 Python 脚本；"
-                "请改写为 Python (only sandboxed Python scripts run here)",
-                file=file_name, **describe(task))
-        if vendor_attr(task, "resource") is not None:
-            raise DefinitionError("脚本任务引用外部脚本资源，不受支持；请把脚本写在模型里 "
-                                  "(external script resources are not supported)",
-                                  file=file_name, **describe(task))
+        with refused.each():
+            _refuse_foreign_script(task, file_name)
+
+
+def _refuse_foreign_script(task, file_name) -> None:
+    script_format = (task.get("scriptFormat") or "").strip().lower()
+    if script_format not in PYTHON_SCRIPT_FORMATS:
+        raise DefinitionError(
+            f"脚本任务使用 {task.get('scriptFormat')} 脚本，本引擎只执行沙箱内的 Python 脚本；"
+            "请改写为 Python (only sandboxed Python scripts run here)",
+            file=file_name, **describe(task))
+    if vendor_attr(task, "resource") is not None:
+        raise DefinitionError("脚本任务引用外部脚本资源，不受支持；请把脚本写在模型里 "
+                              "(external script resources are not supported)",
+                              file=file_name, **describe(task))
 
 
 def _expression_elements(root):
@@ -127,15 +146,20 @@ def _expression_elements(root):
         yield from root.iter(bpmn(tag))
 
 
-def _translate_expressions(root, file_name):
+def _translate_expressions(root, file_name, refused: Refusals):
     for element in _expression_elements(root):
-        language = (element.get("language") or "").lower()
-        if language and not any(word in language for word in ("python", "juel", "el")):
-            raise DefinitionError(
-                f"表达式语言 {element.get('language')} 不受支持 (expression language not supported)",
-                file=file_name, **describe(element))
-        condition = etree.QName(element).localname != "loopCardinality"
-        element.text = translate_expression(element.text or "", element, file_name, condition)
+        with refused.each():
+            _translate_expression_element(element, file_name)
+
+
+def _translate_expression_element(element, file_name) -> None:
+    language = (element.get("language") or "").lower()
+    if language and not any(word in language for word in ("python", "juel", "el")):
+        raise DefinitionError(
+            f"表达式语言 {element.get('language')} 不受支持 (expression language not supported)",
+            file=file_name, **describe(element))
+    condition = etree.QName(element).localname != "loopCardinality"
+    element.text = translate_expression(element.text or "", element, file_name, condition)
 
 
 def translate_expression(text: str, element, file_name: str, condition: bool = False) -> str:
@@ -150,16 +174,20 @@ def translate_expression(text: str, element, file_name: str, condition: bool = F
         raise DefinitionError(str(err), file=file_name, **describe(element)) from None
 
 
-def _translate_timers(root, file_name):
+def _translate_timers(root, file_name, refused: Refusals):
     kinds = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
     for tag, kind in kinds.items():
         for element in root.iter(bpmn(tag)):
-            text = translate_expression(element.text or "", element, file_name)
-            try:
-                element.text = normalize_timer_text(kind, text)
-            except ScriptError as err:
-                raise DefinitionError(f"定时器 {text!r} 无效：{err}", file=file_name,
-                                      **describe(element)) from None
+            with refused.each():
+                _translate_timer(element, kind, file_name)
+
+
+def _translate_timer(element, kind: str, file_name) -> None:
+    text = translate_expression(element.text or "", element, file_name)
+    try:
+        element.text = normalize_timer_text(kind, text)
+    except ScriptError as err:
+        raise DefinitionError(f"定时器 {text!r} 无效：{err}", file=file_name, **describe(element)) from None
 
 
 def _warn_ignored_extensions(root, file_name, warnings):
