@@ -26,7 +26,9 @@ STATUS_LABELS = {"running": _l("进行中"), "completed": _l("已办结"), "erro
 def show(instance_id: int):
     view = get_engine().instance_view(instance_id, current_user.id)
     return render_template("instances/show.html", view=view, status_labels=STATUS_LABELS,
-                           can_withdraw=get_engine().may_withdraw(instance_id, current_user.id))  # 撤回: web/start.py
+                           can_withdraw=get_engine().may_withdraw(instance_id, current_user.id),  # 撤回: web/start.py
+                           attachments=get_engine().attachments_of(current_user.id, instance_id=instance_id)
+                           ["attachments"])
 
 
 @bp.route("/<int:instance_id>/diagram")

@@ -60,14 +60,16 @@ def test_the_office_registers_a_complaint_with_the_letter_attached(client, auth,
     assert _attachment_rows(sanfu) == [(instance_id, "群众来信.pdf")]
     stored = [p for p in (app.extensions["sanfu"].attachment_dir).rglob("*") if p.is_file()]
     assert [p.read_bytes() for p in stored] == [PDF]
-    assert "群众来信.pdf" in client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    shown = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert re.search(r'<a class="attachment-name" href="/attachments/[0-9a-f]{32}" download>群众来信.pdf</a>', shown)
+    assert "发起时上传" in shown
     data = sanfu.show(instance_id, "root")["data"]
     assert data["letter"][1] == "原件存档" and data["letter"][0].startswith("attachment:")
     first = sanfu.show(instance_id, "root")["open_tasks"][0]
     auth.logout()
     auth.login("root")
     task_page = client.get(f"/tasks/{first['id']}").get_data(as_text=True)
-    assert "群众来信.pdf" in task_page  # the instance's attachments, on its first task
+    assert "群众来信.pdf" in task_page and "发起时上传" in task_page  # the instance's files, on its first task
 
 
 def test_a_refused_start_keeps_what_was_typed_and_the_uploaded_letter(client, auth, sanfu):
