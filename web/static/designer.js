@@ -20,8 +20,10 @@
       var registry = viewer.get("elementRegistry");
       var layer = viewer.get("overlays");
       canvas.zoom("fit-viewport", "auto");
+      var file = section.getAttribute("data-file");
       overlays.forEach(function (item) {
-        if (!registry.get(item.id)) { return; }
+        // Element ids repeat across files (StartEvent_1): a badge only on its own file's diagram.
+        if (!registry.get(item.id) || (item.file && file && item.file !== file)) { return; }
         canvas.addMarker(item.id, "designer-" + item.kind);
         layer.add(item.id, "designer-" + item.kind, { position: { top: -28, left: 0 }, html: badge(item) });
       });
