@@ -16,10 +16,10 @@ from flask import Blueprint, Flask, g, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import FormValidationError, NotAllowed, SanfuError
+from engine.errors import FormValidationError, NotAllowed, SanfuError, Unavailable
 from engine.inbox.views import VIEWS
 
-from .errors import PAGES, STATUS_CODES, status_of
+from .errors import PAGES, STATUS_CODES, status_of, unavailable
 from .extensions import csrf, get_engine
 from .helpers import error_text, language
 
@@ -81,6 +81,8 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(SanfuError)
 def _domain_error(error: SanfuError):
+    if isinstance(error, Unavailable):
+        return unavailable(error)
     fields = error.field_texts(language()) if isinstance(error, FormValidationError) else None
     return error_response(status_of(error), error_text(error), fields, error.code)
 

@@ -5,12 +5,16 @@ allowed → 403, conflict → 409. The engine's message is what the user reads.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import logging
+import threading
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, SanfuError
+from engine.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, SanfuError, Unavailable
 
 from .helpers import error_text
 
@@ -25,14 +29,17 @@ PAGES = {
     413: (_l("提交的内容过大"), _l("提交的内容超过了大小限制，请精简后重试。")),
     422: (_l("无法处理"), _l("提交的内容不符合要求。")),
     500: (_l("系统错误"), _l("系统出现错误，已记录。请稍后重试或联系管理员。")),
+    503: (_l("暂时无法服务"), _l("数据库暂时不可用，请稍后重试。")),
 }
 CSRF_MESSAGE = _l("表单已过期或缺少安全令牌，请刷新页面后重新提交。")
-DOMAIN_STATUS = ((Gone, 410), (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422))
+DOMAIN_STATUS = ((Gone, 410), (NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidInput, 422),
+                 (Unavailable, 503))
 
 
 # The code of an error the web layer raises itself (no domain error behind it).
 STATUS_CODES = {400: "invalid_input", 401: "unauthorized", 403: "not_allowed", 404: "not_found",
-                405: "invalid_input", 409: "conflict", 410: "gone", 413: "invalid_input", 422: "invalid_input"}
+                405: "invalid_input", 409: "conflict", 410: "gone", 413: "invalid_input", 422: "invalid_input",
+                503: "unavailable"}
 
 
 def status_of(error: SanfuError) -> int:
@@ -83,7 +90,53 @@ def _csrf_error(_error: CSRFError):
 
 
 def _domain_error(error: SanfuError):
+    if isinstance(error, Unavailable):
+        return unavailable(error)
     return render_error(status_of(error), error_text(error), error.code)
+
+
+def unavailable(error: Unavailable):
+    """503 with Retry-After (page or JSON), and one log line per outage instead of a traceback
+    per request."""
+    OUTAGES.note(error)
+    title, message = PAGES[503]
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": {"status": 503, "code": "unavailable", "title": title,
+                                      "message": message, "fields": {}}})
+    else:
+        # flask-login's context processor loads the user for every template; that needs the database.
+        # Show the page as to someone signed out (flask-login caches the request's user in g._login_user).
+        from flask import current_app, g
+        g._login_user = current_app.login_manager.anonymous_user()
+        response = render_template("error.html", status=503, title=title, message=message, signed_in=False)
+    response = make_response(response, 503)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+class OutageLog:
+    """Logs the first refusal of an outage and then at most one line per `every` seconds, with how
+    many requests were refused meanwhile: a 5-second outage is a line or two, not 3,000 tracebacks."""
+
+    def __init__(self, every: float = 30.0):
+        self.every, self._last, self._suppressed = every, 0.0, 0
+        self._lock = threading.Lock()
+
+    def note(self, error: Unavailable) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self.every:
+                self._suppressed += 1
+                return
+            suppressed, self._suppressed, self._last = self._suppressed, 0, now
+        cause = error.__cause__
+        reason = " ".join(str(getattr(cause, "orig", cause) or "").split())[:300]
+        logging.getLogger("sanfu.web").warning(
+            "database unavailable (503 Retry-After %s): %s%s", error.retry_after, reason,
+            f"; {suppressed} more requests refused since the last line" if suppressed else "")
+
+
+OUTAGES = OutageLog()
 
 
 def init_app(app: Flask) -> None:

@@ -17,6 +17,7 @@ import signal
 import threading
 import time
 
+from engine.errors import Unavailable
 from engine.jobs import firing, periodic
 
 log = logging.getLogger("sanfu.scheduler")
@@ -65,6 +66,9 @@ def run_periodic_jobs(engine, owner: str) -> list[str]:
                 periodic.record_result(uow.session, job.name, result)
             ran.append(job.name)
             log.info("job %s: %s", job.name, result)
+        except Unavailable:
+            OUTAGE.down()
+            break  # the next job would find the database down too
         except Exception:  # noqa: BLE001 - one failing job must not stop the scheduler or the others
             log.exception("job %s failed", job.name)
     return ran
@@ -72,15 +76,41 @@ def run_periodic_jobs(engine, owner: str) -> list[str]:
 
 def _fire_timers(engine, owner: str) -> bool:
     try:
-        if not firing.anything_due(engine):
+        due = firing.anything_due(engine)
+        OUTAGE.up()
+        if not due:
             return False
         result = engine.fire_due_timers(owner=owner)
+    except Unavailable:  # one line per outage; claims are leased, so nothing fires twice meanwhile
+        OUTAGE.down()
+        time.sleep(PAUSE_AFTER_ERROR)
+        return False
     except Exception:  # noqa: BLE001 - a scheduler outlives a failed tick (a database restart …)
         log.exception("tick failed; retrying in %g s", PAUSE_AFTER_ERROR)
         time.sleep(PAUSE_AFTER_ERROR)
         return False
     log.info("timers due %(due)s, fired %(fired)s, instances started %(started)s, failed %(failed)s", result)
     return result["due"] > 0
+
+
+class Outage:
+    """A database outage as the scheduler lives it: one line when it starts, one when it ends."""
+
+    def __init__(self):
+        self.since: float | None = None
+
+    def down(self) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("database unavailable: the scheduler waits and retries every %g s", PAUSE_AFTER_ERROR)
+
+    def up(self) -> None:
+        if self.since is not None:
+            log.warning("database reachable again after %.0f s", time.monotonic() - self.since)
+            self.since = None
+
+
+OUTAGE = Outage()
 
 
 def _stop(_signum, _frame) -> None:

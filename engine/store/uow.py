@@ -1,15 +1,16 @@
 """Unit of work: one command, one transaction.
 
 A service function runs inside `with uow:`; everything it changed is committed once at
-the end, or nothing is. Database-level races are translated into the engine's `Conflict`.
+the end, or nothing is. Database-level races are translated into the engine's `Conflict`, and
+a database that cannot be reached (down, restarting, a dropped connection) into `Unavailable`.
 """
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.errors import Conflict
+from engine.errors import Conflict, Unavailable
 
 CONFLICT_MESSAGE = ("该流程实例已被其他人同时修改，本次操作未保存，请刷新后重试 "
                     "(conflict: the instance was changed by someone else; nothing was saved)")
@@ -26,10 +27,12 @@ class UnitOfWork:
         if self._write:
             try:
                 self.session.connection(execution_options={"sanfu_write": True})
-            except OperationalError as err:
-                self.session.close()
-                if _is_lock_error(err):
+            except DBAPIError as err:
+                _close_quietly(self.session)
+                if isinstance(err, OperationalError) and _is_lock_error(err):
                     raise Conflict(CONFLICT_MESSAGE) from err
+                if is_unavailable(err):
+                    raise Unavailable() from err
                 raise
         return self
 
@@ -39,9 +42,11 @@ class UnitOfWork:
             if exc_type is None:
                 self._commit(session)
             else:
-                session.rollback()
+                _rollback_quietly(session, exc)
         finally:
-            session.close()
+            _close_quietly(session)
+        if isinstance(exc, DBAPIError) and is_unavailable(exc):
+            raise Unavailable() from exc
         if isinstance(exc, OperationalError) and _is_lock_error(exc):
             # A deadlock or lock timeout inside the command (PostgreSQL picked it as the victim):
             # nothing was saved; the user may retry.
@@ -54,10 +59,12 @@ class UnitOfWork:
         except StaleDataError as err:
             session.rollback()
             raise Conflict(CONFLICT_MESSAGE) from err
-        except OperationalError as err:
-            session.rollback()
-            if _is_lock_error(err):
+        except DBAPIError as err:
+            _rollback_quietly(session, err)
+            if isinstance(err, OperationalError) and _is_lock_error(err):
                 raise Conflict(CONFLICT_MESSAGE) from err
+            if is_unavailable(err):  # the commit's outcome is unknown only if the link died mid-COMMIT
+                raise Unavailable() from err
             raise
 
     def flush(self) -> None:
@@ -77,3 +84,40 @@ def _is_lock_error(err: OperationalError) -> bool:
     text = str(err.orig).lower()
     return any(word in text for word in ("locked", "busy", "could not serialize", "deadlock detected",
                                          "lock timeout"))
+
+
+# PostgreSQL SQLSTATEs of a server that cannot be reached or is going away: connection exceptions
+# (08…), admin/crash shutdown, cannot connect now, too many connections.
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+_UNAVAILABLE_WORDS = ("connection refused", "could not connect", "server closed the connection",
+                      "terminating connection", "connection is closed", "the database system is",
+                      "unable to open database file", "disk i/o error", "connection timeout expired")
+
+
+def is_unavailable(err: DBAPIError) -> bool:
+    """Whether `err` says the database cannot be reached (not a bug in a statement, not a race)."""
+    if getattr(err, "connection_invalidated", False):
+        return True
+    if not isinstance(err, (OperationalError, InterfaceError)):
+        return False
+    state = getattr(err.orig, "sqlstate", None) or ""
+    if state.startswith(_UNAVAILABLE_STATES):
+        return True
+    text = str(err.orig).lower()
+    return any(word in text for word in _UNAVAILABLE_WORDS)
+
+
+def _rollback_quietly(session: Session, cause: BaseException | None) -> None:
+    """Roll back; on a dead connection the rollback fails too, and the cause is what matters."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        if not isinstance(cause, DBAPIError):
+            raise
+
+
+def _close_quietly(session: Session) -> None:
+    try:
+        session.close()
+    except DBAPIError:
+        pass
