@@ -89,7 +89,8 @@ def deploy(key: str):
     message = (_("已部署：%(list)s", list="、".join(f"{p['key']} v{p['version']}" for p in deployed)) if deployed
                else _("与已部署的表单相同，未生成新版本"))
     return _answer(engine.form_source(current_user.id, key), content, message=message,
-                   extra={"processes": deployed, "warnings": [plain_message(w) for w in result["warnings"]]})
+                   extra={"processes": deployed, "warnings": [plain_message(w) for w in result["warnings"]],
+                          "deployed_text": _("已部署为新版本，新发起的实例使用新表单：")})
 
 
 def _answer(source: dict, content: str, message: str | None = None, errors: list | None = None,

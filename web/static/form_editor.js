@@ -68,11 +68,19 @@
 
     function show(body) {
       report.replaceChildren();
-      if (body.message) { report.appendChild(element("p", "notice success", body.message)); }
-      if (body.processes && body.processes.length) {
-        var list = element("ul", "form-editor-deployed");
-        body.processes.forEach(function (p) { var item = element("li"); item.appendChild(processLink(p)); list.appendChild(item); });
-        report.appendChild(list);
+      if (body.processes && body.processes.length) {  // 已部署为新版本：each process version, a link to it
+        var done = element("p", "notice success form-editor-deployed", body.deployed_text || "");
+        body.processes.forEach(function (p, i) {
+          if (i) { done.append("、"); }
+          done.appendChild(processLink(p));
+        });
+        report.appendChild(done);
+        body.processes.forEach(function (p) {  // the "used by" line names the versions now deployed
+          var used = document.querySelector('#form-editor-source a[data-process="' + p.key + '"]');
+          if (used) { used.href = processLink(p).href; used.querySelector(".version").textContent = p.version; }
+        });
+      } else if (body.message) {
+        report.appendChild(element("p", "notice success", body.message));
       }
       (body.warnings || []).forEach(function (w) { report.appendChild(element("p", "hint", w)); });
       if (body.errors && body.errors.length) {
