@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.test_diagram_browser import VIEWER
 from tests.helpers.broken_ledger import EXPECTED, broken_ledger_matter
 from tests.helpers.browser import watched_sign_in
-from tests.helpers.paths import IN_CI
+from tests.helpers.paths import IN_CI, PROCESSES
 
 
 @pytest.fixture
@@ -23,6 +23,9 @@ def models(tmp_path):
         (tmp_path / name).mkdir()
         paths[name] = tmp_path / name / "ledger_matter.bpmn"
         paths[name].write_text(broken_ledger_matter(only), encoding="utf-8")
+    paths["other"] = tmp_path / "four" / "other_matter.bpmn"  # its own 'rectify' (and the rest), no mistake
+    clean = (PROCESSES / "ledger_matter.bpmn").read_text(encoding="utf-8")
+    paths["other"].write_text(clean.replace("ledger_matter", "other_matter"), encoding="utf-8")
     return paths
 
 
@@ -30,12 +33,12 @@ def badge(page, element: str):
     return page.locator(f".djs-overlays[data-container-id={element}] .designer-badge.error")
 
 
-def validate(page, url: str, path) -> None:
+def validate(page, url: str, *paths) -> None:
     page.goto(url + "/designer/")
-    page.set_input_files("#designer-files", str(path))
+    page.set_input_files("#designer-files", [str(path) for path in paths])
     page.click("form[enctype] button[type=submit]")
     expect(page.locator(".designer-verdict.failed")).to_be_visible()
-    expect(page.locator(".designer-diagram.diagram-ready")).to_have_count(1)
+    expect(page.locator(".designer-diagram.diagram-ready")).to_have_count(len(paths))
 
 
 def test_every_error_is_listed_and_on_its_element(browser, live_app, models, screens):
@@ -55,5 +58,10 @@ def test_every_error_is_listed_and_on_its_element(browser, live_app, models, scr
     for element, named in EXPECTED:
         expect(badge(page, element)).to_contain_text(named)
     screens(page, "validate-all-02-four-mistakes")
+    validate(page, live_app["url"], models["four"], models["other"])
+    expect(page.locator(".designer-badge.error")).to_have_count(4)  # none on other_matter's own elements
+    other = page.locator(".designer-diagram[data-file='other_matter.bpmn']")
+    expect(other.locator("[data-element-id=rectify]").first).to_be_visible()
+    expect(other.locator(".designer-badge.error, .designer-error")).to_have_count(0)
     assert page.evaluate("window.__csp") == [] and problems == []
     context.close()
