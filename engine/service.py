@@ -70,6 +70,7 @@ from engine.tasks.actions import TaskActions
 from engine.tasks.attachments import AttachmentCommands, check_attachment_references
 from engine.tasks.collab import CollabCommands
 from engine.tasks.cosign import CosignCommands
+from engine.tasks.cosign_queries import CosignQueries
 from engine.tasks.deadlines import move_deadlines
 from engine.tasks.extensions import ExtensionCommands
 from engine.tasks.send_back import SendBackCommands
@@ -77,7 +78,8 @@ from engine.tasks.view import TaskViewQueries
 
 
 class Engine(InboxQueries, BulkCommands,  # inbox
-             TaskViewQueries, TaskActions, CollabCommands, CosignCommands, AttachmentCommands,  # tasks, 加签
+             TaskViewQueries, TaskActions, CollabCommands, AttachmentCommands,  # tasks
+             CosignCommands, CosignQueries,  # 加签
              SupervisionQueries, DashboardQueries, FilingCommands, DiagramQueries,  # supervision, instances
              MigrationCommands,  # moving running instances between versions
              StartCommands, StartAttachmentCommands,  # 发起 with a start form (and its attachments), 撤回

@@ -15,6 +15,7 @@ from engine.cli.audit import AUDIT_HANDLERS, add_audit_commands
 from engine.cli.bulletin import BULLETIN_HANDLERS, add_bulletin_commands
 from engine.cli.calendar import CALENDAR_HANDLERS, add_calendar_commands
 from engine.cli.commands import COMMAND_HANDLERS
+from engine.cli.cosign import COSIGN_HANDLERS, add_cosign_commands
 from engine.cli.deadlines import DEADLINE_HANDLERS, add_deadline_commands
 from engine.cli.migrate import MIGRATE_HANDLERS, add_migrate_commands
 from engine.cli.org import ORG_HANDLERS, add_org_commands
@@ -32,7 +33,7 @@ log = logging.getLogger("sanfu")
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
             **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS,
-            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS}
+            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_service_commands(sub, _as)  # 联络员每月服务
     add_scenario_commands(sub)  # sanfu test-process: designers' scenario files
     add_migrate_commands(sub, _as)  # sanfu migrate: running instances to another version
+    add_cosign_commands(sub, _as)  # 加签: add, list, sign
     return parser
 
 
