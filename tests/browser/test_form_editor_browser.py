@@ -1,6 +1,6 @@
 """In a real browser: the designer opens the 整改情况 form from the workbench, breaks the JSON and
 reads the error where the preview was, mends it and renames a field — the preview (the task page's
-own markup, from the server) follows the typing — then deploys; ledger_matter gets version N+1 and
+own markup, from the server) follows the typing — saves a draft that reopens, then deploys; ledger_matter gets version N+1 and
 that version's page lists the form with the new title. Under the app's CSP, on a server of its own
 (`served`): a new ledger_matter version would change the matters other browser tests start."""
 from __future__ import annotations
@@ -38,10 +38,20 @@ def test_a_field_renamed_in_the_form_editor_previews_and_deploys(browser, served
     expect(page.locator("#form-preview h2")).to_contain_text("整改情况")
     screens(page, "form-editor-02-preview")
 
+    page.click("#form-editor button[data-action=draft]")
+    expect(page.locator("#form-editor-report")).to_contain_text("草稿已保存")
+    expect(page.locator("#form-editor-discard")).to_be_visible()
+    page.reload()                                                 # the draft reopens, with who saved it
+    expect(page.locator("#form-editor-draft-notice")).to_contain_text("root")
+    assert NEW in page.locator("#form-editor-content").input_value()
+    expect(page.locator("#form-preview label[for=f-measures]")).to_contain_text("整改措施及成效")
+
     page.click("#form-editor button[data-action=deploy]")
     report = page.locator("#form-editor-report")
     expect(report).to_contain_text(f"ledger_matter v{version + 1}")
     expect(page.locator("#form-editor-source a[data-process=ledger_matter]")).to_contain_text(f"v{version + 1}")
+    expect(page.locator("#form-editor-discard")).to_be_hidden()   # deploying cleared the draft
+    expect(page.locator("#form-editor-draft-notice")).to_be_hidden()
     screens(page, "form-editor-03-deployed")
     report.locator(f"a[href='/designer/process/ledger_matter/{version + 1}']").click()
     form = page.locator("details#form-matter_rectification")

@@ -77,6 +77,7 @@ def test_an_instance_started_after_the_deploy_renders_the_new_title(bureau):
     ('{"title": "督办", "type": "object",', "表单不是合法 JSON"),
     ('{"title": "督办", "type": "objekt"}', "不是合法的 JSON Schema"),
     ("[1, 2]", "表单必须是 JSON 对象"),
+    ('{"a": ' * 100_000 + "1" + "}" * 100_000, "表单嵌套层次过深"),
 ])
 def test_a_broken_schema_deploys_nothing_and_names_the_file(bureau, content, reason):
     before = versions(bureau)

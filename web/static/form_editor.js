@@ -39,7 +39,7 @@
         .then(function (html) {
           if (mine !== sequence) { return; }  // a newer keystroke's preview is on its way
           preview.innerHTML = html;
-          state.textContent = "";
+          state.textContent = area.value !== saved ? (text.unsaved || "") : "";
         })
         .catch(function () {
           if (mine === sequence) { state.textContent = text.failed || ""; }
@@ -111,12 +111,17 @@
         })
         .then(function (body) {
           show(body);
+          var discard = document.getElementById("form-editor-discard");
           if (body.ok && action === "discard") {
             area.value = body.content;
-            button.hidden = true;
             refresh();
           }
-          if (body.ok) { saved = area.value; }
+          if (body.ok) {  // a deploy clears the draft too
+            discard.hidden = action !== "draft";
+            var notice = document.getElementById("form-editor-draft-notice");
+            if (notice && action !== "draft") { notice.hidden = true; }
+          }
+          if (body.ok) { saved = area.value; state.textContent = ""; }
         })
         .catch(function () { show({ errors: [{ text: text.failed }] }); })
         .then(function () { button.disabled = false; });
