@@ -31,7 +31,8 @@ class FormEditorCommands(EngineParts):
         with self.uow(write=False) as uow:
             session = uow.session
             access.require_designer(session, actor)
-            return [self._form_entry(session, key, doc) for key, doc in sorted(self._current_forms(session).items())]
+            newest = _newest_versions(session)  # read once for every form
+            return [_form_entry(session, key, doc, newest) for key, doc in sorted(self._current_forms(session).items())]
 
     def form_source(self, actor: str, key: str) -> dict:
         """One form as the editor opens it: as form_sources, plus `edit` = the draft's text when
@@ -43,7 +44,7 @@ class FormEditorCommands(EngineParts):
             doc = self._current_forms(session).get(key)
             if doc is None:
                 raise NotFound(f"表单 '{key}' 不存在 (form not found)", code="form_not_found")
-            entry = self._form_entry(session, key, doc, with_draft_text=True)
+            entry = _form_entry(session, key, doc, _newest_versions(session), with_draft_text=True)
             entry["edit"] = entry["draft"]["content"] if entry["draft"] else entry["content"]
             return entry
 
@@ -65,7 +66,7 @@ class FormEditorCommands(EngineParts):
             session = uow.session
             access.require_designer(session, actor)
             checked_schema(form_key, content)
-            users = _newest_using(session, form_key)
+            users = _using(_newest_versions(session), form_key)
             if not users:
                 raise InvalidInput(f"没有已部署的流程使用表单 '{form_key}'，无法部署：请先部署引用它的流程 "
                                    "(no deployed process uses this form)", code="form_unused")
@@ -82,17 +83,20 @@ class FormEditorCommands(EngineParts):
         forms.update(deployed_forms(session))
         return forms
 
-    def _form_entry(self, session, key: str, doc: SourceDoc, with_draft_text: bool = False) -> dict:
-        row = session.scalar(select(DesignerDraft).where(DesignerDraft.kind == "form", DesignerDraft.key == key))
-        draft = None
-        if row is not None:
-            draft = {"saved_by": row.saved_by, "saved_at": row.saved_at, "based_on_version": row.based_on_version}
-            if with_draft_text:
-                draft["content"] = row.content
-        users = _newest_using(session, key)
-        return {"key": key, "title": _title(doc.content) or key, "file_name": doc.name, "content": doc.content,
-                "processes": [{"key": p.key, "name": p.name, "version": p.version} for p in users],
-                "deployed": bool(users), "draft": draft}
+
+
+def _form_entry(session, key: str, doc: SourceDoc, newest: list[ProcessDefinition],
+                with_draft_text: bool = False) -> dict:
+    row = session.scalar(select(DesignerDraft).where(DesignerDraft.kind == "form", DesignerDraft.key == key))
+    draft = None
+    if row is not None:
+        draft = {"saved_by": row.saved_by, "saved_at": row.saved_at, "based_on_version": row.based_on_version}
+        if with_draft_text:
+            draft["content"] = row.content
+    users = _using(newest, key)
+    return {"key": key, "title": _title(doc.content) or key, "file_name": doc.name, "content": doc.content,
+            "processes": [{"key": p.key, "name": p.name, "version": p.version} for p in users],
+            "deployed": bool(users), "draft": draft}
 
 
 def check_form_key(key: str) -> None:
@@ -122,12 +126,16 @@ def _title(content: str) -> str:
     return str(schema.get("title") or "") if isinstance(schema, dict) else ""
 
 
-def _newest_using(session, form_key: str) -> list[ProcessDefinition]:
-    """The newest version of each process key, where it carries `form_key`."""
+def _newest_versions(session) -> list[ProcessDefinition]:
+    """The newest version of each process key, by key."""
     newest: dict[str, ProcessDefinition] = {}
     for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)):
         newest[row.key] = row
-    return [row for row in newest.values() if form_key in (row.bundle.get("forms") or {})]
+    return list(newest.values())
+
+
+def _using(newest: list[ProcessDefinition], form_key: str) -> list[ProcessDefinition]:
+    return [row for row in newest if form_key in (row.bundle.get("forms") or {})]
 
 
 def _bpmn_docs(session, definitions: list[ProcessDefinition]) -> list[SourceDoc]:
