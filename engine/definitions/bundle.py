@@ -59,6 +59,7 @@ class Compiled:
     specs: dict[str, object] = field(default_factory=dict)
     built: dict[str, tuple] = field(default_factory=dict)  # key → (spec, embedded)
     refused: Refusals = field(default_factory=Refusals)  # what the checks refused so far
+    stopped: dict[str, etree._Element] = field(default_factory=dict)  # files not compiled: name → root
 
 
 def read_source(path: Path) -> SourceDoc:
@@ -79,12 +80,12 @@ def compile_docs(docs: list[SourceDoc], keep_going: bool = False) -> Compiled:
 
     Hostile, oversized or malformed XML is refused at once (parse_xml): nothing more is read.
     A file that breaks the BPMN schema or that SpiffWorkflow cannot compile stops that file
-    only (later checks of it would only report what follows); the other files are compiled,
-    and DefinitionErrors names every file refused. An element refused while normalizing (a
-    JUEL condition, a timer) does not stop its file: with `keep_going` (deploy's checks) the
-    compiled bundle is returned with it in `refused`, for the checks that follow to add theirs."""
+    (later checks of it would only report what follows) and is left out; an element refused
+    while normalizing (a JUEL condition, a timer) does not stop its file. Without `keep_going`
+    DefinitionErrors names them all at the end; with it (deploy's checks) the compiled bundle
+    is returned with them in `refused` and the stopped files in `stopped`, for the checks
+    that follow to add theirs about the other files."""
     compiled = Compiled(parser=SanfuParser())
-    stopped = False
     for doc in docs:
         if doc.kind == "form":
             continue
@@ -93,10 +94,21 @@ def compile_docs(docs: list[SourceDoc], keep_going: bool = False) -> Compiled:
             _add_doc(compiled, doc, root)
         except DefinitionError as err:
             compiled.refused.add(err)
-            stopped = True
-    if stopped or not keep_going:
+            _leave_out(compiled, doc.name, root)
+    if not keep_going:
         compiled.refused.raise_any([d.name for d in docs], element_lines(compiled))
     return compiled
+
+
+def _leave_out(compiled: Compiled, file_name: str, root) -> None:
+    """A file that did not compile is not checked further; its process and decision ids stay
+    known (in `stopped`, and `decisions_by_file`) so that no other file's reference to them is
+    refused because of it."""
+    compiled.stopped[file_name] = root
+    compiled.roots.pop(file_name, None)
+    compiled.dmn_roots.pop(file_name, None)
+    for key in [key for key, info in compiled.processes.items() if info.file == file_name]:
+        del compiled.processes[key]
 
 
 def element_lines(compiled: Compiled) -> dict[tuple[str, str], int]:

@@ -74,8 +74,8 @@ def check_bundle(session: Session, docs: list[SourceDoc], forms: dict[str, Sourc
     """Every check a deploy makes, saving nothing: `sanfu deploy` and the designer's 校验 both
     come here, so a bundle that validates deploys. Raises DefinitionErrors listing every
     problem, one per element (file, then document order). Hostile or malformed XML is refused
-    at once; a file that breaks the BPMN schema or cannot be compiled stops that file's checks
-    and then the bundle's (compile_docs), since later checks would only report what follows."""
+    at once; a file that breaks the BPMN schema or cannot be compiled is left out of the later
+    checks (compile_docs), which would only report what follows from it; the others go on."""
     if not docs:
         raise DefinitionError("没有要部署的文件 (nothing to deploy)")
     compiled = compile_docs(docs, keep_going=True)
@@ -85,7 +85,8 @@ def check_bundle(session: Session, docs: list[SourceDoc], forms: dict[str, Sourc
         compiled = compile_docs(docs_with_decisions, keep_going=True)
     else:
         docs_with_decisions = docs
-    _require_executable(compiled, docs)
+    if not compiled.stopped:  # else the processes of a stopped file are just not compiled
+        _require_executable(compiled, docs)
     warnings = list(compiled.warnings)
     deployed_keys = set(session.scalars(select(ProcessDefinition.key).distinct()))
     problems = compiled.refused  # what compiling refused element by element, and then every check's

@@ -122,7 +122,8 @@ def _check_due_date(text: str, file_name: str, element_id: str) -> None:
 
 def check_references(compiled: Compiled, deployed_keys: set[str], problems: Refusals) -> None:
     decisions = set().union(*compiled.decisions_by_file.values()) if compiled.decisions_by_file else set()
-    known = set(compiled.processes) | deployed_keys | set(compiled.parser.get_process_ids())
+    known = set(compiled.processes) | deployed_keys | set(compiled.parser.get_process_ids()) | {
+        process.get("id") for root in compiled.stopped.values() for process in root.iter(namespaces.bpmn("process"))}
     calls_checked = set()  # a file with several processes is walked once
     for info in compiled.processes.values():
         root = compiled.roots[info.file]

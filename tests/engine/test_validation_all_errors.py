@@ -53,20 +53,30 @@ def test_one_mistake_is_one_error_with_the_message_it_always_had(people, tmp_pat
                         "'no_such_process' 不存在：请一并部署它 (called process not found)")
 
 
-def test_a_file_that_breaks_the_schema_stops_that_file_and_every_file_is_still_compiled(people, tmp_path):
-    """Checks after compiling would only echo a schema error (and a call into a file that did
-    not compile would look unresolved), so they wait; but every file's own refusal is listed."""
+def test_a_file_that_breaks_the_schema_stops_that_file_only(people, tmp_path):
+    """Later checks of a file SpiffWorkflow cannot read would only echo its schema errors, so it
+    is left out of them; the other files are checked, and a call into the refused file is not
+    reported as unresolved because of it."""
     bad_schema = process("p", chain(user_task("t"))).replace('<bpmn:userTask id="t"', '<bpmn:userTask bogus="1" id="t"')
     two_flaws = process("q", chain(user_task("u1"), user_task("u2"))) \
         .replace('<bpmn:userTask id="u2"', '<bpmn:userTask id="u2" also="bad"') \
         .replace('<bpmn:userTask id="u1"', '<bpmn:userTask id="u1" odd="1"')
-    good_but_unchecked = process("r", chain('<bpmn:callActivity id="c1" calledElement="nowhere"/>'))
-    paths = [write(tmp_path, "a_schema.bpmn", bad_schema), write(tmp_path, "b_good.bpmn", good_but_unchecked),
+    calls = process("r", chain('<bpmn:callActivity id="c1" calledElement="nowhere"/>',
+                               '<bpmn:callActivity id="c2" calledElement="p"/>'))
+    paths = [write(tmp_path, "a_schema.bpmn", bad_schema), write(tmp_path, "b_calls.bpmn", calls),
              write(tmp_path, "c_schema.bpmn", two_flaws)]
     err = deploy_refused(people, paths)
-    assert [(e.file, e.element_id) for e in err.errors] == [("a_schema.bpmn", "t"), ("c_schema.bpmn", "u1"),
-                                                          ("c_schema.bpmn", "u2")]
-    assert "bogus" in str(err.errors[0]) and "odd" in str(err.errors[1]) and "also" in str(err.errors[2])
+    assert [(e.file, e.element_id) for e in err.errors] == [
+        ("a_schema.bpmn", "t"), ("b_calls.bpmn", "c1"), ("c_schema.bpmn", "u1"), ("c_schema.bpmn", "u2")]
+    assert "bogus" in str(err.errors[0]) and "nowhere" in str(err.errors[1])
+    assert "odd" in str(err.errors[2]) and "also" in str(err.errors[3])
+    assert definitions_count(people) == 0
+
+
+def test_when_every_file_is_refused_only_their_own_errors_are_listed(people, tmp_path):
+    bad_schema = process("p", chain(user_task("t"))).replace('<bpmn:userTask id="t"', '<bpmn:userTask bogus="1" id="t"')
+    err = deploy_refused(people, [write(tmp_path, "only.bpmn", bad_schema)])
+    assert [(e.file, e.element_id) for e in err.errors] == [("only.bpmn", "t")]  # no "no process in the files"
 
 
 def test_broken_forms_are_listed_after_the_models(people, tmp_path):
