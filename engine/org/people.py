@@ -17,13 +17,27 @@ def task_section(session: Session, row: HumanTask) -> int | None:
                                                            TaskCandidate.kind == "section"))
     if name:
         return int(name)
-    if row.assignee is None:
+    holder = step_holder(row)
+    if holder is None:
         return None
     query = (select(UserSection.section_id).join(User, User.id == UserSection.user_id)
-             .join(Section, Section.id == UserSection.section_id).where(User.name == row.assignee))
+             .join(Section, Section.id == UserSection.section_id).where(User.name == holder))
     if row.unit_id is not None:
         query = query.where(Section.unit_id == row.unit_id)
     return session.scalar(query.order_by(UserSection.section_id).limit(1))
+
+
+def step_holder(row: HumanTask) -> str | None:
+    """Whose step it is: the assignee, except while a 委派 or 加签 hands the row to someone else
+    for a while (row.owner keeps the holder): the step stays in the holder's section."""
+    return row.owner if row.delegation in ("pending", "cosign") and row.owner else row.assignee
+
+
+def waiting_on(row: HumanTask) -> list[str]:
+    """Who hears that a held step is late (催办, the ladder's holder): its assignee — while a co-sign
+    is open that is the co-signer the step waits for — and, then, its holder as well."""
+    names = [row.assignee, row.owner if row.delegation == "cosign" else None]
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def section_heads(session: Session, section_id: int | None) -> list[str]:

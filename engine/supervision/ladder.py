@@ -186,7 +186,7 @@ def recipients_of(session: Session, row: HumanTask, section_id: int | None, role
     found: list[str] = []
     for role in roles:
         if role == "holder":
-            found += [row.assignee] if row.assignee else _queue(session, row, section_id, roster)
+            found += people.waiting_on(row) if row.assignee else _queue(session, row, section_id, roster)
         elif role == "section_head":
             found += roster.get(session, "section_head", section_id)
         elif role == "leader":

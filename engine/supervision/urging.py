@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from engine import access, clock
 from engine.errors import checked_text
 from engine.notifications.centre import notify
-from engine.org.people import section_heads, section_members, task_section
+from engine.org.people import section_heads, section_members, task_section, waiting_on
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.supervision_tables import Urge
@@ -23,9 +23,10 @@ def urge_message(message: str | None) -> str:
 
 
 def urge_recipients(session: Session, row: HumanTask) -> list[str]:
-    """Who hears of an urge: the holder; for an unclaimed task its section's heads, else its members."""
+    """Who hears of an urge: the holder (and a co-signer the step waits for); for an unclaimed task its
+    section's heads, else its members."""
     if row.assignee:
-        return [row.assignee]
+        return waiting_on(row)
     section_id = task_section(session, row)
     return section_heads(session, section_id) or section_members(session, section_id)
 
