@@ -95,9 +95,11 @@ def check_bundle(session: Session, docs: list[SourceDoc], forms: dict[str, Sourc
     validation.check_references(compiled, deployed_keys, problems)
     warnings.extend(validation.check_decisions(compiled, problems))
     schemas = validation.load_forms(compiled, forms, warnings, problems)
-    for key in compiled.processes:
-        with problems.each():
-            process_spec(compiled, key)
+    refused_files = {err.file for err in problems.errors}
+    for key, info in compiled.processes.items():
+        if info.file not in refused_files:  # SpiffWorkflow would only echo those errors, in its words
+            with problems.each():
+                process_spec(compiled, key)
     problems.raise_any([d.name for d in docs_with_decisions], element_lines(compiled))
     warnings.extend(_unrouted_warnings(session, compiled))
     return CheckedBundle(compiled, docs_with_decisions, schemas, warnings)

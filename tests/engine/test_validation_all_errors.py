@@ -120,3 +120,33 @@ def test_the_command_line_prints_every_error_one_per_line(tmp_path, monkeypatch,
     assert main(["deploy", str(PROCESSES / "ledger_matter.bpmn"), str(PROCESSES / "routing.dmn"),
                  "--forms", str(FORMS), "--as", "alice"]) == 0
     assert "ledger_matter v1" in capsys.readouterr().out  # the refused bundle left nothing behind
+
+
+def test_scripts_timers_assignees_and_decision_tables_each_report_every_bad_element(people, tmp_path):
+    body = chain(
+        '<bpmn:scriptTask id="js" name="算分" scriptFormat="javascript"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>',
+        '<bpmn:scriptTask id="evil"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>',
+        '<bpmn:intermediateCatchEvent id="wait" name="等待"><bpmn:timerEventDefinition id="timer_wait">'
+        "<bpmn:timeDuration>P-3D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>",
+        user_task("who", assignee="${user.getName()}"),
+        user_task("fine", candidateGroups="water"))
+    dmn = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x">
+  <decision id="first" name="一"><decisionTable id="t1">
+    <input id="i1" label="类别"><inputExpression id="ie1" typeRef="string"><text>category</text></inputExpression></input>
+    <output id="o1" name="section" typeRef="string"/>
+    <rule id="r1"><inputEntry id="e1"><text>__import__("os")</text></inputEntry><outputEntry id="oe1"><text>"w"</text></outputEntry></rule>
+  </decisionTable></decision>
+  <decision id="second" name="二"><decisionTable id="t2">
+    <input id="i2" label="类别"><inputExpression id="ie2" typeRef="string"><text>category</text></inputExpression></input>
+    <output id="o2" name="section" typeRef="string"/>
+    <rule id="r2"><inputEntry id="e2"><text>"水"</text></inputEntry><outputEntry id="oe2"><text>().__class__</text></outputEntry></rule>
+  </decisionTable></decision>
+</definitions>"""
+    paths = [write(tmp_path, "many.bpmn", process("many", body)), write(tmp_path, "tables.dmn", dmn)]
+    err = deploy_refused(people, paths)
+    located = [(e.file, e.element_id) for e in err.errors]
+    assert located[:4] == [("many.bpmn", "js"), ("many.bpmn", "evil"), ("many.bpmn", "timer_wait"), ("many.bpmn", "who")]
+    assert [file for file, _ in located[4:]] == ["tables.dmn", "tables.dmn"]  # one error per bad decision
+    assert "__import__" in str(err.errors[4]) and "__class__" in str(err.errors[5])
+    assert definitions_count(people) == 0
