@@ -6,6 +6,7 @@ id (for its uploader only) until it is deployed, so the browser need not send it
 half-deployed state exists. Designers and admins only: the engine refuses everyone else (403)."""
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -26,6 +27,12 @@ bp = Blueprint("designer", __name__, url_prefix="/designer")
 UPLOADS = Path(tempfile.gettempdir()) / "sanfu-designer-uploads"
 KEEP_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@bp.app_template_filter("pretty_json")
+def pretty_json(value) -> str:
+    """JSON for people: indented, Chinese as Chinese (tojson escapes it to \\uXXXX for scripts)."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 @bp.route("/", methods=["GET"])

@@ -135,7 +135,7 @@ def _add_doc(compiled: Compiled, doc: SourceDoc, root) -> None:
 
 
 def _add_dmn(compiled: Compiled, doc: SourceDoc, root) -> None:
-    ids = {d.get("id") for d in root.iter() if etree.QName(d).localname == "decision"}
+    ids = {d.get("id") for d in root.iter() if isinstance(d.tag, str) and etree.QName(d).localname == "decision"}
     compiled.decisions_by_file[doc.name] = ids
     compiled.dmn_roots[doc.name] = root
     with spiff_errors(doc.name):

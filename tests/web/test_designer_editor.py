@@ -119,3 +119,10 @@ def test_staff_get_403_everywhere(client, auth, sanfu):
     refused = client.post("/designer/edit/process/ledger_matter/deploy", data={"content": LEDGER},
                           headers={"X-CSRFToken": token})
     assert refused.status_code == 403
+
+
+def test_a_version_page_shows_its_forms_in_chinese_with_a_link_to_edit(client, designer):
+    page = client.get("/designer/process/ledger_matter/1").get_data(as_text=True)
+    shown = " ".join(re.findall(r'<pre class="designer-json">(.*?)</pre>', page, re.S))
+    assert "整改措施" in shown and "\\u" not in shown
+    assert "/designer/edit/form/matter_rectification" in page
