@@ -81,3 +81,9 @@ def test_only_designers_and_admins_open_or_deploy(deployed):
         deployed.designer_source("water1", "process", "ledger_matter")
     with pytest.raises(NotAllowed):
         deployed.deploy_from_editor("water1", "process", "ledger_matter", LEDGER)
+
+
+def test_a_decision_file_with_an_xml_comment_deploys(deployed):
+    commented = ROUTING.replace("<decision ", "<!-- 责任科室：按问题类别 -->\n  <decision ", 1)
+    result = deployed.deploy_from_editor("designer", "decision", "routing", commented)
+    assert [(d["key"], d["version"]) for d in result["decisions"]] == [("routing", 2)]
