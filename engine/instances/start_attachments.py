@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import uuid4
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engine import access, clock
 from engine.definitions.deploy import find_definition
@@ -87,12 +87,9 @@ class StartAttachmentCommands(EngineParts):
     def purge_pending_start_attachments(self, owner: str = "scheduler") -> dict:
         """Delete pending uploads older than a day (a start form abandoned): rows and files."""
         cutoff = clock.now() - PENDING_KEEP
-        with self.uow() as uow:
-            rows = list(uow.session.scalars(select(Attachment).where(
-                Attachment.instance_id == PENDING, Attachment.created_at < cutoff)))
-            keys = [row.storage_key for row in rows]
-            for row in rows:
-                uow.session.delete(row)
+        with self.uow() as uow:  # one DELETE: two schedulers at once remove each row (and file) once
+            keys = list(uow.session.scalars(delete(Attachment).where(
+                Attachment.instance_id == PENDING, Attachment.created_at < cutoff).returning(Attachment.storage_key)))
         store = self.attachment_store()
         for stored in keys:
             store.remove(stored)
