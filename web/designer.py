@@ -117,6 +117,7 @@ def _report_page(report: dict, files: list[tuple[str, bytes]], token: str | None
             diagrams.append({"file": name, "xml": content.decode("utf-8-sig", errors="replace")})
     for item in report["errors"] + report["warnings"]:
         item["text"] = plain_message(item["message"])
+        item["badge"] = plain_message(item.get("reason") or item["message"])  # the badge sits on its element
     return render_template("designer/validate.html", report=report, diagrams=diagrams, token=token,
                            files=[name for name, _ in files], error=None), status
 

@@ -87,3 +87,11 @@ def test_a_decision_file_with_an_xml_comment_deploys(deployed):
     commented = ROUTING.replace("<decision ", "<!-- 责任科室：按问题类别 -->\n  <decision ", 1)
     result = deployed.deploy_from_editor("designer", "decision", "routing", commented)
     assert [(d["key"], d["version"]) for d in result["decisions"]] == [("routing", 2)]
+
+
+def test_a_form_nested_thousands_deep_is_refused_not_a_crash(deployed):
+    deep = '{"type": "object", "properties": {"x": ' + "[" * 50000 + "]" * 50000 + "}}"
+    report = deployed.validate_upload([("ledger_matter.bpmn", LEDGER.encode()), ("matter_rectification.json",
+                                                                                  deep.encode())], "designer")
+    assert report["ok"] is False and report["errors"][0]["file"] == "matter_rectification.json"
+    assert "嵌套过深" in report["errors"][0]["message"]
