@@ -3,8 +3,9 @@ machine without a running scheduler (or to see at once whether the SMTP server a
 from __future__ import annotations
 
 from engine import clock
-from engine.cli.common import engine_for, print_json
+from engine.cli.common import engine_for, page_window, print_json
 from engine.errors import InvalidInput
+from engine.notifications.mail_commands import PAGE_MOST
 
 STATUS_WORDS = {"pending": "待发送", "sent": "已发送", "failed": "失败"}
 
@@ -16,7 +17,8 @@ def add_outbox_commands(sub, _as_user) -> None:
     outbox.add_argument("id", nargs="?", type=int, help="the mail to send again (retry)")
     outbox.add_argument("--status", choices=tuple(STATUS_WORDS), default=None,
                         help="list only these (default: pending and failed)")
-    outbox.add_argument("--limit", type=int, default=100)
+    outbox.add_argument("--page", type=int, default=1)
+    outbox.add_argument("--limit", type=int, default=100, help="rows per page (1–200, default 100)")
     outbox.add_argument("--json", action="store_true")
     outbox.add_argument("--as", dest="actor", default=None, metavar="USER", help="an admin (list, retry)")
 
@@ -38,7 +40,8 @@ def cmd_outbox(args) -> int:
         row = engine.retry_email(args.actor, args.id)
         print(f"邮件 {row['id']}（{row['recipient']}）将随下次投递重新发送")
         return 0
-    result = engine.outbox(args.actor, status=args.status, limit=args.limit)
+    limit, offset = page_window(args.page, args.limit, most=PAGE_MOST)
+    result = engine.outbox(args.actor, status=args.status, limit=limit, offset=offset)
     if args.json:
         print_json(result)
         return 0
@@ -50,6 +53,8 @@ def cmd_outbox(args) -> int:
         error = f"  错误：{row['last_error']}" if row["last_error"] else ""
         print(f"{row['id']}  {STATUS_WORDS[row['status']]}  {when}  {row['recipient']} <{row['address']}>  "
               f"{row['subject']}  尝试 {row['attempts']} 次{error}")
+    if result["has_next"]:
+        print(f"（还有更多：--page {args.page + 1}）")
     return 0
 
 

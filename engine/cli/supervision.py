@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine import clock
-from engine.cli.common import engine_for, parse_now, print_json
+from engine.cli.common import engine_for, page_window, parse_now, print_json
+from engine.supervision.record_commands import PAGE_MOST
 
 
 def add_supervision_commands(sub, as_user) -> None:
@@ -14,7 +15,7 @@ def add_supervision_commands(sub, as_user) -> None:
     records.add_argument("--status", choices=("open", "verifying", "closed"), default=None)
     records.add_argument("--unit", default=None, help="a unit code: that unit and the units below it")
     records.add_argument("--page", type=int, default=1)
-    records.add_argument("--limit", type=int, default=50)
+    records.add_argument("--limit", type=int, default=50, help="rows per page (1–200, default 50)")
     records.add_argument("--json", action="store_true")
     as_user(records)
 
@@ -29,9 +30,9 @@ def cmd_ladder(args) -> int:
 
 
 def cmd_records(args) -> int:
-    limit = max(1, min(args.limit, 200))
+    limit, offset = page_window(args.page, args.limit, most=PAGE_MOST)  # out of range: refused, not clamped
     result = engine_for(args).supervision_records(args.actor, year=args.year, status=args.status, unit=args.unit,
-                                                  limit=limit, offset=(max(args.page, 1) - 1) * limit)
+                                                  limit=limit, offset=offset)
     if args.json:
         print_json(result)
         return 0
@@ -44,7 +45,7 @@ def cmd_records(args) -> int:
         print(f"{r['number']}{carried}  {r['status_text']}  {r['unit_name']} {r['section_name']}  "
               f"期限 {deadline}  {r['title']}")
     if result["has_next"]:
-        print(f"（还有更多：--page {max(args.page, 1) + 1}）")
+        print(f"（还有更多：--page {args.page + 1}）")
     return 0
 
 

@@ -68,3 +68,16 @@ def test_a_refused_mail_waits_and_is_sent_again_on_retry(sanfu, smtp):
     assert sanfu("outbox", "retry", mail_id, "--as", "admin")[0] == 0
     assert sanfu("outbox", "deliver")[1].strip() == "已发送 1，稍后重试 0，失败 0"
     assert [m.envelope_to for m in smtp.wait_for(1)] == [[ADDRESS]]
+
+
+def test_the_list_pages_and_says_there_is_more(sanfu):
+    engine = Engine()
+    with engine.uow() as uow:
+        for n in range(2, 5):
+            notify(uow.session, "water1", "urged", "admin", f"催办第 {n} 次")
+    engine.db.dispose()
+    code, out, _ = sanfu("outbox", "--as", "admin", "--limit", "3")
+    assert code == 0 and out.count("water1 <") == 3 and "还有更多：--page 2" in out
+    code, out, _ = sanfu("outbox", "--as", "admin", "--limit", "3", "--page", "2")
+    assert out.count("water1 <") == 1 and "还有更多" not in out
+    assert sanfu("outbox", "--as", "admin", "--limit", "5000")[0] != 0        # refused, not cut silently
