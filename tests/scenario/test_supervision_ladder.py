@@ -215,6 +215,7 @@ def test_the_command_line_runs_the_ladder_and_lists_the_records(bureau, capsys):
     assert main(["--database", url, "records", "--year", "2027", "--as", "hz_super"]) == 0
     out = capsys.readouterr().out
     assert "2027 年督办单：督办中 1" in out and "督办〔2026〕1号【跨年】  督办中  西湖区分局 水环境科" in out
+    assert main(["--database", url, "records", "--limit", "500", "--as", "hz_super"]) != 0   # refused, not cut
 
 
 def test_work_waiting_for_a_later_step_never_holds_up_work_just_turned_red(engine, tmp_path, monkeypatch):
