@@ -22,6 +22,7 @@ from engine.admin.designer_deploy import DesignerCommands
 from engine.admin.designer_drafts import DraftCommands
 from engine.admin.designer_forms import FormEditorCommands
 from engine.admin.designer_sources import EditorSources
+from engine.admin.health import HealthQueries
 from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
 from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
@@ -90,7 +91,8 @@ class Engine(InboxQueries, BulkCommands,  # inbox
              EnterpriseQueries, RatingCommands, ContactCommands, MonthlyServiceJob,  # enterprises, 每月服务
              OrgCommands, OrgTransfer, AccountCommands, AdminQueries, AuditLogQueries, ApiTokenCommands,
              CalendarCommands, NotificationQueries, EmailCommands,  # admin, notifications, email
-             DesignerQueries, DesignerCommands):  # the designer's workbench
+             DesignerQueries, DesignerCommands,  # the designer's workbench
+             HealthQueries):  # /healthz
     def __init__(self, url: str | None = None, *, forms_dir: Path | None = None, db_engine=None,
                  settings: config.Settings | None = None):
         """`settings` default to the environment's (engine.config); `url` and `forms_dir`

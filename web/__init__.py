@@ -161,6 +161,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(designer_bp)
     from .designer_editor import bp as designer_editor_bp  # 编辑: the bpmn-js and dmn-js editors, drafts
     app.register_blueprint(designer_editor_bp)
+    from .health import bp as health_bp  # /healthz for the reverse proxy
+    app.register_blueprint(health_bp)
     from .designer_forms import bp as designer_forms_bp  # 表单: the JSON Schema form editor, live preview
     app.register_blueprint(designer_forms_bp)
 

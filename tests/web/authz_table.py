@@ -206,6 +206,7 @@ CANDIDATES = expect(ok=("staff", "section_head", "system_admin"))
 ROUTES: tuple[Route, ...] = (
     # sign-in, language ---------------------------------------------------------------------
     Route("GET", "auth.login", "/login", everyone(PUBLIC)),
+    Route("GET", "health.healthz", "/healthz", everyone(PUBLIC), note="database, migrations, scheduler age"),
     Route("POST", "auth.login", "/login", everyone(PUBLIC), fixed({"name": "xh_water2", "password": PASSWORD}),
           changes=False, note="signed in already: back to the inbox"),
     Route("POST", "auth.logout", "/logout", everyone(SIGNED_OUT), changes=False),

@@ -67,6 +67,8 @@ def test_pages_and_api_answer_503_while_the_database_is_down_and_recover(outage,
             assert api.get_json()["error"]["code"] == "unavailable"
         complete = client.post(f"/api/v1/tasks/{task_id}/complete", headers=bearer, json={"data": {}})
         assert complete.status_code == 503
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.get_json() == {"status": "down", "database": False}
     lines = [r for r in caplog.records if "database unavailable" in r.getMessage()]
     assert len(lines) == 1 and not any(r.exc_info for r in caplog.records)
     proxy.restore()
