@@ -1,7 +1,9 @@
-"""A database written by the previous release still loads and runs after the re-layout.
+"""Databases written by earlier releases upgrade (`sanfu init` runs the migrations) and run on.
 
-`tests/fixtures/release-0.1-demo.sqlite.gz` is `sanfu init && sanfu demo` as written by
-release 0.1 (commit 9f3da99, before engine/ became folders). SpiffWorkflow serializes task
+Each `tests/fixtures/release-*.sqlite.gz` is `sanfu init && sanfu demo` as written by a release:
+0.1 (commit 9f3da99, before engine/ became folders, schema 0006) and 5ec2de7 (schema 0016, before
+the designer's editors and the inbox indexes) — made in a worktree of that commit, the SQLite file
+checkpointed, vacuumed and gzipped. Add one at each release whose schema changes; keep the old. SpiffWorkflow serializes task
 specs and data by class name, and sanfu stores the spec by reference to the deployed version,
 so an old row must rebuild with today's classes: every instance shows, every running one's
 open task rows still equal the workflow's ready user tasks, a liaison's pending visit
@@ -18,22 +20,28 @@ from sqlalchemy import select
 from engine import clock
 from engine.service import Engine
 from engine.store.db import make_engine
-from engine.store.migrate import upgrade
+from engine.store.migrate import current_revision, head_revision, upgrade
 from engine.store.tables import HumanTask, Instance
 from tests.helpers.forms import VISIT
 from tests.helpers.paths import FORMS
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "release-0.1-demo.sqlite.gz"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# instances and running instances each demo was written with
+RELEASES = {"release-0.1-demo.sqlite.gz": (33, 27), "release-5ec2de7-demo.sqlite.gz": (34, 28)}
 
 
-@pytest.fixture
-def old_demo(tmp_path):
+@pytest.fixture(params=sorted(RELEASES))
+def old_demo(request, tmp_path):
     path = tmp_path / "sanfu.db"
-    with gzip.open(FIXTURE) as packed, path.open("wb") as out:
+    with gzip.open(FIXTURES / request.param) as packed, path.open("wb") as out:
         shutil.copyfileobj(packed, out)
     db = make_engine(f"sqlite:///{path}")
     upgrade(db)
-    yield Engine(db_engine=db, forms_dir=FORMS)
+    with db.connect() as conn:
+        assert current_revision(conn) == head_revision()
+    engine = Engine(db_engine=db, forms_dir=FORMS)
+    engine.release_counts = RELEASES[request.param]
+    yield engine
     db.dispose()
 
 
@@ -48,7 +56,7 @@ def _ready_user_tasks(engine, instance) -> set[str]:
 def test_every_old_instance_loads_and_its_open_rows_match_its_workflow(old_demo):
     with old_demo.uow(write=False) as uow:
         instances = uow.session.execute(select(Instance.id, Instance.status)).all()
-    assert len(instances) == 33 and sum(s == "running" for _i, s in instances) == 27
+    assert (len(instances), sum(s == "running" for _i, s in instances)) == old_demo.release_counts
     for instance, status in instances:
         shown = old_demo.show(instance, actor="root")
         assert shown["status"] == status
