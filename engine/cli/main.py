@@ -21,6 +21,7 @@ from engine.cli.migrate import MIGRATE_HANDLERS, add_migrate_commands
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
 from engine.cli.scenarios import SCENARIO_HANDLERS, add_scenario_commands
+from engine.cli.serve import SERVE_HANDLERS, add_serve_commands
 from engine.cli.service import SERVICE_HANDLERS, add_service_commands
 from engine.cli.supervision import SUPERVISION_HANDLERS, add_supervision_commands
 from engine.cli.tokens import TOKEN_HANDLERS, add_token_commands
@@ -33,7 +34,7 @@ log = logging.getLogger("sanfu")
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
             **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS,
-            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS}
+            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS, **SERVE_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_operator_commands(sub)
     add_org_commands(sub, _as)
     add_token_commands(sub, _as)
+    add_serve_commands(sub, _as)
     add_calendar_commands(sub, _as)
     add_supervision_commands(sub, _as)
     add_deadline_commands(sub, _as)  # 催办, 延期申请, 退单, 效能告诫
