@@ -213,3 +213,14 @@ class Unavailable(SanfuError):
 
     def __init__(self, message: str = "数据库暂时不可用，请稍后重试 (database unavailable; retry shortly)", **kwargs):
         super().__init__(message, **kwargs)
+
+
+class StorageFull(Unavailable):
+    """The attachments' disk is full (or over quota): the file was not saved, nothing points at it."""
+
+    code = "storage_full"
+    retry_after = 60
+
+    def __init__(self, message: str = "附件存储空间已满，文件未保存：请稍后重试或联系管理员 "
+                                      "(attachment storage is full; nothing was saved)", **kwargs):
+        super().__init__(message, **kwargs)

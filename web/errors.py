@@ -99,7 +99,7 @@ def unavailable(error: Unavailable):
     """503 with Retry-After (page or JSON), and one log line per outage instead of a traceback
     per request."""
     OUTAGES.note(error)
-    title, message = PAGES[503]
+    title, message = PAGES[503][0], error_text(error)  # the database, or the attachments' disk
     if request.path.startswith("/api/"):
         response = jsonify({"error": {"status": 503, "code": "unavailable", "title": title,
                                       "message": message, "fields": {}}})
@@ -132,7 +132,8 @@ class OutageLog:
         cause = error.__cause__
         reason = " ".join(str(getattr(cause, "orig", cause) or "").split())[:300]
         logging.getLogger("sanfu.web").warning(
-            "database unavailable (503 Retry-After %s): %s%s", error.retry_after, reason,
+            "%s (503 Retry-After %s): %s%s", "storage full" if error.code == "storage_full" else "database unavailable",
+            error.retry_after, reason,
             f"; {suppressed} more requests refused since the last line" if suppressed else "")
 
 

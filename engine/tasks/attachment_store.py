@@ -11,6 +11,7 @@ content type a browser claims.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -20,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
+from engine.errors import StorageFull
+
 CHUNK = 64 * 1024
+FULL = (errno.ENOSPC, errno.EDQUOT)  # no room: a server condition, said clearly (503), not a bug
 HEAD = 16
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 # (content type, magic bytes at offset 0); WebP is RIFF....WEBP, checked apart.
@@ -83,6 +87,11 @@ class AttachmentStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+        except OSError as err:
+            path.unlink(missing_ok=True)
+            if err.errno in FULL:
+                raise StorageFull() from err
+            raise
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -92,8 +101,13 @@ class AttachmentStore:
         """Rename a staged file into place under a new random key; returns the key."""
         key = uuid4().hex
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged.path, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, target)
+        except OSError as err:
+            if err.errno in FULL:
+                raise StorageFull() from err
+            raise
         return key
 
     def discard(self, staged: Staged | None) -> None:

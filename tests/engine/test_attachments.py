@@ -184,3 +184,27 @@ def test_completing_with_a_reference_to_another_tasks_file_is_a_field_error(offi
     assert {t["id"] for t in office.tasks("water1")} == {first, second}      # nothing saved
     mine = office.add_attachment(first, "water1", "本任务.jpg", JPEG)
     office.complete(first, "water1", dict(RECTIFIED, evidence=[mine["ref"], "纸质监测报告"]))
+
+
+def test_a_full_disk_is_said_clearly_and_leaves_no_row_and_no_partial_file(office, monkeypatch):
+    """The attachments' disk is full (the kernel's ENOSPC, from /dev/full): the upload is refused as
+    StorageFull (503 on the web), no attachment row, no staged or half-written file; once there is
+    room again the same upload succeeds."""
+    import os as real_os
+
+    from engine.errors import StorageFull
+    from engine.tasks import attachment_store
+    engine, task = office, task_id(office)
+    engine.claim(task, "water1")
+
+    def full_disk(fd, mode="r", *args, **kwargs):
+        real_os.close(fd)
+        return open("/dev/full", mode, *args, **kwargs)
+    monkeypatch.setattr(attachment_store.os, "fdopen", full_disk)
+    with pytest.raises(StorageFull) as refused:
+        engine.add_attachment(task, "water1", "整改后.jpg", io.BytesIO(JPEG * 2000))
+    assert "存储空间已满" in str(refused.value)
+    assert rows(engine) == [] and stored_files(engine) == []
+    monkeypatch.undo()
+    engine.add_attachment(task, "water1", "整改后.jpg", io.BytesIO(JPEG))
+    assert len(rows(engine)) == 1 and len(stored_files(engine)) == 1
