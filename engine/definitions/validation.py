@@ -185,13 +185,13 @@ def parse_form(doc: SourceDoc) -> dict:
         raise DefinitionError(f"表单不是合法 JSON：{err.msg} (invalid JSON)", file=doc.name,
                               line=err.lineno) from None
     except RecursionError:  # thousands of nested brackets: no form is built like that
-        raise DefinitionError("表单嵌套过深 (form nested too deeply)", file=doc.name) from None
+        raise DefinitionError("表单嵌套层次过深 (form nested too deeply)", file=doc.name) from None
     if not isinstance(schema, dict):
         raise DefinitionError("表单必须是 JSON 对象 (form must be a JSON object)", file=doc.name)
     try:
         validator_for(schema).check_schema(schema)
     except RecursionError:
-        raise DefinitionError("表单嵌套过深 (form nested too deeply)", file=doc.name) from None
+        raise DefinitionError("表单嵌套层次过深 (form nested too deeply)", file=doc.name) from None
     except SchemaError as err:
         path = "/".join(str(p) for p in err.absolute_path) or "(root)"
         raise DefinitionError(f"不是合法的 JSON Schema：{path}: {err.message} (invalid JSON Schema)",
