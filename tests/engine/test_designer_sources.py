@@ -94,4 +94,4 @@ def test_a_form_nested_thousands_deep_is_refused_not_a_crash(deployed):
     report = deployed.validate_upload([("ledger_matter.bpmn", LEDGER.encode()), ("matter_rectification.json",
                                                                                   deep.encode())], "designer")
     assert report["ok"] is False and report["errors"][0]["file"] == "matter_rectification.json"
-    assert "嵌套过深" in report["errors"][0]["message"]
+    assert "嵌套层次过深" in report["errors"][0]["message"]
