@@ -34,6 +34,24 @@ def account_dict(session, user: User) -> dict:
             "unit_id": user.unit_id, "roles": roles, "session_epoch": user.session_epoch or 0}
 
 
+ROLE_SEPARATOR = ","  # role names are identifiers (engine.org.roles): never a comma
+
+
+def account_columns() -> tuple:
+    """What `account_dict` says about an active user, as columns of ONE statement: the roles
+    come as a correlated aggregate, so checking a session or a token reads one row."""
+    roles = (select(func.aggregate_strings(UserRole.role, ROLE_SEPARATOR))
+             .where(UserRole.user_id == User.id).scalar_subquery())
+    return (User.name, User.display_name, User.is_admin, User.unit_id, User.session_epoch, roles.label("roles"))
+
+
+def account_from_row(row) -> dict:
+    """`account_dict` of a row selected with `account_columns()`."""
+    roles = sorted(row.roles.split(ROLE_SEPARATOR)) if row.roles else []
+    return {"name": row.name, "display_name": row.display_name or row.name, "is_admin": row.is_admin,
+            "unit_id": row.unit_id, "roles": roles, "session_epoch": row.session_epoch or 0}
+
+
 def end_sessions(session, name: str) -> None:
     """Every web session of the account ends at its next request (the session carries the
     epoch it was signed in with)."""
@@ -169,9 +187,12 @@ class AccountCommands(EngineParts):
         raise uow_failure  # raised after the unit of work committed the failed attempt
 
     def account(self, name: str) -> dict | None:
+        """The active account `name` (None otherwise): one read of one row, never a write;
+        the web checks every signed-in request with it."""
         with self.uow(write=False) as uow:
-            user = uow.session.scalar(select(User).where(User.name == name))
-            return account_dict(uow.session, user) if user is not None and user.active else None
+            row = uow.session.execute(select(*account_columns())
+                                      .where(User.name == name, User.active.is_(True))).first()
+            return account_from_row(row) if row is not None else None
 
 
 def _clear_failures(session, name: str) -> int:
