@@ -224,3 +224,16 @@ class StorageFull(Unavailable):
     def __init__(self, message: str = "附件存储空间已满，文件未保存：请稍后重试或联系管理员 "
                                       "(attachment storage is full; nothing was saved)", **kwargs):
         super().__init__(message, **kwargs)
+
+
+class WorkflowInconsistent(SanfuError):
+    """The workflow library's answer contradicts the workflow's own tasks (it says the
+    instance ended while a step is still open): nothing is saved rather than a lie."""
+
+    code = "workflow_inconsistent"
+
+    def __init__(self, message: str = "流程状态异常：引擎判断实例已结束，但仍有未完成的步骤；"
+                                      "本次操作未保存，请联系管理员 "
+                                      "(the workflow reports it ended while steps are still open; nothing was saved)",
+                 **kwargs):
+        super().__init__(message, **kwargs)

@@ -17,6 +17,7 @@ from engine.cli.calendar import CALENDAR_HANDLERS, add_calendar_commands
 from engine.cli.commands import COMMAND_HANDLERS
 from engine.cli.cosign import COSIGN_HANDLERS, add_cosign_commands
 from engine.cli.deadlines import DEADLINE_HANDLERS, add_deadline_commands
+from engine.cli.history import HISTORY_HANDLERS, add_history_commands
 from engine.cli.migrate import MIGRATE_HANDLERS, add_migrate_commands
 from engine.cli.org import ORG_HANDLERS, add_org_commands
 from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
@@ -34,7 +35,8 @@ log = logging.getLogger("sanfu")
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
             **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS,
-            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS, **SERVE_HANDLERS}
+            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS, **SERVE_HANDLERS,
+            **HISTORY_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scenario_commands(sub)  # sanfu test-process: designers' scenario files
     add_migrate_commands(sub, _as)  # sanfu migrate: running instances to another version
     add_cosign_commands(sub, _as)  # 加签: add, list, sign
+    add_history_commands(sub)  # sanfu bench-history: a looping instance's cost as rounds add up
     return parser
 
 

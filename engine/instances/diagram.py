@@ -16,6 +16,7 @@ from engine import access
 from engine.inbox import task_rows
 from engine.org import privacy
 from engine.org.lanes import Context
+from engine.runtime.compaction import done_steps
 from engine.runtime.core import instance_data
 from engine.runtime.facade import EngineParts
 from engine.store import audit
@@ -68,6 +69,10 @@ def diagram_steps(loaded) -> list[dict]:
     root = _root(loaded)
     done: dict[str, str] = {}
     active: dict[str, str] = {}
+    # Steps that ran in the part of the tree compaction dropped (engine.runtime.compaction) ran first.
+    for process, element, name in done_steps(loaded.workflow):
+        if loaded.specs.owner.get(process) is root and done.get(element, element) == element:
+            done[element] = name or element
     for task in loaded.workflow.get_tasks():
         spec = task.task_spec
         if not spec.bpmn_id or loaded.specs.owner.get(task.workflow.spec.name) is not root:

@@ -23,9 +23,9 @@ from engine import clock
 from engine.calendar.days import activate
 from engine.calendar.store import work_calendar
 from engine.definitions.deploy import BuiltSpec, SpecCache, find_definition
-from engine.errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptError
+from engine.errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptError, WorkflowInconsistent
 from engine.jobs import start_events
-from engine.runtime import events
+from engine.runtime import compaction, events
 from engine.runtime.serializer import StateSerializer
 from engine.sandbox.expressions import script_engine
 from engine.store import audit
@@ -162,7 +162,7 @@ class Runtime:
         instance, workflow = loaded.instance, loaded.workflow
         now = clock.now()
         self._record_bindings(session, loaded, actor)
-        loaded.completed = workflow.is_completed()
+        loaded.completed = really_completed(workflow)
         for projection in self.projections:
             projection.project(session, loaded, new)
         loaded.thrown = events.thrown(workflow)
@@ -170,6 +170,7 @@ class Runtime:
             events.project(session, instance, workflow, new)
         values = {}
         if not new:  # a new instance was serialized (and stamped) before its INSERT
+            compaction.compact(workflow)  # after the projections: they read what just finished
             values = {"state": self.serializer.dumps(workflow), "updated_at": now}
         if loaded.bindings_changed:
             values["bindings"] = instance.bindings
@@ -211,6 +212,17 @@ def write_instance(session: Session, instance: Instance, values: dict) -> None:
     for name, value in row.items():
         set_committed_value(instance, name, value)
     set_committed_value(instance, "revision", instance.revision + 1)
+
+
+def really_completed(workflow) -> bool:
+    """Whether the workflow has ended, asked of SpiffWorkflow and checked against its own
+    tasks: its answer walks the tree only 1000 levels deep, so a tree grown that deep (an
+    uncompacted loop) would say "completed" with a step still open. Never record that."""
+    if not workflow.is_completed():
+        return False
+    if compaction.unfinished_tasks(workflow):
+        raise WorkflowInconsistent()
+    return True
 
 
 def instance_data(workflow) -> dict:

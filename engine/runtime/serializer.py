@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from engine.runtime.compaction import DONE_STEPS, done_steps
+
 STATE_FORMAT = "sanfu-1"
 
 
@@ -22,6 +24,8 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        if done_steps(workflow):  # the steps whose tasks compaction dropped (engine.runtime.compaction)
+            dct["done_steps"] = done_steps(workflow)
         return dct
 
     def restore_with_spec(self, dct, spec, subprocess_specs, script_engine):
@@ -33,6 +37,7 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        setattr(workflow, DONE_STEPS, dct.pop("done_steps", []))
         return workflow
 
 
