@@ -1,0 +1,81 @@
+"""`sanfu bench-http`, run tiny: gunicorn starts on a fresh database, the clients complete work
+over the API without a single error, the JSON says so, and no gunicorn process outlives the run."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from engine.bench.http import run_bench_http
+from engine.cli.main import main
+from engine.errors import InvalidInput
+
+
+def _processes_on(port: int) -> list[str]:
+    """Command lines of live processes bound (by argument) to the bench's port."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if f"127.0.0.1:{port}" in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def _bench(capsys, *extra: str) -> dict:
+    assert main(["bench-http", "--workers", "1", "--clients", "2", "--seconds", "2", "--per-client", "30",
+                 "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _assert_a_clean_run(report: dict) -> None:
+    assert report["completions"] > 0 and report["completions_per_s"] > 0
+    assert report["errors"] == 0 and report["conflicts"] == 0  # clients never race: nothing to refuse
+    assert report["requests"] >= report["completions"] + report["kinds"]["inbox"]["count"]
+    for kind in ("inbox", "claim", "complete"):
+        figures = report["kinds"][kind]
+        assert figures["count"] > 0
+        assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"] <= figures["max_ms"]
+    assert report["workers"] == 1 and report["clients"] == 2
+    assert _processes_on(report["port"]) == []
+
+
+def test_a_tiny_run_on_sqlite_completes_work_without_errors_and_leaves_nothing_running(capsys):
+    report = _bench(capsys)
+    assert report["database"] == "sqlite"
+    _assert_a_clean_run(report)
+
+
+@pytest.mark.skipif(not os.environ.get("SANFU_TEST_POSTGRES_URL"), reason="SANFU_TEST_POSTGRES_URL not set")
+def test_a_tiny_run_on_postgresql_empties_its_database_before_and_after(capsys):
+    url = os.environ["SANFU_TEST_POSTGRES_URL"]
+    db = create_engine(url)
+    try:
+        with db.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text("CREATE TABLE someone_elses (id int)"))
+        with pytest.raises(InvalidInput, match="--force"):
+            run_bench_http(1, 2, 2, database=url)    # a database holding tables is not wiped unasked
+        with db.connect() as conn:
+            assert inspect(conn).get_table_names() == ["someone_elses"]
+        report = _bench(capsys, "--database", url, "--force")
+        assert report["database"] == "postgresql"
+        _assert_a_clean_run(report)
+        with db.connect() as conn:
+            assert inspect(conn).get_table_names() == []
+    finally:
+        db.dispose()
+
+
+def test_nonsense_settings_are_refused_before_anything_starts():
+    with pytest.raises(InvalidInput, match="workers"):
+        run_bench_http(workers=0, clients=2, seconds=1)
+    with pytest.raises(InvalidInput, match="PostgreSQL"):
+        run_bench_http(1, 2, 1, database="mysql://nowhere/x")
