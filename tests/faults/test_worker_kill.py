@@ -4,6 +4,7 @@ a request cut by the kill either failed as a dropped connection or committed who
 instance's inbox rows equal its workflow), and the server answers afterwards."""
 from __future__ import annotations
 
+import random
 import time
 
 from tests.helpers.gunicorn_world import CUT, Clients, assert_nothing_half_written, build_world, health, serve
@@ -13,11 +14,12 @@ CLERKS, PER_CLERK, KILLS = 8, 13, 10
 
 def test_completions_survive_workers_killed_mid_request(pg_engine, pg_url, tmp_path):
     world = build_world(pg_engine, tmp_path, CLERKS, PER_CLERK)
-    with serve(pg_url, tmp_path, workers=2, step_delay=0.05) as server:
+    with serve(pg_url, tmp_path, workers=2, step_delay=0.03, answer_delay=0.06) as server:
         clients = Clients(server.port, world.tokens).start()
         killed = []
         while len(killed) < KILLS and clients.busy():
             _wait_for_answers(clients, 12)   # the replacement serves (a cold worker's first request is slow)
+            time.sleep(random.uniform(0, 0.1))   # anywhere in a request, not just as one begins
             killed.append(server.kill_worker())  # gunicorn starts another each time
         clients.join(timeout=120)
         server.wait_for_workers(2)

@@ -138,15 +138,17 @@ def _age(pid: int) -> float:
 
 
 @contextmanager
-def serve(database_url: str, folder: Path, workers: int = 2, step_delay: float | None = None):
+def serve(database_url: str, folder: Path, workers: int = 2, step_delay: float | None = None,
+          answer_delay: float = 0.0):
     """`sanfu serve --workers N` on `database_url`, until the block ends (SIGTERM, then kill).
-    `step_delay`: seconds each workflow advance takes longer (tests.helpers.slow_worker)."""
+    `step_delay`, `answer_delay`: seconds each completion takes longer before its commit and
+    after it (tests.helpers.slow_worker)."""
     port, log = free_port(), folder / "gunicorn.log"
     env = {**os.environ, "SANFU_SECRET_KEY": "fault-tests", "SANFU_INSTANCE_PATH": str(folder / "instance"),
            "SANFU_FORMS_DIR": str(FORMS), "PYTHONPATH": str(ROOT)}
     if step_delay is not None:
         env |= {"GUNICORN_CMD_ARGS": "--config python:tests.helpers.slow_worker",
-                "SANFU_TEST_STEP_DELAY": str(step_delay)}
+                "SANFU_TEST_STEP_DELAY": str(step_delay), "SANFU_TEST_ANSWER_DELAY": str(answer_delay)}
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "--database", database_url, "serve",
                                  "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "30"],
