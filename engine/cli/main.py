@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from engine.cli.audit import AUDIT_HANDLERS, add_audit_commands
+from engine.cli.bench_auth import BENCH_AUTH_HANDLERS, add_bench_auth_commands
 from engine.cli.bench_http import BENCH_HTTP_HANDLERS, add_bench_http_commands
 from engine.cli.bulletin import BULLETIN_HANDLERS, add_bulletin_commands
 from engine.cli.calendar import CALENDAR_HANDLERS, add_calendar_commands
@@ -37,7 +38,7 @@ log = logging.getLogger("sanfu")
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
             **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS,
             **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS, **SERVE_HANDLERS,
-            **HISTORY_HANDLERS, **BENCH_HTTP_HANDLERS}
+            **HISTORY_HANDLERS, **BENCH_HTTP_HANDLERS, **BENCH_AUTH_HANDLERS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_migrate_commands(sub, _as)  # sanfu migrate: running instances to another version
     add_cosign_commands(sub, _as)  # 加签: add, list, sign
     add_history_commands(sub)  # sanfu bench-history: a looping instance's cost as rounds add up
+    add_bench_auth_commands(sub)  # sanfu bench-auth: the token and session checks' cost per request
     add_bench_http_commands(sub)  # sanfu bench-http: the HTTP path under gunicorn
     return parser
 

@@ -4,6 +4,7 @@ one statement — and never write; a token's last-used time is written at most o
 LAST_USED_GRAIN, in its own short transaction. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -107,3 +108,13 @@ def test_a_touch_that_lost_a_race_changes_nothing(cast):
     [token] = cast.api_tokens("water1")
     cast._touch(token["id"], T0 + timedelta(minutes=5))  # another worker read the old value too late
     assert cast.api_tokens("water1")[0]["last_used_at"] == T0.isoformat()
+
+
+def test_bench_auth_reports_one_statement_to_authenticate_and_no_writes(capsys):
+    from engine.cli.main import main
+    assert main(["bench-auth", "--requests", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for kind in ("api_get", "page_get"):
+        figures = report["current"][kind]
+        assert figures["auth_statements_per_request"] == 1 and figures["writes_per_request"] == 0
+        assert figures["statements_in_write_transactions_per_request"] == 0 and figures["median_ms"] > 0
