@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from engine.admin.api_tokens import LAST_USED_GRAIN
 from engine.cli.common import engine_for, print_json
 
 
@@ -37,6 +38,9 @@ def cmd_token(args) -> int:
         return 0
     if not rows:
         print("没有 API 令牌 (no tokens)")
+    else:  # the last-used time is written at most once per grain (engine.admin.api_tokens)
+        minutes = int(LAST_USED_GRAIN.total_seconds() // 60)
+        print(f"最近使用时间精确到 {minutes} 分钟 (last used: to within {minutes} minutes)")
     for row in rows:
         state = "已撤销" if row["revoked_at"] else "有效"
         used = (row["last_used_at"] or "-")[:19]
