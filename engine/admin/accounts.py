@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from engine import access, clock
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -43,6 +43,11 @@ def account_columns() -> tuple:
     roles = (select(func.aggregate_strings(UserRole.role, ROLE_SEPARATOR))
              .where(UserRole.user_id == User.id).scalar_subquery())
     return (User.name, User.display_name, User.is_admin, User.unit_id, User.session_epoch, roles.label("roles"))
+
+
+# Built once: an active account by name (`name`). Statements built per call cost more Python
+# than the query itself; SQLAlchemy caches this one's compiled form.
+ACCOUNT_BY_NAME = select(*account_columns()).where(User.name == bindparam("name"), User.active.is_(True))
 
 
 def account_from_row(row) -> dict:
@@ -190,8 +195,7 @@ class AccountCommands(EngineParts):
         """The active account `name` (None otherwise): one read of one row, never a write;
         the web checks every signed-in request with it."""
         with self.uow(write=False) as uow:
-            row = uow.session.execute(select(*account_columns())
-                                      .where(User.name == name, User.active.is_(True))).first()
+            row = uow.session.execute(ACCOUNT_BY_NAME, {"name": name}).first()
             return account_from_row(row) if row is not None else None
 
 
