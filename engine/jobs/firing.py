@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
-from engine.errors import Conflict
+from engine.errors import Conflict, Unavailable
 from engine.jobs import start_events, timer_rows
 
 # A timer whose instance changed while it fired (another command saved first) is retried
@@ -26,11 +26,17 @@ RETRY_AFTER = timedelta(seconds=2)
 
 FireTimer = Callable[[int, str], str]  # (timer id, owner) → 'fired'|'failed'|'skipped'|'conflict'
 
+# Claims a scheduler could not give back because the database went away in the middle of a
+# batch, per owner: given back first thing when it drains again, instead of waiting out their
+# lease (five minutes) after an outage of a few seconds.
+_UNRETURNED: dict[str, set[int]] = {}
+
 
 def fire_due(engine, owner: str, fire_timer: FireTimer) -> dict:
     """Fire everything due as of now; the true counts: due (claimed timers and due start
     events), fired, failed, started (instances started by timer start events)."""
     counts = {"due": 0, "fired": 0, "failed": 0, "started": 0}
+    _release(engine, sorted(_UNRETURNED.pop(owner, ())), owner)
     while batch := _claim(engine, owner):
         counts["due"] += len(batch)
         _fire_batch(engine, batch, owner, fire_timer, counts)
@@ -41,6 +47,8 @@ def fire_due(engine, owner: str, fire_timer: FireTimer) -> dict:
 def anything_due(engine) -> bool:
     """Whether a timer or timer start event is due that no scheduler holds (a read: an idle
     scheduler asks this often without taking SQLite's write lock)."""
+    if _UNRETURNED:
+        return True  # claims this process could not give back during an outage: give them back now
     with engine.uow(write=False) as uow:
         return timer_rows.any_due(uow.session) or bool(start_events.due_ids(uow.session, limit=1))
 
@@ -58,10 +66,11 @@ def _fire_batch(engine, batch: list[int], owner: str, fire_timer: FireTimer, cou
         try:
             outcome = fire_timer(timer_id, owner)
         except BaseException as err:
-            # Stopped (Ctrl-C, SIGTERM): whatever is not fired goes back to the others at
-            # once. An unexpected error: the rest goes back, but the timer that raised keeps
+            # Stopped (Ctrl-C, SIGTERM) or the database gone: whatever is not fired goes back
+            # at once. An unexpected error: the rest goes back, but the timer that raised keeps
             # its lease, retried when it expires, not in a loop that would hold up the backlog.
-            _release(engine, batch[done + 1:] if isinstance(err, Exception) else batch[done:], owner)
+            unexpected = isinstance(err, Exception) and not isinstance(err, Unavailable)
+            _release(engine, batch[done + 1:] if unexpected else batch[done:], owner)
             raise
         if outcome == "conflict":
             _release(engine, [timer_id], owner, RETRY_AFTER)
@@ -77,6 +86,8 @@ def _release(engine, timer_ids: list[int], owner: str, retry_after: timedelta | 
             timer_rows.release(uow.session, timer_ids, owner, retry_after)
     except Conflict:
         pass  # the leases expire by themselves
+    except Unavailable:
+        _UNRETURNED.setdefault(owner, set()).update(timer_ids)  # given back when the database is back
 
 
 def _fire_start_events(engine, owner: str, counts: dict) -> None:
