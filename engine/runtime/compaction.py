@@ -58,7 +58,7 @@ def _compact_run(top, run) -> int:
         return 0  # ended: nothing more will be added to it
     if run.last_task is not None and run.last_task.id in run.tasks:
         anchors.append(run.last_task)
-    cut_path = _common_path([_path(task) for task in anchors])
+    cut_path = _common_path(anchors)
     if len(cut_path) < 3:
         return 0  # the cut hangs under the root already
     spine = _spine(cut_path[1:-1])
@@ -78,14 +78,21 @@ def _compact_run(top, run) -> int:
     return len(dropped)
 
 
-def _common_path(paths: list[list]) -> list:
-    """root → … → the deepest task above (or at) the end of every path."""
-    common = 0
-    for level in zip(*paths):
-        if any(task is not level[0] for task in level):
-            break
-        common += 1
-    return paths[0][:common]
+def _common_path(anchors: list) -> list:
+    """root → … → the deepest task above (or at) every anchor. Each further anchor walks up
+    only until it meets the path found so far (siblings meet it at once)."""
+    path = _path(anchors[0])
+    depth_of = {task.id: depth for depth, task in enumerate(path)}
+    deepest = len(path) - 1
+    for task in anchors[1:]:
+        walked = []
+        while task.id not in depth_of:
+            walked.append(task.id)
+            task = task.parent
+        meets = depth_of[task.id]
+        depth_of.update(dict.fromkeys(walked, meets))  # later anchors below these stop there
+        deepest = min(deepest, meets)
+    return path[:deepest + 1]
 
 
 def _spine(ancestors: list) -> list:
