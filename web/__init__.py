@@ -124,8 +124,12 @@ def _locale() -> str:
 
 def _register(app: Flask) -> None:
     from . import api, api_enterprises, api_tasks, auth, errors, helpers, inbox, tasks  # noqa: F401 (api_* add API routes)
+    from .converters import init_app as bound_ids  # ids past 2^31 stop here (404), before any query
+    from .input_guard import init_app as guard_input  # NUL bytes, undocumented lengths: 404/422 here
+    bound_ids(app)
     auth.init_app(app)
     errors.init_app(app)
+    guard_input(app)
     helpers.init_app(app)
     # 催办, 延期, 督办单, 加签, 发起 and 撤回 on the API: their routes join api.bp before it is registered
     from . import api_cosign, api_deadlines, api_designer, api_records, api_start  # noqa: F401

@@ -84,7 +84,9 @@ def upload(task_id: str):
             if not added and len(files) == 1:
                 raise
             errors[f"file.{index}"] = str(err)
-    return jsonify({"attachments": added, "errors": errors}), 200 if added else 422
+    if not added:  # every file refused: the error envelope, each file's reason in `fields`
+        raise ApiError(422, "附件没有保存 (no file was saved)。", errors)
+    return jsonify({"attachments": added, "errors": errors})  # some saved: 200, the refused ones in `errors`
 
 
 @bp.get("/attachments/<attachment_id>")

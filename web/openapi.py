@@ -213,6 +213,12 @@ def _operation(summary: str, ok: dict, errors: str, *, params=(), body: str | No
 
 
 def _path_param(name: str, schema: dict) -> dict:
+    # What the database can hold, enforced before any query (web/converters.py, web/input_guard.py): an id
+    # is a PostgreSQL integer, a process key at most 255 characters.
+    if schema.get("type") == "integer":
+        schema = {**schema, "minimum": 1, "maximum": 2**31 - 1}
+    elif schema.get("type") == "string" and "maxLength" not in schema and "pattern" not in schema:
+        schema = {**schema, "minLength": 1, "maxLength": 255}
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
@@ -227,7 +233,7 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 def _inbox_params() -> list:
     return [_query("view", {"type": "string", "enum": list(VIEWS), "default": "todo"},
                    "todo 待办, claimable 科室待认领, done 已办, started 我发起的, copied 抄送我的"),
-            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
+            _query("page", {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}, "page number"),
             _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "rows per page"),
             _query("q", {"type": "string", "maxLength": 100}, "enterprise name or credit code"),
             _query("process", {"type": "string", "maxLength": 100}, "process key"),
@@ -274,13 +280,17 @@ def _task_operations(task_id: dict) -> dict:
         "post": _operation(summary, ok, errors, params=[task_id], body=body)}
         for verb, (summary, ok, errors, body) in ops.items()}
     uploaded = _object({"attachments": _array({"type": "object"}),
-                        "errors": {"type": "object", "additionalProperties": STR}})
+                        "errors": {"type": "object", "additionalProperties": STR, "description": UPLOAD_ERRORS}})
     paths["/api/v1/tasks/{task_id}/attachments"] = {
         "post": _operation("upload: attach photos or PDFs to the task (each file its own command)",
                            _ok(uploaded), "401 403 404 409 413 422", params=[task_id], body="UploadRequest"),
         "get": _operation("attachments: the files of the task's instance", _ok({"type": "object"}),
                           "401 403 404", params=[task_id])}
     return paths
+
+
+UPLOAD_ERRORS = ("file.<n> → why that file was refused: some files saved answer 200 with the others here; "
+                 "none saved answers 422 with the error envelope")
 
 
 def _deadline_operations(task_id: dict) -> dict:
@@ -336,7 +346,7 @@ def _record_operations(task_id: dict) -> dict:
     params = [_query("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "default: this year"),
               _query("status", RECORD_STATUS, "only records in this state"),
               _query("unit", {"type": "string", "maxLength": 64}, "a unit code: it and the units below it"),
-              _query("page", {"type": "integer", "minimum": 1}, "1-based"),
+              _query("page", {"type": "integer", "minimum": 1, "maximum": 100_000}, "1-based"),
               _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "default 50")]
     step = "400 401 403 404 409 413 422"
     return {
@@ -362,7 +372,8 @@ def _record_operations(task_id: dict) -> dict:
 
 
 def _paths() -> dict:
-    task_id = _path_param("task_id", {"type": "string", "maxLength": 64})
+    task_id = _path_param("task_id", {"type": "string", "pattern": "^[0-9A-Za-z_-]{1,64}$",
+                                      "description": "a task's id (a UUID)"})
     inbox, enterprise_filters = _inbox_params(), _enterprise_params()
     paths = {
         "/api/v1/inbox": {"get": _operation("inbox: one page of an inbox view, with every view's count",
@@ -423,7 +434,7 @@ def _start_operations() -> dict:
             "(attachment:<id>) in that field of the start's data — the instance takes them when it starts, a "
             "refused start leaves them for the next try, unused ones are deleted after a day",
             _ok(_object({"attachments": _array({"type": "object"}),
-                         "errors": {"type": "object", "additionalProperties": STR}})),
+                         "errors": {"type": "object", "additionalProperties": STR, "description": UPLOAD_ERRORS}})),
             "401 403 404 413 422", params=[_path_param("key", STR)], body="UploadRequest")},
         "/api/v1/instances/{instance_id}/withdraw": {"post": _operation(
             "withdraw: 撤回 — the starter cancels the instance while nobody else has acted on it (filed)",
