@@ -9,7 +9,7 @@ import time
 
 from tests.helpers.gunicorn_world import CUT, Clients, assert_nothing_half_written, build_world, health, serve
 
-CLERKS, PER_CLERK, KILLS = 8, 13, 10
+CLERKS, PER_CLERK, KILLS = 8, 13, 8
 
 
 def test_completions_survive_workers_killed_mid_request(pg_engine, pg_url, tmp_path):
