@@ -175,6 +175,23 @@ def _instance_tasks(rows: _Rows, rng, now, inst: dict, steps: list, unit: dict, 
             "read_at": copied_at + timedelta(hours=2) if rng.random() < 0.5 else None})
 
 
+def _advance_sequences(conn, statements) -> None:
+    """On PostgreSQL, move every serial/identity sequence of the filled tables past the
+    largest id the bulk rows gave (instances carry explicit ids): a later start or copy in
+    that database then takes a fresh id instead of failing on a duplicate key."""
+    if conn.dialect.name != "postgresql":
+        return
+    for stmt in statements:
+        table = stmt.table
+        for column in table.columns:
+            sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                   {"t": table.name, "c": column.name})
+            if sequence:
+                top = conn.scalar(select(func.max(column)))
+                conn.execute(text("SELECT setval(:s, :v, :called)"),
+                             {"s": sequence, "v": top or 1, "called": top is not None})
+
+
 def _fill(db, org: dict, instances: int, tasks_per_instance: int, seed: int = 4) -> dict:
     """Bulk INSERTs in batches of BATCH rows, straight into the engine's tables."""
     rng = random.Random(seed)
@@ -202,6 +219,7 @@ def _fill(db, org: dict, instances: int, tasks_per_instance: int, seed: int = 4)
             _instance_tasks(rows, rng, now, inst, steps, unit, tasks_per_instance, has_open)
             rows.flush(conn)
         rows.flush(conn, force=True)
+        _advance_sequences(conn, [stmt for stmt, _name in rows.tables])
     analyze(db)
     return rows.counts
 
