@@ -50,18 +50,21 @@ def _guard() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and NUL in value:
             raise NotFound()
-    fields = {_shown(name): NUL_TEXT for name, value in request.args.items(multi=True) if NUL in name + value}
+    fields = _nul_fields(request.args.items(multi=True))
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        fields.update({_shown(name): NUL_TEXT for name, value in request.form.items(multi=True)
-                       if NUL in name + value})
-        fields.update({_shown(name): NUL_TEXT for name, upload in request.files.items(multi=True)
-                       if NUL in (upload.filename or "")})
+        fields.update(_nul_fields(request.form.items(multi=True)))
+        fields.update(_nul_fields((name, upload.filename) for name, upload in request.files.items(multi=True)))
         if request.is_json:
             fields.update({name: NUL_TEXT for name in nul_paths(request.get_json(silent=True))})
     if not fields and request.blueprint == "api" and request.url_rule is not None:
         fields = _api_parameters(request.url_rule.rule)
     if fields:
         raise Refused(fields)
+
+
+def _nul_fields(pairs) -> dict[str, str]:
+    """{field: why} for each (name, text) pair with a NUL in either (a multipart part may lack a name)."""
+    return {_shown(name or ""): NUL_TEXT for name, value in pairs if NUL in (name or "") + (value or "")}
 
 
 def _shown(name: str) -> str:

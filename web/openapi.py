@@ -401,7 +401,8 @@ def _paths() -> dict:
                          "401 403 404", params=[_path_param("attachment_id", {"type": "string",
                                                                                "pattern": "^[0-9a-f]{32}$"})]),
             "responses": {"200": {"description": "the file (JPEG, PNG, WebP or PDF)",
-                                  "content": {"application/octet-stream": {}}},
+                                  "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in
+                                              ("image/jpeg", "image/png", "image/webp", "application/pdf")}},
                           **{code: {"$ref": f"#/components/responses/E{code}"} for code in ("401", "403", "404")}}}},
         "/api/v1/openapi.json": {"get": {**_operation("openapi: this document", _ok({"type": "object"}), ""),
                                          "security": []}},
