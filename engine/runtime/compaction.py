@@ -10,10 +10,11 @@ pruning of its own.
 What is dropped can no longer influence the future: every task that is not yet finished
 (and the last completed one, whose data is the instance's data) lies below one task, the
 cut; everything outside the cut's subtree is COMPLETED or CANCELLED. Of the chain above
-the cut only a spine is kept, the nearest task of each element (SpiffWorkflow looks up
-ancestors by element: a join's split, a looping parallel gateway's inputs; see `_spine`);
-the rest (and the subprocesses it ran) is removed. The tree's depth is then what one round
-needs plus at most one task per element. The data of every surviving task is untouched.
+the cut only a spine is kept: the nearest task of each element, and its parent
+(SpiffWorkflow looks up ancestors by element: a join's split, a looping parallel gateway's
+inputs, the step a 退回 goes back to, whose parent's data it takes; see `_spine`); the rest
+(and the subprocesses it ran) is removed. The tree's depth is then what one round needs
+plus at most two tasks per element. The data of every surviving task is untouched.
 
 History is not lost: the audit table records every completion (the history the instance
 page shows), and the steps the diagram shows as done are kept in `DONE_STEPS` (written in
@@ -61,7 +62,7 @@ def _compact_run(top, run) -> int:
     cut_path = _common_path(anchors)
     if len(cut_path) < 3:
         return 0  # the cut hangs under the root already
-    spine = _spine(cut_path[1:-1])
+    spine = _spine(cut_path)
     keep = _subtree_ids(cut_path[-1]) | {task.id for task in spine} | {root.id}
     dropped = [task for task_id, task in run.tasks.items() if task_id not in keep]
     if not dropped:
@@ -95,20 +96,24 @@ def _common_path(anchors: list) -> list:
     return path[:deepest + 1]
 
 
-def _spine(ancestors: list) -> list:
-    """Of the finished tasks above the cut, the nearest one of each task spec, in tree order.
+def _spine(cut_path: list) -> list:
+    """The finished tasks kept above the cut, in tree order: the nearest one of each task
+    spec, and the parent of each of those (and of the cut).
+
     SpiffWorkflow walks up the ancestors to find the nearest task of a given spec (a
     structured join's split: Task.find_ancestor; a parallel gateway in a loop looking for
-    its inputs: ParallelGateway._check_threshold_unstructured): that walk finds the same
-    task in the kept spine as in the whole chain, and the spine is at most one task per
-    element of the process, however many rounds ran."""
-    seen, kept = set(), []
-    for task in reversed(ancestors):
-        if task.task_spec.name not in seen:
-            seen.add(task.task_spec.name)
-            kept.append(task)
-    kept.reverse()
-    return kept
+    its inputs: ParallelGateway._check_threshold_unstructured; sanfu's 退回 looking for the
+    step before): that walk finds the same task in the spine as in the whole chain. A task
+    reset (退回) takes its parent's data and makes its parent the last task: the parent it
+    had. At most two tasks per element of the process, however many rounds ran."""
+    seen, chosen = set(), set()
+    for depth in range(len(cut_path) - 2, 0, -1):  # nearest first; the root and the cut stay anyway
+        name = cut_path[depth].task_spec.name
+        if name not in seen:
+            seen.add(name)
+            chosen.add(depth)
+    chosen |= {depth - 1 for depth in [*chosen, len(cut_path) - 1] if depth > 1}
+    return [cut_path[depth] for depth in sorted(chosen)]
 
 
 def _path(task) -> list:
