@@ -58,6 +58,8 @@ def _guard() -> None:
             fields.update({name: NUL_TEXT for name in nul_paths(request.get_json(silent=True))})
     if not fields and request.blueprint == "api" and request.url_rule is not None:
         fields = _api_parameters(request.url_rule.rule)
+        if not fields and request.is_json:
+            fields = _body_lengths(request.url_rule.rule)
     if fields:
         raise Refused(fields)
 
@@ -97,6 +99,33 @@ def _api_parameters(rule: str) -> dict[str, str]:
         if problem:
             fields[param["name"]] = problem
     return fields
+
+
+def _body_lengths(rule: str) -> dict[str, str]:
+    """The JSON body's top-level text longer than its documented maxLength (the database's column)."""
+    body = request.get_json(silent=True)
+    schema = _body_schemas().get((_ARG.sub(r"{\1}", rule), request.method))
+    if not isinstance(body, dict) or not schema:
+        return {}
+    return {name: problem for name, rule_ in schema.get("properties", {}).items()
+            if isinstance(body.get(name), str) and "maxLength" in rule_
+            and (problem := schema_problem({"maxLength": rule_["maxLength"]}, body[name]))}
+
+
+@lru_cache(maxsize=1)
+def _body_schemas() -> dict[tuple[str, str], dict]:
+    """{(path, method) → the JSON request body's schema, its $ref resolved}."""
+    from .openapi import document
+    doc = document()
+    out = {}
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if schema and "$ref" in schema:
+                schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            if schema:
+                out[(path, method.upper())] = schema
+    return out
 
 
 def schema_problem(schema: dict, raw) -> str | None:

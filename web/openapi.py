@@ -107,22 +107,26 @@ ERROR = _object({"error": _object({
     "fields": {"type": "object", "additionalProperties": STR,
                "description": "field (dotted path for nested fields) → message"},
 }, required=["status", "code", "message"])})
+# The lengths of the columns these values reach (web/input_guard.py refuses longer ones with 422).
+TEXT_2000 = {"type": "string", "minLength": 1, "maxLength": 2000}
+NOTE, LOGIN, CODE = {"type": "string", "maxLength": 2000}, {"type": "string", "minLength": 1, "maxLength": 64}, \
+    {"type": "string", "maxLength": 128}
 REQUESTS = {
-    "ReleaseRequest": _object({"reason": {"type": "string", "minLength": 1}}),
+    "ReleaseRequest": _object({"reason": TEXT_2000}),
     "CompleteRequest": _object({"data": {"type": "object", "description": "the form's fields"}}, required=[]),
-    "ReturnRequest": _object({"reason": {"type": "string", "minLength": 1}}),
-    "DelegateRequest": _object({"to_user": {"type": "string", "minLength": 1}, "note": STR}, required=["to_user"]),
+    "ReturnRequest": _object({"reason": TEXT_2000}),
+    "DelegateRequest": _object({"to_user": LOGIN, "note": NOTE}, required=["to_user"]),
     "ResolveRequest": _object({"data": {"type": "object", "description": "the form as entered (kept as the draft)"},
-                               "comment": STR}, required=[]),
-    "CopyRequest": _object({"to_users": {"type": "array", "items": STR, "minItems": 1}, "note": STR},
+                               "comment": NOTE}, required=[]),
+    "CopyRequest": _object({"to_users": {"type": "array", "items": STR, "minItems": 1}, "note": NOTE},
                            required=["to_users"]),
     "CommentRequest": _object({"body": {"type": "string", "minLength": 1, "maxLength": 2000}}),
     "DraftRequest": _object({"data": {"type": "object", "description": "the form as entered, unvalidated"}}),
     "UploadRequest": {"type": "object", "properties": {"file": _array({"type": "string", "format": "binary"}),
                                                        "field": STR}, "required": ["file"],
                       "description": "multipart/form-data: one or more JPEG, PNG, WebP or PDF files"},
-    "TransferRequest": {**_object({"reason": {"type": "string", "minLength": 1}, "to_user": STR,
-                                   "to_section": STR, "to_unit": STR}, required=["reason"]),
+    "TransferRequest": {**_object({"reason": TEXT_2000, "to_user": LOGIN, "to_section": CODE, "to_unit": CODE},
+                                  required=["reason"]),
                         "description": "reason, and one of to_user, to_section (a section code or name; "
                                        "with to_unit: of that unit) or to_unit (its 办公室)"},
 }

@@ -91,3 +91,13 @@ def test_a_page_form_with_a_nul_is_a_422_and_saves_nothing(auth, client, sanfu, 
                                                              "problems_found": ""})
     assert answer.status_code == 422 and "findings" in answer.get_data(as_text=True)
     assert sanfu.task_view(task_id, "xh_liaison")["task"]["status"] == "open"
+
+
+def test_body_text_longer_than_its_column_is_a_422(api, service):
+    task_id = api("GET", "/inbox", "xh_liaison").get_json()["rows"][0]["id"]
+    api("POST", f"/tasks/{task_id}/claim", "xh_liaison")
+    too_long = api("POST", f"/tasks/{task_id}/release", "xh_liaison", {"reason": "因" * 2001})
+    assert too_long.status_code == 422 and "reason" in _fields(too_long)
+    assert api("POST", f"/tasks/{task_id}/transfer", "xh_liaison",
+               {"reason": "出差", "to_user": "u" * 65}).status_code == 422
+    assert api("POST", f"/tasks/{task_id}/release", "xh_liaison", {"reason": "因" * 2000}).status_code == 200
