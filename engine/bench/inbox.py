@@ -48,6 +48,7 @@ PROCESSES = [("ledger_matter", 0.4, ["rectify", "verify", "hand_over"]),
 COUNTY_SAMPLE = ("water", "water_head", "liaison", "leader")
 OTHER_SAMPLE = ("hz_liaison", "hz_super", "huz_leader", "zj_super")
 COPY_SHARE = 0.05
+TARGET_P95_MS = 10  # issue 11: every view, tab counts included, on SQLite and PostgreSQL
 
 
 @contextmanager
@@ -296,12 +297,12 @@ def run_bench_inbox(instances: int = 100_000, tasks_per_instance: int = 10, data
             "users": len(users), "repeat": repeat,
             "views": {view: {"p50_ms": _ms(_percentile(ts, 50)), "p95_ms": _ms(_percentile(ts, 95)),
                              "max_ms": _ms(max(ts))} for view, ts in times.items()},
-            "target_p95_ms": 20, "count_cap": COUNT_CAP,
+            "target_p95_ms": TARGET_P95_MS, "count_cap": COUNT_CAP,
             "counts_example": {"user": busiest, "counts": per_user_counts[busiest]},
             "counts_by_user": per_user_counts,
         }
         report["slowest_view"] = max(VIEWS, key=lambda v: report["views"][v]["p95_ms"])
-        report["meets_target"] = all(v["p95_ms"] <= 20 for v in report["views"].values())
+        report["meets_target"] = all(v["p95_ms"] <= TARGET_P95_MS for v in report["views"].values())
         if explain:
             report["count_plans"], report["page_plans"] = _explain(engine, busiest)
         return report
