@@ -40,9 +40,22 @@ def cmd_serve(args) -> int:
             "--timeout", str(args.timeout), "--graceful-timeout", "30", "--worker-class", "sync"]
     if args.access_log:
         argv += ["--access-logfile", "-"]
+    argv += _control_socket()
     print(f"sanfu：{workers} 个工作进程，监听 {args.bind}（SIGTERM 或 Ctrl-C 停止）", flush=True)
     os.execv(sys.executable, [*argv, "web:create_app()"])
     return 0  # not reached: gunicorn replaced this process
+
+
+def _control_socket() -> list[str]:
+    """gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl), shared by
+    every server on the host: give each sanfu instance its own, in its instance folder."""
+    import gunicorn
+
+    from engine.store.db import instance_path
+    if tuple(int(part) for part in gunicorn.__version__.split(".")[:2]) < (27, 0):
+        return []
+    instance_path().mkdir(parents=True, exist_ok=True)
+    return ["--control-socket", str(instance_path() / "gunicorn.ctl")]
 
 
 SERVE_HANDLERS = {"serve": cmd_serve}
