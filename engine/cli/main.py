@@ -26,6 +26,7 @@ from engine.cli.outbox import OUTBOX_HANDLERS, add_outbox_commands
 from engine.cli.scenarios import SCENARIO_HANDLERS, add_scenario_commands
 from engine.cli.serve import SERVE_HANDLERS, add_serve_commands
 from engine.cli.service import SERVICE_HANDLERS, add_service_commands
+from engine.cli.soak import SOAK_HANDLERS, add_soak_commands
 from engine.cli.supervision import SUPERVISION_HANDLERS, add_supervision_commands
 from engine.cli.tokens import TOKEN_HANDLERS, add_token_commands
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound, SanfuError
@@ -37,7 +38,7 @@ log = logging.getLogger("sanfu")
 # One table, `sanfu <command>` → its handler; each module lists its own commands.
 HANDLERS = {**COMMAND_HANDLERS, **ORG_HANDLERS, **TOKEN_HANDLERS, **AUDIT_HANDLERS, **CALENDAR_HANDLERS,
             **OUTBOX_HANDLERS, **BULLETIN_HANDLERS, **SUPERVISION_HANDLERS, **DEADLINE_HANDLERS, **SERVICE_HANDLERS,
-            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS, **SERVE_HANDLERS,
+            **SCENARIO_HANDLERS, **MIGRATE_HANDLERS, **COSIGN_HANDLERS, **SERVE_HANDLERS, **SOAK_HANDLERS,
             **HISTORY_HANDLERS, **BENCH_HTTP_HANDLERS, **BENCH_AUTH_HANDLERS}
 
 
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_org_commands(sub, _as)
     add_token_commands(sub, _as)
     add_serve_commands(sub, _as)
+    add_soak_commands(sub)
     add_calendar_commands(sub, _as)
     add_supervision_commands(sub, _as)
     add_deadline_commands(sub, _as)  # 催办, 延期申请, 退单, 效能告诫
