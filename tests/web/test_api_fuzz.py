@@ -31,7 +31,7 @@ from tests.web.authz_world import ROLES, _admins, _deadlines, _follow_up, _recor
 load_all_checks()
 from schemathesis.checks import CHECKS  # noqa: E402 (filled by load_all_checks)
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 CHECKED = [CHECKS.get_by_names([name])[0] for name in (
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance")]
 FUZZ_ROLES = ("liaison", "staff", "section_head", "supervisor", "other_county", "system_admin")
