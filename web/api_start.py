@@ -3,11 +3,10 @@ form's JSON Schema), start one with data, withdraw an instance the caller starte
 on the API blueprint (web/api.py); every rule stays in the engine (engine.instances.starting)."""
 from __future__ import annotations
 
-from flask import jsonify, request
-
-from engine.errors import SanfuError
+from flask import jsonify
 
 from .api import ApiError, _actor, _body, _text, bp
+from .api_tasks import upload_each
 from .extensions import get_engine
 
 
@@ -31,21 +30,8 @@ def upload_start_attachments(key: str):
     `field`, the start form's attachment field); each file its own command. The answer's `ref`
     ("attachment:<id>") then goes in that field of the start's data; until a start takes it the
     upload is the caller's alone, and it is deleted after a day if no start does."""
-    files = [f for f in request.files.getlist("file") if f and f.filename]
-    if not files:
-        raise ApiError(422, "请上传文件。", {"file": "缺少文件 (multipart/form-data 的 file 部分)"})
-    added, errors = [], {}
-    for index, upload_file in enumerate(files):
-        try:
-            added.append(get_engine().add_start_attachment(key[:255], _actor(), upload_file.filename,
-                                                           upload_file.stream, request.form.get("field", "")[:128]))
-        except SanfuError as err:
-            if not added and len(files) == 1:
-                raise
-            errors[f"file.{index}"] = str(err)
-    if not added:  # every file refused: the error envelope, each file's reason in `fields`
-        raise ApiError(422, "附件没有保存 (no file was saved)。", errors)
-    return jsonify({"attachments": added, "errors": errors})  # some saved: 200, the refused ones in `errors`
+    return upload_each(lambda f, field: get_engine().add_start_attachment(key[:255], _actor(), f.filename,
+                                                                          f.stream, field))
 
 
 @bp.post("/instances/<int:instance_id>/withdraw")

@@ -72,21 +72,29 @@ def attachments(task_id: str):
 def upload(task_id: str):
     """multipart/form-data with one or more `file` parts (and an optional form `field`);
     each file is its own command, so a refused file does not undo the others."""
+    task_id = _task_id(task_id)
+    return upload_each(lambda f, field: get_engine().add_attachment(task_id, _actor(), f.filename, f.stream, field))
+
+
+def upload_each(add) -> tuple:
+    """The multipart `file` parts, each stored by `add(file, field)` as its own command: 200 with
+    what was saved and the refused ones in `errors`; every file refused: the error envelope, each
+    file's reason in `fields` (one file alone: its own error)."""
     files = [f for f in request.files.getlist("file") if f and f.filename]
     if not files:
         raise ApiError(422, "请上传文件。", {"file": "缺少文件 (multipart/form-data 的 file 部分)"})
+    field = request.form.get("field", "")[:128]
     added, errors = [], {}
     for index, upload_file in enumerate(files):
         try:
-            added.append(get_engine().add_attachment(_task_id(task_id), _actor(), upload_file.filename,
-                                                     upload_file.stream, request.form.get("field", "")[:128]))
+            added.append(add(upload_file, field))
         except SanfuError as err:
             if not added and len(files) == 1:
                 raise
             errors[f"file.{index}"] = str(err)
-    if not added:  # every file refused: the error envelope, each file's reason in `fields`
+    if not added:
         raise ApiError(422, "附件没有保存 (no file was saved)。", errors)
-    return jsonify({"attachments": added, "errors": errors})  # some saved: 200, the refused ones in `errors`
+    return jsonify({"attachments": added, "errors": errors})
 
 
 @bp.get("/attachments/<attachment_id>")
