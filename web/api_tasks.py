@@ -76,7 +76,7 @@ def upload(task_id: str):
     return upload_each(lambda f, field: get_engine().add_attachment(task_id, _actor(), f.filename, f.stream, field))
 
 
-def upload_each(add) -> tuple:
+def upload_each(add):
     """The multipart `file` parts, each stored by `add(file, field)` as its own command: 200 with
     what was saved and the refused ones in `errors`; every file refused: the error envelope, each
     file's reason in `fields` (one file alone: its own error)."""
