@@ -1,0 +1,195 @@
+"""The schemas of the OpenAPI document (web/openapi.py): JSON Schema 2020-12 in the shapes of the
+CLI's `--json` — Task is `sanfu tasks --json`'s row, Instance `sanfu show --json`, LedgerMatter a row
+of `sanfu ledger --json` — the request bodies, and the error envelope."""
+from __future__ import annotations
+
+from engine.inbox.views import VIEWS
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+
+
+def _null(schema: dict) -> dict:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def _object(properties: dict, required=None, extra: bool = True) -> dict:
+    out = {"type": "object", "properties": properties,
+           "required": list(properties) if required is None else required}
+    if not extra:
+        out["additionalProperties"] = False
+    return out
+
+
+TASK = _object({
+    "id": STR, "instance_id": INT, "process_key": STR, "version": INT, "element_id": STR, "name": STR,
+    "lane": _null(STR), "assignee": _null(STR), "candidate_groups": _array(STR),
+    "candidate_users": _array(STR), "due_at": _null(TIME), "due_at_local": _null(TIME),
+    "created_at": TIME, "status": STR,
+    "form_key": _null(STR), "unrouted": BOOL, "unit_id": _null(INT), "enterprise_id": _null(INT),
+    "completed_at": _null(TIME), "completed_by": _null(STR),
+    "subject": {**_null(STR), "description": "what work without an enterprise is about (a complaint's summary)"},
+    "urge_count": {**INT, "description": "how many times it was urged (催办 ×N)"},
+})
+HISTORY_EVENT = _object({"id": INT, "at": TIME, "actor": STR, "action": STR, "instance_id": _null(INT),
+                         "task_id": _null(STR), "detail": {}})
+COPY_INFO = _object({"id": INT, "sender": STR, "note": STR, "created_at": TIME, "read": BOOL})
+INBOX_ROW = {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "assignee_name": _null(STR), "overdue": BOOL,
+                                              "copy_info": COPY_INFO}, required=["enterprise_name", "overdue"])],
+             "description": "copy_info only in the copied (抄送我的) view"}
+INBOX_PAGE = _object({
+    "view": {"type": "string", "enum": list(VIEWS)}, "rows": _array(_ref("InboxRow")),
+    "counts": {**_object({view: INT for view in VIEWS}),
+               "description": "per view, counted up to count_cap + 1 rows (shown as 99+ beyond the cap); "
+                              "copied counts unread copies"},
+    "count_cap": INT, "counts_capped": _object({view: BOOL for view in VIEWS}),
+    "total": {**_null(INT), "description": "the view's row count when under the cap, else null: page on has_next"},
+    "has_next": BOOL, "page": INT, "per_page": INT,
+    "filters": {"type": "object", "description": "the filters applied, as given back"},
+})
+TASK_VIEW = _object({
+    "task": {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "process_name": STR})]},
+    "form": {"type": ["object", "null"], "description": "the task's form (JSON Schema), if it has one"},
+    "data": {"type": "object"}, "can_claim": BOOL, "can_complete": BOOL, "can_release": BOOL,
+    "history": _array(_ref("HistoryEvent")),
+})
+INSTANCE = _object({
+    "id": INT, "process_key": STR, "version": INT, "status": STR, "started_by": _null(STR),
+    "data": {"type": "object"}, "unit_id": _null(INT), "enterprise_id": _null(INT), "subject": _null(STR),
+    "open_tasks": _array(_ref("Task")), "history": _array(_ref("HistoryEvent")),
+})
+COMPLETE_RESULT = _object({"instance_id": INT, "status": STR, "warnings": _array(STR)})
+LEDGER_MATTER = _object({
+    "id": INT, "instance_id": INT, "scope": STR, "enterprise_id": _null(INT), "unit_id": _null(INT),
+    "source": STR, "category": STR, "description": STR, "severity": STR, "section": STR,
+    "responsible_person": STR, "status": STR, "deadline": _null(TIME), "measures": STR,
+    "evidence": _array({}), "explanation": STR, "department": STR, "answer": STR,
+    "closed_at": _null(TIME), "updated_at": TIME,
+})
+ENTERPRISE_ROW = _object({
+    "id": INT, "name": STR, "credit_code": STR, "scale": STR, "type": STR, "priority": BOOL, "unit": STR,
+    "liaison": STR, "contact_leader": STR, "status": STR, "phone": STR, "pairing_year": INT,
+    "open_matters": INT, "overdue_matters": INT,
+    "service": {"type": "object", "description": "本月服务: status (served, pending, warning, missed, not_required), "
+                "text, colour (yellow, red or null), last_missed (last month ended without service), last_month"},
+})
+ENTERPRISE_PAGE = _object({"rows": _array(_ref("EnterpriseRow")), "total": INT, "page": INT, "per_page": INT})
+ENTERPRISE = _object({
+    "enterprise": {**_object({"id": INT, "name": STR, "credit_code": STR, "unit": STR, "unit_id": INT}),
+                   "description": "the enterprise with its unit, liaison (and phone) and contact leader"},
+    "visits": _array({"type": "object", "description": "走访: each visit step completed"}),
+    "checks": _array({"type": "object", "description": "体检: each health check completed"}),
+    "matters": _array(_ref("LedgerMatter")),
+    "ratings": _array({"type": "object", "description": "回访评价: each follow-up's satisfaction"}),
+    "service": _array({"type": "object", "description": "每月服务: the last six months, newest first: year, "
+                       "month, label, status, text, colour and the contacts (date, mode, summary, recorded_by)"}),
+    "may_record_contact": BOOL,
+}, required=["enterprise", "visits", "checks", "matters", "ratings"])
+ERROR = _object({"error": _object({
+    "status": INT, "title": STR, "message": STR,
+    "code": {"type": "string", "description": "stable error code: invalid_input, form_invalid, definition_error, "
+             "script_error, not_found, gone, not_allowed, conflict, unauthorized, error; or a more precise one "
+             "(no_such_task, no_such_instance, task_closed, already_claimed, task_delegated, not_assignee, "
+             "not_candidate, task_not_visible, instance_not_visible, unknown_user, admins_only, designers_only)"},
+    "fields": {"type": "object", "additionalProperties": STR,
+               "description": "field (dotted path for nested fields) → message"},
+}, required=["status", "code", "message"])})
+# The lengths of the columns these values reach (web/input_guard.py refuses longer ones with 422).
+TEXT_2000 = {"type": "string", "minLength": 1, "maxLength": 2000}
+NOTE, LOGIN, CODE = {"type": "string", "maxLength": 2000}, {"type": "string", "minLength": 1, "maxLength": 64}, \
+    {"type": "string", "maxLength": 128}
+REQUESTS = {
+    "ReleaseRequest": _object({"reason": TEXT_2000}),
+    "CompleteRequest": _object({"data": {"type": "object", "description": "the form's fields"}}, required=[]),
+    "ReturnRequest": _object({"reason": TEXT_2000}),
+    "DelegateRequest": _object({"to_user": LOGIN, "note": NOTE}, required=["to_user"]),
+    "ResolveRequest": _object({"data": {"type": "object", "description": "the form as entered (kept as the draft)"},
+                               "comment": NOTE}, required=[]),
+    "CopyRequest": _object({"to_users": {"type": "array", "items": STR, "minItems": 1}, "note": NOTE},
+                           required=["to_users"]),
+    "CommentRequest": _object({"body": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "DraftRequest": _object({"data": {"type": "object", "description": "the form as entered, unvalidated"}}),
+    "UploadRequest": {"type": "object", "properties": {"file": _array({"type": "string", "format": "binary"}),
+                                                       "field": STR}, "required": ["file"],
+                      "description": "multipart/form-data: one or more JPEG, PNG, WebP or PDF files"},
+    "TransferRequest": {**_object({"reason": TEXT_2000, "to_user": LOGIN, "to_section": CODE, "to_unit": CODE},
+                                  required=["reason"]),
+                        "description": "reason, and one of to_user, to_section (a section code or name; "
+                                       "with to_unit: of that unit) or to_unit (its 办公室)"},
+}
+EXTENSION = _object({
+    "id": INT, "task_id": STR, "instance_id": INT, "status": {"type": "string", "enum": ["pending", "approved",
+                                                                                         "refused", "withdrawn"]},
+    "status_text": STR, "section_id": _null(INT), "requested_by": STR, "requested_at": TIME,
+    "current_due_at": _null(TIME), "new_due_at": TIME, "new_due_date": {"type": "string", "format": "date"},
+    "reason": STR, "decided_by": _null(STR), "decided_at": _null(TIME), "decision_note": STR,
+}, required=["id", "task_id", "status", "new_due_at", "reason"])
+REQUESTS.update({
+    "UrgeRequest": _object({"message": {"type": "string", "minLength": 1, "maxLength": 500}}),
+    "ExtensionRequest": _object({"new_due_date": {"type": "string", "format": "date",
+                                                  "description": "a working day later than the current deadline"},
+                                 "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "ExtensionDecision": _object({"approve": BOOL, "note": {"type": "string", "maxLength": 2000,
+                                                            "description": "required when refusing"}},
+                                 required=["approve"]),
+})
+RECORD_STATUS = {"type": "string", "enum": ["open", "verifying", "closed"],
+                 "description": "督办中 → 待复核 → 已销号"}
+RECORD = _object({
+    "id": INT, "number": STR, "year": INT, "serial": INT, "title": STR, "detail": STR,
+    "source": {"type": "string", "enum": ["ladder", "manual"]}, "task_id": _null(STR), "instance_id": _null(INT),
+    "enterprise_id": _null(INT), "unit_id": _null(INT), "unit_name": STR, "unit_code": STR, "section_id": _null(INT),
+    "section_name": STR, "responsible": _null(STR), "responsible_name": STR, "status": RECORD_STATUS,
+    "status_text": STR, "deadline": _null(TIME), "deadline_passed": BOOL, "opened_at": TIME, "opened_by": STR,
+    "closed_at": _null(TIME), "closed_by": _null(STR),
+    "carried_over": {"type": "boolean", "description": "跨年: opened in an earlier year and still open when this "
+                                                      "year began"},
+}, required=["id", "number", "status", "title"])
+REQUESTS.update({
+    "RecordDeadlineRequest": _object({"deadline": {"type": "string", "description": "a date (the end of that "
+                                                   "working day, Beijing time) or an ISO date-time", "maxLength": 40},
+                                      "note": {"type": "string", "maxLength": 2000}}, required=["deadline"]),
+    "RecordReportRequest": _object({"note": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "RecordVerifyRequest": _object({"approve": BOOL, "note": {"type": "string", "maxLength": 2000,
+                                                              "description": "required when sending it back"}},
+                                   required=["approve"]),
+    "ListForSupervisionRequest": _object({"note": {"type": "string", "minLength": 1, "maxLength": 2000},
+                                          "deadline": {"type": "string", "maxLength": 40}}, required=["note"]),
+})
+REQUESTS.update({  # 加签 (web/api_cosign.py)
+    "CosignRequest": _object({"to_user": {"type": "string", "minLength": 1},
+                              "mode": {"type": "string", "enum": ["before", "after"],
+                                       "description": "before: 前加签; after: 后加签 (with `data`, validated)"},
+                              "note": {"type": "string", "maxLength": 2000},
+                              "data": {"type": "object", "description": "after: the form's fields"}},
+                             required=["to_user", "mode"]),
+    "SignRequest": _object({"agree": BOOL, "opinion": {"type": "string", "maxLength": 2000,
+                                                       "description": "required when refusing"}},
+                           required=["agree"]),
+})
+REQUESTS.update({  # 发起 and 撤回 (web/api_start.py)
+    "StartRequest": _object({"data": {"type": "object", "description": "the start form's fields (validated); "
+                                      "an attachment field lists refs from POST /api/v1/processes/{key}/attachments"}}),
+    "WithdrawRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+                               required=["reason"]),
+})
+COSIGN = _object({"id": INT, "task_id": STR, "instance_id": INT, "mode": STR, "holder": STR, "cosigner": STR,
+                  "note": STR, "data": _null({"type": "object"}), "status": STR, "opinion": STR, "created_at": TIME,
+                  "decided_at": _null(TIME)}, required=["id", "task_id", "mode", "status"])
+SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "SupervisionRecord": RECORD,
+           "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
+           "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "CompleteResult": COMPLETE_RESULT,
+           "LedgerMatter": LEDGER_MATTER, "EnterpriseRow": ENTERPRISE_ROW, "EnterprisePage": ENTERPRISE_PAGE,
+           "Enterprise": ENTERPRISE, "Error": ERROR, **REQUESTS}
+
+ERRORS = {"400": "请求体不是合法的 JSON 对象", "401": "缺少、无效或已撤销的 API 令牌", "403": "无权查看或办理",
+          "404": "不存在", "409": "冲突：已被认领、已完成，或别人刚刚修改了同一事项", "413": "请求体过大",
+          "422": "内容不符合要求（fields 列出每个字段的问题）"}
