@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from engine.org.lanes import Context
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Enterprise
-from engine.store.tables import HumanTask, Instance
+from engine.store.tables import HumanTask, Instance, ProcessDefinition
 from engine.tasks import collab_queries
 from engine.tasks.actions import previous_step
 from engine.tasks.cosign import cosign_view
@@ -45,11 +46,14 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     row = access.task_seen_by(session, actor, task_id)
     instance = session.get(Instance, row.instance_id)
     loaded = engine.runtime.load(session, instance)
-    spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
+    spiff_task = _in_tree(loaded.workflow, task_id)
     built = loaded.built_for(spiff_task) if spiff_task is not None else None
-    data = dict(spiff_task.data) if spiff_task is not None else {}
     history = audit.history(session, instance.id)
-    forms = built.forms if built is not None else {}
+    if built is not None:
+        data, forms = dict(spiff_task.data), built.forms
+    else:  # a finished step compacted out of the tree: its form as deployed, its data as the audit kept it
+        data = _completed_with(history, row.id)
+        forms = {row.form_key: engine.runtime.form_of(session, row)} if row.form_key else {}
     draft = collab_queries.draft_of(session, row)
     fields, lanes = privacy.sensitive_fields(forms)
     ctx = Context(instance.unit_id, instance.enterprise_id)
@@ -59,7 +63,8 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     enterprise = session.scalar(select(Enterprise.name).where(Enterprise.id == row.enterprise_id)) \
         if row.enterprise_id else None
     task = {**task_rows.shown(session, row), "enterprise_name": enterprise or "",
-            "process_name": (built.spec.description if built is not None else "") or row.process_key}
+            "process_name": (built.spec.description if built is not None else _process_name(session, row))
+            or row.process_key}
     flags = _flags(session, row, actor, spiff_task)
     form = forms.get(row.form_key) if row.form_key else None
     return {"task": task, "form": forms.get(row.form_key) if row.form_key else None,
@@ -75,6 +80,26 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
             if flags["can_complete"] else [],
             **deadline_actions(session, row, actor, spiff_task),  # 催办, 延期, 退单, 告诫
             **cosign_view(session, row, actor, form, flags)}  # 加签
+
+
+def _in_tree(workflow, task_id: str):
+    """The step in the loaded workflow, or None: finished rounds are compacted out of the stored
+    tree (engine/runtime/compaction.py), so a completed task may no longer be there."""
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        return None
+
+
+def _process_name(session: Session, row: HumanTask) -> str:
+    return session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.key == row.process_key,
+                                                               ProcessDefinition.version == row.version)) or ""
+
+
+def _completed_with(history: list[dict], task_id: str) -> dict:
+    """The data a task was completed with, as its `task_completed` audit event recorded it."""
+    done = [e for e in history if e["action"] == "task_completed" and e.get("task_id") == task_id]
+    return dict((done[-1]["detail"] or {}).get("data") or {}) if done else {}
 
 
 def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:

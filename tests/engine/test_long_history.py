@@ -378,3 +378,18 @@ def test_a_return_after_compaction_reopens_the_same_step_with_the_same_data():
         kept, reference = (run.complete("fill", {"n": 99, "done": True}) for run in (compacted, full))
         assert instance_data(kept) == instance_data(reference) and instance_data(kept)["checked"] == 990
     assert len(compacted.state) < len(full.state) / 2
+
+
+def test_a_completed_step_compacted_out_of_the_tree_still_shows_its_form_and_data(looping):
+    """已办: the clerk opens a 整改 they finished rounds ago — its step is no longer in the stored
+    tree, so the page reads its data as the audit recorded it and names the process."""
+    engine, instance_id = looping
+    [first] = _open_rows(engine, instance_id)
+    engine.complete(first, "rectifier", {"done": False, "measures": "第一轮整改"})
+    for _ in range(5):
+        [task_id] = _open_rows(engine, instance_id)
+        engine.complete(task_id, "rectifier", {"done": False})
+    shown = engine.task_view(first, "rectifier")
+    assert shown["task"]["status"] == "completed"
+    assert shown["data"]["measures"] == "第一轮整改"
+    assert shown["task"]["process_name"] not in ("", KEY)
