@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -179,16 +179,21 @@ def units_below(session: Session, unit_id: int) -> list[int]:
     return found
 
 
+def _acting_for_statement():
+    """Built once: every request asks whom its user stands in for (the names are parameters)."""
+    principal, deputy, now = User.__table__.alias("principal"), User.__table__.alias("deputy"), bindparam("now")
+    return (select(principal.c.name).select_from(Deputy)
+            .join(principal, principal.c.id == Deputy.user_id)
+            .join(deputy, deputy.c.id == Deputy.deputy_id)
+            .where(deputy.c.name == bindparam("deputy"), Deputy.starts_at <= now, Deputy.ends_at > now))
+
+
+ACTING_FOR = _acting_for_statement()
+
+
 def acting_for(session: Session, deputy_name: str) -> list[str]:
     """Whom `deputy_name` currently stands in for (their leave has a deputy)."""
-    now = clock.now()
-    principal = User.__table__.alias("principal")
-    deputy = User.__table__.alias("deputy")
-    query = (select(principal.c.name).select_from(Deputy)
-             .join(principal, principal.c.id == Deputy.user_id)
-             .join(deputy, deputy.c.id == Deputy.deputy_id)
-             .where(deputy.c.name == deputy_name, Deputy.starts_at <= now, Deputy.ends_at > now))
-    return list(session.scalars(query))
+    return list(session.scalars(ACTING_FOR, {"deputy": deputy_name, "now": clock.now()}))
 
 
 def business_context(session: Session, data: dict, actor_unit_id: int | None) -> tuple[int | None, int | None]:
