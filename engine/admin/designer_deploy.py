@@ -64,6 +64,14 @@ class DesignerCommands(EngineParts):
         return docs, forms
 
 
+def newest_versions(session) -> list[ProcessDefinition]:
+    """The newest version of each process key, by key."""
+    newest: dict[str, ProcessDefinition] = {}
+    for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)):
+        newest[row.key] = row
+    return list(newest.values())
+
+
 def deployed_forms(session) -> dict[str, SourceDoc]:
     """Each form key as the newest deployed process version carries it."""
     forms: dict[str, SourceDoc] = {}

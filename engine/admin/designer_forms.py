@@ -11,7 +11,7 @@ import re
 from sqlalchemy import select
 
 from engine import access
-from engine.admin.designer_deploy import deployed_forms
+from engine.admin.designer_deploy import deployed_forms, newest_versions
 from engine.definitions import drafts, validation
 from engine.definitions.bundle import SourceDoc
 from engine.definitions.deploy import deploy, read_bundle
@@ -31,7 +31,7 @@ class FormEditorCommands(EngineParts):
         with self.uow(write=False) as uow:
             session = uow.session
             access.require_designer(session, actor)
-            newest = _newest_versions(session)  # read once for every form
+            newest = newest_versions(session)  # read once for every form
             return [_form_entry(session, key, doc, newest) for key, doc in sorted(self._current_forms(session).items())]
 
     def form_source(self, actor: str, key: str) -> dict:
@@ -44,7 +44,7 @@ class FormEditorCommands(EngineParts):
             doc = self._current_forms(session).get(key)
             if doc is None:
                 raise NotFound(f"表单 '{key}' 不存在 (form not found)", code="form_not_found")
-            entry = _form_entry(session, key, doc, _newest_versions(session), with_draft_text=True)
+            entry = _form_entry(session, key, doc, newest_versions(session), with_draft_text=True)
             entry["edit"] = entry["draft"]["content"] if entry["draft"] else entry["content"]
             return entry
 
@@ -66,7 +66,7 @@ class FormEditorCommands(EngineParts):
             session = uow.session
             access.require_designer(session, actor)
             checked_schema(form_key, content)
-            users = _using(_newest_versions(session), form_key)
+            users = _using(newest_versions(session), form_key)
             if not users:
                 raise InvalidInput(f"没有已部署的流程使用表单 '{form_key}'，无法部署：请先部署引用它的流程 "
                                    "(no deployed process uses this form)", code="form_unused")
@@ -121,14 +121,6 @@ def _title(content: str) -> str:
     except ValueError:
         return ""
     return str(schema.get("title") or "") if isinstance(schema, dict) else ""
-
-
-def _newest_versions(session) -> list[ProcessDefinition]:
-    """The newest version of each process key, by key."""
-    newest: dict[str, ProcessDefinition] = {}
-    for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)):
-        newest[row.key] = row
-    return list(newest.values())
 
 
 def _using(newest: list[ProcessDefinition], form_key: str) -> list[ProcessDefinition]:

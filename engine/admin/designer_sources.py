@@ -12,6 +12,7 @@ from xml.sax.saxutils import quoteattr
 from sqlalchemy import select
 
 from engine import access
+from engine.admin.designer_deploy import newest_versions
 from engine.definitions.drafts import draft_dict
 from engine.definitions.xmlsafe import parse_xml
 from engine.errors import DefinitionError, InvalidInput, NotFound
@@ -141,11 +142,8 @@ def _calling_process_files(session, decision_key: str) -> list[tuple[str, bytes]
     """The BPMN files of the newest version of each process bound to a version of `decision_key`."""
     decision_files = set(session.scalars(select(DecisionDefinition.file_id)
                                          .where(DecisionDefinition.key == decision_key)))
-    newest: dict[str, ProcessDefinition] = {}
-    for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)):
-        newest[row.key] = row
     files: dict[str, bytes] = {}
-    for row in newest.values():
+    for row in newest_versions(session):
         if decision_files & set(row.bundle.get("dmn", [])):
             for file_id in row.bundle.get("bpmn", []):
                 source = session.get(SourceFile, file_id)
