@@ -96,3 +96,12 @@ def api(client, sanfu):
             kwargs["content_type"] = "application/json"
         return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
     return call
+
+
+@pytest.fixture
+def designer(sanfu, auth):
+    """A process designer (流程设计员), signed in: the workbench's, editors' and scenarios' tests."""
+    sanfu.add_user("designer1", roles=("designer",), display_name="流程设计员")
+    sanfu.set_password("designer1", PASSWORD, actor="root")
+    auth.login("designer1")
+    return "designer1"

@@ -12,7 +12,7 @@ import pytest
 from engine.definitions.xmlsafe import MAX_BYTES
 from tests.helpers.models import chain, process
 from tests.helpers.paths import PROCESSES
-from tests.helpers.web import PASSWORD, csrf_token
+from tests.helpers.web import csrf_token
 
 LEDGER = (PROCESSES / "ledger_matter.bpmn").read_bytes()
 BROKEN = LEDGER.replace('${decision == "退回"}'.encode(), b"${decision == }")
@@ -28,14 +28,6 @@ SUBCLASSES = SCRIPT.replace(b"${__import__('os').system('touch /tmp/pwned')}", b
 
 def text_of(response) -> str:
     return " ".join(response.get_data(as_text=True).split())
-
-
-@pytest.fixture
-def designer(sanfu, auth):
-    sanfu.add_user("designer1", roles=("designer",), display_name="流程设计员")
-    sanfu.set_password("designer1", PASSWORD, actor="root")
-    auth.login("designer1")
-    return "designer1"
 
 
 def upload(client, files: list[tuple[str, bytes]], path: str = "/designer/validate", **kwargs):

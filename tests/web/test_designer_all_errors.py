@@ -3,22 +3,11 @@ with file, element id and name, in document order, each on its element of the di
 import json
 import re
 
-import pytest
-
 from tests.helpers.broken_ledger import EXPECTED, broken_ledger_matter
 from tests.helpers.models import chain, process, user_task
-from tests.helpers.web import PASSWORD
 from tests.web.test_designer import latest_version, text_of, upload
 
 BROKEN = broken_ledger_matter().encode()
-
-
-@pytest.fixture
-def designer(sanfu, auth):
-    sanfu.add_user("designer1", roles=("designer",), display_name="流程设计员")
-    sanfu.set_password("designer1", PASSWORD, actor="root")
-    auth.login("designer1")
-    return "designer1"
 
 
 def diagram_data(response) -> dict:

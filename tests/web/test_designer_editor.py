@@ -5,20 +5,10 @@ blank diagram for a new key; only the editor pages allow inline styles; designer
 import json
 import re
 
-import pytest
-
 from tests.helpers.paths import PROCESSES
 from tests.helpers.web import PASSWORD, csrf_token
 
 LEDGER = (PROCESSES / "ledger_matter.bpmn").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def designer(sanfu, auth):
-    sanfu.add_user("designer1", roles=("designer",), display_name="流程设计员")
-    sanfu.set_password("designer1", PASSWORD, actor="root")
-    auth.login("designer1")
-    return "designer1"
 
 
 def editor_config(response) -> dict:

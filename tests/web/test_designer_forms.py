@@ -6,20 +6,10 @@ error; without JavaScript a refused deploy comes back with what was typed; desig
 import json
 import re
 
-import pytest
-
 from tests.helpers.paths import FORMS
 from tests.helpers.web import PASSWORD, csrf_token
 
 URGE = (FORMS / "supervision_urge.json").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def designer(sanfu, auth):
-    sanfu.add_user("designer1", roles=("designer",), display_name="流程设计员")
-    sanfu.set_password("designer1", PASSWORD, actor="root")
-    auth.login("designer1")
-    return "designer1"
 
 
 def retitled(title: str) -> str:

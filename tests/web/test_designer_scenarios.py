@@ -8,20 +8,12 @@ import re
 import pytest
 
 from tests.helpers.paths import PROCESSES
-from tests.helpers.web import PASSWORD, csrf_token
+from tests.helpers.web import csrf_token
 
 
 def text_of(response) -> str:
     """The page's HTML with its whitespace runs made single spaces."""
     return " ".join(response.get_data(as_text=True).split())
-
-
-@pytest.fixture
-def designer(sanfu, auth):
-    sanfu.add_user("designer1", roles=("designer",), display_name="流程设计员")
-    sanfu.set_password("designer1", PASSWORD, actor="root")
-    auth.login("designer1")
-    return "designer1"
 
 
 def diagram_data(response) -> dict:
