@@ -58,7 +58,7 @@ from engine.runtime.core import Runtime, engine_errors, instance_data
 from engine.store import audit
 from engine.store.db import make_engine, session_factory
 from engine.store.tables import Group, Instance, Timer, User
-from engine.store.uow import UnitOfWork
+from engine.store.uow import UnitOfWork, read_one
 from engine.supervision.board import DashboardQueries
 from engine.supervision.filings import FilingCommands
 from engine.supervision.ladder import LADDER_EVERY, LadderCommands
@@ -110,6 +110,9 @@ class Engine(InboxQueries, BulkCommands,  # inbox
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.sessions, write)
+
+    def read_one(self, statement, params: dict):
+        return read_one(self.db, statement, params)
 
     # identity -------------------------------------------------------------------
     def add_group(self, name: str, display_name: str = "") -> None:

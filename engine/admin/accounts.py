@@ -194,9 +194,8 @@ class AccountCommands(EngineParts):
     def account(self, name: str) -> dict | None:
         """The active account `name` (None otherwise): one read of one row, never a write;
         the web checks every signed-in request with it."""
-        with self.uow(write=False) as uow:
-            row = uow.session.execute(ACCOUNT_BY_NAME, {"name": name}).first()
-            return account_from_row(row) if row is not None else None
+        row = self.read_one(ACCOUNT_BY_NAME, {"name": name})
+        return account_from_row(row) if row is not None else None
 
 
 def _clear_failures(session, name: str) -> int:

@@ -86,8 +86,7 @@ class ApiTokenCommands(EngineParts):
         The last-used time is coarse: see `_touch`."""
         if not isinstance(secret, str) or not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
             raise NotAllowed(BAD_TOKEN)
-        with self.uow(write=False) as uow:
-            row = uow.session.execute(TOKEN_ACCOUNT, {"token_hash": hash_token(secret)}).first()
+        row = self.read_one(TOKEN_ACCOUNT, {"token_hash": hash_token(secret)})
         if row is None:
             raise NotAllowed(BAD_TOKEN)
         now = clock.now()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, literal, or_, select, union_all
+from sqlalchemy import String, bindparam, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.store.org_tables import Enterprise, LeaderSection, Section, Unit, UserRole, UserSection
@@ -117,19 +117,27 @@ def _group_members(session, name: str) -> set[str]:
         .join(Group, Group.id == UserGroup.group_id).where(Group.name == name))))
 
 
-def candidate_keys(session: Session, user_names: list[str]) -> dict[str, set[str]]:
-    """The candidate keys that make tasks claimable by these users (a user and, for a
-    deputy, the people they stand in for). One statement: every inbox page asks for them."""
-    named = User.name.in_(user_names)
-    rows = session.execute(union_all(
+def _candidate_keys_statement():
+    named = User.name.in_(bindparam("names", expanding=True))
+    return union_all(
         select(literal("user"), User.name, User.unit_id).where(named),
         select(literal("group"), Group.name, literal(None)).join(UserGroup, UserGroup.group_id == Group.id)
         .join(User, User.id == UserGroup.user_id).where(named),
         select(literal("section"), cast(UserSection.section_id, String), literal(None))
         .join(User, User.id == UserSection.user_id).where(named),
-        select(literal("role"), UserRole.role, User.unit_id).join(User, User.id == UserRole.user_id).where(named)))
+        select(literal("role"), UserRole.role, User.unit_id).join(User, User.id == UserRole.user_id).where(named))
+
+
+# Built once: constructing the four-way union and its cache key cost more than running it, on
+# every inbox page and every claim (the names are a bound parameter, so the compiled form is reused).
+CANDIDATE_KEYS = _candidate_keys_statement()
+
+
+def candidate_keys(session: Session, user_names: list[str]) -> dict[str, set[str]]:
+    """The candidate keys that make tasks claimable by these users (a user and, for a
+    deputy, the people they stand in for). One statement: every inbox page asks for them."""
     keys: dict[str, set[str]] = {"user": set(), "group": set(), "section": set(), "role": set()}
-    for kind, name, unit_id in rows:
+    for kind, name, unit_id in session.execute(CANDIDATE_KEYS, {"names": list(user_names)}):
         if kind != "role":
             keys[kind].add(name)
         elif unit_id is not None:

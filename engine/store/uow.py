@@ -6,6 +6,7 @@ a database that cannot be reached (down, restarting, a dropped connection) into 
 """
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -78,6 +79,23 @@ class UnitOfWork:
             if _is_lock_error(err):
                 raise Conflict(CONFLICT_MESSAGE) from err
             raise
+
+
+def read_one(db: Engine, statement, params: dict):
+    """The first row of one read-only statement, outside any transaction on PostgreSQL: a
+    single SELECT sees one snapshot anyway, so BEGIN and COMMIT would only add two round trips
+    to every authenticated request (the sign-in and API-token checks). SQLite keeps its
+    deferred BEGIN (it costs no round trip, and AUTOCOMMIT would reset the driver's own
+    transaction handling on the way back to the pool). An unreachable database → Unavailable."""
+    try:
+        with db.connect() as conn:
+            if db.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            return conn.execute(statement, params).first()
+    except DBAPIError as err:
+        if is_unavailable(err):
+            raise Unavailable() from err
+        raise
 
 
 def _is_lock_error(err: OperationalError) -> bool:
