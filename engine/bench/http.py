@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -43,7 +44,9 @@ def run_bench_http(workers: int = 2, clients: int = 16, seconds: float = 20, dat
         world = _fill(app_path, url, clients, per_client)
         with _gunicorn(app_path, url, workers, Path(tmp)) as port:
             run = _drive(port, world["tokens"], seconds)
+        lock_waits = _write_lock_waits(Path(tmp) / "gunicorn.log")
     report = _report(run, seconds)
+    report["write_lock_waits_over_250ms"] = lock_waits
     report.update(workers=workers, clients=clients, seconds=seconds, port=port,
                   database="sqlite" if database is None else url.split(":", 1)[0].split("+", 1)[0],
                   app_path=str(app_path), instances=world["instances"], fill_seconds=world["fill_seconds"])
@@ -168,6 +171,12 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=5)
 
 
+def _write_lock_waits(log: Path) -> list[int]:
+    """The SQLite write-lock waits the server logged (engine.store.db: ≥ 250 ms), in ms."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return [int(ms) for ms in re.findall(r"SQLite write lock waited (\d+) ms", text)]
+
+
 # the clients ------------------------------------------------------------------------------
 def _request(port: int, method: str, path: str, token: str | None, body: dict | None = None) -> tuple[int, dict]:
     """One request on a connection of its own (gunicorn's sync workers close each one)."""
@@ -290,6 +299,10 @@ def describe(report: dict) -> list[str]:
         if figures["count"]:
             lines.append(f"  {kind:<8} n={figures['count']:<6} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms"
                          f"  p99 {figures['p99_ms']} ms  max {figures['max_ms']} ms")
+    if report["database"] == "sqlite":
+        waits = report.get("write_lock_waits_over_250ms", [])
+        longest = f" (longest {max(waits)} ms)" if waits else ""
+        lines.append(f"  SQLite write-lock waits ≥ 250 ms: {len(waits)}{longest}")
     if report["exhausted_clients"]:
         lines.append(f"  note: {report['exhausted_clients']} clients ran out of tasks before the end")
     return lines

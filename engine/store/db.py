@@ -7,6 +7,8 @@ readers never block the writer.
 """
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,6 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import config
 
+# A command that waits this long for SQLite's write lock is logged (issue 11's bound at 16 clients).
+WRITE_LOCK_WARN_SECONDS = 0.25
 SQLITE_PRAGMAS = {
     "journal_mode": "WAL",
     "synchronous": "NORMAL",
@@ -58,10 +62,22 @@ def _sqlite_engine(url: str, **kwargs) -> Engine:
         # Commands take the write lock up front (BEGIN IMMEDIATE): SQLite has one writer at
         # a time, and a deferred transaction that read first could not upgrade to a write
         # once another writer committed. Queries stay deferred and never block writers.
-        write = conn.get_execution_options().get("sanfu_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not conn.get_execution_options().get("sanfu_write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        asked = time.perf_counter()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        note_write_lock_wait(time.perf_counter() - asked)
 
     return engine
+
+
+def note_write_lock_wait(seconds: float) -> None:
+    """One log line for a command that waited long for SQLite's single write lock: the sign
+    that a site has outgrown SQLite (the README's answer is PostgreSQL). `sanfu bench-http`
+    counts these lines."""
+    if seconds >= WRITE_LOCK_WARN_SECONDS:
+        logging.getLogger("sanfu.store").warning("SQLite write lock waited %d ms", round(seconds * 1000))
 
 
 def sqlite_settings() -> dict[str, str]:
