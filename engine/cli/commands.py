@@ -7,7 +7,15 @@ import socket
 import sys
 
 from engine import clock
-from engine.cli.common import deadline_text, engine_for, page_window, parse_json_object, parse_now, print_json
+from engine.cli.common import (
+    deadline_text,
+    engine_for,
+    page_window,
+    parse_json_object,
+    parse_now,
+    print_json,
+    say_there_is_more,
+)
 from engine.errors import DefinitionError, InvalidInput
 
 
@@ -58,9 +66,8 @@ def cmd_tasks(args) -> int:
     query = engine.unrouted if args.unrouted else engine.tasks
     rows = query(args.actor, limit=limit + 1, offset=offset)  # one more: is there a next page?
     more, rows = len(rows) > limit, rows[:limit]
-    if more:  # never cut a list silently (stderr, so that --json stays parseable)
-        print(f"第 {args.page} 页，共 {len(rows)} 条；还有更多，用 --page {args.page + 1} 查看 "
-              f"(page {args.page}: more with --page {args.page + 1})", file=sys.stderr)
+    if more:
+        say_there_is_more(args.page, len(rows))
     if args.json:
         print_json(rows)
         return 0

@@ -3,6 +3,7 @@ and parsing of --data and --now."""
 from __future__ import annotations
 
 import json
+import sys
 
 from engine import clock
 from engine.calendar.deadlines import COLOUR_WORDS
@@ -12,6 +13,12 @@ from engine.errors import InvalidInput
 def engine_for(args, **kwargs):
     from engine.service import Engine  # the facade loads the whole engine: only when a command runs
     return Engine(args.database, **kwargs)
+
+
+def say_there_is_more(page: int, shown: int) -> None:
+    """Never cut a list silently: the next page's option, on stderr so that --json stays parseable."""
+    print(f"第 {page} 页，共 {shown} 条；还有更多，用 --page {page + 1} 查看 "
+          f"(page {page}: more with --page {page + 1})", file=sys.stderr)
 
 
 def page_window(page: int, limit: int, most: int = 1000) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import clock
-from engine.cli.common import deadline_text, engine_for, parse_now, print_json
+from engine.cli.common import deadline_text, engine_for, page_window, parse_now, print_json, say_there_is_more
 
 
 def add_org_commands(sub, as_user) -> None:
@@ -40,6 +40,8 @@ def add_org_commands(sub, as_user) -> None:
     as_user(transfer)
     overview = sub.add_parser("overview", help="督办: open tasks in a supervisor's or head's scope")
     overview.add_argument("--json", action="store_true")
+    overview.add_argument("--page", type=int, default=1, help="page number (default 1)")
+    overview.add_argument("--limit", type=int, default=100, help="rows per page (1–1000, default 100)")
     as_user(overview)
     ledger = sub.add_parser("ledger", help="一企一账: an enterprise's matters")
     ledger.add_argument("enterprise", type=int)
@@ -110,7 +112,11 @@ def cmd_return(args) -> int:
 
 
 def cmd_overview(args) -> int:
-    rows = engine_for(args).overview(args.actor)
+    limit, offset = page_window(args.page, args.limit)
+    rows = engine_for(args).overview(args.actor, limit=limit + 1, offset=offset)  # one more: a next page?
+    if len(rows) > limit:
+        rows = rows[:limit]
+        say_there_is_more(args.page, len(rows))
     if args.json:
         print_json(rows)
         return 0
