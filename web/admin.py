@@ -78,10 +78,23 @@ def _account(name: str) -> dict:
 
 
 # accounts -------------------------------------------------------------------------
+ACCOUNTS_PER_PAGE = 100
+
+
+def account_page(endpoint: str) -> dict:
+    """The page of accounts the request asks for (`q`, `page`), and whether another follows:
+    a bureau with thousands of accounts pages through them instead of losing the tail."""
+    q = (request.args.get("q") or "").strip()[:100]
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10_000)
+    rows = get_engine().accounts(current_user.id, q=q or None, limit=ACCOUNTS_PER_PAGE + 1,
+                                 offset=(page - 1) * ACCOUNTS_PER_PAGE)
+    return {"accounts": rows[:ACCOUNTS_PER_PAGE], "q": q, "page": page, "has_next": len(rows) > ACCOUNTS_PER_PAGE,
+            "pager_endpoint": endpoint}  # the GET page, also when a refused POST shows it again
+
+
 def _accounts_page(message: str | None = None, status: int = 200, form: dict | None = None):
     engine = get_engine()
-    q = (request.args.get("q") or "").strip()[:100]
-    return render_template("admin/accounts.html", accounts=engine.accounts(current_user.id, q=q or None), q=q,
+    return render_template("admin/accounts.html", **account_page("admin.accounts"),
                            options=engine.admin_options(current_user.id), role_labels=ROLE_LABELS,
                            message=message, form=form or {}), status
 

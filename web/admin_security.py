@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from .admin import REFUSED, ROLE_LABELS, bp
+from .admin import REFUSED, ROLE_LABELS, account_page, bp
 from .errors import status_of
 from .extensions import get_engine
 from .helpers import error_text
@@ -16,8 +16,7 @@ from .helpers import error_text
 
 def _security_page(message: str | None = None, status: int = 200):
     engine = get_engine()
-    q = (request.args.get("q") or "").strip()[:100]
-    return render_template("admin/security.html", accounts=engine.accounts(current_user.id, q=q or None), q=q,
+    return render_template("admin/security.html", **account_page("admin.security"),
                            options=engine.admin_options(current_user.id), role_labels=ROLE_LABELS,
                            locked=engine.locked_logins(current_user.id), message=message), status
 

@@ -36,9 +36,9 @@ class AdminQueries(EngineParts):
             return True
         raise NotAllowed("只有系统管理员或安全管理员可以查看账户 (administrators only)")
 
-    def accounts(self, actor: str, q: str | None = None) -> list[dict]:
-        """Every account (name, display name, unit, sections, roles, leads, active), by name;
-        `q` matches the login or the display name."""
+    def accounts(self, actor: str, q: str | None = None, limit: int = 1000, offset: int = 0) -> list[dict]:
+        """A page of the accounts (name, display name, unit, sections, roles, leads, active), by
+        name; `q` matches the login or the display name."""
         with self.uow(write=False) as uow:
             session = uow.session
             self._account_manager(session, actor)
@@ -47,7 +47,7 @@ class AdminQueries(EngineParts):
             if q:
                 like = f"%{q}%"
                 query = query.where(or_(User.name.ilike(like), User.display_name.ilike(like)))
-            rows = session.execute(query.limit(1000)).all()
+            rows = session.execute(query.limit(limit).offset(offset)).all()
             ids = [row[0] for row in rows]
             sections = _by_user(session.execute(
                 select(UserSection.user_id, Section.code, Section.name)
