@@ -12,9 +12,10 @@ import time
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, SanfuError, Unavailable
+from engine.errors import Conflict, Gone, InvalidInput, NotAllowed, NotFound, SanfuError, StorageFull, Unavailable
 
 from .helpers import error_text
 
@@ -98,7 +99,7 @@ def _domain_error(error: SanfuError):
 def unavailable(error: Unavailable):
     """503 with Retry-After (page or JSON), and one log line per outage instead of a traceback
     per request."""
-    OUTAGES.note(error)
+    (STORAGE_OUTAGES if isinstance(error, StorageFull) else OUTAGES).note(error)
     title, message = PAGES[503][0], error_text(error)  # the database, or the attachments' disk
     if request.path.startswith("/api/"):
         response = jsonify({"error": {"status": 503, "code": "unavailable", "title": title,
@@ -115,29 +116,49 @@ def unavailable(error: Unavailable):
 
 
 class OutageLog:
-    """Logs the first refusal of an outage and then at most one line per `every` seconds, with how
-    many requests were refused meanwhile: a 5-second outage is a line or two, not 3,000 tracebacks."""
+    """One line when an outage begins (its first refusal), then at most one line per `every` seconds
+    while it lasts, with how many requests were refused meanwhile, and one when it ends (`ended`):
+    a 5-second outage is two lines per worker, not 3,000 tracebacks, and the next outage is logged
+    afresh however soon it comes."""
 
-    def __init__(self, every: float = 30.0):
-        self.every, self._last, self._suppressed = every, 0.0, 0
+    def __init__(self, what: str, recovered: str, every: float = 30.0):
+        self.what, self.recovered, self.every = what, recovered, every
+        self._began: float | None = None
+        self._last, self._suppressed, self._refused = 0.0, 0, 0
         self._lock = threading.Lock()
 
     def note(self, error: Unavailable) -> None:
         now = time.monotonic()
         with self._lock:
-            if now - self._last < self.every:
+            self._refused += 1
+            if self._began is not None and now - self._last < self.every:
                 self._suppressed += 1
                 return
+            self._began = now if self._began is None else self._began
             suppressed, self._suppressed, self._last = self._suppressed, 0, now
         cause = error.__cause__
         reason = " ".join(str(getattr(cause, "orig", cause) or "").split())[:300]
         logging.getLogger("sanfu.web").warning(
-            "%s (503 Retry-After %s): %s%s", "storage full" if error.code == "storage_full" else "database unavailable",
-            error.retry_after, reason,
+            "%s (503 Retry-After %s): %s%s", self.what, error.retry_after, reason,
             f"; {suppressed} more requests refused since the last line" if suppressed else "")
 
+    def ended(self) -> None:
+        with self._lock:
+            if self._began is None:
+                return
+            lasted, refused = time.monotonic() - self._began, self._refused
+            self._began, self._suppressed, self._refused = None, 0, 0
+        logging.getLogger("sanfu.web").warning("%s after %.1f s; %d requests were refused", self.recovered,
+                                               lasted, refused)
 
-OUTAGES = OutageLog()
+
+OUTAGES = OutageLog("database unavailable", "database reachable again")
+STORAGE_OUTAGES = OutageLog("storage full", "")  # no end is seen: its lines stay one per `every` seconds
+
+
+def _database_connected(_dbapi_connection, _record) -> None:
+    """A new connection to the database (the pool replaces dead ones): this worker's outage is over."""
+    OUTAGES.ended()
 
 
 def init_app(app: Flask) -> None:
@@ -147,3 +168,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(500, _internal_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(SanfuError, _domain_error)
+    db = getattr(app.extensions.get("sanfu"), "db", None)
+    if db is not None and not event.contains(db, "connect", _database_connected):
+        event.listen(db, "connect", _database_connected)
