@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.org import directory, roles
 from engine.org.lanes import candidate_keys
+from engine.store import by_id
 from engine.store.collab_tables import TaskCopy
 from engine.store.org_tables import LeaderSection, Section, UserRole, UserSection
 from engine.store.supervision_tables import SupervisionRecord
@@ -97,7 +98,7 @@ def open_task(session: Session, task_id: str) -> HumanTask:
     # Lock the task row (PostgreSQL; SQLite commands already hold the write lock): two
     # commands on one task then run one after the other, and the second sees the first's
     # claim or completion instead of acting on what it read before.
-    row = session.get(HumanTask, task_id, with_for_update=True)
+    row = by_id.get(session, HumanTask, task_id, lock=True)
     if row is None:
         raise NotFound(f"任务 {task_id} 不存在 (no such task)", code="no_such_task", params={"task_id": task_id})
     if row.status != "open":
@@ -334,7 +335,7 @@ def extension_sections(session: Session, user: Actor) -> list[int] | None:
 
 # --------------------------------------------------------------------------- instances
 def instance(session: Session, instance_id: int) -> Instance:
-    found = session.get(Instance, instance_id)
+    found = by_id.get(session, Instance, instance_id)
     if found is None:
         raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)", code="no_such_instance",
                        params={"instance_id": instance_id})

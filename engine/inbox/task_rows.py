@@ -78,6 +78,9 @@ _CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bind
             completed_by=bindparam("completed_by"), assignee=bindparam("assignee"))
 
 
+_DELETE_CANDIDATES = delete(TaskCandidate.__table__).where(TaskCandidate.__table__.c.task_id == bindparam("b_task_id"))
+
+
 def close_task(session: Session, row: HumanTask, status: str, actor: str | None) -> None:
     """Close an inbox row with a plain UPDATE (hot path), keeping the loaded object in step."""
     values = {"status": status, "completed_at": clock.now(), "completed_by": actor, "assignee": row.assignee}
@@ -85,7 +88,10 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
     for key, value in values.items():
         set_committed_value(row, key, value)
     if row.assignee is None or row.candidate_groups or row.candidate_users:
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+        if any(isinstance(held, TaskCandidate) for held in session.identity_map.values()):
+            session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))  # keeps them in step
+        else:  # the usual case: a statement built once
+            session.connection().execute(_DELETE_CANDIDATES, {"b_task_id": row.id})
 
 
 def set_deadline(session: Session, row: HumanTask, due_at) -> None:

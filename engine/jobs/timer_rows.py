@@ -10,7 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -59,9 +59,17 @@ def _settle(session: Session, instance, workflow, row: Timer, now) -> None:
                      detail={"element_id": row.element_id, "due_at": row.due_at.isoformat()})
 
 
+_CANCEL_PENDING = update(Timer.__table__).where(Timer.__table__.c.instance_id == bindparam("b_instance_id"),
+                                                Timer.__table__.c.status == "pending").values(status="cancelled")
+
+
 def cancel_all(session: Session, instance_id: int) -> None:
-    session.execute(update(Timer).where(Timer.instance_id == instance_id, Timer.status == "pending")
-                    .values(status="cancelled"))
+    if any(isinstance(held, Timer) for held in session.identity_map.values()):
+        # Rows this command loaded (and may have changed): the ORM's UPDATE keeps them in step.
+        session.execute(update(Timer).where(Timer.instance_id == instance_id, Timer.status == "pending")
+                        .values(status="cancelled"))
+    else:  # every instance's end: a statement built once (the ORM's UPDATE costs ~250 µs to build)
+        session.connection().execute(_CANCEL_PENDING, {"b_instance_id": instance_id})
 
 
 BATCH = 100  # timers claimed at once: a second or so of firing, well inside the lease

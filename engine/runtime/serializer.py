@@ -13,8 +13,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from engine.runtime.compaction import DONE_STEPS, done_steps
+from engine.runtime.task_codec import FastTaskConverter
 
 STATE_FORMAT = "sanfu-1"
 
@@ -43,7 +45,7 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 
 class StateSerializer:
     def __init__(self):
-        registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+        registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, Task: FastTaskConverter})
         self._converter = StateOnlyWorkflowConverter(BpmnWorkflow, registry)
         self._serializer = BpmnWorkflowSerializer(registry)
         self._registry = registry
