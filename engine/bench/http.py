@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.bench import cpu
 from engine.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,6 +204,7 @@ class _Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
     samples: list[tuple[str, int | None, float, float]] = field(default_factory=list)  # kind, status, took, at
     exhausted: int = 0
+    cpu: dict = field(default_factory=dict)
 
     def call(self, kind: str, method: str, path: str, token: str, body: dict | None = None) -> dict | None:
         sent = time.perf_counter()
@@ -250,11 +252,14 @@ def _drive(port: int, tokens: dict[str, str], seconds: float) -> _Run:
     for thread in threads:
         thread.start()
     ready.wait(timeout=STARTUP_SECONDS)   # every client has made one request: workers are warm
+    server, load = cpu.server_group(port), os.getloadavg()[0]
+    at_start = cpu.snapshot(server)
     run.began = time.perf_counter()
     run.deadline = run.began + seconds
     try:
         while time.perf_counter() < run.deadline and any(t.is_alive() for t in threads):
             time.sleep(0.05)
+        run.cpu = cpu.spent(at_start, cpu.snapshot(server), load)
     finally:
         run.stop.set()
         for thread in threads:
@@ -286,6 +291,7 @@ def _report(run: _Run, seconds: float) -> dict:
         "exhausted_clients": run.exhausted,
         "elapsed_s": round(elapsed, 2),
         "kinds": kinds,
+        "cpu": run.cpu,
     }
 
 
@@ -299,6 +305,11 @@ def describe(report: dict) -> list[str]:
         if figures["count"]:
             lines.append(f"  {kind:<8} n={figures['count']:<6} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms"
                          f"  p99 {figures['p99_ms']} ms  max {figures['max_ms']} ms")
+    if report.get("cpu"):
+        c = report["cpu"]
+        lines.append(f"  CPU: machine {c['machine_busy_pct']}% busy of {c['cores']} cores "
+                     f"(load {c['load_avg_1m_at_start']} at start); seconds: server {c['server_cpu_s']}, "
+                     f"clients {c['client_cpu_s']}, other {c['other_cpu_s']} (the database, anything else running)")
     if report["database"] == "sqlite":
         waits = report.get("write_lock_waits_over_250ms", [])
         longest = f" (longest {max(waits)} ms)" if waits else ""

@@ -43,6 +43,8 @@ def _assert_a_clean_run(report: dict) -> None:
         assert figures["count"] > 0
         assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"] <= figures["max_ms"]
     assert report["workers"] == 1 and report["clients"] == 2
+    cpu = report["cpu"]   # where the window's CPU went: the server's share is never nothing
+    assert 0 < cpu["machine_busy_pct"] <= 100 and cpu["server_cpu_s"] > 0 and cpu["cores"] >= 1
     assert _processes_on(report["port"]) == []
 
 

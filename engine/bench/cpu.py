@@ -1,0 +1,80 @@
+"""Where the machine's CPU went during a loopback benchmark (Linux /proc): how busy all cores
+were, and how much of it the server (a process group), the benchmark's own clients and the
+rest (on a quiet machine: the database) took. With every core busy, more workers cannot be
+faster; a load average above the core count at the start says the figures are noisy."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    busy_ticks: int
+    total_ticks: int
+    group_ticks: int
+    client_seconds: float
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies over all cores since boot; idle and iowait count as not busy."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _group_ticks(pgid: int) -> int:
+    """user+system jiffies of the live processes in process group `pgid`."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            after_name = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+        if int(after_name[2]) == pgid:
+            ticks += int(after_name[11]) + int(after_name[12])
+    return ticks
+
+
+def snapshot(server_pgid: int | None) -> Snapshot | None:
+    try:
+        busy, total = _machine_ticks()
+        group = _group_ticks(server_pgid) if server_pgid else 0
+    except (OSError, ValueError, IndexError):
+        return None  # not Linux: the report goes without it
+    times = os.times()
+    return Snapshot(busy, total, group, times.user + times.system)
+
+
+def spent(before: Snapshot | None, after: Snapshot | None, load_at_start: float) -> dict:
+    """The window's CPU: machine busy %, and CPU seconds of the server, the clients and the rest."""
+    if before is None or after is None or after.total_ticks <= before.total_ticks:
+        return {}
+    busy = (after.busy_ticks - before.busy_ticks) / TICKS
+    server = (after.group_ticks - before.group_ticks) / TICKS
+    client = after.client_seconds - before.client_seconds
+    return {"cores": os.cpu_count(), "load_avg_1m_at_start": round(load_at_start, 2),
+            "machine_busy_pct": round(100 * (after.busy_ticks - before.busy_ticks)
+                                      / (after.total_ticks - before.total_ticks), 1),
+            "server_cpu_s": round(server, 2), "client_cpu_s": round(client, 2),
+            "other_cpu_s": round(max(0.0, busy - server - client), 2)}
+
+
+def server_group(port: int) -> int | None:
+    """The process group of the server listening on the loopback `port` (its master's pid: the
+    benchmarks start it in a session of its own)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if f"127.0.0.1:{port}" in cmdline and "gunicorn" in cmdline:
+                    return os.getpgid(int(entry.name))
+            except (OSError, ProcessLookupError):
+                continue
+    return None
