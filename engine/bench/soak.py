@@ -1,9 +1,12 @@
 """`sanfu soak`: a bounded loopback load of a realistic mix, for minutes, to see what a long day
 does — the web application under gunicorn (sync workers) on a fresh database, C clerks with API
 tokens who read their inboxes (待办, 待认领, 已办), open a task, claim, attach a photo now and then
-and complete. Every 10 s it samples each worker's resident memory and, on PostgreSQL, the
-connections to the database. The report: throughput per minute, p50/p95/p99 per request kind,
-errors (409s apart), the first and the last minute's p95 (drift), memory and connections over time.
+and complete; alongside them S supervisors (督查, of the province and of its cities), signed in
+through the login form, who reload the 督办看板 (/supervision/) every second or so. The clerks work
+in the counties of a small province, so the board counts their tasks. Every 10 s it samples each
+worker's resident memory and, on PostgreSQL, the connections to the database. The report:
+throughput per minute, p50/p95/p99 per request kind (the dashboard one of them), errors (409s
+apart), the first and the last minute's p95 (drift), memory and connections over time.
 
 The work never runs out: each clerk's instances loop (认领办理 → 办结 → back to 认领办理, as 整改
 rounds do), so a long soak is also a soak of long histories. It reuses bench-http's database and
@@ -20,27 +23,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.bench import http as bench
+from engine.bench.signed_in import SignedIn, SignInFailed
 from engine.errors import InvalidInput
 
-KINDS = ("inbox", "task", "claim", "upload", "complete")
+KINDS = ("inbox", "task", "claim", "upload", "complete", "dashboard")
 SAMPLE_EVERY = 10.0
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048  # what a phone sends, in small
 UPLOAD_EVERY = 5  # one completion in five carries a photo
+DASHBOARD_PAUSE = 1.0  # seconds a supervisor looks at the board before reloading it
+PASSWORD = "Soak2026board"  # the supervisors' (throwaway database)
 
 
 def run_soak(minutes: float = 10, clients: int = 20, workers: int = 2, database: str | None = None,
-             force: bool = False) -> dict:
+             force: bool = False, supervisors: int | None = None) -> dict:
+    """`supervisors` defaults to one per ten clients (at least one)."""
+    supervisors = max(1, clients // 10) if supervisors is None else supervisors
     if not 0 < minutes <= 24 * 60:
         raise InvalidInput("--minutes 须在 0–1440 之间 (minutes 0–1440)")
+    if not 0 <= supervisors <= 64:
+        raise InvalidInput("--supervisors 须在 0–64 之间 (supervisors 0–64)")
     bench._check(workers, clients, 1)
     seconds = minutes * 60
     with tempfile.TemporaryDirectory(prefix="sanfu-soak-") as tmp, \
             bench._database(database, force, Path(tmp)) as url:
-        world = _fill(url, clients, Path(tmp))
+        world = _fill(url, clients, supervisors, Path(tmp))
         with bench._gunicorn(bench.ROOT, url, workers, Path(tmp)) as port:
             run = _Soak(port, url)
-            run.drive(world["tokens"], seconds)
-    return run.report(seconds) | {"minutes": minutes, "clients": clients, "workers": workers,
+            run.drive(world["tokens"], world["supervisors"], seconds)
+    return run.report(seconds) | {"minutes": minutes, "clients": clients, "supervisors": supervisors,
+                                  "workers": workers,
                                   "database": "sqlite" if database is None else "postgresql",
                                   "instances": world["instances"], "fill_seconds": world["fill_seconds"]}
 
@@ -66,11 +77,13 @@ LOOP = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 """
 INSTANCES_PER_CLERK = 3
+CITIES, COUNTIES_PER_CITY = 2, 2
 
 
-def _fill(url: str, clients: int, folder: Path) -> dict:
-    """One clerk per client (with a deputy, so 认领办理 waits in the group's queue), an API token
-    each, and a few looping instances each."""
+def _fill(url: str, clients: int, supervisors: int, folder: Path) -> dict:
+    """A small province (2 cities of 2 counties); one clerk per client in a county (with a deputy,
+    so 认领办理 waits in the group's queue), an API token each, and a few looping instances each in
+    the clerk's county; supervisors of the province and of each city in turn, with passwords."""
     from engine.service import Engine
     from engine.store.db import make_engine
     from engine.store.migrate import upgrade
@@ -79,6 +92,7 @@ def _fill(url: str, clients: int, folder: Path) -> dict:
         upgrade(db)
         engine = Engine(db_engine=db, forms_dir=folder / "no-forms")
         engine.add_user("root", admin=True)
+        counties, boards = _province(engine), _supervisors(engine, supervisors)
         tokens, paths = {}, []
         for n in range(clients):
             clerk, group = f"clerk{n}", f"soak_clerks{n}"
@@ -90,11 +104,35 @@ def _fill(url: str, clients: int, folder: Path) -> dict:
         engine.deploy(paths, "root")
         for n in range(clients):
             for _ in range(INSTANCES_PER_CLERK):
-                engine.start(f"soak_{n}", "root", {})
+                engine.start(f"soak_{n}", "root", {"unit_id": counties[n % len(counties)]})
     finally:
         db.dispose()
-    return {"tokens": tokens, "instances": clients * INSTANCES_PER_CLERK,
+    return {"tokens": tokens, "supervisors": boards, "instances": clients * INSTANCES_PER_CLERK,
             "fill_seconds": round(time.perf_counter() - began, 2)}
+
+
+def _province(engine) -> list[int]:
+    """省 soak_p, its cities soak_c0… and their counties soak_c0_x0…; the counties' ids."""
+    engine.add_unit("soak_p", "浸泡省", "province", actor="root")
+    counties = []
+    for c in range(CITIES):
+        engine.add_unit(f"soak_c{c}", f"浸泡{c}市", "city", "soak_p", actor="root")
+        for x in range(COUNTIES_PER_CITY):
+            counties.append(engine.add_unit(f"soak_c{c}_x{x}", f"浸泡{c}市{x}县", "county", f"soak_c{c}",
+                                            actor="root"))
+    return counties
+
+
+def _supervisors(engine, count: int) -> list[str]:
+    """督查 accounts: the first of the province, the next of each city in turn."""
+    from engine.org.directory import Person
+    names = []
+    for s in range(count):
+        unit = "soak_p" if s % (CITIES + 1) == 0 else f"soak_c{s % (CITIES + 1) - 1}"
+        names.append(f"super{s}")
+        engine.save_person(Person(names[-1], f"督查{s}", unit, roles=("supervisor",)), actor="root")
+        engine.set_password(names[-1], PASSWORD, actor="root")
+    return names
 
 
 @dataclass
@@ -107,17 +145,18 @@ class _Soak:
     samples: list[tuple[str, int | None, float, float]] = field(default_factory=list)
     memory: list[dict] = field(default_factory=list)
 
-    def drive(self, tokens: dict[str, str], seconds: float) -> None:
+    def drive(self, tokens: dict[str, str], supervisors: list[str], seconds: float) -> None:
         threads = [threading.Thread(target=self.clerk, args=(token,), daemon=True) for token in tokens.values()]
+        boards = [threading.Thread(target=self.supervisor, args=(name,), daemon=True) for name in supervisors]
         sampler = threading.Thread(target=self.sample, daemon=True)
         self.began = time.perf_counter()
-        for thread in (*threads, sampler):
+        for thread in (*threads, *boards, sampler):
             thread.start()
         deadline = self.began + seconds
         while time.perf_counter() < deadline and any(t.is_alive() for t in threads):
             time.sleep(0.2)
         self.stop.set()
-        for thread in (*threads, sampler):
+        for thread in (*threads, *boards, sampler):
             thread.join(60)
 
     def call(self, kind: str, method: str, path: str, token: str, body=None, upload: bytes | None = None):
@@ -127,10 +166,30 @@ class _Soak:
                               else bench._request(self.port, method, path, token, body))
         except (OSError, http.client.HTTPException, ValueError):
             status, answer = None, {}
+        self.record(kind, status, sent)
+        return answer if status == 200 else None
+
+    def record(self, kind: str, status: int | None, sent: float) -> None:
         now = time.perf_counter()
         with self.lock:
             self.samples.append((kind, status, now - sent, now - self.began))
-        return answer if status == 200 else None
+
+    def supervisor(self, name: str) -> None:
+        """A 督查 signed in through the login form, reloading the 督办看板 (signing in again if the
+        session ends: that reload counts as an error)."""
+        browser = None
+        while not self.stop.is_set():
+            status = None
+            try:
+                browser = browser or SignedIn(self.port, name, PASSWORD).sign_in()
+                sent = time.perf_counter()  # the board, not the signing in
+                status = browser.get("/supervision/")[0]
+            except (OSError, http.client.HTTPException, SignInFailed):
+                sent = time.perf_counter()
+            self.record("dashboard", status, sent)
+            if status != 200:
+                browser = None
+            self.stop.wait(DASHBOARD_PAUSE)
 
     def clerk(self, token: str) -> None:
         done = 0
@@ -170,8 +229,7 @@ class _Soak:
 
     def report(self, seconds: float) -> dict:
         minutes = max(1, int(seconds // 60))
-        per_minute = [sum(1 for k, s, _t, at in self.samples if k == "complete" and s == 200 and m * 60 <= at
-                          < (m + 1) * 60) for m in range(minutes)]
+        per_minute = self.per_minute("complete", minutes)
         kinds = {kind: _figures([t for k, _s, t, _at in self.samples if k == kind]) for kind in KINDS}
         first = [t for _k, _s, t, at in self.samples if at < 60]
         last = [t for _k, _s, t, at in self.samples if at >= seconds - 60]
@@ -179,6 +237,7 @@ class _Soak:
         connections = [m["db_connections"] for m in self.memory if m["db_connections"] is not None]
         return {
             "completions": sum(per_minute), "completions_per_minute": per_minute,
+            "dashboards_per_minute": self.per_minute("dashboard", minutes),
             "requests": len(self.samples),
             "errors": sum(1 for s in self.samples if s[1] is None or (s[1] >= 300 and s[1] != 409)),
             "conflicts": sum(1 for s in self.samples if s[1] == 409),
@@ -190,6 +249,15 @@ class _Soak:
                                "last": connections[-1] if connections else None},
             "samples": self.memory,
         }
+
+
+    def per_minute(self, kind: str, minutes: int) -> list[int]:
+        """Successful requests of `kind` in each minute."""
+        counts = [0] * minutes
+        for k, status, _took, at in self.samples:
+            if k == kind and status == 200 and at < minutes * 60:
+                counts[int(at // 60)] += 1
+        return counts
 
 
 def _figures(took: list[float]) -> dict:
@@ -265,13 +333,15 @@ def _connections(url: str) -> int | None:
 
 def describe(report: dict) -> list[str]:
     lines = [f"soak: {report['database']}, {report['workers']} workers, {report['clients']} clients, "
+             f"{report['supervisors']} supervisors, "
              f"{report['minutes']} min — {report['completions']} completions, {report['requests']} requests, "
              f"errors {report['errors']}, 409 {report['conflicts']}",
              f"  completions per minute: {report['completions_per_minute']}",
+             f"  dashboards per minute: {report['dashboards_per_minute']}",
              f"  p95 first minute {report['p95_first_minute_ms']} ms, last minute {report['p95_last_minute_ms']} ms"]
     for kind, figures in report["kinds"].items():
         if figures["count"]:
-            lines.append(f"  {kind:<8} n={figures['count']:<7} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms"
+            lines.append(f"  {kind:<9} n={figures['count']:<7} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms"
                          f"  p99 {figures['p99_ms']} ms")
     lines.append(f"  worker RSS (MB): first {report['worker_rss_mb']['first']}, last {report['worker_rss_mb']['last']}")
     if report["db_connections"]["max"] is not None:
