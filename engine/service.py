@@ -54,7 +54,7 @@ from engine.org import directory, privacy
 from engine.org.lanes import Context
 from engine.org.roles import replace_roles
 from engine.runtime import events
-from engine.runtime.core import Runtime, engine_errors, instance_data
+from engine.runtime.core import Runtime, engine_errors, insert_instance, instance_data
 from engine.store import audit
 from engine.store.db import make_engine, session_factory
 from engine.store.tables import Group, Instance, Timer, User
@@ -174,8 +174,8 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         loaded = self.runtime.new(session, instance, data, start_event=(trigger or {}).get("element_id"))
         self.runtime.advance(loaded)
         instance.state = self.runtime.serializer.dumps(loaded.workflow)
-        session.add(instance)
-        uow.flush()
+        uow.flush()  # whatever else the start added, as before; then the instance, as one plain INSERT
+        insert_instance(session, instance)
         audit.record(session, actor, "instance_started", instance_id=instance.id,
                      detail={"process_key": key, "version": definition.version, "data": data,
                              **(trigger or {})})

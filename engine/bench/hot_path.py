@@ -1,8 +1,14 @@
 """`sanfu bench`: the reference workload (shared/bench) through the service API.
 
 One command per instance start and per completion, as users cause them (no batching), on a
-fresh SQLite file with the shipped default settings. Also the same lifecycle with a 1-, 10-
-and 50-item parallel multi-instance task, to show per-completion cost stays flat.
+fresh SQLite file with the shipped default settings, or (`--database URL`) in a PostgreSQL
+schema of its own that it creates empty and drops afterwards. Also the same lifecycle with a
+1-, 10-, 50- and 200-item parallel multi-instance task: `mi_200_vs_1_ratio` is what one
+completion costs in a 200-item step against a 1-item step (issue 11: at most 2).
+
+Runs against another checkout too, for side-by-side figures with a previous release:
+tools/bench_hot_path.py loads this module over that checkout's engine (it imports only what
+every release since the benchmark began has).
 """
 from __future__ import annotations
 
@@ -14,10 +20,14 @@ from pathlib import Path
 
 from sqlalchemy import event, select
 
+from engine.bench.scratch import connect, own_schema
 from engine.demo.loader import PROCESSES
 from engine.store.db import make_engine, sqlite_settings
 from engine.store.migrate import upgrade
 from engine.store.tables import HumanTask
+
+PG_SCHEMA = "sanfu_bench_hot_path"
+MI_SIZES = (1, 10, 50, 200)
 
 MODEL = PROCESSES / "bench_three_user_tasks.bpmn"
 MI_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -63,17 +73,38 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 @contextmanager
-def _fresh_engine(workdir: Path | None):
+def _fresh_engine(workdir: Path | None, database: str | None = None):
+    """An Engine on an empty, migrated database, and the SQLite file's path (None on PostgreSQL)."""
     from engine.service import Engine
-    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        path = Path(tmp) / "bench.db"
-        db = make_engine(f"sqlite:///{path}")
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp, _fresh_database(Path(tmp), database) as (db, path):
         upgrade(db)
         engine = Engine(db_engine=db, forms_dir=Path(tmp) / "no-forms")
         engine.add_user("designer", roles=("designer",))
         engine.add_user("bench")
+        yield engine, path
+
+
+@contextmanager
+def _fresh_database(folder: Path, database: str | None):
+    if database is None:
+        path = folder / "bench.db"
+        db = make_engine(f"sqlite:///{path}")
+    elif database.startswith("postgresql"):
+        path, db = None, None
+    else:
+        from engine.errors import InvalidInput
+        raise InvalidInput("--database 须是 PostgreSQL 地址；默认用临时 SQLite 文件 "
+                           "(--database takes a PostgreSQL URL; SQLite is the default)")
+    if db is not None:
         try:
-            yield engine, path
+            yield db, path
+        finally:
+            db.dispose()
+        return
+    with own_schema(database, PG_SCHEMA):  # emptied before, dropped after: never the public schema
+        db = connect(database, PG_SCHEMA)
+        try:
+            yield db, None
         finally:
             db.dispose()
 
@@ -87,25 +118,28 @@ def _open_task(engine, instance_id: int) -> str:
 def _workload(engine, instances: int) -> dict:
     engine.deploy([MODEL], "designer")
     start_times, ids = [], []
+    cpu0 = time.thread_time()
     for _ in range(instances):
         t0 = time.perf_counter()
         ids.append(engine.start("Process_three_user_tasks", "bench")["id"])
         start_times.append(time.perf_counter() - t0)
+    start_cpu = time.thread_time() - cpu0
     inbox_times = []
     for _ in range(5):  # the first query also compiles its statement: report both
         t0 = time.perf_counter()
         open_tasks = engine.tasks("bench")
         inbox_times.append(time.perf_counter() - t0)
     counter = Counter(engine.db)
-    completion_times, statements, commits = [], 0, 0
+    completion_times, statements, commits, complete_cpu = [], 0, 0, 0.0
     for round_no in range(3):
         for instance_id in ids:
             task_id = _open_task(engine, instance_id)
             data = {f"field_{round_no + 1}": f"value {round_no + 1} for {instance_id}", "notes": "x" * 200}
             before_s, before_c = counter.statements, counter.commits
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.thread_time()
             engine.complete(task_id, "bench", data)
             completion_times.append(time.perf_counter() - t0)
+            complete_cpu += time.thread_time() - cpu0
             statements += counter.statements - before_s
             commits += counter.commits - before_c
     total = len(completion_times)
@@ -114,9 +148,13 @@ def _workload(engine, instances: int) -> dict:
         "create_start_per_s": round(instances / sum(start_times), 1),
         "create_start_mean_ms": _ms(statistics.mean(start_times)),
         "create_start_p95_ms": _ms(_percentile(start_times, 95)),
+        # this process's CPU time per command: steadier than the wall clock on a shared machine
+        # (on PostgreSQL it leaves out the server's share)
+        "create_start_cpu_mean_ms": _ms(start_cpu / instances),
         "complete_mean_ms": _ms(statistics.mean(completion_times)),
         "complete_p50_ms": _ms(_percentile(completion_times, 50)),
         "complete_p95_ms": _ms(_percentile(completion_times, 95)),
+        "complete_cpu_mean_ms": _ms(complete_cpu / total),
         "completions_per_s": round(total / sum(completion_times), 1),
         "inbox_ms": _ms(statistics.median(inbox_times[1:])),
         "inbox_cold_ms": _ms(inbox_times[0]),
@@ -126,32 +164,42 @@ def _workload(engine, instances: int) -> dict:
     }
 
 
-def _mi_lifecycle(engine, items: int, instances: int, workdir: Path) -> float:
+def _mi_lifecycle(engine, items: int, instances: int, workdir: Path) -> tuple[float, float]:
+    """Mean completion time, wall and CPU, over whole lifecycles (visit, every item, close) of
+    `instances` instances whose parallel multi-instance step has `items` items."""
     path = workdir / f"bench_mi_{items}.bpmn"
     path.write_text(MI_TEMPLATE.format(n=items), encoding="utf-8")
     engine.deploy([path], "designer")
-    times = []
+    times, cpu = [], 0.0
     for _ in range(instances):
         instance_id = engine.start(f"bench_mi_{items}", "bench")["id"]
         while True:
             task_id = _open_task(engine, instance_id)
             if task_id is None:
                 break
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.thread_time()
             engine.complete(task_id, "bench", {"ok": True})
             times.append(time.perf_counter() - t0)
-    return _ms(statistics.mean(times))
+            cpu += time.thread_time() - cpu0
+    return _ms(statistics.mean(times)), _ms(cpu / len(times))
 
 
-def run_bench(instances: int = 200, workdir: Path | None = None) -> dict:
-    with _fresh_engine(workdir) as (engine, path):
+def run_bench(instances: int = 200, workdir: Path | None = None, database: str | None = None,
+              mi_sizes: tuple[int, ...] | None = None) -> dict:
+    mi_sizes = mi_sizes or MI_SIZES
+    with _fresh_engine(workdir, database) as (engine, path):
         report = _workload(engine, instances)
         engine.db.dispose()
-        report["db_bytes"] = sum(p.stat().st_size for p in path.parent.glob("bench.db*"))
-    with _fresh_engine(workdir) as (engine, path):
-        mi = {f"mi_{n}_complete_mean_ms": _mi_lifecycle(engine, n, max(2, 20 // n), path.parent)
-              for n in (1, 10, 50)}
-    report.update(mi)
-    report["mi_50_vs_1_ratio"] = round(mi["mi_50_complete_mean_ms"] / mi["mi_1_complete_mean_ms"], 2)
-    report["settings"] = {"database": "sqlite file", **sqlite_settings()}
+        if path is not None:
+            report["db_bytes"] = sum(p.stat().st_size for p in path.parent.glob("bench.db*"))
+    with tempfile.TemporaryDirectory(dir=workdir) as models, _fresh_engine(workdir, database) as (engine, _path):
+        mi = {n: _mi_lifecycle(engine, n, max(2, 20 // n), Path(models)) for n in mi_sizes}
+    for n, (wall, cpu) in mi.items():
+        report[f"mi_{n}_complete_mean_ms"], report[f"mi_{n}_complete_cpu_mean_ms"] = wall, cpu
+    for n in (n for n in mi_sizes if n > 1):
+        report[f"mi_{n}_vs_1_ratio"] = round(mi[n][0] / mi[1][0], 2)
+        report[f"mi_{n}_vs_1_cpu_ratio"] = round(mi[n][1] / mi[1][1], 2)
+    report["settings"] = ({"database": "sqlite file", **sqlite_settings()} if database is None
+                          else {"database": "postgresql", "schema": PG_SCHEMA})
     return report
+

@@ -175,7 +175,7 @@ def cmd_group(args) -> int:
 
 def cmd_bench(args) -> int:
     from engine.bench.hot_path import run_bench
-    report = run_bench(instances=args.instances, workdir=args.workdir)
+    report = run_bench(instances=args.instances, workdir=args.workdir, database=args.bench_database)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:

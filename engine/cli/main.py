@@ -139,6 +139,8 @@ def _add_operator_commands(sub) -> None:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--instances", type=int, default=200)
     bench.add_argument("--workdir", type=Path, default=None)
+    bench.add_argument("--database", dest="bench_database", default=None, metavar="URL",
+                       help="a PostgreSQL URL (uses and drops its own schema); default: SQLite in a temporary folder")
     inbox = sub.add_parser("bench-inbox", help="benchmark the inbox views at volume (fresh database)")
     inbox.add_argument("--instances", type=int, default=100_000)
     inbox.add_argument("--tasks-per-instance", type=int, default=10)
