@@ -25,6 +25,7 @@ from engine import config
 from engine.service import Engine
 
 from .extensions import LANGUAGES, csrf
+from .json_provider import IsoJSONProvider
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 
@@ -32,6 +33,7 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 def create_app(test_config: dict | None = None) -> Flask:
     settings = config.from_environ()
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app.json = IsoJSONProvider(app)  # date-times in JSON as ISO 8601 with their offset (web/json_provider.py)
     app.config.from_mapping(_defaults(settings))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -132,7 +134,8 @@ def _register(app: Flask) -> None:
     guard_input(app)
     helpers.init_app(app)
     # 催办, 延期, 督办单, 加签, 发起 and 撤回 on the API: their routes join api.bp before it is registered
-    from . import api_cosign, api_deadlines, api_designer, api_records, api_start  # noqa: F401
+    # api_bodies: every JSON body checked against the OpenAPI document, after the token
+    from . import api_bodies, api_cosign, api_deadlines, api_designer, api_records, api_start  # noqa: F401
     for module in (auth, inbox, tasks, api):
         app.register_blueprint(module.bp)
     from .enterprises import bp as enterprises_bp

@@ -5,7 +5,8 @@
   would answer "text fields cannot contain NUL" as a 500. A path id with NUL names nothing (404);
   anything else is 422 naming the field (the API's error envelope with `fields`, a page for the pages).
 - Under /api/v1 the query and path parameters are checked against the OpenAPI document's own
-  rules (maxLength, pattern, enum, integer bounds), so what the document says is what is enforced.
+  rules (maxLength, pattern, enum, integer bounds), so what the document says is what is enforced;
+  JSON request bodies against their documented schemas in web/api_bodies.py (after the token).
 """
 from __future__ import annotations
 
@@ -57,9 +58,7 @@ def _guard() -> None:
         if request.is_json:
             fields.update({name: NUL_TEXT for name in nul_paths(request.get_json(silent=True))})
     if not fields and request.blueprint == "api" and request.url_rule is not None:
-        fields = _api_parameters(request.url_rule.rule)
-        if not fields and request.is_json:
-            fields = _body_lengths(request.url_rule.rule)
+        fields = _api_parameters(request.url_rule.rule)  # the JSON body: web/api_bodies.py, after the token
     if fields:
         raise Refused(fields)
 
@@ -99,33 +98,6 @@ def _api_parameters(rule: str) -> dict[str, str]:
         if problem:
             fields[param["name"]] = problem
     return fields
-
-
-def _body_lengths(rule: str) -> dict[str, str]:
-    """The JSON body's top-level text longer than its documented maxLength (the database's column)."""
-    body = request.get_json(silent=True)
-    schema = _body_schemas().get((_ARG.sub(r"{\1}", rule), request.method))
-    if not isinstance(body, dict) or not schema:
-        return {}
-    return {name: problem for name, rule_ in schema.get("properties", {}).items()
-            if isinstance(body.get(name), str) and "maxLength" in rule_
-            and (problem := schema_problem({"maxLength": rule_["maxLength"]}, body[name]))}
-
-
-@lru_cache(maxsize=1)
-def _body_schemas() -> dict[tuple[str, str], dict]:
-    """{(path, method) → the JSON request body's schema, its $ref resolved}."""
-    from .openapi import document
-    doc = document()
-    out = {}
-    for path, ops in doc["paths"].items():
-        for method, op in ops.items():
-            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            if schema and "$ref" in schema:
-                schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-            if schema:
-                out[(path, method.upper())] = schema
-    return out
 
 
 def schema_problem(schema: dict, raw) -> str | None:

@@ -102,26 +102,38 @@ ERROR = _object({"error": _object({
     "fields": {"type": "object", "additionalProperties": STR,
                "description": "field (dotted path for nested fields) → message"},
 }, required=["status", "code", "message"])})
-# The lengths of the columns these values reach (web/input_guard.py refuses longer ones with 422).
+# Request bodies: what each view accepts, with the lengths of the columns the values reach; anything
+# else (a wrong type, text too long, a field the operation does not take) is refused with 422 before
+# the view runs (web/api_bodies.py). An optional text may be null or "" (= not given).
 TEXT_2000 = {"type": "string", "minLength": 1, "maxLength": 2000}
-NOTE, LOGIN, CODE = {"type": "string", "maxLength": 2000}, {"type": "string", "minLength": 1, "maxLength": 64}, \
-    {"type": "string", "maxLength": 128}
+NOTE = {"type": ["string", "null"], "maxLength": 2000}
+LOGIN = {"type": "string", "minLength": 1, "maxLength": 64}
+CODE = {"type": ["string", "null"], "maxLength": 128, "description": "a code (64) or a name (128)"}
+FORM_DATA = {"type": "object", "description": "the form's fields (free-form here; the process's form checks them)"}
+
+
+def _request(properties: dict, required=None) -> dict:
+    """A request body's schema: these properties and no others."""
+    return _object(properties, required=required, extra=False)
+
+
 REQUESTS = {
-    "ReleaseRequest": _object({"reason": TEXT_2000}),
-    "CompleteRequest": _object({"data": {"type": "object", "description": "the form's fields"}}, required=[]),
-    "ReturnRequest": _object({"reason": TEXT_2000}),
-    "DelegateRequest": _object({"to_user": LOGIN, "note": NOTE}, required=["to_user"]),
-    "ResolveRequest": _object({"data": {"type": "object", "description": "the form as entered (kept as the draft)"},
-                               "comment": NOTE}, required=[]),
-    "CopyRequest": _object({"to_users": {"type": "array", "items": STR, "minItems": 1}, "note": NOTE},
-                           required=["to_users"]),
-    "CommentRequest": _object({"body": {"type": "string", "minLength": 1, "maxLength": 2000}}),
-    "DraftRequest": _object({"data": {"type": "object", "description": "the form as entered, unvalidated"}}),
+    "ReleaseRequest": _request({"reason": TEXT_2000}),
+    "CompleteRequest": _request({"data": FORM_DATA}, required=[]),
+    "ReturnRequest": _request({"reason": TEXT_2000}),
+    "DelegateRequest": _request({"to_user": LOGIN, "note": NOTE}, required=["to_user"]),
+    "ResolveRequest": _request({"data": {**FORM_DATA, "description": "the form as entered (kept as the draft)"},
+                                "comment": NOTE}, required=[]),
+    "CopyRequest": _request({"to_users": {"type": "array", "items": LOGIN, "minItems": 1}, "note": NOTE},
+                            required=["to_users"]),
+    "CommentRequest": _request({"body": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+    "DraftRequest": _request({"data": {**FORM_DATA, "description": "the form as entered, unvalidated"}},
+                             required=[]),
     "UploadRequest": {"type": "object", "properties": {"file": _array({"type": "string", "format": "binary"}),
                                                        "field": STR}, "required": ["file"],
                       "description": "multipart/form-data: one or more JPEG, PNG, WebP or PDF files"},
-    "TransferRequest": {**_object({"reason": TEXT_2000, "to_user": LOGIN, "to_section": CODE, "to_unit": CODE},
-                                  required=["reason"]),
+    "TransferRequest": {**_request({"reason": TEXT_2000, "to_user": {"type": ["string", "null"], "maxLength": 64},
+                                    "to_section": CODE, "to_unit": CODE}, required=["reason"]),
                         "description": "reason, and one of to_user, to_section (a section code or name; "
                                        "with to_unit: of that unit) or to_unit (its 办公室)"},
 }
@@ -133,14 +145,15 @@ EXTENSION = _object({
     "reason": STR, "decided_by": _null(STR), "decided_at": _null(TIME), "decision_note": STR,
 }, required=["id", "task_id", "status", "new_due_at", "reason"])
 REQUESTS.update({
-    "UrgeRequest": _object({"message": {"type": "string", "minLength": 1, "maxLength": 500}}),
-    "ExtensionRequest": _object({"new_due_date": {"type": "string", "format": "date",
-                                                  "description": "a working day later than the current deadline"},
-                                 "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}),
-    "ExtensionDecision": _object({"approve": BOOL, "note": {"type": "string", "maxLength": 2000,
-                                                            "description": "required when refusing"}},
-                                 required=["approve"]),
+    "UrgeRequest": _request({"message": {"type": "string", "minLength": 1, "maxLength": 500}}),
+    "ExtensionRequest": _request({"new_due_date": {"type": "string", "format": "date", "maxLength": 10,
+                                                   "description": "a working day later than the current deadline"},
+                                  "reason": TEXT_2000}),
+    "ExtensionDecision": _request({"approve": BOOL, "note": {**NOTE, "description": "required when refusing"}},
+                                  required=["approve"]),
 })
+DEADLINE = {"type": "string", "maxLength": 40,
+            "description": "a date (the end of that working day, Beijing time) or an ISO date-time"}
 RECORD_STATUS = {"type": "string", "enum": ["open", "verifying", "closed"],
                  "description": "督办中 → 待复核 → 已销号"}
 RECORD = _object({
@@ -154,32 +167,29 @@ RECORD = _object({
                                                       "year began"},
 }, required=["id", "number", "status", "title"])
 REQUESTS.update({
-    "RecordDeadlineRequest": _object({"deadline": {"type": "string", "description": "a date (the end of that "
-                                                   "working day, Beijing time) or an ISO date-time", "maxLength": 40},
-                                      "note": {"type": "string", "maxLength": 2000}}, required=["deadline"]),
-    "RecordReportRequest": _object({"note": {"type": "string", "minLength": 1, "maxLength": 2000}}),
-    "RecordVerifyRequest": _object({"approve": BOOL, "note": {"type": "string", "maxLength": 2000,
-                                                              "description": "required when sending it back"}},
-                                   required=["approve"]),
-    "ListForSupervisionRequest": _object({"note": {"type": "string", "minLength": 1, "maxLength": 2000},
-                                          "deadline": {"type": "string", "maxLength": 40}}, required=["note"]),
+    "RecordDeadlineRequest": _request({"deadline": {**DEADLINE, "minLength": 1}, "note": NOTE},
+                                      required=["deadline"]),
+    "RecordReportRequest": _request({"note": TEXT_2000}),
+    "RecordVerifyRequest": _request({"approve": BOOL, "note": {**NOTE, "description": "required when sending it back"}},
+                                    required=["approve"]),
+    "ListForSupervisionRequest": _request({"note": TEXT_2000, "deadline": {**DEADLINE, "type": ["string", "null"]}},
+                                          required=["note"]),
 })
 REQUESTS.update({  # 加签 (web/api_cosign.py)
-    "CosignRequest": _object({"to_user": {"type": "string", "minLength": 1},
-                              "mode": {"type": "string", "enum": ["before", "after"],
-                                       "description": "before: 前加签; after: 后加签 (with `data`, validated)"},
-                              "note": {"type": "string", "maxLength": 2000},
-                              "data": {"type": "object", "description": "after: the form's fields"}},
-                             required=["to_user", "mode"]),
-    "SignRequest": _object({"agree": BOOL, "opinion": {"type": "string", "maxLength": 2000,
-                                                       "description": "required when refusing"}},
-                           required=["agree"]),
+    "CosignRequest": _request({"to_user": LOGIN,
+                               "mode": {"type": "string", "enum": ["before", "after"],
+                                        "description": "before: 前加签; after: 后加签 (with `data`, validated)"},
+                               "note": NOTE,
+                               "data": {**_null(FORM_DATA), "description": "after: the form's fields"}},
+                              required=["to_user", "mode"]),
+    "SignRequest": _request({"agree": BOOL, "opinion": {**NOTE, "description": "required when refusing"}},
+                            required=["agree"]),
 })
 REQUESTS.update({  # 发起 and 撤回 (web/api_start.py)
-    "StartRequest": _object({"data": {"type": "object", "description": "the start form's fields (validated); "
-                                      "an attachment field lists refs from POST /api/v1/processes/{key}/attachments"}}),
-    "WithdrawRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
-                               required=["reason"]),
+    "StartRequest": _request({"data": {**FORM_DATA, "description": "the start form's fields (validated in the "
+                                       "engine); an attachment field lists refs from POST "
+                                       "/api/v1/processes/{key}/attachments"}}, required=[]),
+    "WithdrawRequest": _request({"reason": TEXT_2000}, required=["reason"]),
 })
 COSIGN = _object({"id": INT, "task_id": STR, "instance_id": INT, "mode": STR, "holder": STR, "cosigner": STR,
                   "note": STR, "data": _null({"type": "object"}), "status": STR, "opinion": STR, "created_at": TIME,
@@ -190,6 +200,8 @@ SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "SupervisionRecord": RECORD,
            "LedgerMatter": LEDGER_MATTER, "EnterpriseRow": ENTERPRISE_ROW, "EnterprisePage": ENTERPRISE_PAGE,
            "Enterprise": ENTERPRISE, "Error": ERROR, **REQUESTS}
 
-ERRORS = {"400": "请求体不是合法的 JSON 对象", "401": "缺少、无效或已撤销的 API 令牌", "403": "无权查看或办理",
+ERRORS = {"400": "请求有误（如无法解析的 multipart 请求体）", "401": "缺少、无效或已撤销的 API 令牌",
+          "403": "无权查看或办理",
           "404": "不存在", "409": "冲突：已被认领、已完成，或别人刚刚修改了同一事项", "413": "请求体过大",
-          "422": "内容不符合要求（fields 列出每个字段的问题）"}
+          "422": "内容不符合要求：请求体不是 JSON 对象、不符合本文档的请求体定义，或表单校验未通过"
+                 "（fields 列出每个字段的问题）"}

@@ -117,7 +117,7 @@ def test_the_api_urges_and_decides_an_extension(api, sanfu, service):
     urged = api("POST", f"/tasks/{task['id']}/urge", "hz_super", {"message": "请加快"})
     assert urged.status_code == 200 and urged.get_json()["urge_count"] == 1
     assert api("POST", f"/tasks/{task['id']}/urge", "xh_water2", {"message": "请加快"}).status_code == 403
-    assert api("POST", f"/tasks/{task['id']}/urge", "hz_super", {}).get_json()["error"]["fields"] == {"message": "必填"}
+    assert api("POST", f"/tasks/{task['id']}/urge", "hz_super", {}).get_json()["error"]["fields"] == {"message": "必填 (required)"}
     day = working_day_after(sanfu, task["due_at"], 3).isoformat()
     asked = api("POST", f"/tasks/{task['id']}/extension", "xh_water1", {"new_due_date": day, "reason": "设备未到"})
     assert asked.status_code == 200 and asked.get_json()["status"] == "pending"
