@@ -96,7 +96,7 @@ def index():
 
 def _list_page(errors: dict | None = None, entered: dict | None = None, status: int = 200):
     result = get_engine().pending_extensions(current_user.id)
-    return render_template("deadline_actions/extensions.html", rows=result["rows"],
+    return render_template("deadline_actions/extensions.html", rows=result["rows"], more=result["more"],
                            heads_sections=result["heads_sections"], errors=errors or {},
                            entered=entered or {}), status
 

@@ -11,6 +11,7 @@ from engine.errors import InvalidInput, NotAllowed
 from .extensions import get_engine
 from .helpers import error_text
 
+PER_PAGE = 100
 bp = Blueprint("filings", __name__, url_prefix="/filings")
 
 
@@ -18,9 +19,11 @@ bp = Blueprint("filings", __name__, url_prefix="/filings")
 @login_required
 def index():
     show_all = request.args.get("all") == "1"
-    result = get_engine().filing_list(current_user.id, include_acknowledged=show_all)
-    return render_template("filings/index.html", rows=result["rows"], show_all=show_all,
-                           heads_sections=result["heads_sections"])
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10_000)
+    result = get_engine().filing_list(current_user.id, include_acknowledged=show_all, limit=PER_PAGE,
+                                      offset=(page - 1) * PER_PAGE)
+    return render_template("filings/index.html", rows=result["rows"], show_all=show_all, page=page,
+                           has_next=result["more"], heads_sections=result["heads_sections"])
 
 
 @bp.route("/acknowledge", methods=["POST"])

@@ -111,7 +111,7 @@ def _deadline_operations(task_id: dict) -> dict:
     urged = _object({"id": INT, "task_id": STR, "message": STR, "urge_count": INT, "recipients": _array(STR),
                      "created_at": TIME})
     pending = _object({"rows": _array({"allOf": [_ref("Extension"), _object(
-        {"task_name": STR, "enterprise_name": STR, "section_name": STR})]}), "heads_sections": BOOL})
+        {"task_name": STR, "enterprise_name": STR, "section_name": STR})]}), "more": BOOL, "heads_sections": BOOL})
     extension_id = _path_param("extension_id", INT)
     return {
         "/api/v1/tasks/{task_id}/urge": {"post": _operation(

@@ -3,6 +3,8 @@
 person's warnings). The rules are the engine's, as on the task page."""
 from __future__ import annotations
 
+import sys
+
 from engine import clock
 from engine.cli.common import engine_for, print_json
 from engine.errors import InvalidInput
@@ -58,7 +60,11 @@ def cmd_extension(args) -> int:
         moved = f"，期限延至 {ext['new_due_date']}" if args.approve else "，期限不变"
         print(f"延期申请 {ext['id']}：{ext['status_text']}{moved}")
     else:
-        rows = engine.pending_extensions(args.actor)["rows"]
+        pending = engine.pending_extensions(args.actor)
+        rows = pending["rows"]
+        if pending["more"]:  # never cut a list silently (stderr: --json stays parseable)
+            print(f"只列出最早的 {len(rows)} 条，还有更多待审批：审批后再次列出 "
+                  f"(the oldest {len(rows)} shown; more are waiting)", file=sys.stderr)
         if args.json:
             print_json(rows)
             return 0

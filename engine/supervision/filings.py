@@ -27,9 +27,10 @@ def _row(filing: Filing, task_name: str | None, enterprise: str | None, section:
 
 
 class FilingCommands(EngineParts):
-    def filing_list(self, actor: str, *, include_acknowledged: bool = False, limit: int = 200) -> dict:
-        """The filings of the sections `actor` heads, newest first, with the step, the
-        enterprise and the section; unacknowledged only unless asked."""
+    def filing_list(self, actor: str, *, include_acknowledged: bool = False, limit: int = 200,
+                    offset: int = 0) -> dict:
+        """A page of the filings of the sections `actor` heads, newest first, with the step, the
+        enterprise and the section; unacknowledged only unless asked. `more`: another page follows."""
         with self.uow(write=False) as uow:
             session = uow.session
             user = access.actor(session, actor)
@@ -39,13 +40,14 @@ class FilingCommands(EngineParts):
                      .outerjoin(Instance, Instance.id == Filing.instance_id)
                      .outerjoin(Enterprise, Enterprise.id == Instance.enterprise_id)
                      .outerjoin(Section, Section.id == Filing.section_id)
-                     .order_by(Filing.id.desc()).limit(max(1, min(limit, 1000))))
+                     .order_by(Filing.id.desc()).limit(max(1, min(limit, 1000)) + 1).offset(max(0, offset)))
             if sections is not None:
                 query = query.where(Filing.section_id.in_(sections))
             if not include_acknowledged:
                 query = query.where(Filing.acknowledged_at.is_(None))
             rows = [_row(*found) for found in session.execute(query)]
-            return {"rows": rows, "heads_sections": sections is None or bool(sections)}
+            most = max(1, min(limit, 1000))
+            return {"rows": rows[:most], "more": len(rows) > most, "heads_sections": sections is None or bool(sections)}
 
     def acknowledge_filings(self, filing_ids: list[int], actor: str) -> int:
         """知悉: the head of each filing's section acknowledges it; all or nothing (a filing of

@@ -186,8 +186,10 @@ class ExtensionCommands(EngineParts):
         access.instance(session, row.instance_id).updated_at = clock.now()  # serialize on the instance
 
     def pending_extensions(self, actor: str, *, limit: int = 200) -> dict:
-        """The requests waiting for `actor`'s decision (the sections they head; admins: all),
-        oldest first, with the step, the enterprise and the section."""
+        """The requests waiting for `actor`'s decision (the sections they head; admins: all; never
+        their own), the oldest `limit` first, with the step, the enterprise and the section;
+        `more` says that others wait behind them."""
+        most = max(1, min(limit, 1000))
         with self.uow(write=False) as uow:
             session = uow.session
             user = access.actor(session, actor)
@@ -196,12 +198,13 @@ class ExtensionCommands(EngineParts):
                      .join(HumanTask, HumanTask.id == DeadlineExtension.task_id)
                      .outerjoin(Enterprise, Enterprise.id == HumanTask.enterprise_id)
                      .outerjoin(Section, Section.id == DeadlineExtension.section_id)
-                     .where(DeadlineExtension.status == "pending", HumanTask.status == "open")
-                     .order_by(DeadlineExtension.id).limit(max(1, min(limit, 1000))))
+                     .where(DeadlineExtension.status == "pending", HumanTask.status == "open",
+                            DeadlineExtension.requested_by != actor)
+                     .order_by(DeadlineExtension.id).limit(most + 1))
             if sections is not None:
                 query = query.where(DeadlineExtension.section_id.in_(sections))
             found = session.execute(query).all()
             names = display_names(session, {ext.requested_by for ext, *_ in found})
             rows = [_dict(ext, names, task or "", enterprise or "", section or "")
-                    for ext, task, enterprise, section in found if ext.requested_by != actor]
-            return {"rows": rows, "heads_sections": sections is None or bool(sections)}
+                    for ext, task, enterprise, section in found[:most]]
+            return {"rows": rows, "more": len(found) > most, "heads_sections": sections is None or bool(sections)}

@@ -249,3 +249,23 @@ def test_an_extension_is_approved_only_while_it_still_makes_sense(rectify):
     with pytest.raises(Exception) as err:
         engine.decide_extension("abc", "xh_water_head", True, "")
     assert type(err.value).__name__ == "NotFound"
+
+
+def test_the_pending_list_says_when_more_wait_than_it_shows(rectify, engine):
+    _engine, first = rectify
+    enterprise_id = engine.instance_for(first["instance_id"], "root")["enterprise_id"]
+    with clock.frozen_at(MONDAY):
+        again = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": enterprise_id})["id"]
+        [visit] = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == again]
+        engine.complete(visit["id"], "xh_liaison", VISIT)
+        [check] = engine.tasks("xh_expert")
+        engine.complete(check["id"], "xh_expert", dict(CHECK, findings=[WATER]))
+    second = next(t for t in engine.tasks("xh_water1") if t["name"] == "整改" and t["id"] != first["id"])
+    with at(3, 16):
+        for task in (first, second):
+            engine.claim(task["id"], "xh_water1")
+            engine.request_extension(task["id"], "xh_water1", "2026-03-27", "企业设备到货推迟")
+    one = engine.pending_extensions("xh_water_head", limit=1)
+    assert [r["task_id"] for r in one["rows"]] == [first["id"]] and one["more"] is True    # the oldest first
+    both = engine.pending_extensions("xh_water_head", limit=2)
+    assert [r["task_id"] for r in both["rows"]] == [first["id"], second["id"]] and both["more"] is False

@@ -74,3 +74,35 @@ def test_a_return_by_a_person_holding_the_task_is_filed_for_their_section(client
     assert 'href="/filings/"' in page and "佐证材料不全" in text_of(client.get("/filings/"))
     done = post("/filings/acknowledge", {"filing": str(filing["id"])}, follow_redirects=True)
     assert "已确认知悉 1 条备案" in text_of(done)
+
+
+def _more_filings_like(sanfu, filing_id: int, count: int) -> None:
+    """`count` more filings of the same transfer (as a busy section collects over months)."""
+    from engine.store.org_tables import Filing
+    with sanfu.uow() as uow:
+        first = uow.session.get(Filing, filing_id)
+        for n in range(count):
+            uow.session.add(Filing(kind=first.kind, instance_id=first.instance_id, task_id=first.task_id,
+                                   actor=first.actor, reason=f"第{n + 2}次转办", section_id=first.section_id,
+                                   unit_id=first.unit_id, created_at=first.created_at))
+
+
+def test_a_long_history_of_filings_pages_and_none_is_lost(client, auth, sanfu, service, monkeypatch):
+    transfer_the_water_matter(sanfu)
+    [filing] = sanfu.filing_list("xh_water_head")["rows"]
+    _more_filings_like(sanfu, filing["id"], 4)                                 # five in all
+    monkeypatch.setattr("web.filings.PER_PAGE", 2)
+    auth.login("xh_water_head")
+    seen, page = [], 1
+    while True:
+        body = text_of(client.get(f"/filings/?page={page}"))
+        seen += filing_ids(body)
+        if "下一页" not in body:
+            break
+        page += 1
+    assert page == 3 and len(seen) == 5 == len(set(seen))                     # newest first, each once
+    assert seen == sorted(seen, key=int, reverse=True)
+    assert "上一页" in body and "第 3 页" in body
+    first = sanfu.filing_list("xh_water_head", limit=4)
+    assert len(first["rows"]) == 4 and first["more"] is True
+    assert sanfu.filing_list("xh_water_head", limit=5)["more"] is False
