@@ -22,6 +22,7 @@ from flask import Flask, request, session
 from flask_babel import Babel
 
 from engine import config
+from engine.runtime import heap
 from engine.service import Engine
 
 from .extensions import LANGUAGES, csrf
@@ -47,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     Babel(app, locale_selector=_locale, timezone_selector=lambda: "Asia/Shanghai")
     _register(app)
+    if test_config is None:  # a served app (gunicorn's workers, python -m web): see engine.runtime.heap
+        heap.settle()
     return app
 
 
