@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -49,51 +49,84 @@ def cluster():
         yield running
 
 
-def test_postgresql_restarted_and_stopped_under_load(cluster, tmp_path):
+@pytest.fixture
+def engine(cluster):
     db = make_engine(cluster.url())
     upgrade(db)
-    engine = Engine(db_engine=db, forms_dir=FORMS)
+    yield Engine(db_engine=db, forms_dir=FORMS)
+    db.dispose()
+
+
+def test_postgresql_restarted_and_stopped_under_load(cluster, engine, tmp_path):
     world = build_world(engine, tmp_path, CLERKS, PER_CLERK)
     engine.set_password("clerk0", PASSWORD, actor="root")
-    fill(db, TIMERS)
-    _spread_due_times(db)
+    fill(engine.db, TIMERS)
+    run = _restart_twice_under_load(cluster, engine, world, tmp_path)
+    outcomes = run.clients.outcomes + run.pages.outcomes
+    print("\nrequests by (kind, status):", dict(Counter((o.kind, o.status) for o in outcomes)))
+    _assert_503s_only_while_down(run, outcomes)
+    _assert_recovered(run, outcomes)
+    _assert_each_outage_logged_once(run, outcomes)
+    counts = assert_nothing_half_written(engine, run.clients.acknowledged("complete"))
+    assert counts["finished_instances"] == CLERKS * PER_CLERK, counts
+    _assert_the_scheduler_fired_each_timer_once(engine, run)
+    print("after both outages:", counts, "; the scheduler's log:",
+          [line for line in run.scheduler_log.splitlines() if "database" in line])
+
+
+@dataclass
+class _Run:
+    clients: _Clients
+    pages: _Pages
+    first: _Outage
+    second: _Outage
+    workers: set[int]                 # gunicorn's workers as the load began
+    workers_after: set[int]
+    log: str                          # gunicorn's
+    scheduler_log: str
+    scheduler_alive: bool
+
+
+def _restart_twice_under_load(cluster, engine, world, tmp_path) -> _Run:
+    """`pg_ctl restart -m fast`, then `pg_ctl stop` + 5 s + `pg_ctl start`, under the load."""
     try:
-        with _scheduler(cluster.url(), tmp_path) as scheduler, \
-                serve(cluster.url(), tmp_path, workers=2, step_delay=0.02) as server:
-            workers = set(server.workers())
-            clients, pages = _Clients(server.port, world.tokens).start(), _Pages(server.port).start()
-            _wait_for(lambda: _answered(clients, pages) >= 40, "the server did not answer")
-
-            first = _Outage("restart -m fast", time.monotonic(), len(server.output()))
-            cluster.restart()
-            first.up_at = time.monotonic()
-            _wait_for(lambda: _answered(clients, pages, since=first.up_at + 1) >= 20, "no answers after the restart")
-
-            second = _Outage("stop, 5 s, start", time.monotonic(), len(server.output()))
-            cluster.stop()
-            time.sleep(DOWN_S)
-            second.starting_at = time.monotonic()   # it may answer before pg_ctl start returns
-            cluster.start()
-            second.up_at = time.monotonic()
-            assert clients.busy(), "the clients finished before the second outage: make the workload bigger"
-
-            clients.join(timeout=120)
-            finished = time.monotonic()
-            _wait_for(lambda: _answered(clients, pages, since=second.up_at + RECOVERY_S) >= 10, "pages stopped")
-            pages.stop()
-            _wait_for(lambda: _fired(engine) == TIMERS, "timers left waiting after the outages", timeout=60)
-            log, scheduler_alive = server.output(), scheduler.poll() is None
-            same_workers = set(server.workers()) == workers
+        with serve(cluster.url(), tmp_path, workers=2, step_delay=0.02) as server:
+            _spread_due_times(engine.db)   # from now on: however long the set-up took, they span the outages
+            with _scheduler(cluster.url(), tmp_path) as scheduler:
+                workers = set(server.workers())
+                clients, pages = _Clients(server.port, world.tokens).start(), _Pages(server.port).start()
+                _wait_for(lambda: _answered(clients, pages) >= 40, "the server did not answer")
+                first, second = _outages(cluster, server, clients, pages)
+                clients.join(timeout=120)
+                _wait_for(lambda: _answered(clients, pages, since=second.up_at + RECOVERY_S) >= 10, "pages stopped")
+                pages.stop()
+                _wait_for(lambda: _fired(engine) == TIMERS, "timers left waiting after the outages", timeout=60)
+                alive, log, workers_after = scheduler.poll() is None, server.output(), set(server.workers())
     finally:
         scheduler_log = (tmp_path / "scheduler.log").read_text(encoding="utf-8", errors="replace")
-    outcomes = clients.outcomes + pages.outcomes
-    began = min(o.at for o in outcomes)
-    print(f"\nrestart at {first.began - began:.1f} s, stop at {second.began - began:.1f} s, start at "
-          f"{second.up_at - began:.1f} s, clients done at {finished - began:.1f} s")
-    print("\nrequests by (kind, status):", dict(Counter((o.kind, o.status) for o in outcomes)))
+    return _Run(clients, pages, first, second, workers, workers_after, log, scheduler_log, alive)
 
-    # while it was down: 503 with Retry-After and the Chinese message, pages and API both; never a 500
+
+def _outages(cluster, server, clients, pages) -> tuple[_Outage, _Outage]:
+    first = _Outage("restart -m fast", time.monotonic(), len(server.output()), clock.now())
+    cluster.restart()
+    first.up_at, first.up_wall = time.monotonic(), clock.now()
+    _wait_for(lambda: _answered(clients, pages, since=first.up_at + 1) >= 20, "no answers after the restart")
+    second = _Outage("stop, 5 s, start", time.monotonic(), len(server.output()), clock.now())
+    cluster.stop()
+    time.sleep(DOWN_S)
+    second.starting_at = time.monotonic()   # it may answer before pg_ctl start returns
+    cluster.start()
+    second.up_at, second.up_wall = time.monotonic(), clock.now()
+    assert clients.busy(), "the clients finished before the second outage: make the workload bigger"
+    return first, second
+
+
+def _assert_503s_only_while_down(run: _Run, outcomes: list[_Answer]) -> None:
+    """While it was down: 503 with Retry-After and the Chinese message, pages and API both; never
+    a 500, never a 200; no failure before the first outage."""
     assert not [o for o in outcomes if o.status != CUT and o.status >= 500 and o.status != 503]
+    second = run.second
     refused = [o for o in outcomes if o.status == 503]
     assert {o.kind for o in refused if second.began <= o.at <= second.up_at} >= {"page", "inbox"}, \
         "the 5-second stop was not seen as 503s on both pages and the API"
@@ -101,37 +134,51 @@ def test_postgresql_restarted_and_stopped_under_load(cluster, tmp_path):
         {(o.kind, o.retry_after, o.message[:80]) for o in refused}
     answered = [o for o in outcomes if o.status == 200 and second.began + 0.5 < o.at < second.starting_at]
     assert not answered, f"answered without a database: {answered[:3]}"
-    failed = [o for o in outcomes if o.status in (503, CUT)]
-    assert all(first.began <= o.at for o in failed), "a failure before the database went away"
+    assert all(run.first.began <= o.at for o in outcomes if o.status in (503, CUT)), "a failure before the outage"
 
-    # after it is back: everything answers again, with the same gunicorn workers
-    late = [o for o in failed if o.at > second.up_at + RECOVERY_S or first.up_at + RECOVERY_S < o.at < second.began]
+
+def _assert_recovered(run: _Run, outcomes: list[_Answer]) -> None:
+    """Within seconds of each return everything answers again, with the same gunicorn workers
+    (the pool replaced its dead connections) and the same signed-in session."""
+    first, second = run.first, run.second
+    late = [o for o in outcomes if o.status in (503, CUT)
+            and (o.at > second.up_at + RECOVERY_S or first.up_at + RECOVERY_S < o.at < second.began)]
     assert not late, f"still failing more than {RECOVERY_S} s after the database came back: {late[:5]}"
-    assert same_workers, "a gunicorn worker was replaced: the workers must recover by themselves"
-    assert pages.outcomes[-1].status == 200, "the signed-in page did not come back (a lost session?)"
+    assert run.workers_after == run.workers, "a gunicorn worker was replaced: the workers must recover by themselves"
+    assert run.pages.outcomes[-1].status == 200, "the signed-in page did not come back (a lost session?)"
 
-    # each outage: one line as it began and one as it ended, per worker that saw it; no traceback
+
+def _assert_each_outage_logged_once(run: _Run, outcomes: list[_Answer]) -> None:
+    """Each outage: a line as it began and one as it ended, per worker that saw it; no traceback."""
+    log, first, second = run.log, run.first, run.second
     assert "Traceback" not in log, log[-4000:]
     windows = ((first, log[first.log_at:second.log_at], second.began), (second, log[second.log_at:], float("inf")))
     for outage, text, until in windows:
         downs = [line for line in text.splitlines() if OUTAGE_LINE in line]
         ups = [line for line in text.splitlines() if RECOVERY_LINE in line]
-        assert len(downs) == len(ups) <= len(workers), (outage.name, downs, ups)
+        assert len(downs) == len(ups) <= len(run.workers), (outage.name, downs, ups)
         print(f"{outage.name}: {sum(o.status == 503 and outage.began <= o.at < until for o in outcomes)} 503s;",
               downs + ups)
     assert OUTAGE_LINE in log[second.log_at:], "the stop was not logged"
 
-    # nothing lost, nothing twice; the scheduler lived through both and fired each timer once
-    counts = assert_nothing_half_written(engine, clients.acknowledged("complete"))
-    assert counts["finished_instances"] == CLERKS * PER_CLERK, counts
-    assert scheduler_alive, scheduler_log[-3000:]
-    _assert_each_timer_fired_once(engine)
-    assert "Traceback" not in scheduler_log, scheduler_log[-3000:]
-    downs, ups = scheduler_log.count(OUTAGE_LINE), scheduler_log.count(RECOVERY_LINE)
-    assert 1 <= downs <= 2 and ups == downs, scheduler_log[-3000:]
-    print("after both outages:", counts, "; the scheduler's log:",
-          [line for line in scheduler_log.splitlines() if "database" in line])
-    engine.db.dispose()
+
+def _assert_the_scheduler_fired_each_timer_once(engine: Engine, run: _Run) -> None:
+    """It lived through both outages, said each once, and fired every timer exactly once — those
+    that fell due while the database was stopped, after it came back."""
+    assert run.scheduler_alive, run.scheduler_log[-3000:]
+    assert "Traceback" not in run.scheduler_log, run.scheduler_log[-3000:]
+    downs, ups = run.scheduler_log.count(OUTAGE_LINE), run.scheduler_log.count(RECOVERY_LINE)
+    assert 1 <= downs <= 2 and ups == downs, run.scheduler_log[-3000:]   # two outages close together may be one
+    with engine.uow(write=False) as uow:
+        session = uow.session
+        audits = Counter(session.scalars(select(AuditEvent.instance_id).where(AuditEvent.action == "timer_fired")))
+        after = Counter(session.scalars(select(HumanTask.instance_id).where(HumanTask.element_id == "after")))
+        due_while_down = session.scalars(select(Timer.fired_at).where(
+            Timer.due_at > run.second.down_wall + timedelta(seconds=1), Timer.due_at < run.second.up_wall)).all()
+    assert len(audits) == TIMERS and set(audits.values()) == {1}, audits.most_common(3)
+    assert len(after) == TIMERS and set(after.values()) == {1}, after.most_common(3)
+    assert due_while_down, "no timer fell due while the database was stopped: spread them wider"
+    assert all(fired >= run.second.up_wall - timedelta(seconds=1) for fired in due_while_down)
 
 
 # the load ------------------------------------------------------------------------------------
@@ -140,7 +187,9 @@ class _Outage:
     name: str
     began: float
     log_at: int            # where the server log stood when it began
+    down_wall: datetime    # when it began, on the engine's clock
     up_at: float = 0.0
+    up_wall: datetime | None = None
     starting_at: float = 0.0
 
 
@@ -228,15 +277,6 @@ def _scheduler(url: str, folder):
 def _fired(engine: Engine) -> int:
     with engine.uow(write=False) as uow:
         return uow.session.scalar(select(func.count()).select_from(Timer).where(Timer.status == "fired"))
-
-
-def _assert_each_timer_fired_once(engine: Engine) -> None:
-    with engine.uow(write=False) as uow:
-        audits = Counter(uow.session.scalars(select(AuditEvent.instance_id)
-                                             .where(AuditEvent.action == "timer_fired")))
-        after = Counter(uow.session.scalars(select(HumanTask.instance_id).where(HumanTask.element_id == "after")))
-    assert len(audits) == TIMERS and set(audits.values()) == {1}, audits.most_common(3)
-    assert len(after) == TIMERS and set(after.values()) == {1}, after.most_common(3)
 
 
 def _wait_for(ready, message: str, timeout: float = 60) -> None:
