@@ -264,7 +264,11 @@ def document() -> dict:
         "info": {"title": "sanfu 三服务 API", "version": "1.0.0",
                  "description": "The task inbox and the workflow engine of the 三服务 campaign. "
                                 "Authenticate with `Authorization: Bearer <token>` "
-                                "(create one with `sanfu token create NAME --as USER`)."},
+                                "(create one with `sanfu token create NAME --as USER`). "
+                                "Date-times are ISO 8601 / RFC 3339 with their offset: instants in UTC "
+                                "(`2026-12-04T08:20:00+00:00`), `*_local` fields in Beijing time (`+08:00`); "
+                                "dates are `YYYY-MM-DD`. Request bodies are JSON objects checked against "
+                                "their schemas here (422 names each field that breaks one)."},
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
         "paths": _paths(),

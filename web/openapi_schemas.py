@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine.inbox.views import VIEWS
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time"}
+TIME = {"type": "string", "format": "date-time"}  # ISO 8601 with its offset (web/json_provider.py)
 
 
 def _null(schema: dict) -> dict:

@@ -105,6 +105,8 @@ def test_every_operation_answers_as_documented_and_never_5xx(fuzzed):
     answered: dict[str, set[int]] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
+        # response_schema_conformance checks formats too: every date-time answered is ISO 8601 (web/json_provider.py)
+        assert schema.config.checks_config_for(operation=operation).response_schema_conformance.validate_formats
 
         @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
