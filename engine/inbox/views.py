@@ -14,27 +14,31 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import and_, bindparam, exists, func, literal, or_, select
+from sqlalchemy import and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
 from engine import access, clock
 from engine.calendar.store import work_calendar
-from engine.inbox import task_rows
+from engine.inbox import pages, task_rows
 from engine.inbox.filters import InboxFilter, conditions
+from engine.inbox.statements import (
+    COMPLETED,
+    OPEN,
+    claimable_candidates,
+    copied_rows,
+    inline,
+    key_match,
+    page_rows,
+)
 from engine.org.lanes import candidate_keys
 from engine.store.collab_tables import TaskCopy
-from engine.store.names import display_names
-from engine.store.org_tables import Enterprise
 from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate
 
 VIEWS = ("todo", "claimable", "done", "started", "copied")
 TASK_VIEWS = VIEWS[:4]
 COUNT_CAP = 99
-# 科室待认领 by due date for a busy queue: the first page is looked for among this many
-# unclaimed tasks in due order (an index range) before sorting all of the user's matches.
-CLAIM_WINDOW = 2000
 
 
 @functools.lru_cache(maxsize=64)
@@ -47,18 +51,16 @@ def _shaped_conditions(deputising: bool, kinds: tuple[str, ...]) -> dict:
     # One name (no deputy duty): an equality, so the index also yields the due-date order.
     mine = HumanTask.assignee.in_(bindparam("acting", expanding=True)) if deputising \
         else HumanTask.assignee == bindparam("actor")
-    clauses = [(TaskCandidate.kind == kind) & TaskCandidate.name.in_(bindparam(f"keys_{kind}", expanding=True))
-               for kind in kinds]
-    keys = or_(*clauses) if clauses else None
-    open_ = HumanTask.status == "open"
+    keys = key_match(kinds)
+    open_ = OPEN
     return {
         "todo": [mine, open_],
         "claimable": None if keys is None else [
             HumanTask.assignee.is_(None), open_,
             HumanTask.id.in_(select(TaskCandidate.task_id).where(keys))],
-        "done": [HumanTask.completed_by == bindparam("actor"), HumanTask.status == "completed"],
+        "done": [HumanTask.completed_by == bindparam("actor"), COMPLETED],
         "started": [HumanTask.started_by == bindparam("actor"), open_],
-        "_claim_keys": keys,
+        "_claim_keys": keys, "_kinds": kinds,
     }
 
 
@@ -88,13 +90,7 @@ def open_tasks(session: Session, actor: str, limit: int = 200, offset: int = 0) 
 
 def capped(stmt):
     """The count of `stmt`'s rows, stopping at COUNT_CAP + 1 of them."""
-    return select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery())
-
-
-def _copied_rows_query(actor: str, filters: list):
-    query = select(TaskCopy, HumanTask).join(HumanTask, HumanTask.id == TaskCopy.task_id) \
-        .where(TaskCopy.recipient == actor, *filters)
-    return query.order_by(TaskCopy.created_at.desc(), TaskCopy.id.desc())
+    return select(func.count()).select_from(stmt.limit(inline(COUNT_CAP + 1)).subquery())
 
 
 def _unread_copies(actor: str, filters: list):
@@ -104,20 +100,20 @@ def _unread_copies(actor: str, filters: list):
     return query
 
 
-def _claimable_count(keys, filters: list, dialect: str):
+def _claimable_count(views: dict, filters: list, dialect: str):
     """Unclaimed open tasks one of whose candidate rows matches the user's keys, each once,
     stopping at the cap. Written per database, as each plans it best (bench-inbox, 100k):
     SQLite walks the user's candidate rows into the tasks (JOIN + DISTINCT: 1 ms; the IN
-    form built the whole list first: 6 ms); PostgreSQL takes the IN form as a semi-join
-    (2.5 ms; JOIN + DISTINCT made it walk every candidate row in key order: 25 ms)."""
+    form built the whole list first: 6 ms); PostgreSQL the same walk, one primary-key probe
+    per candidate row (statements.claimable_candidates: the IN form became a hash of every
+    open task under a generic plan, 25 ms)."""
+    keys = views["_claim_keys"]
     if dialect == "postgresql":
-        return select(literal(1)).select_from(HumanTask).where(
-            HumanTask.id.in_(select(TaskCandidate.task_id).where(keys)), HumanTask.assignee.is_(None),
-            HumanTask.status == "open", *filters)
+        return claimable_candidates(views["_kinds"], filters)
     # `+column` keeps SQLite off human_tasks' indexes here, so the walk starts from the
     # user's candidate rows: otherwise a user whose keys match few tasks (a city's 督办 staff)
     # walked every unclaimed open task of the province (bench-inbox, 20k: 58 ms, now 0.1 ms).
-    open_unclaimed = (_unindexed(HumanTask.assignee).is_(None), _unindexed(HumanTask.status) == "open")
+    open_unclaimed = (_unindexed(HumanTask.assignee).is_(None), _unindexed(HumanTask.status) == OPEN.right)
     return select(HumanTask.id).distinct().select_from(TaskCandidate) \
         .join(HumanTask, HumanTask.id == TaskCandidate.task_id).where(keys, *open_unclaimed, *filters)
 
@@ -131,7 +127,7 @@ def _counts_statement(views: dict, filters: list, dialect: str):
     statements = {name: select(literal(1)).select_from(HumanTask).where(*views[name], *filters)
                   for name in ("todo", "done", "started")}
     if views["_claim_keys"] is not None:
-        statements["claimable"] = _claimable_count(views["_claim_keys"], filters, dialect)
+        statements["claimable"] = _claimable_count(views, filters, dialect)
     statements["copied"] = _unread_copies(bindparam("actor"), filters)
     return select(*(capped(stmt).scalar_subquery().label(name) for name, stmt in statements.items()))
 
@@ -152,90 +148,39 @@ def _counts(session: Session, views: dict, filters: list) -> dict[str, int]:
     return {name: counts.get(name, 0) for name in VIEWS}
 
 
-def _claimable_window_statement(keys, filters: list, f: InboxFilter, bound=None):
-    """Unclaimed tasks in due order whose candidate row matches the user's keys, down the
-    index ix_human_tasks_assignee_open (no sort; stops at the LIMIT), up to `bound`."""
-    where = [HumanTask.assignee.is_(None), HumanTask.status == "open", *filters,
-             exists().where(TaskCandidate.task_id == HumanTask.id, keys)]
-    if bound is not None:
-        where.append(HumanTask.due_at >= bound if f.sort == "-due" else HumanTask.due_at <= bound)
-    return _dated(where, f)
-
-
-def _claimable_window(session: Session, keys, filters: list, f: InboxFilter, offset: int, limit: int,
-                      params: dict):
-    """A busy queue's page by due date, looked for among the first CLAIM_WINDOW unclaimed
-    tasks in due order (whoever may claim them): a busy user's page is there, and the walk
-    stays bounded however large the province. None: not found there (sort the matches)."""
-    if f.sort not in ("due", "-due") or offset + limit > CLAIM_WINDOW // 4:
-        return None
-    edge = select(HumanTask.due_at).where(HumanTask.assignee.is_(None), HumanTask.status == "open")
-    bound = session.scalar(_dated_order(edge, f).offset(CLAIM_WINDOW).limit(1))
-    window = _claimable_window_statement(keys, filters, f, bound).offset(offset).limit(limit)
-    rows = list(session.scalars(window, params))
-    return rows if len(rows) == limit else None  # short: undated tasks may follow
-
-
-def _count_below(session: Session, stmt, limit: int, params: dict) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.limit(limit).subquery()), params) if limit else 0
-
-
-def _dated_order(stmt, f: InboxFilter):
-    due = HumanTask.due_at.desc() if f.sort == "-due" else HumanTask.due_at.asc()
-    return stmt.where(HumanTask.due_at.is_not(None)).order_by(due)
-
-
-def _dated(where: list, f: InboxFilter):
-    return _dated_order(select(HumanTask).where(*where), f)
-
-
-def _by_due(session: Session, where: list, f: InboxFilter, offset: int, limit: int, params: dict) -> list[HumanTask]:
-    """Tasks with a due date in due order (an index range on the view's index: no sort of
-    the user's whole list), then those without one, newest first."""
-    dated = _dated(where, f)
-    rows = list(session.scalars(dated.offset(offset).limit(limit), params))
-    if len(rows) == limit or f.needs_due:
-        return rows
-    skip = 0 if rows else offset - _count_below(session, dated.with_only_columns(literal(1)).order_by(None), offset,
-                                                params)
-    undated = select(HumanTask).where(*where, HumanTask.due_at.is_(None)).order_by(HumanTask.created_at.desc())
-    return rows + list(session.scalars(undated.offset(skip).limit(limit - len(rows)), params))
-
-
-def _task_rows(session: Session, view: str, where: list, f: InboxFilter, offset: int, limit: int, params: dict):
-    if view == "done":
-        order = (HumanTask.completed_at.desc(),)
-    elif f.sort in ("created", "-created"):
-        order = (HumanTask.created_at.desc() if f.sort == "-created" else HumanTask.created_at.asc(),)
-    else:
-        return _by_due(session, where, f, offset, limit, params)
-    return list(session.scalars(select(HumanTask).where(*where).order_by(*order).offset(offset).limit(limit), params))
-
-
-def _row_dict(row: HumanTask, names: dict, people: dict, now, calendar, copy: TaskCopy | None = None) -> dict:
+def _row_dict(row, now, calendar, copied: bool) -> dict:
+    """A page row (statements.page_rows: the task's columns, enterprise_name, assignee_name)."""
     out = {**task_rows.with_deadline(task_rows.task_dict(row), row, calendar, now),
-           "enterprise_name": names.get(row.enterprise_id, ""),
-           "assignee_name": (people.get(row.assignee) or row.assignee) if row.assignee else None,
+           "enterprise_name": row.enterprise_name, "assignee_name": row.assignee_name,
            "overdue": bool(row.status == "open" and row.due_at and row.due_at < now)}
-    if copy is not None:
-        out["copy_info"] = {"id": copy.id, "sender": copy.sender, "note": copy.note,
-                            "created_at": copy.created_at.isoformat(), "read": copy.read_at is not None}
+    if copied:
+        out["copy_info"] = {"id": row.copy_id, "sender": row.copy_sender, "note": row.copy_note,
+                            "created_at": row.copy_created_at.isoformat(), "read": row.copy_read_at is not None}
     return out
 
 
 def _rows(session: Session, view: str, views: dict, actor: str, f: InboxFilter, offset: int, limit: int,
-          busy: bool):
+          busy: bool) -> list:
     filters = conditions(f)
     if view == "copied":
-        pairs = session.execute(_copied_rows_query(actor, filters).offset(offset).limit(limit)).all()
-        return [task for _copy, task in pairs], [copy for copy, _task in pairs]
+        return pages.copied(session, actor, filters, offset, limit)
     if views[view] is None:
-        return [], []
+        return []
+    params = views["_params"]
     if view == "claimable" and busy:
-        rows = _claimable_window(session, views["_claim_keys"], filters, f, offset, limit, views["_params"])
+        rows = pages.claimable_window(session, views["_claim_keys"], filters, f.sort, offset, limit, params)
         if rows is not None:
-            return rows, []
-    return _task_rows(session, view, [*views[view], *filters], f, offset, limit, views["_params"]), []
+            return rows
+    if view == "claimable" and not busy and session.bind.dialect.name == "postgresql":
+        # A short list (≤ COUNT_CAP): found from the user's candidate rows as the count walks
+        # them, then sorted and paged (the IN form's generic plan hashed every open task).
+        found = claimable_candidates(views["_kinds"], filters).limit(inline(COUNT_CAP + 1))
+        ids = list(session.scalars(found, params))
+        stmts = pages.shaped_statements(pages.CLAIMABLE_IDS, view, f.sort)
+        return pages.task_rows(session, stmts, f.needs_due, offset, limit, {"claimable_ids": ids}) if ids else []
+    stmts = pages.statements((*views[view], *filters), view, f.sort) if filters \
+        else pages.shaped_statements(tuple(views[view]), view, f.sort)
+    return pages.task_rows(session, stmts, f.needs_due, offset, limit, params)
 
 
 def explained_statements(session: Session, actor: str, per_page: int = 20) -> dict[str, dict]:
@@ -243,21 +188,23 @@ def explained_statements(session: Session, actor: str, per_page: int = 20) -> di
     EXPLAIN them: each must be an index range, not a scan)."""
     f, out = InboxFilter(), {}
     views = task_conditions(session, actor)
+    dialect = session.bind.dialect.name
     for name in TASK_VIEWS:
         where = views[name]
         if where is None:
             continue
-        first = select(HumanTask).where(*where).order_by(HumanTask.completed_at.desc()) if name == "done" \
-            else _dated(where, f)
+        first = page_rows(*where).order_by(HumanTask.completed_at.desc()) if name == "done" \
+            else pages.dated(where, f.sort)
         out[name] = {"count": capped(select(literal(1)).select_from(HumanTask).where(*where)),
                      "first_page": first.limit(per_page + 1)}
     if views["_claim_keys"] is not None:
-        out["claimable"]["count"] = capped(_claimable_count(views["_claim_keys"], [], session.bind.dialect.name))
-        window = _claimable_window_statement(views["_claim_keys"], [], f)
-        out["claimable_window"] = {"count": out["claimable"]["count"], "first_page": window.limit(per_page + 1)}
+        out["claimable"]["count"] = capped(_claimable_count(views, [], dialect))
+        window = pages.window_statement(views["_claim_keys"], [], f.sort, dialect, bounded=False)
+        out["claimable_window"] = {"count": out["claimable"]["count"], "first_page": window}
     out["copied"] = {"count": capped(_unread_copies(actor, [])),
-                     "first_page": _copied_rows_query(actor, []).limit(per_page + 1)}
-    params = views["_params"]  # with their values bound, so they compile with literal values too
+                     "first_page": copied_rows([]).limit(per_page + 1)}
+    params = {**views["_params"], "page_offset": 0, "page_limit": per_page + 1}
+    # with their values bound, so they compile with literal values too
     return {name: {kind: stmt.params(**params) for kind, stmt in statements.items()}
             for name, statements in out.items()}
 
@@ -280,15 +227,10 @@ def inbox_page(session: Session, actor: str, view: str, page: int, per_page: int
     views = task_conditions(session, actor)
     counts = _counts(session, views, conditions(f))
     offset = (page - 1) * per_page
-    rows, copies = _rows(session, view, views, actor, f, offset, per_page + 1, counts[view] > COUNT_CAP)
+    rows = _rows(session, view, views, actor, f, offset, per_page + 1, counts[view] > COUNT_CAP)
     has_next = len(rows) > per_page
-    rows, copies = rows[:per_page], copies[:per_page]
-    names = dict(session.execute(select(Enterprise.id, Enterprise.name).where(
-        Enterprise.id.in_({r.enterprise_id for r in rows if r.enterprise_id}))).all()) if rows else {}
-    people = display_names(session, (r.assignee for r in rows))
-    now = clock.now()
-    calendar = work_calendar(session)
-    dicts = [_row_dict(r, names, people, now, calendar, copies[i] if copies else None) for i, r in enumerate(rows)]
+    now, calendar = clock.now(), work_calendar(session)
+    dicts = [_row_dict(r, now, calendar, view == "copied") for r in rows[:per_page]]
     # The copied tab counts unread copies, so its total is not a row count: pages go by 下一页.
     exact = view != "copied" and counts[view] <= COUNT_CAP
     return {"view": view, "rows": dicts, "counts": counts, "count_cap": COUNT_CAP,

@@ -186,8 +186,9 @@ class HumanTask(Base):
         Index("ix_human_tasks_completed_by", "completed_by", "status", "completed_at"),
         # 我发起的: open tasks of instances a user started, by due date.
         Index("ix_human_tasks_started_by", "started_by", "status", "due_at"),
-        # 科室待认领: only the unclaimed open tasks, in due order (a busy queue's page walks it).
-        Index("ix_human_tasks_claimable", "due_at", postgresql_where=text("assignee IS NULL AND status = 'open'"),
+        # 科室待认领: only the unclaimed open tasks, in due order (a busy queue's page walks it,
+        # reading the ids from the index: migration 0017).
+        Index("ix_human_tasks_claimable", "due_at", "id", postgresql_where=text("assignee IS NULL AND status = 'open'"),
               sqlite_where=text("assignee IS NULL AND status = 'open'")),
         # 督办: open tasks of these units with their colour moments (the dashboard's counts, the ladder's scan).
         Index("ix_human_tasks_open_unit", "unit_id", "due_at", "yellow_at", "blue_at",
@@ -240,7 +241,8 @@ class TaskCandidate(Base):
     """Who may claim an unassigned task: one row per candidate user or group (indexed for
     the 'my sections' unclaimed tasks' query). Removed when the task closes."""
     __tablename__ = "task_candidates"
-    __table_args__ = (Index("ix_task_candidates_lookup", "kind", "name"),)
+    # covering (task_id too, migration 0017): a user's candidate rows give their task ids from the index alone
+    __table_args__ = (Index("ix_task_candidates_lookup", "kind", "name", "task_id"),)
     task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"),
                                          primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # user | group
