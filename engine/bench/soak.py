@@ -243,6 +243,8 @@ class _Soak:
             "conflicts": sum(1 for s in self.samples if s[1] == 409),
             "kinds": kinds,
             "p95_first_minute_ms": _figures(first).get("p95_ms"), "p95_last_minute_ms": _figures(last).get("p95_ms"),
+            "p95_per_minute_ms": [_figures([t for _k, _s, t, at in self.samples if m * 60 <= at < (m + 1) * 60])
+                                  .get("p95_ms") for m in range(minutes)],
             "worker_rss_mb": {"first": rss[0] if rss else None, "last": rss[-1] if rss else None,
                               "max": max((max(r) for r in rss), default=None)},
             "db_connections": {"min": min(connections, default=None), "max": max(connections, default=None),
@@ -343,8 +345,12 @@ def describe(report: dict) -> list[str]:
         if figures["count"]:
             lines.append(f"  {kind:<9} n={figures['count']:<7} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms"
                          f"  p99 {figures['p99_ms']} ms")
+    lines.append(f"  p95 per minute (all kinds, ms): {report['p95_per_minute_ms']}")
     lines.append(f"  worker RSS (MB): first {report['worker_rss_mb']['first']}, last {report['worker_rss_mb']['last']}")
+    each_minute = report["samples"][::int(60 // SAMPLE_EVERY)]  # a sample every 10 s: one a minute here
+    lines.append(f"  worker RSS each minute (MB): {[m['rss_mb'] for m in each_minute]}")
     if report["db_connections"]["max"] is not None:
         lines.append(f"  PostgreSQL connections: min {report['db_connections']['min']}, "
-                     f"max {report['db_connections']['max']}, last {report['db_connections']['last']}")
+                     f"max {report['db_connections']['max']}, last {report['db_connections']['last']}; "
+                     f"each minute {[m['db_connections'] for m in each_minute]}")
     return lines
