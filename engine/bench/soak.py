@@ -230,7 +230,8 @@ class _Soak:
     def report(self, seconds: float) -> dict:
         minutes = max(1, int(seconds // 60))
         per_minute = self.per_minute("complete", minutes)
-        kinds = {kind: _figures([t for k, _s, t, _at in self.samples if k == kind]) for kind in KINDS}
+        kinds = {kind: _figures([t for k, _s, t, _at in self.samples if k == kind])
+                 | {"errors": sum(1 for k, s, _t, _at in self.samples if k == kind and _failed(s))} for kind in KINDS}
         first = [t for _k, _s, t, at in self.samples if at < 60]
         last = [t for _k, _s, t, at in self.samples if at >= seconds - 60]
         rss = [m["rss_mb"] for m in self.memory if m["rss_mb"]]
@@ -239,7 +240,7 @@ class _Soak:
             "completions": sum(per_minute), "completions_per_minute": per_minute,
             "dashboards_per_minute": self.per_minute("dashboard", minutes),
             "requests": len(self.samples),
-            "errors": sum(1 for s in self.samples if s[1] is None or (s[1] >= 300 and s[1] != 409)),
+            "errors": sum(1 for s in self.samples if _failed(s[1])),
             "conflicts": sum(1 for s in self.samples if s[1] == 409),
             "kinds": kinds,
             "p95_first_minute_ms": _figures(first).get("p95_ms"), "p95_last_minute_ms": _figures(last).get("p95_ms"),
@@ -260,6 +261,11 @@ class _Soak:
             if k == kind and status == 200 and at < minutes * 60:
                 counts[int(at // 60)] += 1
         return counts
+
+
+def _failed(status: int | None) -> bool:
+    """No answer, or one that is neither a success nor a 409 (a conflict is the workload's, not a fault)."""
+    return status is None or (status >= 300 and status != 409)
 
 
 def _figures(took: list[float]) -> dict:
@@ -343,8 +349,9 @@ def describe(report: dict) -> list[str]:
              f"  p95 first minute {report['p95_first_minute_ms']} ms, last minute {report['p95_last_minute_ms']} ms"]
     for kind, figures in report["kinds"].items():
         if figures["count"]:
+            failed = f"  errors {figures['errors']}" if figures["errors"] else ""
             lines.append(f"  {kind:<9} n={figures['count']:<7} p50 {figures['p50_ms']} ms  p95 {figures['p95_ms']} ms"
-                         f"  p99 {figures['p99_ms']} ms")
+                         f"  p99 {figures['p99_ms']} ms{failed}")
     lines.append(f"  p95 per minute (all kinds, ms): {report['p95_per_minute_ms']}")
     lines.append(f"  worker RSS (MB): first {report['worker_rss_mb']['first']}, last {report['worker_rss_mb']['last']}")
     each_minute = report["samples"][::int(60 // SAMPLE_EVERY)]  # a sample every 10 s: one a minute here
