@@ -155,7 +155,7 @@ class Runtime:
         with engine_errors():
             for _round in range(MAX_ENGINE_ROUNDS):
                 workflow.do_engine_steps()
-                if workflow.get_next_task(state=TaskState.READY, manual=False) is None:
+                if next(ready_tasks(workflow, manual=False), None) is None:
                     return
 
     def save(self, session: Session, loaded: Loaded, actor: str, *, new: bool = False) -> None:
@@ -254,16 +254,22 @@ def instance_data(workflow) -> dict:
 
 def ready_human_tasks(workflow) -> dict:
     """The ready user tasks of the top `workflow` and its subprocesses, by id, in the order
-    SpiffWorkflow's iterator gives them (`get_tasks(state=READY, manual=True)`: depth first, a
-    subprocess's tree before the children of the task that runs it, nothing below a predicted
-    task). Walked here directly: asked twice per command, the iterator's bookkeeping cost more
-    than the rest of a 200-item step's Python. Unlike the iterator, no depth bound (1000)."""
-    subprocesses, found = workflow.top_workflow.subprocesses, {}
+    SpiffWorkflow's iterator gives them (`get_tasks(state=READY, manual=True)`)."""
+    return {str(task.id): task for task in ready_tasks(workflow, manual=True)}
+
+
+def ready_tasks(workflow, *, manual: bool):
+    """The READY tasks whose spec's `manual` is `manual`, as SpiffWorkflow's iterator yields them
+    (depth first, a subprocess's tree before the children of the task that runs it, nothing below
+    a predicted task), walked here directly: asked three times per command, the iterator's
+    bookkeeping cost more than the rest of a 200-item step's Python. Unlike the iterator, no
+    depth bound (1000)."""
+    subprocesses = workflow.top_workflow.subprocesses
     pending = [workflow.task_tree]
     while pending:
         task = pending.pop()
-        if task._state == TaskState.READY and task.task_spec.manual:
-            found[str(task.id)] = task
+        if task._state == TaskState.READY and task.task_spec.manual == manual:
+            yield task
         subprocess = subprocesses.get(task.id)
         if subprocess is not None:
             following = [subprocess.task_tree, *task.children]
@@ -272,7 +278,6 @@ def ready_human_tasks(workflow) -> dict:
         else:
             continue
         pending.extend(reversed(following))
-    return found
 
 
 class engine_errors:

@@ -16,12 +16,35 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
 from engine.runtime.compaction import DONE_STEPS, done_steps
-from engine.runtime.task_codec import FastTaskConverter
+from engine.runtime.task_codec import FastTaskConverter, text_of, uuid_of
 
 STATE_FORMAT = "sanfu-1"
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    def __init__(self, target_class, registry, tasks: FastTaskConverter | None = None):
+        super().__init__(target_class, registry)
+        self._tasks = tasks  # the top workflow's tasks straight to and from it, past the registry's dispatch
+
+    def mapping_to_dict(self, mapping, **kwargs):
+        if self._tasks is None:
+            return super().mapping_to_dict(mapping, **kwargs)
+        tasks = self._tasks
+        # what the registry writes for a task: the converter's dict, then its typename
+        return {(text_of(key) if type(key) is UUID else str(key)):
+                ({**tasks.to_dict(value), "typename": tasks.typename} if type(value) is Task
+                 else self.registry.convert(value, **kwargs))
+                for key, value in mapping.items()}
+
+    def mapping_from_dict(self, mapping, key_class=None, **kwargs):
+        workflow = kwargs.get("workflow")
+        if self._tasks is None or key_class is not UUID or workflow is None:
+            return super().mapping_from_dict(mapping, key_class, **kwargs)
+        tasks = self._tasks
+        return {uuid_of(key): (tasks.from_dict(value, workflow) if value.get("typename") == tasks.typename
+                               else self.registry.restore(value, **kwargs))
+                for key, value in mapping.items()}
+
     def to_dict(self, workflow):
         dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
@@ -46,7 +69,8 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 class StateSerializer:
     def __init__(self):
         registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, Task: FastTaskConverter})
-        self._converter = StateOnlyWorkflowConverter(BpmnWorkflow, registry)
+        tasks = FastTaskConverter(Task, registry)  # (registered again: the same converter, this instance)
+        self._converter = StateOnlyWorkflowConverter(BpmnWorkflow, registry, tasks)
         self._serializer = BpmnWorkflowSerializer(registry)
         self._registry = registry
 
