@@ -106,6 +106,15 @@ def test_bodies_of_records_cosigns_starts_and_withdrawals(api, sanfu, ids, held)
         {"opinion": "必须是文本 (a string) 或 null"}
 
 
+def test_a_nul_in_a_body_sent_without_a_json_content_type_is_refused_too(client, sanfu, held):
+    token = sanfu.create_api_token("xh_water1", "tests")
+    before = row_counts(sanfu)
+    response = client.post(f"/api/v1/tasks/{held['id']}/comments", data='{"body": "a\\u0000b"}',
+                           content_type="text/plain", headers={"Authorization": f"Bearer {token}"})
+    assert error_of(response, 422)["fields"] == {"body": "不能含有空字符 (must not contain a NUL character)"}
+    assert row_counts(sanfu) == before
+
+
 def test_the_form_data_stays_free_form_here_and_the_engine_names_its_fields_in_chinese(api, sanfu, held):
     api("GET", "/inbox", "xh_water1")
     before = row_counts(sanfu)
