@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import gc
 
+_settled = False
+
 
 def settle() -> None:
+    """Once per process: an app factory called again (tests) freezes nothing more."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
     gc.collect()
     gc.freeze()
