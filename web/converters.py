@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1
+from engine.store.ids import MAX_ID
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -7,6 +7,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput, NotAllowed
+from engine.store.ids import ids_from
 
 from .extensions import get_engine
 from .helpers import error_text
@@ -31,7 +32,7 @@ def index():
 def acknowledge():
     raw = request.form.getlist("filing")
     try:
-        count = get_engine().acknowledge_filings([int(i) for i in raw if i.isdigit()], current_user.id)
+        count = get_engine().acknowledge_filings(ids_from(raw), current_user.id)
     except (InvalidInput, NotAllowed) as err:
         flash(error_text(err), "error")
         return redirect(url_for("filings.index"))

@@ -6,6 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from engine.store.ids import ids_from
+
 from .extensions import get_engine
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -23,7 +25,7 @@ def _unread_count():
 @bp.route("/", methods=["GET"])
 @login_required
 def index():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10_000)  # an offset SQLite can take
     unread_only = request.args.get("unread") == "1"
     result = get_engine().notifications(current_user.id, unread_only=unread_only, limit=PER_PAGE,
                                         offset=(page - 1) * PER_PAGE)
@@ -34,7 +36,7 @@ def index():
 @login_required
 def mark_read():
     raw = request.form.getlist("notification")
-    ids = [int(i) for i in raw if i.isdigit()] if raw else None
+    ids = ids_from(raw) if raw else None
     count = get_engine().mark_notifications_read(current_user.id, ids)
     flash(gettext("已将 %(count)s 条通知标为已读。", count=count), "success")
     return redirect(url_for("notifications.index"))

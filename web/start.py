@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.errors import Conflict, FormValidationError, InvalidInput
+from engine.store.ids import ids_from
 from engine.tasks.attachments import megabytes
 
 from .extensions import get_engine
@@ -47,7 +48,7 @@ def _render(process: dict, values: dict, errors: dict | None = None, message: st
 @login_required
 def form(key: str):
     process = _process(key[:255])
-    values = {name: int(request.args[name]) for name in PREFILLED if request.args.get(name, "").isdigit()}
+    values = {name: ids[0] for name in PREFILLED if (ids := ids_from([request.args.get(name, "")]))}
     return _render(process, values)
 
 

@@ -36,6 +36,7 @@ from engine.errors import DefinitionError, NotFound
 from engine.jobs import start_events
 from engine.org.lanes import reachable_somewhere
 from engine.store import audit
+from engine.store.ids import storable_id
 from engine.store.tables import DecisionDefinition, Deployment, ProcessDefinition, SourceFile
 
 
@@ -249,8 +250,10 @@ def find_definition(session: Session, key: str, version: int | None = None) -> D
     from the SpecCache, so the bundle's JSON is not loaded on every start."""
     if version is None:
         row = session.connection().execute(_LATEST, {"key": key}).first()
-    else:
+    elif storable_id(version):
         row = session.connection().execute(_VERSION, {"key": key, "version": version}).first()
+    else:
+        row = None  # a version no database could hold
     definition = DefinitionRef(*row) if row is not None else None
     if definition is None:
         suffix = f" 版本 {version}" if version is not None else ""

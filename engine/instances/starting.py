@@ -28,6 +28,7 @@ from engine.instances.start_attachments import take_start_attachments
 from engine.jobs import timer_rows
 from engine.runtime.facade import EngineParts
 from engine.store import audit
+from engine.store.ids import storable_id
 from engine.store.org_tables import Enterprise, Filing, UserSection
 from engine.store.tables import HumanTask, Instance, ProcessDefinition, User
 
@@ -124,7 +125,7 @@ def _check_enterprise(session, user: access.Actor, key: str, data: dict) -> None
         if key == SERVICE_KEY:
             raise InvalidInput("请选择结对企业 (choose the enterprise)", code="enterprise_required")
         return
-    enterprise = session.get(Enterprise, enterprise_id)
+    enterprise = session.get(Enterprise, enterprise_id) if storable_id(enterprise_id) else None
     units = access.visible_units(session, user)
     if enterprise is None or (units is not None and enterprise.unit_id not in units):
         raise NotFound(f"企业 {enterprise_id} 不存在 (no such enterprise)")

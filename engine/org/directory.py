@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.errors import InvalidInput, NotFound
 from engine.org.roles import check_known, check_separation, replace_roles
+from engine.store.ids import storable_id
 from engine.store.org_tables import LEVELS, Deputy, Enterprise, LeaderSection, Section, Unit, UserRole, UserSection
 from engine.store.tables import User
 
@@ -202,13 +203,14 @@ def business_context(session: Session, data: dict, actor_unit_id: int | None) ->
     else the starter's own unit."""
     enterprise_id = data.get("enterprise_id")
     if enterprise_id is not None:
-        unit_id = session.scalar(select(Enterprise.unit_id).where(Enterprise.id == enterprise_id))
+        unit_id = session.scalar(select(Enterprise.unit_id).where(Enterprise.id == enterprise_id)) \
+            if storable_id(enterprise_id) else None
         if unit_id is None:
             raise InvalidInput(f"企业 {enterprise_id} 不存在 (no such enterprise)")
         return unit_id, enterprise_id
     unit_id = data.get("unit_id")
     if unit_id is not None:
-        if session.scalar(select(Unit.id).where(Unit.id == unit_id)) is None:
+        if not storable_id(unit_id) or session.scalar(select(Unit.id).where(Unit.id == unit_id)) is None:
             raise InvalidInput(f"单位 {unit_id} 不存在 (no such unit)")
         return unit_id, None
     return actor_unit_id, None

@@ -7,11 +7,11 @@ a database that cannot be reached (down, restarting, a dropped connection) into 
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.errors import Conflict, Unavailable
+from engine.errors import Conflict, InvalidInput, Unavailable
 
 CONFLICT_MESSAGE = ("该流程实例已被其他人同时修改，本次操作未保存，请刷新后重试 "
                     "(conflict: the instance was changed by someone else; nothing was saved)")
@@ -48,6 +48,9 @@ class UnitOfWork:
             _close_quietly(session)
         if isinstance(exc, DBAPIError) and is_unavailable(exc):
             raise Unavailable() from exc
+        refused = refused_value(exc)
+        if refused is not None:
+            raise refused from exc
         if isinstance(exc, OperationalError) and _is_lock_error(exc):
             # A deadlock or lock timeout inside the command (PostgreSQL picked it as the victim):
             # nothing was saved; the user may retry.
@@ -66,6 +69,9 @@ class UnitOfWork:
                 raise Conflict(CONFLICT_MESSAGE) from err
             if is_unavailable(err):  # the commit's outcome is unknown only if the link died mid-COMMIT
                 raise Unavailable() from err
+            refused = refused_value(err)
+            if refused is not None:
+                raise refused from err
             raise
 
     def flush(self) -> None:
@@ -75,6 +81,8 @@ class UnitOfWork:
             raise Conflict(CONFLICT_MESSAGE) from err
         except IntegrityError as err:
             raise Conflict(f"{CONFLICT_MESSAGE}: {err.orig}") from err
+        except (DataError, OverflowError) as err:
+            raise refused_value(err) from err
         except OperationalError as err:
             if _is_lock_error(err):
                 raise Conflict(CONFLICT_MESSAGE) from err
@@ -96,6 +104,30 @@ def read_one(db: Engine, statement, params: dict):
         if is_unavailable(err):
             raise Unavailable() from err
         raise
+
+
+# SQLSTATE class 22 (data exception): a value the column cannot hold. What the command's own
+# checks missed, the database refuses; the command saved nothing and the user hears why.
+_TOO_LONG, _OUT_OF_RANGE = "22001", "22003"
+
+
+def refused_value(err: BaseException | None) -> InvalidInput | None:
+    """A value the database refused (too long for its column, a number out of range, a malformed
+    date or character): InvalidInput — a 422, not a 500. SQLite stores any length, so there only
+    an integer past 64 bits is refused (by the driver, as OverflowError)."""
+    if isinstance(err, OverflowError):
+        state = _OUT_OF_RANGE
+    elif isinstance(err, DataError):
+        state = getattr(err.orig, "sqlstate", None) or ""
+    else:
+        return None
+    if state == _TOO_LONG:
+        return InvalidInput("提交的内容超过允许的长度，未保存 (a value is longer than allowed; nothing was saved)",
+                            code="value_too_long")
+    if state == _OUT_OF_RANGE:
+        return InvalidInput("数值超出允许的范围，未保存 (a number is out of range; nothing was saved)",
+                            code="value_out_of_range")
+    return InvalidInput("提交的内容格式不正确，未保存 (a value is malformed; nothing was saved)", code="bad_value")
 
 
 def _is_lock_error(err: OperationalError) -> bool:

@@ -21,9 +21,10 @@ MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn", "bench
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def prepare_database(path: Path) -> dict:
-    """Build the province with passwords and models into the SQLite file `path`."""
-    db = make_engine(f"sqlite:///{path}")
+def prepare_database(path: Path, url: str | None = None) -> dict:
+    """Build the province with passwords and models into the SQLite file `path` (or the empty
+    database at `url`)."""
+    db = make_engine(url or f"sqlite:///{path}")
     upgrade(db)
     engine = Engine(db_engine=db, forms_dir=FORMS)
     ids = build_province(engine)

@@ -56,11 +56,12 @@ def tiny_png() -> bytes:
     return png(8, 8)
 
 
-def build_world(path: Path, attachment_dir: Path) -> dict:
-    """Build the province and the world into the SQLite file `path` (attachments' bytes in
-    `attachment_dir`); return the ids the routes' URLs are filled with."""
-    ids = prepare_database(path)
-    engine = Engine(f"sqlite:///{path}", forms_dir=FORMS)
+def build_world(path: Path, attachment_dir: Path, url: str | None = None) -> dict:
+    """Build the province and the world into the SQLite file `path` (or the empty database at
+    `url`; files beside `path` still), attachments' bytes in `attachment_dir`; return the ids the
+    routes' URLs are filled with."""
+    ids = prepare_database(path, url)
+    engine = Engine(url or f"sqlite:///{path}", forms_dir=FORMS)
     engine.attachment_dir = attachment_dir
     try:
         world = {"enterprise_id": ids["enterprise_id"], **_admins(engine), **_service(engine, ids),
