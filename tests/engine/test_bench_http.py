@@ -82,3 +82,19 @@ def test_nonsense_settings_are_refused_before_anything_starts():
         run_bench_http(workers=0, clients=2, seconds=1)
     with pytest.raises(InvalidInput, match="PostgreSQL"):
         run_bench_http(1, 2, 1, database="mysql://nowhere/x")
+
+
+def test_side_by_side_runs_both_checkouts_interleaved_and_reports_medians(capsys, tmp_path):
+    from engine.bench.http import ROOT
+    assert main(["bench-http", "--workers", "1", "--clients", "2", "--seconds", "2", "--previous", str(ROOT),
+                 "--runs", "1", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["database"] == "sqlite" and result["runs"] == 1
+    for release in ("previous", "current"):   # here both are this checkout: each ran and completed work
+        figures = result["by_workers"]["1"][release]
+        assert figures["completions_per_s"] > 0 and figures["errors"] == 0
+        assert 0 < figures["kinds"]["complete"]["p50_ms"] <= figures["kinds"]["complete"]["p95_ms"]
+    assert main(["bench-http", "--previous", str(tmp_path), "--seconds", "1"]) != 0
+    assert "不是 sanfu 的检出目录" in capsys.readouterr().err
+    assert main(["bench-http", "--workers", "two", "--seconds", "1"]) == 2
+    assert "整数，多个用逗号分隔" in capsys.readouterr().err
