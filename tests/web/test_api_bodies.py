@@ -163,3 +163,22 @@ def test_each_operations_validator_is_compiled_once(api, sanfu, held):
         api("POST", f"/tasks/{held['id']}/comments", "xh_water1", {"body": ""})
     info = body_validator.cache_info()
     assert info.misses == 1 and info.hits == 2
+
+
+def test_every_view_that_reads_a_json_body_has_it_documented(app):
+    """A new endpoint reading `_body()` without a requestBody in the document would skip the check."""
+    import inspect as source
+
+    from web.input_guard import _ARG
+    documented = document()["paths"]
+    readers = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        reads_body = "_body()" in source.getsource(app.view_functions[rule.endpoint])
+        for method in rule.methods - {"HEAD", "OPTIONS", "GET"}:
+            operation = documented[_ARG.sub(r"{\1}", rule.rule)][method.lower()]
+            if reads_body:
+                assert "application/json" in operation.get("requestBody", {}).get("content", {}), rule.rule
+                readers += 1
+    assert readers >= 20
