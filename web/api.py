@@ -3,10 +3,11 @@ transfer, instances, an enterprise's ledger), authenticated with API tokens.
 
 Every request but /api/v1/openapi.json carries `Authorization: Bearer <token>` (tokens:
 `sanfu token create`); the session cookie is neither read nor written here, so there is no
-cookie auth and no CSRF. Bodies are JSON objects; errors are
+cookie auth and no CSRF. Bodies are JSON objects, checked against the operation's schema in the
+OpenAPI document before the view runs (web/api_bodies.py); errors are
 `{"error": {"status", "title", "message", "fields"}}` with the status the page would get
-(400 bad JSON, 401 no or bad token, 403, 404, 409, 413, 422). As for the pages, every rule
-about who may see or do what stays in the engine.
+(401 no or bad token, 403, 404, 409, 413, 422 for a body that is not a JSON object or does not
+fit). As for the pages, every rule about who may see or do what stays in the engine.
 """
 from __future__ import annotations
 
@@ -120,9 +121,9 @@ def _body() -> dict:
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "请求体不是合法的 JSON (the body is not valid JSON)") from None
+        raise ApiError(422, "请求体不是合法的 JSON (the body is not valid JSON)") from None
     if not isinstance(value, dict):
-        raise ApiError(400, "请求体必须是 JSON 对象 (the body must be a JSON object)")
+        raise ApiError(422, "请求体必须是 JSON 对象 (the body must be a JSON object)")
     return value
 
 
