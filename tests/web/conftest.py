@@ -89,7 +89,8 @@ def api(client, sanfu):
     def call(method: str, path: str, user: str | None = None, body=None, **kwargs):
         headers = kwargs.pop("headers", {})
         if user is not None:
-            tokens.setdefault(user, sanfu.create_api_token(user, "tests"))
+            if user not in tokens:   # one token per user (a setdefault would make one per call)
+                tokens[user] = sanfu.create_api_token(user, "tests")
             headers["Authorization"] = f"Bearer {tokens[user]}"
         if body is not None:
             kwargs["data"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
