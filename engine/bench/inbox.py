@@ -231,7 +231,8 @@ def _sample_users() -> list[str]:
 
 def _explain(engine, actor: str) -> tuple[dict, dict]:
     """The plans of each view's capped count and first-page queries for `actor` (EXPLAIN
-    QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL), with the time of each alone."""
+    QUERY PLAN on SQLite; on PostgreSQL EXPLAIN ANALYZE of the prepared statement's generic
+    plan), with the time of each alone."""
     from engine.inbox.views import explained_statements
     counts, pages = {"user": actor}, {"user": actor}
     with engine.uow(write=False) as uow:
@@ -250,10 +251,37 @@ def _plan(session, stmt, timing: str) -> dict:
         t0 = time.perf_counter()
         session.execute(text(sql)).all()
         times.append(time.perf_counter() - t0)
-    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-    rows = session.execute(text(prefix + sql)).all()
-    plan = [r[0] for r in rows] if dialect.name == "postgresql" else [r[-1] for r in rows]
+    if dialect.name == "postgresql":
+        plan = _generic_plan(session, stmt)
+    else:
+        plan = [r[-1] for r in session.execute(text("EXPLAIN QUERY PLAN " + sql))]
     return {timing: _ms(sorted(times)[len(times) // 2]), "sql": " ".join(sql.split()), "plan": plan}
+
+
+def _generic_plan(session, stmt) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of `stmt` as the server runs it once psycopg has prepared it
+    (after five executions): a generic plan, the values bound, not spelled into the SQL —
+    the plan the inbox actually gets (a custom plan of the literal SQL hid a seq scan)."""
+    from psycopg import ClientCursor
+    from psycopg._queries import PostgresQuery
+    from psycopg.adapt import Transformer
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    expanded = compiled.construct_expanded_state(compiled.construct_params())
+    raw = session.connection().connection.dbapi_connection
+    query = PostgresQuery(Transformer(raw))
+    query.convert(expanded.statement, expanded.parameters)
+    cursor = ClientCursor(raw)
+    cursor.execute(b"PREPARE bench_inbox_plan AS " + query.query)
+    try:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        values = [expanded.parameters[name] for name in (query._order or [])]
+        marks = ", ".join(["%s"] * len(values))
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_inbox_plan({marks})" if values
+                       else "EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_inbox_plan", values or None)
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.execute("DEALLOCATE bench_inbox_plan")
+        cursor.execute("RESET plan_cache_mode")
 
 
 def run_bench_inbox(instances: int = 100_000, tasks_per_instance: int = 10, database: str | None = None,

@@ -93,13 +93,13 @@ def _copied_unfiltered():
     return _paged(copied_rows([]))
 
 
-def window_statement(keys, filters: list, sort: str, dialect: str, bounded: bool = True):
+def window_statement(keys, kinds: tuple, filters: list, sort: str, dialect: str, bounded: bool = True):
     """Unclaimed tasks in due order whose candidate row matches the user's keys, among the
     first CLAIM_WINDOW unclaimed tasks (PostgreSQL: a fenced walk, statements.claimable_window;
     SQLite: down ix_human_tasks_claimable up to `window_bound`, the due date of the window's
     last task, when `bounded`)."""
     if dialect == "postgresql":
-        return _paged(fenced_window(keys, filters, sort == "-due", CLAIM_WINDOW))
+        return _paged(fenced_window(kinds, filters, sort == "-due", CLAIM_WINDOW))
     where = [HumanTask.assignee.is_(None), OPEN, *filters, exists().where(TaskCandidate.task_id == HumanTask.id, keys)]
     if bounded:
         bound = bindparam("window_bound", type_=HumanTask.due_at.type)
@@ -108,8 +108,8 @@ def window_statement(keys, filters: list, sort: str, dialect: str, bounded: bool
 
 
 @functools.lru_cache(maxsize=64)
-def _shaped_window(keys, sort: str, dialect: str, bounded: bool):
-    return window_statement(keys, [], sort, dialect, bounded)
+def _shaped_window(keys, kinds: tuple, sort: str, dialect: str, bounded: bool):
+    return window_statement(keys, kinds, [], sort, dialect, bounded)
 
 
 @functools.lru_cache(maxsize=4)
@@ -119,7 +119,8 @@ def _window_edge(sort: str):
     return _dated_order(edge, sort).offset(inline(CLAIM_WINDOW)).limit(inline(1))
 
 
-def claimable_window(session: Session, keys, filters: list, sort: str, offset: int, limit: int, params: dict):
+def claimable_window(session: Session, keys, kinds: tuple, filters: list, sort: str, offset: int, limit: int,
+                     params: dict):
     """A busy queue's page by due date, looked for among the first CLAIM_WINDOW unclaimed
     tasks in due order (whoever may claim them): a busy user's page is there, and the walk
     stays bounded however large the province. None: not found there (sort the matches)."""
@@ -131,7 +132,7 @@ def claimable_window(session: Session, keys, filters: list, sort: str, offset: i
     if dialect != "postgresql":
         bound = params["window_bound"] = session.scalar(_window_edge(sort))
     bounded = bound is not None  # else fewer unclaimed tasks than the window: all of them
-    stmt = _shaped_window(keys, sort, dialect, bounded) if not filters \
-        else window_statement(keys, filters, sort, dialect, bounded)
+    stmt = _shaped_window(keys, kinds, sort, dialect, bounded) if not filters \
+        else window_statement(keys, kinds, filters, sort, dialect, bounded)
     rows = _fetch(session, stmt, params)
     return rows if len(rows) == limit else None  # short: undated tasks may follow

@@ -48,6 +48,16 @@ def key_match(kinds: tuple[str, ...], table=_CANDIDATES):
     return or_(*clauses) if clauses else None
 
 
+def _candidate_rows(kinds: tuple[str, ...], *columns):
+    """The user's candidate rows, one index range per kind (UNION ALL): each an index-only
+    scan of ix_task_candidates_lookup (kind, name, task_id), where OR-ing the kinds made
+    PostgreSQL visit every matching row in the table (a bitmap heap scan)."""
+    branches = [select(*columns).where(_CANDIDATES.c.kind == _kind(kind),
+                                       _CANDIDATES.c.name.in_(bindparam(f"keys_{kind}", expanding=True)))
+                for kind in kinds]
+    return union_all(*branches) if len(branches) > 1 else branches[0]
+
+
 def claimable_candidates(kinds: tuple[str, ...], filters: list):
     """PostgreSQL: the user's unclaimed open tasks, driven from their candidate rows (one
     index range per kind) into human_tasks by primary key, each task once (a task matched
@@ -56,10 +66,7 @@ def claimable_candidates(kinds: tuple[str, ...], filters: list):
     The lateral subquery with LIMIT 1 keeps PostgreSQL to that nested loop: planned as a
     join it hashed every open task of the province first (4–25 ms at 100k; this: one probe
     per candidate row, stopping at the cap)."""
-    branches = [select(_CANDIDATES.c.task_id, _CANDIDATES.c.kind, _CANDIDATES.c.name)
-                .where(_CANDIDATES.c.kind == _kind(kind),
-                       _CANDIDATES.c.name.in_(bindparam(f"keys_{kind}", expanding=True))) for kind in kinds]
-    rows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("c")
+    rows = _candidate_rows(kinds, _CANDIDATES.c.task_id, _CANDIDATES.c.kind, _CANDIDATES.c.name).subquery("c")
     other = _CANDIDATES.alias("d")
     matched_before = exists().where(other.c.task_id == rows.c.task_id, key_match(kinds, other),
                                     tuple_(other.c.kind, other.c.name) < tuple_(rows.c.kind, rows.c.name)) \
@@ -69,7 +76,7 @@ def claimable_candidates(kinds: tuple[str, ...], filters: list):
     return select(task.c.id).select_from(rows.join(task, true()))
 
 
-def fenced_window(keys, filters: list, descending: bool, window: int):
+def fenced_window(kinds: tuple[str, ...], filters: list, descending: bool, window: int):
     """PostgreSQL: a busy queue's page by due date among the first `window` unclaimed tasks
     in due order (whoever may claim them), as a fenced subquery walked down
     ix_human_tasks_claimable (ids read from the index), its tasks kept when one of their
@@ -78,7 +85,9 @@ def fenced_window(keys, filters: list, descending: bool, window: int):
     due = _TASKS.c.due_at
     walk = select(_TASKS.c.id, due).where(HumanTask.assignee.is_(None), OPEN, due.is_not(None)) \
         .order_by(due.desc() if descending else due.asc()).limit(inline(window)).subquery("w")
-    matching = select(_CANDIDATES.c.task_id).where(keys)
+    # OR-ed kinds (a hash of the user's candidate rows): per-kind UNION ALL here made the
+    # planner rescan a materialised union for every row of the window (800 ms at 100k)
+    matching = select(_CANDIDATES.c.task_id).where(key_match(kinds))
     return page_rows(walk.c.id.in_(matching), *filters, joined=(walk, walk.c.id == _TASKS.c.id)) \
         .order_by(walk.c.due_at.desc() if descending else walk.c.due_at.asc())
 

@@ -168,7 +168,8 @@ def _rows(session: Session, view: str, views: dict, actor: str, f: InboxFilter, 
         return []
     params = views["_params"]
     if view == "claimable" and busy:
-        rows = pages.claimable_window(session, views["_claim_keys"], filters, f.sort, offset, limit, params)
+        rows = pages.claimable_window(session, views["_claim_keys"], views["_kinds"], filters, f.sort, offset, limit,
+                                      params)
         if rows is not None:
             return rows
     if view == "claimable" and not busy and session.bind.dialect.name == "postgresql":
@@ -199,7 +200,7 @@ def explained_statements(session: Session, actor: str, per_page: int = 20) -> di
                      "first_page": first.limit(per_page + 1)}
     if views["_claim_keys"] is not None:
         out["claimable"]["count"] = capped(_claimable_count(views, [], dialect))
-        window = pages.window_statement(views["_claim_keys"], [], f.sort, dialect, bounded=False)
+        window = pages.window_statement(views["_claim_keys"], views["_kinds"], [], f.sort, dialect, bounded=False)
         out["claimable_window"] = {"count": out["claimable"]["count"], "first_page": window}
     out["copied"] = {"count": capped(_unread_copies(actor, [])),
                      "first_page": copied_rows([]).limit(per_page + 1)}
