@@ -28,12 +28,12 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 _MUTABLE = (dict, list, set)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # a few MB: a 200-item step needs ~210 ids per command
 def uuid_of(text: str) -> UUID:
     return UUID(text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # a few MB: a 200-item step needs ~210 ids per command
 def text_of(value: UUID) -> str:
     return str(value)
 
