@@ -93,12 +93,13 @@ def is_candidate(session: Session, row: HumanTask, name: str) -> bool:
     return any(candidate in keys.get(kind, ()) for kind, candidate in rows)
 
 
-def open_task(session: Session, task_id: str) -> HumanTask:
-    """The open task, locked for this command; NotFound, or Conflict when it is closed."""
+def open_task(session: Session, task_id: str, *, with_instance: bool = False) -> HumanTask:
+    """The open task, locked for this command; NotFound, or Conflict when it is closed.
+    `with_instance`: the command reads the task's instance next (store.by_id.task_for_command)."""
     # Lock the task row (PostgreSQL; SQLite commands already hold the write lock): two
     # commands on one task then run one after the other, and the second sees the first's
     # claim or completion instead of acting on what it read before.
-    row = by_id.get(session, HumanTask, task_id, lock=True)
+    row = by_id.task_for_command(session, task_id, with_instance=with_instance)
     if row is None:
         raise NotFound(f"任务 {task_id} 不存在 (no such task)", code="no_such_task", params={"task_id": task_id})
     if row.status != "open":

@@ -189,7 +189,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         with self.uow() as uow:
             session = uow.session
             user = access.actor(session, actor)
-            row = access.open_task(session, task_id)
+            row = access.open_task(session, task_id, with_instance=True)
             access.check_may_complete(session, row, user)
             return self.complete_open(session, row, actor, data)
 

@@ -28,3 +28,26 @@ def get(session: Session, model, pk, *, lock: bool = False):
     if not lock and (model, (pk,), None) in session.identity_map:
         return session.get(model, pk)  # the ORM's own rules for an object it holds (expired, deleted)
     return session.execute(_STATEMENTS[(model, lock)], {"pk": pk}).scalar_one_or_none()
+
+
+_HELD = "sanfu_by_id_held"
+_TASK_WITH_INSTANCE = select(HumanTask, Instance).outerjoin(Instance, Instance.id == HumanTask.instance_id) \
+    .where(HumanTask.id == bindparam("pk"))
+
+
+def task_for_command(session: Session, task_id: str, *, with_instance: bool = False):
+    """The task row a write command acts on, locked (`get(..., lock=True)`). With `with_instance`
+    on SQLite its instance comes in the same statement, into the session's identity map, where
+    the command's `access.instance` then finds it: the command has held SQLite's write lock since
+    BEGIN IMMEDIATE, so nothing can change between two reads and one saves a statement. On
+    PostgreSQL the task is locked first and the instance read after: a command that waited for
+    the lock reads the instance as the other one left it (a join would return the version from
+    before the wait)."""
+    if with_instance and session.get_bind().dialect.name == "sqlite":
+        found = session.execute(_TASK_WITH_INSTANCE, {"pk": task_id}).first()
+        if found is None:
+            return None
+        # The identity map holds objects weakly: the session keeps the instance until the command ends.
+        session.info.setdefault(_HELD, []).append(found[1])
+        return found[0]
+    return get(session, HumanTask, task_id, lock=True)

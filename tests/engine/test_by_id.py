@@ -1,0 +1,61 @@
+"""The completion's reads (engine.store.by_id): the task locked, its instance read after the
+lock — in one statement on SQLite, where the command holds the write lock from its BEGIN, and
+lock first, instance after on PostgreSQL — and the same objects `session.get` would give."""
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from engine.bench.hot_path import MODEL
+from engine.store import by_id
+from engine.store.tables import HumanTask, Instance
+
+
+def _statements_of(engine, command) -> list[str]:
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+    event.listen(engine.db, "before_cursor_execute", record)
+    try:
+        command()
+    finally:
+        event.remove(engine.db, "before_cursor_execute", record)
+    return seen
+
+
+def _started(engine) -> tuple[int, str]:
+    engine.add_user("designer", roles=("designer",))
+    engine.add_user("clerk")
+    engine.deploy([MODEL], "designer")
+    instance_id = engine.start("Process_three_user_tasks", "clerk")["id"]
+    [task] = engine.tasks("clerk")
+    return instance_id, task["id"]
+
+
+def test_a_completion_reads_its_task_then_its_instance_once(engine):
+    instance_id, task_id = _started(engine)
+    statements = _statements_of(engine, lambda: engine.complete(task_id, "clerk", {"ok": True}))
+    reads = [s for s in statements if s.startswith("SELECT") and ("FROM human_tasks" in s or "FROM instances" in s)]
+    if engine.db.dialect.name == "sqlite":
+        assert len(reads) == 1 and "LEFT OUTER JOIN instances" in reads[0]
+    else:  # the lock first; the instance read after it sees what a command it waited for left
+        assert len(reads) == 2
+        assert "FROM human_tasks" in reads[0] and reads[0].endswith("FOR UPDATE")
+        assert "FROM instances" in reads[1] and "FOR UPDATE" not in reads[1]
+    assert engine.show(instance_id, "clerk")["status"] == "running"
+    [next_task] = engine.tasks("clerk")
+    assert next_task["name"] == "Check"
+
+
+def test_the_same_objects_as_session_get(engine):
+    instance_id, task_id = _started(engine)
+    with engine.uow() as uow:
+        session = uow.session
+        row = by_id.task_for_command(session, task_id, with_instance=True)
+        assert row is session.get(HumanTask, task_id)
+        held = by_id.get(session, Instance, instance_id)
+        assert held is session.get(Instance, instance_id) and held.id == instance_id
+        statements = _statements_of(engine, lambda: by_id.get(session, Instance, instance_id))
+        assert statements == []  # held by the session: no SQL, as session.get
+        assert by_id.get(session, Instance, 10**9) is None
+        assert by_id.task_for_command(session, "no-such-task", with_instance=True) is None
