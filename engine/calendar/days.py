@@ -7,10 +7,12 @@ Friday 15:00 ends on Wednesday 15:00, and a weekend or a 国庆 week in between 
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from engine.clock import SHANGHAI
 
@@ -66,13 +68,34 @@ class WorkCalendar:
         total = 0.0
         if self.is_working(first.date()):
             total += (_midnight_after(first) - first).total_seconds()
-        day = first.date() + DAY
-        while day < last.date():
-            total += WORKING_DAY_SECONDS * self.is_working(day)
-            day += DAY
+        total += WORKING_DAY_SECONDS * self.working_days(first.date() + DAY, last.date())
         if self.is_working(last.date()):
             total += (last - datetime.combine(last.date(), time(), tzinfo=SHANGHAI)).total_seconds()
         return total
+
+    def working_days(self, first: date, end: date) -> int:
+        """How many working days there are from `first` up to, not including, `end`: the
+        weekdays counted by arithmetic, then each listed date in between that differs from its
+        weekday (a 国庆 Monday off, a 调休 Sunday on) — not a walk day by day, as every inbox row's
+        "剩 N 个工作日" asks it."""
+        if end <= first:
+            return 0
+        full_weeks, rest = divmod((end - first).days, 7)
+        weekdays = full_weeks * 5 + sum((first.weekday() + i) % 7 < 5 for i in range(rest))
+        dates, running = self._exceptions
+        return weekdays + running[bisect_left(dates, end)] - running[bisect_left(dates, first)]
+
+    @cached_property
+    def _exceptions(self) -> tuple[list[date], list[int]]:
+        """The listed dates that differ from their weekday, in order, and the running sum of how
+        each changes the count (+1 a working weekend day, -1 a weekday off); running[i] sums the
+        first i."""
+        changes = sorted((day, 1 if kind == WORK else -1) for day, kind in self.overrides.items()
+                         if (kind == WORK) != (day.weekday() < 5))
+        running = [0]
+        for _day, change in changes:
+            running.append(running[-1] + change)
+        return [day for day, _change in changes], running
 
     def shift_working_seconds(self, moment: datetime, seconds: float) -> datetime:
         """The moment `seconds` of working time after `moment` (before it, if negative):
