@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
-from engine import access, clock
+from engine import clock
 from engine.calendar.store import work_calendar
 from engine.inbox import pages, task_rows
 from engine.inbox.filters import InboxFilter, conditions
@@ -32,7 +32,7 @@ from engine.inbox.statements import (
     key_match,
     page_rows,
 )
-from engine.org.lanes import candidate_keys
+from engine.org.lanes import acting_and_candidate_keys
 from engine.store.collab_tables import TaskCopy
 from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate
 
@@ -68,8 +68,8 @@ def task_conditions(session: Session, actor: str) -> dict[str, list | None]:
     """Each task view's WHERE clauses, written to match an index prefix; None: the view is
     empty for this user (no candidate keys). `_claim_keys` is the candidate-row clause;
     `_params` the values of their bound parameters (pass them with every execution)."""
-    acting = access.acting_users(session, actor)
-    keys = {kind: sorted(names) for kind, names in candidate_keys(session, acting).items() if names}
+    acting, all_keys = acting_and_candidate_keys(session, actor)
+    keys = {kind: sorted(names) for kind, names in all_keys.items() if names}
     params = {"actor": actor, "acting": list(acting), **{f"keys_{kind}": names for kind, names in keys.items()}}
     shape = (len(acting) != 1, tuple(keys))
     return {**_shaped_conditions(*shape), "_params": params, "_shape": shape}

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, bindparam, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from engine.store.org_tables import Enterprise, LeaderSection, Section, Unit, UserRole, UserSection
+from engine import clock
+from engine.store.org_tables import Deputy, Enterprise, LeaderSection, Section, Unit, UserRole, UserSection
 from engine.store.tables import Group, User, UserGroup
 
 EXPERTS = ("专家组", "技术组")
@@ -117,32 +118,61 @@ def _group_members(session, name: str) -> set[str]:
         .join(Group, Group.id == UserGroup.group_id).where(Group.name == name))))
 
 
-def _candidate_keys_statement():
-    named = User.name.in_(bindparam("names", expanding=True))
-    return union_all(
+def _keys_of(named) -> list:
+    """The four branches of candidate keys for the users `named` selects."""
+    return [
         select(literal("user"), User.name, User.unit_id).where(named),
         select(literal("group"), Group.name, literal(None)).join(UserGroup, UserGroup.group_id == Group.id)
         .join(User, User.id == UserGroup.user_id).where(named),
         select(literal("section"), cast(UserSection.section_id, String), literal(None))
         .join(User, User.id == UserSection.user_id).where(named),
-        select(literal("role"), UserRole.role, User.unit_id).join(User, User.id == UserRole.user_id).where(named))
+        select(literal("role"), UserRole.role, User.unit_id).join(User, User.id == UserRole.user_id).where(named)]
 
 
-# Built once: constructing the four-way union and its cache key cost more than running it, on
-# every inbox page and every claim (the names are a bound parameter, so the compiled form is reused).
-CANDIDATE_KEYS = _candidate_keys_statement()
+def _acting_and_keys_statement():
+    """The user, whom they stand in for now (as directory.acting_for), and the candidate keys of
+    all of them, in one statement."""
+    principal, deputy, now = User.__table__.alias("principal"), User.__table__.alias("deputy"), bindparam("now")
+    acting = union_all(
+        select(bindparam("name", type_=String).label("name")),
+        select(principal.c.name).select_from(Deputy)
+        .join(principal, principal.c.id == Deputy.user_id).join(deputy, deputy.c.id == Deputy.deputy_id)
+        .where(deputy.c.name == bindparam("name"), Deputy.starts_at <= now, Deputy.ends_at > now)).cte("acting")
+    return union_all(select(literal("acting"), acting.c.name, literal(None)),
+                     *_keys_of(User.name.in_(select(acting.c.name))))
+
+
+# Built once: constructing these unions and their cache keys cost more than running them, on
+# every inbox page and every claim (names are bound parameters, so the compiled form is reused).
+CANDIDATE_KEYS = union_all(*_keys_of(User.name.in_(bindparam("names", expanding=True))))
+ACTING_AND_KEYS = _acting_and_keys_statement()
+
+
+def _keys(rows) -> tuple[list[str], dict[str, set[str]]]:
+    acting: list[str] = []
+    keys: dict[str, set[str]] = {"user": set(), "group": set(), "section": set(), "role": set()}
+    for kind, name, unit_id in rows:
+        if kind == "acting":
+            if name not in acting:
+                acting.append(name)
+        elif kind != "role":
+            keys[kind].add(name)
+        elif unit_id is not None:
+            keys["role"].add(f"{unit_id}:{name}")
+    return acting, keys
 
 
 def candidate_keys(session: Session, user_names: list[str]) -> dict[str, set[str]]:
     """The candidate keys that make tasks claimable by these users (a user and, for a
-    deputy, the people they stand in for). One statement: every inbox page asks for them."""
-    keys: dict[str, set[str]] = {"user": set(), "group": set(), "section": set(), "role": set()}
-    for kind, name, unit_id in session.execute(CANDIDATE_KEYS, {"names": list(user_names)}):
-        if kind != "role":
-            keys[kind].add(name)
-        elif unit_id is not None:
-            keys["role"].add(f"{unit_id}:{name}")
-    return keys
+    deputy, the people they stand in for)."""
+    return _keys(session.execute(CANDIDATE_KEYS, {"names": list(user_names)}))[1]
+
+
+def acting_and_candidate_keys(session: Session, name: str) -> tuple[list[str], dict[str, set[str]]]:
+    """(`name` and whom they stand in for now, the candidate keys of them all): what every
+    inbox page and claim check asks first, in one statement instead of two."""
+    acting, keys = _keys(session.execute(ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
+    return [name] + [other for other in acting if other != name], keys
 
 
 # The roles the special lanes reach, in whichever unit an instance belongs to.
