@@ -25,7 +25,7 @@ _ENTERPRISES = Enterprise.__table__
 _USERS = User.__table__
 OPEN = HumanTask.status == literal_column("'open'")
 COMPLETED = HumanTask.status == literal_column("'completed'")
-# the kinds engine.org.lanes.candidate_keys gives: spelled into the SQL, so they must be plain words
+# the kinds engine.org.lanes.acting_and_candidate_keys gives: spelled into the SQL, so they must be plain words
 KINDS = ("user", "group", "section", "role")
 
 

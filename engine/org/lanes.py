@@ -142,9 +142,8 @@ def _acting_and_keys_statement():
                      *_keys_of(User.name.in_(select(acting.c.name))))
 
 
-# Built once: constructing these unions and their cache keys cost more than running them, on
-# every inbox page and every claim (names are bound parameters, so the compiled form is reused).
-CANDIDATE_KEYS = union_all(*_keys_of(User.name.in_(bindparam("names", expanding=True))))
+# Built once: constructing the union and its cache key cost more than running it, on every inbox
+# page and every claim (names are bound parameters, so the compiled form is reused).
 ACTING_AND_KEYS = _acting_and_keys_statement()
 
 
@@ -160,12 +159,6 @@ def _keys(rows) -> tuple[list[str], dict[str, set[str]]]:
         elif unit_id is not None:
             keys["role"].add(f"{unit_id}:{name}")
     return acting, keys
-
-
-def candidate_keys(session: Session, user_names: list[str]) -> dict[str, set[str]]:
-    """The candidate keys that make tasks claimable by these users (a user and, for a
-    deputy, the people they stand in for)."""
-    return _keys(session.execute(CANDIDATE_KEYS, {"names": list(user_names)}))[1]
 
 
 def acting_and_candidate_keys(session: Session, name: str) -> tuple[list[str], dict[str, set[str]]]:

@@ -48,8 +48,8 @@ def open_task(engine, ids, candidates: list[tuple[str, str]], due_in: timedelta,
 
 def section_key(engine, user: str) -> str:
     with engine.uow(write=False) as uow:
-        from engine.org.lanes import candidate_keys
-        return sorted(candidate_keys(uow.session, [user])["section"])[0]
+        from engine.org.lanes import acting_and_candidate_keys
+        return sorted(acting_and_candidate_keys(uow.session, user)[1]["section"])[0]
 
 
 def inbox(engine, actor, view="todo", **kwargs):
