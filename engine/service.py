@@ -265,16 +265,19 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         with self.uow(write=False) as uow:
             return self._shown(uow.session, access.instance(uow.session, instance_id), actor)
 
-    def instance_for(self, instance_id: int, actor: str) -> dict:
+    def instance_for(self, instance_id: int, actor: str, history_page: int = 1) -> dict:
         """`show` for an actor who may see the instance (the API): admins, its starter, and
-        whoever may see one of its tasks (holders, candidates, those who worked on it, supervisors)."""
+        whoever may see one of its tasks (holders, candidates, those who worked on it, supervisors);
+        one page of the history, counted back from the newest (engine.store.audit.history_page)."""
         with self.uow(write=False) as uow:
-            return self._shown(uow.session, access.visible_instance(uow.session, actor, instance_id), actor)
+            return self._shown(uow.session, access.visible_instance(uow.session, actor, instance_id), actor,
+                               history_page)
 
-    def _shown(self, session, instance, actor: str | None) -> dict:
+    def _shown(self, session, instance, actor: str | None, history_page: int | None = None) -> dict:
         loaded = self.runtime.load(session, instance)
         data = instance_data(loaded.workflow)
-        history = audit.history(session, instance.id)
+        history, where = audit.history_page(session, instance.id, history_page) if history_page is not None \
+            else (audit.history(session, instance.id), None)
         fields, lanes = privacy.sensitive_fields(loaded.specs.owner[loaded.workflow.spec.name].forms)
         if fields and not privacy.may_see(session, actor, lanes,
                                           Context(instance.unit_id, instance.enterprise_id), data):
@@ -283,7 +286,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
                 "status": instance.status, "started_by": instance.started_by, "data": data,
                 "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id, "subject": instance.subject,
                 "open_tasks": [task_rows.shown(session, r) for r in task_rows.open_tasks_of(session, instance.id)],
-                "history": history}
+                "history": history, **({"history_page": where} if where else {})}
 
     # periodic scheduler jobs ------------------------------------------------------
     def periodic_jobs(self) -> list[PeriodicJob]:

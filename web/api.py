@@ -211,7 +211,8 @@ def transfer(task_id: str):
 
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int):
-    return jsonify(get_engine().instance_for(instance_id, _actor()))
+    return jsonify(get_engine().instance_for(instance_id, _actor(),
+                                             history_page=_int_arg("history_page", 1, 1, 100_000)))
 
 
 @bp.get("/enterprises/<int:enterprise_id>/ledger")

@@ -7,7 +7,7 @@ BPMN and the ids of the elements done and current. Who may see them is the engin
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -24,7 +24,9 @@ STATUS_LABELS = {"running": _l("进行中"), "completed": _l("已办结"), "erro
 @bp.route("/<int:instance_id>")
 @login_required
 def show(instance_id: int):
-    view = get_engine().instance_view(instance_id, current_user.id)
+    # 办理记录 pages back from the newest (engine.store.audit.history_page); an offset SQLite can take
+    page = min(max(1, request.args.get("history_page", 1, type=int) or 1), 100_000)
+    view = get_engine().instance_view(instance_id, current_user.id, history_page=page)
     return render_template("instances/show.html", view=view, status_labels=STATUS_LABELS,
                            can_withdraw=get_engine().may_withdraw(instance_id, current_user.id),  # 撤回: web/start.py
                            attachments=get_engine().attachments_of(current_user.id, instance_id=instance_id)

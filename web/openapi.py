@@ -194,8 +194,11 @@ def _paths() -> dict:
         "/api/v1/tasks/{task_id}": {"get": _operation("task: a task with its form, data and history",
                                                       _ok(_ref("TaskView")), "401 403 404", params=[task_id])},
         "/api/v1/instances/{instance_id}": {"get": _operation(
-            "instance: an instance's state, open tasks and history (as `sanfu show --json`)",
-            _ok(_ref("Instance")), "401 403 404", params=[_path_param("instance_id", INT)])},
+            "instance: an instance's state, open tasks and one page of its history (50 events, page 1 the newest)",
+            _ok(_ref("Instance")), "401 403 404 422",
+            params=[_path_param("instance_id", INT),
+                    _query("history_page", {"type": "integer", "minimum": 1, "maximum": 100_000},
+                           "1 (default) is the newest events; 2 the 50 before them …")])},
         "/api/v1/enterprises": {"get": _operation(
             "enterprises: one page of the paired enterprises the caller sees, with open and overdue matters",
             _ok(_ref("EnterprisePage")), "401 422", params=enterprise_filters)},

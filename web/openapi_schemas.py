@@ -59,12 +59,17 @@ TASK_VIEW = _object({
     "task": {"allOf": [_ref("Task"), _object({"enterprise_name": STR, "process_name": STR})]},
     "form": {"type": ["object", "null"], "description": "the task's form (JSON Schema), if it has one"},
     "data": {"type": "object"}, "can_claim": BOOL, "can_complete": BOOL, "can_release": BOOL,
-    "history": _array(_ref("HistoryEvent")),
+    "history": {**_array(_ref("HistoryEvent")), "description": "the newest page of the instance's history"},
+    "history_page": _ref("HistoryPage"),
 })
+HISTORY_PAGE = {**_object({"page": INT, "pages": INT, "per_page": INT, "total": INT}),
+                "description": "where a page of an instance's history stands: page 1 is the newest events "
+                               "(oldest first within the page); the instance's history_page parameter pages back"}
 INSTANCE = _object({
     "id": INT, "process_key": STR, "version": INT, "status": STR, "started_by": _null(STR),
     "data": {"type": "object"}, "unit_id": _null(INT), "enterprise_id": _null(INT), "subject": _null(STR),
     "open_tasks": _array(_ref("Task")), "history": _array(_ref("HistoryEvent")),
+    "history_page": _ref("HistoryPage"),
 })
 COMPLETE_RESULT = _object({"instance_id": INT, "status": STR, "warnings": _array(STR)})
 LEDGER_MATTER = _object({
@@ -196,7 +201,7 @@ COSIGN = _object({"id": INT, "task_id": STR, "instance_id": INT, "mode": STR, "h
                   "decided_at": _null(TIME)}, required=["id", "task_id", "mode", "status"])
 SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "SupervisionRecord": RECORD,
            "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
-           "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "CompleteResult": COMPLETE_RESULT,
+           "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "HistoryPage": HISTORY_PAGE, "CompleteResult": COMPLETE_RESULT,
            "LedgerMatter": LEDGER_MATTER, "EnterpriseRow": ENTERPRISE_ROW, "EnterprisePage": ENTERPRISE_PAGE,
            "Enterprise": ENTERPRISE, "Error": ERROR, **REQUESTS}
 

@@ -33,9 +33,10 @@ _ACTIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 class DiagramQueries(EngineParts):
     """Mixed into engine.service.Engine."""
 
-    def instance_view(self, instance_id: int, actor: str) -> dict:
+    def instance_view(self, instance_id: int, actor: str, history_page: int = 1) -> dict:
         """The instance page: what it is, who started it, its open tasks, the steps done and
-        current, and its history (sensitive fields masked for those not allowed them)."""
+        current, and one page of its history, newest first (engine.store.audit.history_page;
+        sensitive fields masked for those not allowed them)."""
         with self.uow(write=False) as uow:
             session = uow.session
             loaded = self.runtime.load(session, access.visible_instance(session, actor, instance_id))
@@ -43,7 +44,7 @@ class DiagramQueries(EngineParts):
             return {**_summary(session, instance, _root(loaded)),
                     "open_tasks": _open_tasks(session, instance.id),
                     "steps": diagram_steps(loaded),
-                    "history": _masked_history(session, loaded, instance, actor)}
+                    **_masked_history(session, loaded, instance, actor, history_page)}
 
     def instance_diagram(self, instance_id: int, actor: str) -> dict:
         """{"xml": the deployed BPMN file of the instance's version, "process_id",
@@ -121,14 +122,14 @@ def _open_tasks(session: Session, instance_id: int) -> list[dict]:
             for row in rows]
 
 
-def _masked_history(session: Session, loaded, instance: Instance, actor: str) -> list[dict]:
-    """The audit history, with the fields any of the instance's forms (its own and those of
-    the processes it called) mark sensitive masked unless `actor` may see them."""
-    history = audit.history(session, instance.id)
+def _masked_history(session: Session, loaded, instance: Instance, actor: str, page: int) -> dict:
+    """A page of the audit history, with the fields any of the instance's forms (its own and
+    those of the processes it called) mark sensitive masked unless `actor` may see them."""
+    history, where = audit.history_page(session, instance.id, page)
     forms = {key: form for built in {id(b): b for b in loaded.specs.owner.values()}.values()
              for key, form in built.forms.items()}
     fields, lanes = privacy.sensitive_fields(forms)
     context = Context(instance.unit_id, instance.enterprise_id)
     if fields and not privacy.may_see(session, actor, lanes, context, instance_data(loaded.workflow)):
-        return privacy.masked(history, fields)
-    return history
+        history = privacy.masked(history, fields)
+    return {"history": history, "history_page": where}

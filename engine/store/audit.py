@@ -1,7 +1,7 @@
 """The append-only audit trail: who did what, when, to which instance and task."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -25,11 +25,43 @@ def record(session: Session, actor: str, action: str, *, instance_id: int | None
 PEOPLE_KEYS = ("from", "to", "to_user", "owner", "delegate", "to_users", "recipients")
 
 
+# How many events a page of an instance's history shows. An instance that loops (整改 rounds,
+# a 督办 that goes round) gathers thousands; a page never reads them all.
+HISTORY_PER_PAGE = 50
+
+
 def history(session: Session, instance_id: int) -> list[dict]:
     """The instance's events, oldest first; each with `names`: the display names of the
     people it mentions (its actor and the people in its detail), for pages to show."""
-    events = [event_dict(row) for row in session.scalars(
-        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))]
+    return _named(session, [event_dict(row) for row in session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))])
+
+
+def history_page(session: Session, instance_id: int, page: int = 1,
+                 per_page: int = HISTORY_PER_PAGE) -> tuple[list[dict], dict]:
+    """One page of the instance's events, counted back from the newest (page 1 is the newest
+    `per_page`), oldest first within the page as `history` gives them; and where the page
+    stands: {"page", "pages", "per_page", "total"}. A page past the last is empty."""
+    total = session.scalar(select(func.count()).select_from(AuditEvent)
+                           .where(AuditEvent.instance_id == instance_id)) or 0
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                           .order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    events = _named(session, [event_dict(row) for row in reversed(list(rows))])
+    return events, {"page": page, "pages": max(1, -(-total // per_page)), "per_page": per_page, "total": total}
+
+
+def last_event(session: Session, instance_id: int, task_id: str, action: str) -> dict | None:
+    """The newest `action` event of one task (its completion, its last 委派), without reading
+    the rest of the instance's history."""
+    row = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                   AuditEvent.task_id == task_id, AuditEvent.action == action)
+                          .order_by(AuditEvent.id.desc()).limit(1)).first()
+    return event_dict(row) if row is not None else None
+
+
+def _named(session: Session, events: list[dict]) -> list[dict]:
+    """`events`, each given `names`: the display names of the people it mentions and of the
+    process it names."""
     logins = {e["actor"] for e in events} | {login for e in events for login in _people(e["detail"])}
     names = display_names(session, logins)
     keys = {e["detail"].get("process_key") for e in events if isinstance(e["detail"], dict)} - {None}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.store import audit
 from engine.store.collab_tables import TaskComment, TaskCopy, TaskDraft
 from engine.store.org_tables import Section, Unit
 from engine.store.tables import HumanTask, User
@@ -52,13 +53,13 @@ def draft_of(session: Session, row: HumanTask) -> dict | None:
     return {"data": data, "saved_by": draft.saved_by, "saved_at": _iso(draft.saved_at)}
 
 
-def delegation_of(row: HumanTask, history: list[dict]) -> dict | None:
+def delegation_of(session: Session, row: HumanTask) -> dict | None:
     """委派 state: who owns the task and who it was (last) delegated to."""
     if row.delegation is None:
         return None
-    delegated = [e for e in history if e["action"] == "task_delegated" and e["task_id"] == row.id]
-    delegate = row.assignee if row.delegation == "pending" else \
-        (delegated[-1]["detail"].get("to") if delegated else None)
+    delegated = audit.last_event(session, row.instance_id, row.id, "task_delegated") \
+        if row.delegation != "pending" else None
+    delegate = row.assignee if row.delegation == "pending" else (delegated["detail"].get("to") if delegated else None)
     return {"state": row.delegation, "owner": row.owner, "delegate": delegate}
 
 

@@ -48,11 +48,11 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     loaded = engine.runtime.load(session, instance)
     spiff_task = _in_tree(loaded.workflow, task_id)
     built = loaded.built_for(spiff_task) if spiff_task is not None else None
-    history = audit.history(session, instance.id)
+    history, where = audit.history_page(session, instance.id)  # the newest page: a long history is paged
     if built is not None:
         data, forms = dict(spiff_task.data), built.forms
     else:  # a finished step compacted out of the tree: its form as deployed, its data as the audit kept it
-        data = _completed_with(history, row.id)
+        data = _completed_with(session, row)
         forms = {row.form_key: engine.runtime.form_of(session, row)} if row.form_key else {}
     draft = collab_queries.draft_of(session, row)
     fields, lanes = privacy.sensitive_fields(forms)
@@ -68,9 +68,9 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     flags = _flags(session, row, actor, spiff_task)
     form = forms.get(row.form_key) if row.form_key else None
     return {"task": task, "form": forms.get(row.form_key) if row.form_key else None,
-            "data": {k: v for k, v in data.items() if not k.startswith("_")}, **flags, "history": history,
+            "data": {k: v for k, v in data.items() if not k.startswith("_")}, **flags, "history": history, "history_page": where,
             "draft": draft if flags["can_save_draft"] else None,
-            "delegation": collab_queries.delegation_of(row, history),
+            "delegation": collab_queries.delegation_of(session, row),
             "comments": collab_queries.comments_of(session, row.instance_id),
             "copies": (copies := collab_queries.copies_of(session, row.id)),
             "my_copy": next((c for c in copies if c["recipient"] == actor.name), None),
@@ -96,10 +96,10 @@ def _process_name(session: Session, row: HumanTask) -> str:
                                                                ProcessDefinition.version == row.version)) or ""
 
 
-def _completed_with(history: list[dict], task_id: str) -> dict:
+def _completed_with(session: Session, row: HumanTask) -> dict:
     """The data a task was completed with, as its `task_completed` audit event recorded it."""
-    done = [e for e in history if e["action"] == "task_completed" and e.get("task_id") == task_id]
-    return dict((done[-1]["detail"] or {}).get("data") or {}) if done else {}
+    done = audit.last_event(session, row.instance_id, row.id, "task_completed")
+    return dict((done["detail"] or {}).get("data") or {}) if done else {}
 
 
 def _flags(session: Session, row: HumanTask, actor, spiff_task) -> dict:

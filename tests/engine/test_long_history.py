@@ -274,10 +274,15 @@ def test_through_the_engine_a_loop_past_the_depth_limit_stays_running_with_one_o
             early_size = len(state)
     assert (status, _open_rows(engine, instance_id)) == ("completed", [])
     assert len(state) <= early_size + 200
-    # The history stays whole: the instance page lists every completion (from the audit), the
-    # diagram still shows the steps as done.
+    # The history stays whole: the audit keeps every completion, the instance page pages through
+    # it 50 at a time (the newest first), the diagram still shows the steps as done.
+    whole = engine.show(instance_id)["history"]
+    assert sum(1 for event in whole if event["action"] == "task_completed") == rounds
     page = engine.instance_view(instance_id, "rectifier")
-    assert sum(1 for event in page["history"] if event["action"] == "task_completed") == rounds
+    assert page["history_page"] == {"page": 1, "pages": -(-len(whole) // 50), "per_page": 50, "total": len(whole)}
+    assert page["history"] == whole[-50:]
+    last = engine.instance_view(instance_id, "rectifier", history_page=page["history_page"]["pages"])
+    assert last["history"] == whole[:len(whole) % 50 or 50]
     assert [s["id"] for s in page["steps"]] == ["start", "rectify", "verified", "end"]
     diagram = engine.instance_diagram(instance_id, "rectifier")
     assert diagram["completed"] == ["start", "rectify", "verified", "end"] and diagram["active"] == []

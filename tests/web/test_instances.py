@@ -75,3 +75,50 @@ def test_signing_in_is_required(client, service):
     for path in (f"/instances/{service}", f"/instances/{service}/diagram"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login"), path
+
+
+def _a_long_history(sanfu, instance_id: int, task_id: str, urges: int) -> None:
+    """A matter urged round after round (as a 督办 that goes round until verified): the audit
+    rows the urging writes, without the urging's once-a-day throttle."""
+    from engine.store import audit
+    with sanfu.uow() as uow:
+        for n in range(1, urges + 1):
+            audit.record(uow.session, "xh_liaison", "task_urged", instance_id=instance_id, task_id=task_id,
+                         detail={"message": f"第{n}次催办"})
+
+
+def test_a_long_history_is_paged_newest_first_on_the_instance_and_task_pages(client, auth, sanfu, service):
+    task = only_task(sanfu, "xh_liaison")
+    _a_long_history(sanfu, service, task["id"], 120)  # with 发起流程: 121 events, 3 pages of 50
+    auth.login("xh_liaison")
+    newest = text_of(client.get(f"/instances/{service}"))
+    assert "第120次催办" in newest and "第71次催办" in newest and "第70次催办" not in newest
+    assert "共 121 条记录，按时间分页：第 1 / 3 页（第 1 页为最新）。" in newest
+    assert f'href="/instances/{service}?history_page=2#history">更早的记录' in newest and "较新的记录" not in newest
+    middle = text_of(client.get(f"/instances/{service}?history_page=2"))
+    assert "第70次催办" in middle and "第21次催办" in middle and "第20次催办" not in middle
+    assert "第71次催办" not in middle and f'href="/instances/{service}?history_page=1#history">较新的记录' in middle
+    oldest = text_of(client.get(f"/instances/{service}?history_page=3"))
+    assert "第1次催办" in oldest and "第20次催办" in oldest and "发起流程" in oldest and "更早的记录" not in oldest
+    assert oldest.index("发起流程") < oldest.index("第1次催办")  # oldest first within a page
+    # A page past the last, or no number at all, is not an error.
+    assert client.get(f"/instances/{service}?history_page=99").status_code == 200
+    assert "第120次催办" in text_of(client.get(f"/instances/{service}?history_page=x"))
+    # The task page shows the newest page and links to the earlier ones.
+    page = text_of(client.get(f"/tasks/{task['id']}"))
+    assert "第120次催办" in page and "第70次催办" not in page
+    assert f'href="/instances/{service}?history_page=2#history">查看更早的记录' in page
+
+
+def test_the_api_pages_a_long_history(sanfu, service, api):
+    task = only_task(sanfu, "xh_liaison")
+    _a_long_history(sanfu, service, task["id"], 120)
+    shown = api("GET", f"/instances/{service}", "xh_liaison").get_json()
+    assert shown["history_page"] == {"page": 1, "pages": 3, "per_page": 50, "total": 121}
+    assert [e["detail"]["message"] for e in shown["history"]][::49] == ["第71次催办", "第120次催办"]
+    oldest = api("GET", f"/instances/{service}?history_page=3", "xh_liaison").get_json()
+    assert [e["action"] for e in oldest["history"]][:2] == ["instance_started", "task_urged"]
+    assert len(oldest["history"]) == 21
+    view = api("GET", f"/tasks/{task['id']}", "xh_liaison").get_json()
+    assert view["history_page"]["total"] == 121 and len(view["history"]) == 50
+    assert api("GET", f"/instances/{service}?history_page=0", "xh_liaison").status_code == 422
