@@ -201,7 +201,8 @@ COSIGN = _object({"id": INT, "task_id": STR, "instance_id": INT, "mode": STR, "h
                   "decided_at": _null(TIME)}, required=["id", "task_id", "mode", "status"])
 SCHEMAS = {"Task": TASK, "Extension": EXTENSION, "SupervisionRecord": RECORD,
            "InboxRow": INBOX_ROW, "InboxPage": INBOX_PAGE, "TaskView": TASK_VIEW,
-           "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "HistoryPage": HISTORY_PAGE, "CompleteResult": COMPLETE_RESULT,
+           "Instance": INSTANCE, "HistoryEvent": HISTORY_EVENT, "HistoryPage": HISTORY_PAGE,
+           "CompleteResult": COMPLETE_RESULT,
            "LedgerMatter": LEDGER_MATTER, "EnterpriseRow": ENTERPRISE_ROW, "EnterprisePage": ENTERPRISE_PAGE,
            "Enterprise": ENTERPRISE, "Error": ERROR, **REQUESTS}
 

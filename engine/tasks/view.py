@@ -68,7 +68,8 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
     flags = _flags(session, row, actor, spiff_task)
     form = forms.get(row.form_key) if row.form_key else None
     return {"task": task, "form": forms.get(row.form_key) if row.form_key else None,
-            "data": {k: v for k, v in data.items() if not k.startswith("_")}, **flags, "history": history, "history_page": where,
+            "data": {k: v for k, v in data.items() if not k.startswith("_")}, **flags,
+            "history": history, "history_page": where,
             "draft": draft if flags["can_save_draft"] else None,
             "delegation": collab_queries.delegation_of(session, row),
             "comments": collab_queries.comments_of(session, row.instance_id),
