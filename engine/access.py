@@ -244,12 +244,20 @@ def visible_task(session: Session, name: str, task_id: str, *, lock: bool = Fals
 
 def task_seen_by(session: Session, user: Actor, task_id: str, *, lock: bool = False) -> HumanTask:
     """`visible_task` for an actor already loaded."""
+    return task_and_instance_seen_by(session, user, task_id, lock=lock)[0]
+
+
+def task_and_instance_seen_by(session: Session, user: Actor, task_id: str, *,
+                              lock: bool = False) -> tuple[HumanTask, Instance]:
+    """`task_seen_by`, with the instance it read to decide (the session keeps loaded rows only
+    while someone holds them: a caller that needs the instance takes it from here, not again)."""
     row = session.get(HumanTask, task_id, with_for_update=lock) if len(task_id) <= 64 else None
     if row is None:
         raise NotFound(f"任务 {task_id} 不存在 (no such task)", code="no_such_task", params={"task_id": task_id})
-    if not may_view_task(session, user.name, row, session.get(Instance, row.instance_id), user.is_admin):
+    instance = session.get(Instance, row.instance_id)
+    if not may_view_task(session, user.name, row, instance, user.is_admin):
         raise NotAllowed(NOT_ALLOWED_TASK, code="task_not_visible", params={"task_id": task_id})
-    return row
+    return row, instance
 
 
 def _copied_to(session: Session, row: HumanTask, acting: list[str]) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -192,9 +192,23 @@ def _acting_for_statement():
 ACTING_FOR = _acting_for_statement()
 
 
+ACTING_MEMO = "sanfu.acting_for"  # session.info: deputy → principals, for one command
+
+
 def acting_for(session: Session, deputy_name: str) -> list[str]:
-    """Whom `deputy_name` currently stands in for (their leave has a deputy)."""
-    return list(session.scalars(ACTING_FOR, {"deputy": deputy_name, "now": clock.now()}))
+    """Whom `deputy_name` currently stands in for (their leave has a deputy). One command asks
+    it several times (a task page: may they see it, act on it, urge, extend, co-sign), so the
+    answer is kept for the command's session until its next flush (`_forget_acting`)."""
+    memo = session.info.setdefault(ACTING_MEMO, {})
+    if deputy_name not in memo:
+        memo[deputy_name] = tuple(session.scalars(ACTING_FOR, {"deputy": deputy_name, "now": clock.now()}))
+    return list(memo[deputy_name])
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_acting(session: Session, _context) -> None:
+    """A flush may have written a leave or a deputy: ask again after it."""
+    session.info.pop(ACTING_MEMO, None)
 
 
 def business_context(session: Session, data: dict, actor_unit_id: int | None) -> tuple[int | None, int | None]:

@@ -17,7 +17,7 @@ from engine.org.lanes import Context
 from engine.runtime.facade import EngineParts
 from engine.store import audit
 from engine.store.org_tables import Enterprise
-from engine.store.tables import HumanTask, Instance, ProcessDefinition
+from engine.store.tables import HumanTask, ProcessDefinition
 from engine.tasks import collab_queries
 from engine.tasks.actions import previous_step
 from engine.tasks.cosign import cosign_view
@@ -43,8 +43,7 @@ class TaskViewQueries(EngineParts):
 
 
 def task_view(engine, session: Session, task_id: str, actor) -> dict:
-    row = access.task_seen_by(session, actor, task_id)
-    instance = session.get(Instance, row.instance_id)
+    row, instance = access.task_and_instance_seen_by(session, actor, task_id)
     loaded = engine.runtime.load(session, instance)
     spiff_task = _in_tree(loaded.workflow, task_id)
     built = loaded.built_for(spiff_task) if spiff_task is not None else None

@@ -57,3 +57,21 @@ def test_without_a_deputy_the_queue_stays_the_sections_own(engine, water_matter)
     with engine.uow(write=False) as uow:
         acting, keys = acting_and_candidate_keys(uow.session, "nobody_at_all")
     assert acting == ["nobody_at_all"] and not any(keys.values())
+
+
+def test_within_one_command_a_deputy_written_and_flushed_is_seen_by_the_next_question(engine, water_matter):
+    """acting_for is remembered for a command's session (a task page asks it five times), but a
+    flush forgets it: a command that records a deputy and then checks sees the new deputy."""
+    from engine.org.directory import acting_for
+    from engine.store.org_tables import Deputy
+    from engine.store.tables import User
+    now = clock.now()
+    with engine.uow() as uow:
+        session = uow.session
+        assert acting_for(session, "xh_air1") == []
+        ids = dict(session.query(User.name, User.id).filter(User.name.in_(["xh_water1", "xh_air1"])).all())
+        session.add(Deputy(user_id=ids["xh_water1"], deputy_id=ids["xh_air1"], starts_at=now - timedelta(hours=1),
+                           ends_at=now + timedelta(days=1), created_by="root"))
+        assert acting_for(session, "xh_air1") == []  # not flushed: the database has no such row yet
+        session.flush()
+        assert acting_for(session, "xh_air1") == ["xh_water1"]
