@@ -21,7 +21,10 @@ DETAIL_LABELS = {"reason": _l("理由"), "to_user": _l("转给"), "to_section": 
                  "to_users": _l("抄送给"), "delegate": _l("委派给"), "owner": _l("委派人"),
                  "expires_at": _l("有效期至"), "replaced": _l("作废旧链接"), "ratings": _l("评分"),
                  "step_text": _l("督办环节"), "recipients": _l("通知"), "record": _l("督办单"),
-                 "deadline": _l("整改期限")}
+                 "deadline": _l("整改期限"), "message": _l("内容"), "count": _l("次数"),
+                 "new_due_at": _l("申请延至"), "previous_due_at": _l("原期限"),
+                 "extensions_withdrawn": _l("撤回的延期申请"), "filenames": _l("文件"), "mode": _l("方式"),
+                 "contacted_on": _l("联系日期"), "kind": _l("类型"), "key": _l("标识")}
 # Ids and technical fields an auditor may need but the history page need not show.
 HIDDEN_DETAILS = {"data", "element_id", "instance_id", "task_id", "client", "attachment_id", "content_type",
                   "field", "sha256", "storage_key", "link_id", "comment_id", "step"}
@@ -120,7 +123,7 @@ def detail_items(event: dict) -> list[tuple[str, str]]:
     for key, value in detail.items():
         if key in HIDDEN_DETAILS or value in (None, "", []):  # a first claim has no 原办理人
             continue
-        if key in ("due_at", "expires_at", "deadline"):
+        if key in ("due_at", "expires_at", "deadline", "new_due_at", "previous_due_at"):
             value = local_time(value)
         elif key == "process_key":
             value = names.get(f"process:{value}", value)

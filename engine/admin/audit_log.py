@@ -83,6 +83,11 @@ ACTION_LABELS = {
     "email_settings_changed": N_("修改邮件提醒设置"), "email_retried": N_("重新发送邮件"),
     "instance_migrated": N_("迁移到新版本"), "instances_migrated": N_("批量迁移流程实例"),
     "instance_withdrawn": N_("撤回流程"),
+    "task_urged": N_("催办"), "task_sent_back": N_("退单"), "extension_requested": N_("申请延期"),
+    "extension_approved": N_("同意延期"), "extension_refused": N_("驳回延期申请"), "efficiency_warning": N_("效能告诫"),
+    "save_draft": N_("保存设计草稿"), "discard_draft": N_("放弃设计草稿"),
+    "service_contact_recorded": N_("记录服务联系"), "start_attachments_taken": N_("发起时提交附件"),
+    "monthly_service_reminded": N_("月度服务提醒"),
 }
 CSV_HEADER = ("编号", "时间", "操作人", "操作", "流程实例", "任务", "详情")
 
