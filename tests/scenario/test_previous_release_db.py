@@ -1,9 +1,11 @@
 """Databases written by earlier releases upgrade (`sanfu init` runs the migrations) and run on.
 
 Each `tests/fixtures/release-*.sqlite.gz` is `sanfu init && sanfu demo` as written by a release:
-0.1 (commit 9f3da99, before engine/ became folders, schema 0006) and 5ec2de7 (schema 0016, before
-the designer's editors and the inbox indexes) — made in a worktree of that commit, the SQLite file
-checkpointed, vacuumed and gzipped. Add one at each release whose schema changes; keep the old. SpiffWorkflow serializes task
+0.1 (commit 9f3da99, before engine/ became folders, schema 0006), 5ec2de7 (schema 0016, before
+the designer's editors and the inbox indexes) and a675f03 (schema 0017; with two 整改 loops that
+release added after the demo — one running after 40 rounds, its finished rounds compacted out of
+the stored tree, one completed after 5: tools/release_loops.py) — made in a worktree of that
+commit, the SQLite file checkpointed, vacuumed and gzipped. Add one at each release whose schema changes; keep the old. SpiffWorkflow serializes task
 specs and data by class name, and sanfu stores the spec by reference to the deployed version,
 so an old row must rebuild with today's classes: every instance shows, every running one's
 open task rows still equal the workflow's ready user tasks, a liaison's pending visit
@@ -27,7 +29,8 @@ from tests.helpers.paths import FORMS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # instances and running instances each demo was written with
-RELEASES = {"release-0.1-demo.sqlite.gz": (33, 27), "release-5ec2de7-demo.sqlite.gz": (34, 28)}
+RELEASES = {"release-0.1-demo.sqlite.gz": (33, 27), "release-5ec2de7-demo.sqlite.gz": (34, 28),
+            "release-a675f03-demo.sqlite.gz": (36, 29)}
 
 
 @pytest.fixture(params=sorted(RELEASES))
@@ -79,3 +82,16 @@ def test_old_timers_fire_without_failures(old_demo):
     with clock.frozen_at(clock.parse_moment("2027-06-01T09:00:00")):
         outcome = old_demo.fire_due_timers()
     assert outcome["failed"] == 0 and outcome["fired"] > 0
+
+
+def test_an_old_compacted_loop_goes_round_again_and_ends(old_demo):
+    """The a675f03 database's loop, 40 rounds in: a 41st round and then verification."""
+    if old_demo.release_counts != RELEASES["release-a675f03-demo.sqlite.gz"]:
+        pytest.skip("the earlier releases' demos have no loop")
+    [task] = old_demo.tasks("loop_rectifier")
+    assert old_demo.complete(task["id"], "loop_rectifier", {"done": False})["status"] == "running"
+    [again] = old_demo.tasks("loop_rectifier")
+    assert again["id"] != task["id"] and again["element_id"] == "rectify"
+    assert old_demo.complete(again["id"], "loop_rectifier", {"done": True})["status"] == "completed"
+    history = old_demo.show(task["instance_id"], actor="root")["history"]
+    assert sum(e["action"] == "task_completed" for e in history) == 42
