@@ -110,7 +110,7 @@ def _instance(engine, instance_id: int) -> tuple[str, int]:
 def loop(engine, rounds: int) -> dict:
     """Drive one instance `rounds` times round the loop; the last round ends it."""
     instance_id = engine.start(KEY, "bench", {"round": 0})["id"]
-    times, sizes, wrong_at = [], {}, None
+    times, views, sizes, wrong_at = [], [], {}, None
     for round_no in range(1, rounds + 1):
         open_now = _open_tasks(engine, instance_id)
         if len(open_now) != 1:
@@ -118,12 +118,15 @@ def loop(engine, rounds: int) -> dict:
             break
         data = {"round": round_no, "done": round_no == rounds, "notes": f"第 {round_no} 轮整改情况说明"}
         t0 = time.perf_counter()
+        engine.task_view(open_now[0], "bench")  # the task page the rectifier opens first
+        views.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
         engine.complete(open_now[0], "bench", data)
         times.append(time.perf_counter() - t0)
         if round_no in SIZES_AT:
             sizes[str(round_no)] = _instance(engine, instance_id)[1]
     status = _instance(engine, instance_id)[0]
-    return {"times": times, "sizes": sizes, "lost_open_task_at_round": wrong_at, "final_status": status}
+    return {"times": times, "views": views, "sizes": sizes, "lost_open_task_at_round": wrong_at, "final_status": status}
 
 
 def _window_mean(times: list[float], window: tuple[int, int]) -> float | None:
@@ -135,14 +138,17 @@ def run_bench_history(rounds: int = 600, database: str | None = None) -> dict:
     with _fresh_engine(database) as engine:
         result = loop(engine, rounds)
         dialect = engine.db.dialect.name
-    times = result.pop("times")
+    times, views = result.pop("times"), result.pop("views")
     last = (rounds - 19, rounds) if rounds < LAST[1] else LAST
     first_ms, last_ms = _window_mean(times, FIRST), _window_mean(times, last)
+    view_first, view_last = _window_mean(views, FIRST), _window_mean(views, last)
     return {
         "rounds": rounds, "database": dialect, "completed_rounds": len(times),
         "first_rounds": f"{FIRST[0]}-{FIRST[1]}", "first_mean_ms": first_ms,
         "last_rounds": f"{last[0]}-{last[1]}", "last_mean_ms": last_ms,
         "last_vs_first": round(last_ms / first_ms, 2) if first_ms and last_ms else None,
+        "view_first_mean_ms": view_first, "view_last_mean_ms": view_last,
+        "view_last_vs_first": round(view_last / view_first, 2) if view_first and view_last else None,
         "state_bytes_at_round": result["sizes"],
         "lost_open_task_at_round": result["lost_open_task_at_round"],
         "final_status": result["final_status"],
@@ -155,6 +161,8 @@ def describe(report: dict) -> list[str]:
     lines = [f"{report['rounds']} rounds on {report['database']}: "
              f"rounds {report['first_rounds']} {report['first_mean_ms']} ms per completion, "
              f"rounds {report['last_rounds']} {report['last_mean_ms']} ms ({report['last_vs_first']}×, target ≤ 2×)",
+             f"task page (Engine.task_view) before each: {report['view_first_mean_ms']} ms, then "
+             f"{report['view_last_mean_ms']} ms ({report['view_last_vs_first']}×)",
              f"state stored: {sizes}"]
     if not report["correct"]:
         lines.append(f"WRONG: open task lost at round {report['lost_open_task_at_round']}, "
@@ -192,6 +200,7 @@ def _medians(reports: list[dict]) -> dict:
              for at in reports[0]["state_bytes_at_round"]}
     return {"first_mean_ms": spread("first_mean_ms"), "last_mean_ms": spread("last_mean_ms"),
             "last_vs_first": spread("last_vs_first"), "state_bytes_at_round": sizes,
+            **{key: spread(key) for key in ("view_first_mean_ms", "view_last_mean_ms", "view_last_vs_first")},
             "completed_rounds": reports[0]["completed_rounds"],
             "lost_open_task_at_round": reports[0]["lost_open_task_at_round"],
             "correct": all(r["correct"] for r in reports)}

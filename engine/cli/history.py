@@ -38,6 +38,10 @@ def _side_by_side(report: dict) -> str:
         lines.append(f"{name:>8}: rounds 1–20 {first['median']} ms ({first['min']}–{first['max']}), "
                      f"rounds 481–500 {last['median']} ms ({last['min']}–{last['max']}), {ratio['median']}×; "
                      f"state {sizes}; " + _verdict(r))
+        view, view_last, view_ratio = r["view_first_mean_ms"], r["view_last_mean_ms"], r["view_last_vs_first"]
+        lines.append(f"{'':>8}  task page: rounds 1–20 {view['median']} ms ({view['min']}–{view['max']}), "
+                     f"rounds 481–500 {view_last['median']} ms ({view_last['min']}–{view_last['max']}), "
+                     f"{view_ratio['median']}×")
     return "\n".join(lines)
 
 
