@@ -398,3 +398,32 @@ def test_a_completed_step_compacted_out_of_the_tree_still_shows_its_form_and_dat
     assert shown["task"]["status"] == "completed"
     assert shown["data"]["measures"] == "第一轮整改"
     assert shown["task"]["process_name"] not in ("", KEY)
+
+
+def test_the_task_page_of_a_long_loop_reads_one_page_of_its_history(looping):
+    """Opening the task at round 63 costs what it cost at round 3: no more statements, and
+    only the newest 50 events of the history (the soak's latency drift was this page reading
+    every round's events)."""
+    from tests.helpers.statements import recording
+    engine, instance_id = looping
+
+    def go_round(times: int) -> None:
+        for _ in range(times):
+            [task_id] = _open_rows(engine, instance_id)
+            engine.complete(task_id, "rectifier", {"done": False})
+
+    def open_task_page() -> tuple[dict, int]:
+        [task_id] = _open_rows(engine, instance_id)
+        with recording(engine.db) as sent:
+            view = engine.task_view(task_id, "rectifier")
+        return view, len(sent.statements)
+
+    go_round(3)
+    early, early_statements = open_task_page()
+    go_round(60)
+    late, late_statements = open_task_page()
+    whole = engine.show(instance_id)["history"]
+    assert late_statements <= early_statements  # (the first page also names the process started)
+    assert early["history_page"]["pages"] == 1 and len(early["history"]) == early["history_page"]["total"]
+    assert late["history_page"] == {"page": 1, "pages": -(-len(whole) // 50), "per_page": 50, "total": len(whole)}
+    assert [e["id"] for e in late["history"]] == [e["id"] for e in whole[-50:]]  # the newest, oldest first
