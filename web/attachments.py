@@ -108,6 +108,9 @@ def delete(attachment_id: str):
     return _task_page(removed["task_id"])
 
 
+OTHERS_SHOWN = 20  # the other steps' newest files on a task page; the instance page has them all
+
+
 @bp.app_template_global("task_attachments")
 def task_attachments(task_id: str | None = None) -> dict:
     """The attachments box of the task page (fetched once per request): the instance's
@@ -125,7 +128,7 @@ def _box(task_id: str | None) -> dict:
     if not task_id or not current_user.is_authenticated:
         return empty
     try:
-        return get_engine().attachments_of(current_user.id, task_id=task_id)
+        return get_engine().attachments_of(current_user.id, task_id=task_id, others_shown=OTHERS_SHOWN)
     except NotFound:  # a page about no stored task (a form preview) has no attachments
         return empty
 

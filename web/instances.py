@@ -24,13 +24,17 @@ STATUS_LABELS = {"running": _l("进行中"), "completed": _l("已办结"), "erro
 @bp.route("/<int:instance_id>")
 @login_required
 def show(instance_id: int):
-    # 办理记录 pages back from the newest (engine.store.audit.history_page); an offset SQLite can take
-    page = min(max(1, request.args.get("history_page", 1, type=int) or 1), 100_000)
-    view = get_engine().instance_view(instance_id, current_user.id, history_page=page)
+    view = get_engine().instance_view(instance_id, current_user.id, history_page=_page_arg("history_page"))
     return render_template("instances/show.html", view=view, status_labels=STATUS_LABELS,
                            can_withdraw=get_engine().may_withdraw(instance_id, current_user.id),  # 撤回: web/start.py
-                           attachments=get_engine().attachments_of(current_user.id, instance_id=instance_id)
-                           ["attachments"])
+                           files=get_engine().attachments_of(current_user.id, instance_id=instance_id,
+                                                             page=_page_arg("attachments_page")))
+
+
+def _page_arg(name: str) -> int:
+    """办理记录 and 附件 page back from the newest (engine.store.audit.history_page); a page
+    number past the last shows an empty page, one not a number the first; an offset SQLite can take."""
+    return min(max(1, request.args.get(name, 1, type=int) or 1), 100_000)
 
 
 @bp.route("/<int:instance_id>/diagram")

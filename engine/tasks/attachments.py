@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from uuid import uuid4
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from engine import access, clock
 from engine.definitions.forms import (
@@ -140,9 +140,14 @@ class AttachmentCommands(EngineParts):
             task = session.get(HumanTask, attachment.task_id) if attachment.task_id else None
             return {**_attachment_dict(attachment, task, user.name), "path": str(path)}
 
-    def attachments_of(self, actor: str, *, task_id: str | None = None, instance_id: int | None = None) -> dict:
+    def attachments_of(self, actor: str, *, task_id: str | None = None, instance_id: int | None = None,
+                       others_shown: int | None = None, page: int | None = None) -> dict:
         """The attachments of a task's instance (each saying which task it belongs to),
-        or of an instance; with whether `actor` may upload to the task."""
+        or of an instance; with whether `actor` may upload to the task. An instance that goes
+        round (a photo each 整改 round) gathers many, so a page asks for fewer: `others_shown`
+        — the task's own files and only the newest N of the other steps' (`others_more`: how
+        many older ones it left out); `page` — one page of the instance's files, counted back
+        from the newest (`attachments_page`, as engine.store.audit.history_page does)."""
         with self.uow(write=False) as uow:
             session = uow.session
             user = access.actor(session, actor)
@@ -151,15 +156,51 @@ class AttachmentCommands(EngineParts):
                 instance_id = task.instance_id
             elif not access.may_see_instance(session, user, instance_id):
                 raise NotAllowed("无权查看此流程的附件 (not allowed to see these attachments)")
-            rows = session.execute(
-                select(Attachment, HumanTask).outerjoin(HumanTask, HumanTask.id == Attachment.task_id)
-                .where(Attachment.instance_id == instance_id, Attachment.deleted_at.is_(None))
-                .order_by(Attachment.created_at, Attachment.id)).all()
+            if task is not None and others_shown is not None:
+                rows, shown = _own_and_newest_others(session, instance_id, task.id, others_shown)
+            elif page is not None:
+                rows, shown = _one_page(session, instance_id, page)
+            else:
+                rows, shown = session.execute(_listed(instance_id).order_by(*OLDEST_FIRST)).all(), {}
             return {"task_id": task_id, "instance_id": instance_id,
                     "can_upload": task is not None and access.may_upload(session, task, user),
                     "max_bytes": self.attachment_max_bytes, "max_files": self.attachment_max_files,
                     "types": list(TYPE_NAMES.values()),
-                    "attachments": [_attachment_dict(a, t, user.name) for a, t in rows]}
+                    "attachments": [_attachment_dict(a, t, user.name) for a, t in rows], **shown}
+
+
+OLDEST_FIRST = (Attachment.created_at, Attachment.id)
+NEWEST_FIRST = (Attachment.created_at.desc(), Attachment.id.desc())
+PER_PAGE = 50  # an instance page's files at a time
+
+
+def _listed(instance_id: int, *conditions):
+    """The instance's files (not deleted), each with the task it was attached at."""
+    return (select(Attachment, HumanTask).outerjoin(HumanTask, HumanTask.id == Attachment.task_id)
+            .where(Attachment.instance_id == instance_id, Attachment.deleted_at.is_(None), *conditions))
+
+
+def _counted(session, instance_id: int, *conditions) -> int:
+    return session.scalar(select(func.count(Attachment.id)).where(
+        Attachment.instance_id == instance_id, Attachment.deleted_at.is_(None), *conditions)) or 0
+
+
+def _own_and_newest_others(session, instance_id: int, task_id: str, shown: int) -> tuple[list, dict]:
+    """The task's own files (at most MAX_FILES) and the newest `shown` of the other steps', oldest first."""
+    own = session.execute(_listed(instance_id, Attachment.task_id == task_id)).all()
+    elsewhere = or_(Attachment.task_id.is_(None), Attachment.task_id != task_id)
+    newest = session.execute(_listed(instance_id, elsewhere).order_by(*NEWEST_FIRST).limit(shown)).all()
+    more = _counted(session, instance_id, elsewhere) - len(newest) if len(newest) == shown else 0
+    rows = sorted(own + newest, key=lambda row: (row[0].created_at, row[0].id))
+    return rows, {"others_more": more}
+
+
+def _one_page(session, instance_id: int, page: int) -> tuple[list, dict]:
+    total = _counted(session, instance_id)
+    rows = session.execute(_listed(instance_id).order_by(*NEWEST_FIRST)
+                           .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return list(reversed(rows)), {"attachments_page": {"page": page, "pages": max(1, -(-total // PER_PAGE)),
+                                                       "per_page": PER_PAGE, "total": total}}
 
 
 def check_attachment_references(session, row: HumanTask, schema: dict | None, data: dict) -> None:

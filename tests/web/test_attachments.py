@@ -175,3 +175,37 @@ def test_the_picker_splits_ticked_attachments_from_other_material():
     picker = fields["evidence"]
     assert picker.widget == "attachments" and picker.attrs["picked"] == [ref]
     assert picker.attrs["notes"] == "纸质验收单" and picker.error == "佐证材料：第 1 项不是本任务的附件"
+
+
+def _earlier_rounds_files(sanfu, instance_id: int, count: int) -> None:
+    """`count` photos of earlier 整改 rounds on the instance, oldest first (metadata only: the
+    pages list them, nobody downloads them here)."""
+    from datetime import timedelta
+
+    from engine import clock
+    from engine.store.collab_tables import Attachment
+    with sanfu.uow() as uow:
+        for n in range(1, count + 1):
+            uow.session.add(Attachment(
+                id=f"{n:032x}", instance_id=instance_id, task_id=None, field="", filename=f"第{n}轮整改.jpg",
+                content_type="image/jpeg", size=1000, sha256="0" * 64, storage_key=f"none/{n}",
+                uploaded_by="xh_water1", created_at=clock.now() - timedelta(hours=count - n + 1)))
+
+
+def test_a_long_running_matter_shows_the_newest_files_and_pages_the_rest(client, auth, sanfu, water):
+    _earlier_rounds_files(sanfu, water["instance_id"], 60)
+    auth.login("xh_water1")
+    assert upload(client, water["id"], JPEG, "本轮整改后.jpg").status_code in (302, 303)
+    page = text_of(client.get(f"/tasks/{water['id']}"))
+    shown = re.findall(r'class="attachment-name"[^>]*>([^<]+)<', page)
+    assert shown == ["本轮整改后.jpg"] + [f"第{n}轮整改.jpg" for n in range(41, 61)]  # own, then the newest 20
+    assert "另有 40 个更早的附件" in page
+    assert f'href="/instances/{water["instance_id"]}#attachments">在流程实例页查看全部' in page
+    newest = text_of(client.get(f"/instances/{water['instance_id']}"))
+    names = re.findall(r'class="attachment-name"[^>]*>([^<]+)<', newest)
+    assert names == [f"第{n}轮整改.jpg" for n in range(12, 61)] + ["本轮整改后.jpg"]
+    assert '<span class="count">61</span>' in newest and "第 1 / 2 页" in newest
+    assert f'href="/instances/{water["instance_id"]}?attachments_page=2#attachments">更早的附件' in newest
+    oldest = text_of(client.get(f"/instances/{water['instance_id']}?attachments_page=2"))
+    assert re.findall(r'class="attachment-name"[^>]*>([^<]+)<', oldest) == [f"第{n}轮整改.jpg" for n in range(1, 12)]
+    assert "较新的附件" in oldest and "更早的附件" not in oldest
