@@ -6,7 +6,6 @@ only its own state (task tree, data, events).
 """
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -15,18 +14,31 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
+from engine.runtime import state_text
 from engine.runtime.compaction import DONE_STEPS, done_steps
+from engine.runtime.state_text import READ_TASKS
 from engine.runtime.task_codec import FastTaskConverter, text_of, uuid_of
 
 STATE_FORMAT = "sanfu-1"
+
+
+class _TasksLater:
+    """Stands for the top workflow's task mapping in the dict `to_dict` gives: its text is
+    made by engine.runtime.state_text (unchanged tasks as they were read)."""
+
+    def __init__(self, tasks: dict):
+        self.tasks = tasks
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     def __init__(self, target_class, registry, tasks: FastTaskConverter | None = None):
         super().__init__(target_class, registry)
         self._tasks = tasks  # the top workflow's tasks straight to and from it, past the registry's dispatch
+        self._later = None  # the top workflow's task mapping while `to_dict(..., tasks_later=True)` runs
 
     def mapping_to_dict(self, mapping, **kwargs):
+        if mapping is self._later:
+            return _TasksLater(mapping)
         if self._tasks is None:
             return super().mapping_to_dict(mapping, **kwargs)
         tasks = self._tasks
@@ -45,8 +57,18 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
                                else self.registry.restore(value, **kwargs))
                 for key, value in mapping.items()}
 
-    def to_dict(self, workflow):
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+    def task_dict(self, task) -> dict:
+        """What the registry writes for a task: the converter's dict, then its typename."""
+        if self._tasks is None:
+            return self.registry.convert(task)
+        return {**self._tasks.to_dict(task), "typename": self._tasks.typename}
+
+    def to_dict(self, workflow, tasks_later: bool = False):
+        self._later = workflow.tasks if tasks_later else None
+        try:
+            dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        finally:
+            self._later = None
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         if done_steps(workflow):  # the steps whose tasks compaction dropped (engine.runtime.compaction)
@@ -66,6 +88,9 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+_COMPACT = {"ensure_ascii": False, "separators": (",", ":")}
+
+
 class StateSerializer:
     def __init__(self):
         registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, Task: FastTaskConverter})
@@ -80,16 +105,30 @@ class StateSerializer:
         return self._registry
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
+        """The state's JSON. A workflow read by `loads` writes its unchanged tasks as the text
+        they were read from (engine.runtime.state_text); a new one is encoded whole."""
+        read = getattr(workflow, READ_TASKS, None)
+        encoder = self._serializer._encoder_cls(**_COMPACT)
         self._registry._encoder_mode = True
         try:
-            dct = self._converter.to_dict(workflow)
+            dct = self._converter.to_dict(workflow, tasks_later=read is not None)
+            dct["format"] = STATE_FORMAT
+            if read is None:
+                return encoder.encode(dct)
+            return "{" + ",".join(
+                f"{encoder.encode(key)}:{self._value_text(value, read, encoder)}" for key, value in dct.items()) + "}"
         finally:
             self._registry._encoder_mode = False
-        dct["format"] = STATE_FORMAT
-        return json.dumps(dct, cls=self._serializer._encoder_cls, ensure_ascii=False,
-                          separators=(",", ":"))
+
+    def _value_text(self, value, read, encoder) -> str:
+        if type(value) is not _TasksLater:
+            return encoder.encode(value)
+        return state_text.tasks_text(value.tasks, read,
+                                     lambda task: encoder.encode(self._converter.task_dict(task)))
 
     def loads(self, text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-        dct = json.loads(text)
+        dct, read = state_text.parse(text)
         dct.pop("format", None)
-        return self._converter.restore_with_spec(dct, spec, subprocess_specs, script_engine)
+        workflow = self._converter.restore_with_spec(dct, spec, subprocess_specs, script_engine)
+        setattr(workflow, READ_TASKS, read)
+        return workflow
