@@ -85,6 +85,8 @@ def _domain_error(error: SanfuError):
     if isinstance(error, Unavailable):
         return unavailable(error)
     fields = error.field_texts(language()) if isinstance(error, FormValidationError) else None
+    if fields is None and "attribute" in error.params:  # a value its column refused (engine.store.limits)
+        fields = {error.params["attribute"]: error_text(error)}
     return error_response(status_of(error), error_text(error), fields, error.code)
 
 

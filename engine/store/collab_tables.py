@@ -84,7 +84,7 @@ class RatingLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     ratings: Mapped[dict] = mapped_column(JSON, default=dict)  # stage -> 1..5
-    comment: Mapped[str] = mapped_column(String(2000), default="")
+    comment: Mapped[str] = mapped_column(String(2000), default="", info={"label": "评价意见", "en": "the comment"})
     client: Mapped[str] = mapped_column(String(64), default="")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 from engine import config
+from engine.store.limits import install as install_limits  # each value checked against its column before a flush
 
 # A command that waits this long for SQLite's write lock is logged (issue 11's bound at 16 clients).
 WRITE_LOCK_WARN_SECONDS = 0.25
@@ -85,4 +86,4 @@ def sqlite_settings() -> dict[str, str]:
 
 
 def session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    return install_limits(sessionmaker(bind=engine, expire_on_commit=False, autoflush=False))

@@ -18,8 +18,8 @@ class Unit(Base):
     """省厅 → 市局 → 县局."""
     __tablename__ = "units"
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64), unique=True, info={"label": "单位代码", "en": "the unit code"})
+    name: Mapped[str] = mapped_column(String(128), info={"label": "单位名称", "en": "the unit name"})
     level: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
 
@@ -30,8 +30,8 @@ class Section(Base):
     __table_args__ = (UniqueConstraint("unit_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    code: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64), info={"label": "科室代码", "en": "the section code"})
+    name: Mapped[str] = mapped_column(String(128), info={"label": "科室名称", "en": "the section name"})
 
 
 class UserSection(Base):
@@ -73,7 +73,7 @@ class Enterprise(Base):
     __table_args__ = (UniqueConstraint("unit_id", "credit_code"),
                       Index("ix_enterprises_credit_code", "credit_code"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), info={"label": "企业名称", "en": "the enterprise name"})
     credit_code: Mapped[str] = mapped_column(String(18))
     scale: Mapped[str] = mapped_column(String(4))          # 大 中 小 微
     type: Mapped[str] = mapped_column(String(16))          # 传统产业 …
@@ -81,8 +81,8 @@ class Enterprise(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     liaison_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     contact_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    phone: Mapped[str] = mapped_column(String(32), default="")
-    pairing_year: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(String(32), default="", info={"label": "企业电话", "en": "the phone"})
+    pairing_year: Mapped[int] = mapped_column(Integer, info={"label": "结对年度", "en": "the pairing year"})
     status: Mapped[str] = mapped_column(String(16))        # paired served added unpaired
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -97,7 +97,7 @@ class Filing(Base):
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     task_id: Mapped[str] = mapped_column(String(36))
     actor: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(String(2000))
+    reason: Mapped[str] = mapped_column(String(2000), info={"label": "理由", "en": "the reason"})
     section_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -103,11 +103,12 @@ class DeadlineExtension(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     current_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     new_due_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    reason: Mapped[str] = mapped_column(String(2000))
+    reason: Mapped[str] = mapped_column(String(2000), info={"label": "延期理由", "en": "the reason"})
     status: Mapped[str] = mapped_column(String(16))  # pending | approved | refused | withdrawn
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-    decision_note: Mapped[str] = mapped_column(String(2000), default="")
+    decision_note: Mapped[str] = mapped_column(String(2000), default="",
+                                               info={"label": "审批意见", "en": "the decision note"})
 
 
 class EfficiencyWarning(Base):
@@ -124,7 +125,7 @@ class EfficiencyWarning(Base):
     unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     section_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     issued_by: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(String(2000))
+    reason: Mapped[str] = mapped_column(String(2000), info={"label": "告诫事由", "en": "the reason"})
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

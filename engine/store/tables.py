@@ -56,12 +56,12 @@ class UtcDateTime(TypeDecorator):
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(128), default="")
+    name: Mapped[str] = mapped_column(String(64), unique=True, info={"label": "账号", "en": "the login name"})
+    display_name: Mapped[str] = mapped_column(String(128), default="", info={"label": "姓名", "en": "the display name"})
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
-    phone: Mapped[str] = mapped_column(String(32), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", info={"label": "电话", "en": "the phone"})
     email: Mapped[str] = mapped_column(String(255), default="", server_default="")
     email_mode: Mapped[str] = mapped_column(String(16), default="off", server_default="off")  # off|immediate|digest
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -88,7 +88,7 @@ class Group(Base):
     __tablename__ = "groups"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
-    display_name: Mapped[str] = mapped_column(String(128), default="")
+    display_name: Mapped[str] = mapped_column(String(128), default="", info={"label": "组名称", "en": "the group name"})
     members: Mapped[list[User]] = relationship(secondary="user_groups", back_populates="groups")
 
 
