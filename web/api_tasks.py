@@ -9,7 +9,7 @@ from flask import jsonify, request, send_file
 
 from engine.errors import SanfuError
 
-from .api import ApiError, _actor, _body, _task_id, _text, bp
+from .api import ApiError, _actor, _body, _int_arg, _task_id, _text, bp
 from .errors import PAGES
 from .extensions import get_engine
 
@@ -65,7 +65,14 @@ def save_draft(task_id: str):
 
 @bp.get("/tasks/<task_id>/attachments")
 def attachments(task_id: str):
-    return jsonify(get_engine().attachments_of(_actor(), task_id=_task_id(task_id)))
+    """As the task page: its own files and the newest `others` (default 20) of the other steps'
+    (`others_more`: how many older ones are left out); `page=N`: all the instance's files, 50 a
+    page, page 1 the newest (`attachments_page`)."""
+    if request.args.get("page"):
+        return jsonify(get_engine().attachments_of(_actor(), task_id=_task_id(task_id),
+                                                   page=_int_arg("page", 1, 1, 100_000)))
+    return jsonify(get_engine().attachments_of(_actor(), task_id=_task_id(task_id),
+                                               others_shown=_int_arg("others", 20, 0, 200)))
 
 
 @bp.post("/tasks/<task_id>/attachments")

@@ -97,8 +97,14 @@ def _task_operations(task_id: dict) -> dict:
     paths["/api/v1/tasks/{task_id}/attachments"] = {
         "post": _operation("upload: attach photos or PDFs to the task (each file its own command)",
                            _ok(uploaded), "401 403 404 409 413 422", params=[task_id], body="UploadRequest"),
-        "get": _operation("attachments: the files of the task's instance", _ok({"type": "object"}),
-                          "401 403 404", params=[task_id])}
+        "get": _operation(
+            "attachments: the task's own files and the newest `others` of its instance's other steps "
+            "(others_more: how many older ones are left out); with page: all the instance's files, 50 a page",
+            _ok(_object({"attachments": _array({"type": "object"}), "others_more": INT,
+                         "attachments_page": _ref("HistoryPage")}, required=["attachments"])), "401 403 404 422",
+            params=[task_id, _query("others", {"type": "integer", "minimum": 0, "maximum": 200}, "default 20"),
+                    _query("page", {"type": "integer", "minimum": 1, "maximum": 100_000},
+                           "one page of the instance's files, page 1 the newest")])}
     return paths
 
 

@@ -209,3 +209,16 @@ def test_a_long_running_matter_shows_the_newest_files_and_pages_the_rest(client,
     oldest = text_of(client.get(f"/instances/{water['instance_id']}?attachments_page=2"))
     assert re.findall(r'class="attachment-name"[^>]*>([^<]+)<', oldest) == [f"第{n}轮整改.jpg" for n in range(1, 12)]
     assert "较新的附件" in oldest and "更早的附件" not in oldest
+
+
+def test_the_api_lists_a_tasks_files_as_its_page_does_and_pages_the_instances(sanfu, water, api):
+    _earlier_rounds_files(sanfu, water["instance_id"], 60)
+    listed = api("GET", f"/tasks/{water['id']}/attachments", "xh_water1").get_json()
+    assert [a["filename"] for a in listed["attachments"]] == [f"第{n}轮整改.jpg" for n in range(41, 61)]
+    assert listed["others_more"] == 40
+    fewer = api("GET", f"/tasks/{water['id']}/attachments?others=5", "xh_water1").get_json()
+    assert len(fewer["attachments"]) == 5 and fewer["others_more"] == 55
+    second = api("GET", f"/tasks/{water['id']}/attachments?page=2", "xh_water1").get_json()
+    assert second["attachments_page"] == {"page": 2, "pages": 2, "per_page": 50, "total": 60}
+    assert [a["filename"] for a in second["attachments"]] == [f"第{n}轮整改.jpg" for n in range(1, 11)]
+    assert api("GET", f"/tasks/{water['id']}/attachments?others=201", "xh_water1").status_code == 422
