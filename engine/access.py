@@ -48,8 +48,25 @@ def actor(session: Session, name: str) -> Actor:
     """Who is acting: checked on every command (a disabled account can do nothing)."""
     row = session.connection().execute(_ACTOR_QUERY, {"name": name}).first()
     if row is None or not row.active:
-        raise NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)", code="unknown_user", params={"user": name})
+        raise _unknown_user(name)
     return Actor(row.name, row.is_admin, row.unit_id)
+
+
+def _unknown_user(name: str) -> NotAllowed:
+    return NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)", code="unknown_user", params={"user": name})
+
+
+def actor_and_open_task(session: Session, name: str, task_id: str) -> tuple[Actor, HumanTask]:
+    """`actor(session, name)`, then `open_task(session, task_id, with_instance=True)`, asked in
+    one statement (store.by_id.actor_and_task_for_command); the same answers and errors, in the
+    same order: an unknown or disabled user before a missing or closed task."""
+    found = by_id.actor_and_task_for_command(session, name, task_id)
+    if found is None:  # no such user or no such task: asked one by one, for the right error
+        return actor(session, name), open_task(session, task_id, with_instance=True)
+    user, row = found
+    if not user.actor_active:
+        raise _unknown_user(name)
+    return Actor(user.actor_name, user.actor_is_admin, user.actor_unit_id), _still_open(row, task_id)
 
 
 def require_admin(session: Session, name: str) -> Actor:
@@ -102,6 +119,10 @@ def open_task(session: Session, task_id: str, *, with_instance: bool = False) ->
     row = by_id.task_for_command(session, task_id, with_instance=with_instance)
     if row is None:
         raise NotFound(f"任务 {task_id} 不存在 (no such task)", code="no_such_task", params={"task_id": task_id})
+    return _still_open(row, task_id)
+
+
+def _still_open(row: HumanTask, task_id: str) -> HumanTask:
     if row.status != "open":
         raise Conflict(f"任务 {task_id} 已{'完成' if row.status == 'completed' else '关闭'} "
                        f"(task is {row.status})", code="task_closed", params={"task_id": task_id, "status": row.status})

@@ -188,8 +188,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         data = _require_dict(data)
         with self.uow() as uow:
             session = uow.session
-            user = access.actor(session, actor)
-            row = access.open_task(session, task_id, with_instance=True)
+            user, row = access.actor_and_open_task(session, actor, task_id)
             access.check_may_complete(session, row, user)
             return self.complete_open(session, row, actor, data)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session
 
-from engine.store.tables import HumanTask, Instance
+from engine.store.tables import HumanTask, Instance, User
 
 
 def _by_id(model, lock: bool):
@@ -51,3 +51,32 @@ def task_for_command(session: Session, task_id: str, *, with_instance: bool = Fa
         session.info.setdefault(_HELD, []).append(found[1])
         return found[0]
     return get(session, HumanTask, task_id, lock=True)
+
+
+# Who acts, with the task: the actor's row is joined to the task's (ON users.name = :name), so
+# the check every command makes first costs no statement (SQLite) or round trip (PostgreSQL) of
+# its own. The lock stays on the task row alone (FOR UPDATE OF human_tasks).
+_ACTOR = (User.name.label("actor_name"), User.is_admin.label("actor_is_admin"),
+          User.active.label("actor_active"), User.unit_id.label("actor_unit_id"))
+_ACTOR_TASK_INSTANCE = select(*_ACTOR, HumanTask, Instance).select_from(HumanTask) \
+    .join(User, User.name == bindparam("name")).outerjoin(Instance, Instance.id == HumanTask.instance_id) \
+    .where(HumanTask.id == bindparam("pk"))
+_ACTOR_TASK_LOCKED = select(*_ACTOR, HumanTask).select_from(HumanTask) \
+    .join(User, User.name == bindparam("name")).where(HumanTask.id == bindparam("pk")) \
+    .with_for_update(of=HumanTask.__table__)
+
+
+def actor_and_task_for_command(session: Session, name: str, task_id: str):
+    """(the actor's row: actor_name, actor_is_admin, actor_active, actor_unit_id; the task, as
+    `task_for_command(..., with_instance=True)` gives it) in one statement, or None when the
+    user or the task does not exist (the caller then asks each on its own, for its error).
+    On SQLite the instance comes in the same statement too; on PostgreSQL it is read after the
+    lock, as in `task_for_command`."""
+    if session.get_bind().dialect.name == "sqlite":
+        found = session.execute(_ACTOR_TASK_INSTANCE, {"pk": task_id, "name": name}).first()
+        if found is None:
+            return None
+        session.info.setdefault(_HELD, []).append(found[-1])
+        return found, found[-2]
+    found = session.execute(_ACTOR_TASK_LOCKED, {"pk": task_id, "name": name}).first()
+    return None if found is None else (found, found[-1])

@@ -3,11 +3,14 @@ lock — in one statement on SQLite, where the command holds the write lock from
 lock first, instance after on PostgreSQL — and the same objects `session.get` would give."""
 from __future__ import annotations
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, update
 
+from engine import access
 from engine.bench.hot_path import MODEL
+from engine.errors import Conflict, NotAllowed, NotFound
 from engine.store import by_id
-from engine.store.tables import HumanTask, Instance
+from engine.store.tables import HumanTask, Instance, User
 
 
 def _statements_of(engine, command) -> list[str]:
@@ -32,15 +35,17 @@ def _started(engine) -> tuple[int, str]:
     return instance_id, task["id"]
 
 
-def test_a_completion_reads_its_task_then_its_instance_once(engine):
+def test_a_completion_reads_its_actor_and_task_then_its_instance_once(engine):
     instance_id, task_id = _started(engine)
     statements = _statements_of(engine, lambda: engine.complete(task_id, "clerk", {"ok": True}))
-    reads = [s for s in statements if s.startswith("SELECT") and ("FROM human_tasks" in s or "FROM instances" in s)]
+    reads = [s for s in statements if s.startswith("SELECT")]
+    # who acts comes with the task: no statement of its own
+    assert "JOIN users ON users.name =" in reads[0] and "FROM human_tasks" in reads[0]
     if engine.db.dialect.name == "sqlite":
         assert len(reads) == 1 and "LEFT OUTER JOIN instances" in reads[0]
-    else:  # the lock first; the instance read after it sees what a command it waited for left
+    else:  # the lock first (the task row's alone); the instance read after it sees what a command it waited for left
         assert len(reads) == 2
-        assert "FROM human_tasks" in reads[0] and reads[0].endswith("FOR UPDATE")
+        assert reads[0].endswith("FOR UPDATE OF human_tasks")
         assert "FROM instances" in reads[1] and "FOR UPDATE" not in reads[1]
     assert engine.show(instance_id, "clerk")["status"] == "running"
     [next_task] = engine.tasks("clerk")
@@ -59,3 +64,27 @@ def test_the_same_objects_as_session_get(engine):
         assert statements == []  # held by the session: no SQL, as session.get
         assert by_id.get(session, Instance, 10**9) is None
         assert by_id.task_for_command(session, "no-such-task", with_instance=True) is None
+
+
+
+def test_the_actor_and_the_task_each_missing_say_which(engine):
+    """Asked in one statement, the answers stay those of asking one by one: an unknown or
+    disabled user before a missing or closed task."""
+    _instance_id, task_id = _started(engine)
+    engine.add_user("gone")
+    with engine.uow() as uow:
+        uow.session.execute(update(User).where(User.name == "gone").values(active=False))
+    cases = [("nobody", task_id, NotAllowed), ("gone", task_id, NotAllowed), ("nobody", "no-such-task", NotAllowed),
+             ("clerk", "no-such-task", NotFound)]
+    for name, task, error in cases:
+        with engine.uow(write=False) as uow, pytest.raises(error) as raised:
+            access.actor_and_open_task(uow.session, name, task)
+        assert raised.value.code == ("no_such_task" if error is NotFound else "unknown_user")
+    with engine.uow(write=False) as uow:
+        user, row = access.actor_and_open_task(uow.session, "clerk", task_id)
+        assert (user.name, user.is_admin, row.id) == ("clerk", False, task_id)
+        assert row is uow.session.get(HumanTask, task_id)
+    engine.complete(task_id, "clerk", {"ok": True})
+    with engine.uow(write=False) as uow, pytest.raises(Conflict) as raised:
+        access.actor_and_open_task(uow.session, "clerk", task_id)
+    assert raised.value.code == "task_closed"
