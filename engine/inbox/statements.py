@@ -13,6 +13,7 @@ of user, a compiled-cache hit for every user of that shape.
 from __future__ import annotations
 
 from sqlalchemy import Integer, bindparam, exists, func, literal, literal_column, or_, select, true, tuple_, union_all
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from engine.store.collab_tables import TaskCopy
 from engine.store.org_tables import Enterprise
@@ -27,6 +28,22 @@ OPEN = HumanTask.status == literal_column("'open'")
 COMPLETED = HumanTask.status == literal_column("'completed'")
 # the kinds engine.org.lanes.acting_and_candidate_keys gives: spelled into the SQL, so they must be plain words
 KINDS = ("user", "group", "section", "role")
+
+
+def _sqlite_from_hint(compiler, table, text: str) -> str:
+    """A `with_hint(table, text, "sqlite")` rendered after the table's name — where SQLite's
+    only table hints go (INDEXED BY name, NOT INDEXED). SQLAlchemy's SQLite compiler drops
+    them (its get_from_hint_text returns None); nothing else in sanfu asks for one."""
+    return text
+
+
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
+
+
+def indexed_by(stmt, index: str):
+    """`stmt` reading human_tasks through `index` on SQLite (an error there if the WHERE
+    cannot use it); other databases ignore the hint."""
+    return stmt.with_hint(_TASKS, f"INDEXED BY {index}", "sqlite")
 
 
 def inline(number: int):
