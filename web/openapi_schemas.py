@@ -61,6 +61,8 @@ TASK_VIEW = _object({
     "data": {"type": "object"}, "can_claim": BOOL, "can_complete": BOOL, "can_release": BOOL,
     "history": {**_array(_ref("HistoryEvent")), "description": "the newest page of the instance's history"},
     "history_page": _ref("HistoryPage"),
+    "comments_older": {**INT, "description": "older comments left out (the newest 50 are in comments; "
+                                             "every comment is in the history)"},
 })
 HISTORY_PAGE = {**_object({"page": INT, "pages": INT, "per_page": INT, "total": INT}),
                 "description": "where a page of an instance's history stands: page 1 is the newest events "

@@ -4,7 +4,7 @@ its draft, the delegation, and whom the holder may transfer, delegate or copy it
 Plain reads inside the caller's unit of work (engine.tasks.view, engine.tasks.collab)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.store import audit
@@ -19,16 +19,22 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def comments_of(session: Session, instance_id: int) -> list[dict]:
-    """The instance's comments, oldest first (the page lists the newest last)."""
-    rows = session.execute(
+COMMENTS_SHOWN = 50  # the newest; every comment is also in the history (task_commented), which pages
+
+
+def comments_of(session: Session, instance_id: int) -> tuple[list[dict], int]:
+    """The instance's newest COMMENTS_SHOWN comments, oldest first (the page lists the newest
+    last), and how many older ones that leaves out."""
+    rows = list(session.execute(
         select(TaskComment, HumanTask.name, User.display_name)
         .outerjoin(HumanTask, HumanTask.id == TaskComment.task_id)
         .outerjoin(User, User.name == TaskComment.author)
-        .where(TaskComment.instance_id == instance_id).order_by(TaskComment.id))
+        .where(TaskComment.instance_id == instance_id).order_by(TaskComment.id.desc()).limit(COMMENTS_SHOWN)))
+    older = session.scalar(select(func.count(TaskComment.id)).where(TaskComment.instance_id == instance_id)) \
+        - len(rows) if len(rows) == COMMENTS_SHOWN else 0
     return [{"id": c.id, "task_id": c.task_id, "task_name": task_name or "", "author": c.author,
              "author_name": display or c.author, "body": c.body, "created_at": _iso(c.created_at)}
-            for c, task_name, display in rows]
+            for c, task_name, display in reversed(rows)], older
 
 
 def copies_of(session: Session, task_id: str) -> list[dict]:

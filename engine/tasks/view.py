@@ -71,7 +71,7 @@ def task_view(engine, session: Session, task_id: str, actor) -> dict:
             "history": history, "history_page": where,
             "draft": draft if flags["can_save_draft"] else None,
             "delegation": collab_queries.delegation_of(session, row),
-            "comments": collab_queries.comments_of(session, row.instance_id),
+            **dict(zip(("comments", "comments_older"), collab_queries.comments_of(session, row.instance_id))),
             "copies": (copies := collab_queries.copies_of(session, row.id)),
             "my_copy": next((c for c in copies if c["recipient"] == actor.name), None),
             "choices": collab_queries.choices(session, row, actor.name, holder=flags["can_transfer"]),

@@ -122,3 +122,17 @@ def test_the_api_pages_a_long_history(sanfu, service, api):
     view = api("GET", f"/tasks/{task['id']}", "xh_liaison").get_json()
     assert view["history_page"]["total"] == 121 and len(view["history"]) == 50
     assert api("GET", f"/instances/{service}?history_page=0", "xh_liaison").status_code == 422
+
+
+def test_a_long_discussion_shows_the_newest_50_comments_and_points_to_the_history(client, auth, sanfu, service):
+    task = only_task(sanfu, "xh_liaison")
+    for n in range(1, 56):
+        sanfu.add_comment(task["id"], "xh_liaison", f"第{n}条意见")
+    auth.login("xh_liaison")
+    page = text_of(client.get(f"/tasks/{task['id']}"))
+    bodies = re.findall(r'<p class="comment-body">([^<]+)</p>', page)
+    assert bodies == [f"第{n}条意见" for n in range(6, 56)]
+    assert '<span class="count">55</span>' in page and "另有 5 条更早的意见" in page
+    assert f'href="/instances/{service}#history">见办理记录' in page
+    # The history has every comment: the first ones on its second page.
+    assert "第1条意见" in text_of(client.get(f"/instances/{service}?history_page=2"))
