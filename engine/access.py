@@ -21,6 +21,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
+from engine.definitions.deploy import DefinitionRef, find_definition
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.org import directory, roles
 from engine.org.lanes import acting_and_candidate_keys
@@ -28,7 +29,16 @@ from engine.store import by_id
 from engine.store.collab_tables import TaskCopy
 from engine.store.org_tables import LeaderSection, Section, UserRole, UserSection
 from engine.store.supervision_tables import SupervisionRecord
-from engine.store.tables import AuditEvent, Group, HumanTask, Instance, TaskCandidate, User, UserGroup
+from engine.store.tables import (
+    AuditEvent,
+    Group,
+    HumanTask,
+    Instance,
+    ProcessDefinition,
+    TaskCandidate,
+    User,
+    UserGroup,
+)
 
 SUPERVISING = ("leader", "supervisor")
 NOT_ALLOWED_TASK = "无权查看此任务 (not allowed to see this task)"
@@ -54,6 +64,24 @@ def actor(session: Session, name: str) -> Actor:
 
 def _unknown_user(name: str) -> NotAllowed:
     return NotAllowed(f"用户 '{name}' 不存在或已停用 (unknown user)", code="unknown_user", params={"user": name})
+
+
+# Who starts, with the latest version of what: one statement for the two reads every start makes first.
+_ACTOR_AND_LATEST = select(User.name, User.is_admin, User.active, User.unit_id, ProcessDefinition.id,
+                           ProcessDefinition.key, ProcessDefinition.version).select_from(User) \
+    .join(ProcessDefinition, ProcessDefinition.key == bindparam("key")).where(User.name == bindparam("name")) \
+    .order_by(ProcessDefinition.version.desc()).limit(1)
+
+
+def actor_and_definition(session: Session, name: str, key: str, version: int | None = None
+                         ) -> tuple[Actor, DefinitionRef]:
+    """`actor(session, name)`, then `find_definition(session, key, version)`: the latest version
+    is asked in one statement with the actor; the same answers and errors, in the same order."""
+    if version is None:
+        row = session.connection().execute(_ACTOR_AND_LATEST, {"name": name, "key": key}).first()
+        if row is not None and row.active:
+            return Actor(row.name, row.is_admin, row.unit_id), DefinitionRef(row.id, row.key, row.version)
+    return actor(session, name), find_definition(session, key, version)  # one by one, for the right error
 
 
 def actor_and_open_task(session: Session, name: str, task_id: str) -> tuple[Actor, HumanTask]:

@@ -25,7 +25,7 @@ from engine.admin.designer_sources import EditorSources
 from engine.admin.health import HealthQueries
 from engine.admin.organisation import OrgCommands
 from engine.admin.queries import AdminQueries
-from engine.definitions.deploy import SpecCache, deploy, find_definition, read_bundle
+from engine.definitions.deploy import SpecCache, deploy, read_bundle
 from engine.definitions.forms import subject_of, validate_submission
 from engine.enterprises import visits
 from engine.enterprises.ledger import LedgerProjection
@@ -155,8 +155,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         data = _require_dict(data)
         with self.uow() as uow:
             session = uow.session
-            user = access.actor(session, actor)
-            definition = find_definition(session, key, version)
+            user, definition = access.actor_and_definition(session, actor, key, version)
             return self.start_in(uow, definition, actor, data, business_key,
                                         actor_unit=user.unit_id)
 
