@@ -42,11 +42,11 @@ def history_page(session: Session, instance_id: int, page: int = 1,
     """One page of the instance's events, counted back from the newest (page 1 is the newest
     `per_page`), oldest first within the page as `history` gives them; and where the page
     stands: {"page", "pages", "per_page", "total"}. A page past the last is empty."""
-    total = session.scalar(select(func.count()).select_from(AuditEvent)
-                           .where(AuditEvent.instance_id == instance_id)) or 0
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
-                           .order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    events = _named(session, [event_dict(row) for row in reversed(list(rows))])
+    rows = list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                .order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    total = len(rows) if page == 1 and len(rows) < per_page else session.scalar(  # a short history: no count
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.instance_id == instance_id)) or 0
+    events = _named(session, [event_dict(row) for row in reversed(rows)])
     return events, {"page": page, "pages": max(1, -(-total // per_page)), "per_page": per_page, "total": total}
 
 

@@ -39,7 +39,8 @@ def deadline_actions(session: Session, row: HumanTask, user: access.Actor, spiff
     holder = access.may_act_as_holder(session, row, user)
     overdue = row.status == "open" and row.due_at is not None and row.due_at < clock.now()
     acting = access.acting_users(session, user.name) if holder else []
-    return {"urges": urges_of(session, row.id), "extensions": extensions, "pending_extension": pending,
+    urges = urges_of(session, row.id) if row.urge_count else []  # the count is kept with each urge
+    return {"urges": urges, "extensions": extensions, "pending_extension": pending,
             "warnings": warnings_on(session, row.id),
             "original_due_at": row.original_due_at.isoformat() if row.original_due_at else None,
             "can_urge": access.may_urge(session, row, user),
