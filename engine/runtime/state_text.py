@@ -5,24 +5,28 @@ A completion in a 200-item parallel step changes a handful of tasks (the item, i
 task, what the engine ran next) but the state holds all ~210; encoding the whole tree on
 every save made a completion cost O(items). The state's text is read once into its top
 level and, for the top workflow's tasks, each task's parsed dict and the span of its text.
-On save a task whose every serialized field still equals what was read (state, last state
-change, triggered, spec, parent, children, internal data and its data delta to its parent,
-compared by value and by type) is written as the text it was read from; only the others are
-converted and encoded. The stored format is unchanged: the text written is what encoding
-the whole dict would give, up to the key order inside a task that was read back unchanged.
+As each task is restored its data and internal data are copied (one level, in C: the
+Taken that engine.runtime.task_codec keeps on the task). On save
+a task is written as the text it was read from when nothing its text says can have moved:
+the same state, last state change, triggered flag, spec, parent and children, and its data,
+its internal data and its parent's data holding the very same scalar objects under the same
+keys as at the load (identity, not equality: 1, 1.0 and True are equal in Python but not in
+JSON, and a list changed in place is the same object). Only the other tasks are converted
+and encoded; checking one costs a fraction of encoding it. The stored format is unchanged.
+(A reused task keeps the delta it was read with; encoding it again could give a smaller
+delta against a parent whose data has grown since, that reads back to the same data.)
 
 Anything unusual falls back to the whole path: a state that is not compact JSON (spans
-unknown), data that is not a dict of JSON scalars (typed values, nested lists: compared
-only after conversion, so they are always re-encoded).
+unknown), data that is not all JSON scalars (typed values, nested lists and dicts: always
+encoded again).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from operator import is_
 
-from SpiffWorkflow.util.deep_merge import DeepMerge
-
-from engine.runtime.task_codec import text_of, uuid_of
+from engine.runtime.task_codec import TAKEN, Taken, text_of
 
 # The attribute of a loaded top BpmnWorkflow that keeps its tasks as read (a ReadTasks).
 READ_TASKS = "sanfu_read_tasks"
@@ -31,7 +35,7 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 _scan = json.JSONDecoder().scan_once  # the C scanner: (text, index) -> (value, end)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReadTasks:
     text: str
     spans: dict[str, tuple[int, int]]  # task id text -> span of its value in `text`
@@ -101,53 +105,42 @@ def _parse_tasks(text: str, i: int) -> tuple[dict, dict, int]:
 def tasks_text(tasks: dict, read: ReadTasks | None, encode_task) -> str:
     """The JSON text of a top workflow's task mapping: unchanged tasks as they were read,
     the others through `encode_task(task) -> str`."""
+    call, read_dicts = object(), read.dicts if read is not None else {}
+    taken_of = []
+    for task in tasks.values():  # first each task's own data, which its children's text depends on too
+        taken = getattr(task, TAKEN, None)
+        if taken is not None and read_dicts.get(taken.dct["id"]) is not taken.dct:
+            taken = None  # read from another text (or restored by another path)
+        taken_of.append(taken)
+        # `call` marks "same data as at the load" for this call only: a task no longer in the
+        # mapping keeps an older mark, so its former children do not count it as unchanged.
+        task.sanfu_same_data = call if taken is not None and identical(task.data, taken.data) else None
     parts = []
-    for task_id, task in tasks.items():
-        key = text_of(task_id)
-        dct = read.dicts.get(key) if read is not None else None
-        text = read.fragment(key) if dct is not None and unchanged(task, dct) else encode_task(task)
-        parts.append(f'"{key}":{text}')
+    for (task_id, task), taken in zip(tasks.items(), taken_of):
+        if taken is not None and unchanged(task, taken, call):
+            key = taken.dct["id"]
+            parts.append(f'"{key}":{read.fragment(key)}')
+        else:
+            parts.append(f'"{text_of(task_id)}":{encode_task(task)}')
     return "{" + ",".join(parts) + "}"
 
 
-def unchanged(task, dct: dict) -> bool:
-    """Whether `task` serializes to what `dct` (a task dict read from the state) says."""
-    if (task.state != dct["state"] or task.last_state_change != dct["last_state_change"]
-            or task.triggered is not dct["triggered"] or task.task_spec.name != dct["task_spec"]
-            or not same_scalars(task.internal_data, dct["internal_data"])):
+def unchanged(task, taken: Taken, call) -> bool:
+    """Whether `task` still serializes to its dict as read: see the module's doc."""
+    dct = taken.dct
+    if (task.sanfu_same_data is not call or task.state != dct["state"]
+            or task.last_state_change != dct["last_state_change"] or task.triggered is not dct["triggered"]
+            or task.task_spec.name != dct["task_spec"]):
         return False
-    parent = dct["parent"]
-    if parent is None:
-        return task._parent is None and same_scalars(task.data, dct["data"]) and _same_children(task, dct)
-    if task._parent != uuid_of(parent) or dct["data"]:
+    if (task._parent is not taken.parent_id or tuple(task._children) != taken.children
+            or not identical(task.internal_data, taken.internal)):
         return False
-    delta = dct["delta"]
-    parent_data = task.parent.data if task.parent is not None else None
-    if parent_data is None:
-        return False
-    return (same_scalars(DeepMerge.get_updated_keys(parent_data, task.data), delta.get("updates", {}))
-            and DeepMerge.get_deleted_keys(parent_data, task.data) == delta.get("deletions", [])
-            and _same_children(task, dct))
+    parent = taken.parent
+    return parent is None or getattr(parent, "sanfu_same_data", None) is call
 
 
-def _same_children(task, dct: dict) -> bool:
-    children = dct["children"]
-    return len(task._children) == len(children) and all(
-        text_of(child) == text for child, text in zip(task._children, children))
-
-
-def same_scalars(current, read) -> bool:
-    """Both dicts of JSON scalars with the same keys and equal values of the same type
-    (1, 1.0 and True are equal in Python but not in JSON)."""
-    if type(current) is not dict or type(read) is not dict or len(current) != len(read):
-        return False
-    for key, value in current.items():
-        if type(value) not in _SCALARS:
-            return False
-        other = read.get(key, _MISSING)
-        if type(other) is not type(value) or other != value:
-            return False
-    return True
-
-
-_MISSING = object()
+def identical(current, taken: dict) -> bool:
+    """`current` is a dict with the same keys, in the same order, bound to the very same
+    JSON scalar objects as `taken` (a copy made at the load)."""
+    return (type(current) is dict and len(current) == len(taken) and all(map(is_, current, taken))
+            and all(map(is_, current.values(), taken.values())) and set(map(type, taken.values())) <= _SCALARS)

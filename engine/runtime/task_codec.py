@@ -38,6 +38,20 @@ def text_of(value: UUID) -> str:
     return str(value)
 
 
+# The attribute of each restored task: what it held when it was read (a Taken), so that a save
+# can tell it unchanged and write its text as read (engine.runtime.state_text). On the task
+# itself: checking it then needs no lookup by id (a UUID hashes in Python).
+TAKEN = "sanfu_taken"
+
+
+class Taken:
+    __slots__ = ("dct", "data", "internal", "parent_id", "children", "parent")
+
+    def __init__(self, dct: dict, task, parent):
+        self.dct, self.data, self.internal = dct, dict(task.data), dict(task.internal_data)
+        self.parent_id, self.children, self.parent = task._parent, tuple(task._children), parent
+
+
 def _plain(mapping) -> bool:
     """A dict of JSON scalars: nothing in it the registry would convert, restore or clean."""
     return type(mapping) is dict and all(type(v) in _SCALARS for v in mapping.values())
@@ -98,4 +112,6 @@ class FastTaskConverter(TaskConverter):
         else:
             data = self._restore(dct["data"])
         task.data = data
+        if parent is not None or task._parent is None:
+            setattr(task, TAKEN, Taken(dct, task, parent))
         return task
