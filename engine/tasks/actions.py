@@ -21,12 +21,17 @@ from engine.store.collab_tables import TaskDraft
 from engine.store.org_tables import Filing, Section, Unit
 from engine.store.tables import HumanTask, TaskCandidate
 
+REASON_MOST = 2000  # filings.reason
+
 
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
         raise InvalidInput("请填写理由 (a reason is required)")
-    return text[:2000]
+    if len(text) > REASON_MOST:  # refused by name, never cut: what the user wrote is the record
+        raise InvalidInput(f"理由不能超过 {REASON_MOST} 字，未保存 (a reason: at most {REASON_MOST} characters; "
+                           "nothing was saved)", code="reason_too_long", params={"field": "理由", "max": REASON_MOST})
+    return text
 
 
 def set_assignee(session, row: HumanTask, assignee: str | None, actor: str, action: str) -> None:

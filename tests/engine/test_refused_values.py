@@ -12,10 +12,11 @@ from engine.errors import InvalidInput, NotFound
 from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Pairing, Person
 from engine.store import limits
-from engine.store.org_tables import Enterprise
+from engine.store.org_tables import Enterprise, Filing
 from engine.store.tables import Group, HumanTask, User
 from tests.helpers.paths import PROCESSES
 from tests.helpers.province import build_province
+from tests.helpers.snapshots import snapshot
 
 
 def _groups(engine) -> int:
@@ -129,3 +130,24 @@ def test_only_what_a_flush_writes_is_checked(engine):
     with pytest.raises(InvalidInput) as refused, engine.uow() as uow:
         uow.session.scalar(select(User).where(User.name == "xh_water1")).phone = "1" * 33
     assert refused.value.params["field"] == "电话"
+
+
+def test_an_overlong_reason_is_refused_by_name_not_cut_to_fit(engine):
+    """转办/退回/释放 reasons are filed as written (filings.reason): one past 2,000 characters was
+    cut to 2,000 without a word; now it is refused, naming 理由, and nothing moves."""
+    ids = build_province(engine)
+    engine.deploy([PROCESSES / name for name in ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")],
+                  "root")
+    instance = engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})["id"]
+    [task] = [t for t in engine.tasks("xh_liaison") if t["instance_id"] == instance]
+    before = snapshot(engine)
+    for move in (lambda reason: engine.transfer(task["id"], "xh_liaison", reason=reason, to_section="air"),
+                 lambda reason: engine.release(task["id"], "xh_liaison", reason),
+                 lambda reason: engine.return_task(task["id"], "xh_liaison", reason)):
+        with pytest.raises(InvalidInput) as refused:
+            move("因" * 2001)
+        assert refused.value.code == "reason_too_long" and refused.value.zh == "理由不能超过 2000 字，未保存"
+    assert snapshot(engine) == before
+    engine.transfer(task["id"], "xh_liaison", reason="因" * 2000, to_section="air")   # exactly 2,000: kept whole
+    with engine.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.length(Filing.reason)).where(Filing.task_id == task["id"])) == 2000
