@@ -44,9 +44,12 @@ def dated(where, sort: str):
 def statements(where: tuple, view: str, sort: str) -> dict:
     """The statements of a page of `view` over `where`, in `sort` order."""
     if view == "done" or sort in ("created", "-created"):
-        order = HumanTask.completed_at.desc() if view == "done" else \
-            HumanTask.created_at.desc() if sort == "-created" else HumanTask.created_at.asc()
-        return {"ordered": _paged(page_rows(*where).order_by(order))}
+        # ties on the creation time by id: each page of a sort cuts the same order (no index
+        # holds created_at, so the sort was there already)
+        order = (HumanTask.completed_at.desc(),) if view == "done" else \
+            (HumanTask.created_at.desc(), HumanTask.id.desc()) if sort == "-created" else \
+            (HumanTask.created_at.asc(), HumanTask.id.asc())
+        return {"ordered": _paged(page_rows(*where).order_by(*order))}
     below = _dated_order(select(literal(1)).select_from(HumanTask).where(*where), sort).order_by(None)
     return {"dated": _paged(dated(where, sort)),
             "below": select(func.count()).select_from(below.limit(_at_execution("below_limit")).subquery()),

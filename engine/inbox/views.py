@@ -159,14 +159,35 @@ def _row_dict(row, now, calendar, copied: bool) -> dict:
     return out
 
 
-def _claimable_found(kinds: tuple, filters: list):
-    return claimable_candidates(kinds, filters).limit(inline(COUNT_CAP + 1))
+# PostgreSQL: a busy queue's page beyond the window (or by creation date) sorts the user's
+# claimable tasks found by id, up to this many (then the IN form); bound parameters stay far
+# below PostgreSQL's 65,535
+MAX_LISTED = 5000
+
+
+def _claimable_found(kinds: tuple, filters: list, cap: int):
+    return claimable_candidates(kinds, filters).limit(inline(cap))
 
 
 @functools.lru_cache(maxsize=64)
-def _found_claimable(kinds: tuple):
+def _found_claimable(kinds: tuple, cap: int):
     """_claimable_found unfiltered, built once per shape (building it was ~1 ms of a view)."""
-    return _claimable_found(kinds, [])
+    return _claimable_found(kinds, [], cap)
+
+
+def _claimable_by_ids(session: Session, views: dict, f: InboxFilter, filters: list, offset: int, limit: int,
+                      busy: bool) -> list | None:
+    """PostgreSQL: 科室待认领's page among the user's claimable tasks found from their candidate
+    rows (as the count walks them), sorted and paged by id: the IN form's generic plan read
+    every open task of the province (bench-inbox, 100k: a busy queue's page 26 or its
+    newest-first page 240 ms). None: more than MAX_LISTED of them."""
+    cap = (MAX_LISTED if busy else COUNT_CAP) + 1
+    found = _found_claimable(views["_kinds"], cap) if not filters else _claimable_found(views["_kinds"], filters, cap)
+    ids = list(session.scalars(found, views["_params"]))
+    if len(ids) == cap and busy:
+        return None
+    stmts = pages.shaped_statements(pages.CLAIMABLE_IDS, "claimable", f.sort)
+    return pages.task_rows(session, stmts, f.needs_due, offset, limit, {"claimable_ids": ids}) if ids else []
 
 
 def _rows(session: Session, view: str, views: dict, actor: str, f: InboxFilter, offset: int, limit: int,
@@ -182,13 +203,10 @@ def _rows(session: Session, view: str, views: dict, actor: str, f: InboxFilter, 
                                       params)
         if rows is not None:
             return rows
-    if view == "claimable" and not busy and session.bind.dialect.name == "postgresql":
-        # A short list (≤ COUNT_CAP): found from the user's candidate rows as the count walks
-        # them, then sorted and paged (the IN form's generic plan hashed every open task).
-        found = _found_claimable(views["_kinds"]) if not filters else _claimable_found(views["_kinds"], filters)
-        ids = list(session.scalars(found, params))
-        stmts = pages.shaped_statements(pages.CLAIMABLE_IDS, view, f.sort)
-        return pages.task_rows(session, stmts, f.needs_due, offset, limit, {"claimable_ids": ids}) if ids else []
+    if view == "claimable" and session.bind.dialect.name == "postgresql":
+        rows = _claimable_by_ids(session, views, f, filters, offset, limit, busy)
+        if rows is not None:
+            return rows
     stmts = pages.statements((*views[view], *filters), view, f.sort) if filters \
         else pages.shaped_statements(tuple(views[view]), view, f.sort)
     return pages.task_rows(session, stmts, f.needs_due, offset, limit, params)

@@ -94,3 +94,13 @@ def test_a_page_past_an_exact_count_asks_no_page_statement_but_a_busy_tab_still_
         far = inbox(engine, "xh_water1", "claimable", per_page=20, page=6)  # beyond the capped count
     assert len(far["rows"]) == 3 + COUNT_CAP + 5 - 100 and not far["has_next"]
     assert [s for s, _ in seen if PAGE_SQL in s]
+
+
+@pytest.mark.parametrize("sort", ["due", "-created"])
+def test_every_page_of_a_busy_queue_together_lists_each_task_once_in_order(engine, province, sort):
+    """Past the window's pages (and by creation date) the user's claimable tasks are found
+    from their candidate rows and sorted (PostgreSQL: by id, statements.claimable_candidates)."""
+    queued = busy_queue(engine, province)  # due an hour apart, all created at the same time
+    listed = [row["id"] for page in range(1, 13)
+              for row in inbox(engine, "xh_water1", "claimable", per_page=10, page=page, sort=sort)["rows"]]
+    assert listed == (queued if sort == "due" else sorted(queued, reverse=True))
