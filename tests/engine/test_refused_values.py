@@ -151,3 +151,17 @@ def test_an_overlong_reason_is_refused_by_name_not_cut_to_fit(engine):
     engine.transfer(task["id"], "xh_liaison", reason="因" * 2000, to_section="air")   # exactly 2,000: kept whole
     with engine.uow(write=False) as uow:
         assert uow.session.scalar(select(func.length(Filing.reason)).where(Filing.task_id == task["id"])) == 2000
+
+
+def test_every_declared_label_is_chinese_with_its_english():
+    """A label is what the user reads in the refusal: Chinese, with the English the message ends in."""
+    from engine.store.tables import Base
+    labelled = {}
+    for mapper in Base.registry.mappers:
+        for limit in limits.limits_of(mapper.class_, mapper).values():
+            if limit.label != limit.column:
+                labelled[limit.column] = (limit.label, limit.english)
+    assert {"enterprises.name", "users.display_name", "filings.reason", "enterprises.pairing_year"} <= labelled.keys()
+    for column, (label, english) in labelled.items():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in label), column
+        assert english.isascii() and english != column, column
