@@ -51,16 +51,32 @@ MI_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 class Counter:
+    """Statements and commits; on PostgreSQL also the round trips to the server: each statement,
+    the BEGIN the driver sends before a transaction's first statement, the COMMIT, and the pool's
+    liveness ping at each checkout (pool_pre_ping)."""
+
     def __init__(self, db):
-        self.statements = self.commits = 0
+        self.statements = self.commits = self.begins = self.pings = 0
         event.listen(db, "before_cursor_execute", self._statement)
         event.listen(db, "commit", self._commit)
+        event.listen(db, "begin", self._begin)
+        if getattr(db.pool, "_pre_ping", False):
+            event.listen(db.pool, "checkout", self._ping)
 
     def _statement(self, *args):
         self.statements += 1
 
     def _commit(self, *args):
         self.commits += 1
+
+    def _begin(self, *args):
+        self.begins += 1
+
+    def _ping(self, *args):
+        self.pings += 1
+
+    def round_trips(self) -> int:
+        return self.statements + self.begins + self.commits + self.pings
 
 
 def _ms(seconds: float) -> float:
@@ -141,19 +157,21 @@ def _workload(engine, instances: int) -> dict:
         open_tasks = engine.tasks("bench")
         inbox_times.append(time.perf_counter() - t0)
     counter = Counter(engine.db)
-    completion_times, statements, commits, complete_cpu = [], 0, 0, 0.0
+    completion_times, statements, commits, round_trips, complete_cpu = [], 0, 0, 0, 0.0
     for round_no in range(3):
         for instance_id in ids:
             task_id = _open_task(engine, instance_id)
             data = {f"field_{round_no + 1}": f"value {round_no + 1} for {instance_id}", "notes": "x" * 200}
-            before_s, before_c = counter.statements, counter.commits
+            before_s, before_c, before_r = counter.statements, counter.commits, counter.round_trips()
             t0, cpu0 = time.perf_counter(), time.thread_time()
             engine.complete(task_id, "bench", data)
             completion_times.append(time.perf_counter() - t0)
             complete_cpu += time.thread_time() - cpu0
             statements += counter.statements - before_s
             commits += counter.commits - before_c
+            round_trips += counter.round_trips() - before_r
     total = len(completion_times)
+    postgres = engine.db.dialect.name == "postgresql"
     return {
         "instances": instances,
         "create_start_per_s": round(instances / sum(start_times), 1),
@@ -172,6 +190,8 @@ def _workload(engine, instances: int) -> dict:
         "inbox_rows": len(open_tasks),
         "sql_per_completion": round(statements / total, 2),
         "commits_per_completion": round(commits / total, 2),
+        # SQLite runs in the process: no round trips to count
+        **({"round_trips_per_completion": round(round_trips / total, 2)} if postgres else {}),
     }
 
 

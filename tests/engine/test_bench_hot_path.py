@@ -28,6 +28,7 @@ def test_bench_on_sqlite_reports_every_figure():
     report = run_bench(instances=6, mi_sizes=(1, 10))
     _check(report, 6)
     assert report["settings"]["journal_mode"] == "WAL" and report["db_bytes"] > 0
+    assert "round_trips_per_completion" not in report  # SQLite runs in the process
 
 
 def test_the_cli_reports_the_200_item_step_against_the_1_item_step(capsys, monkeypatch):
@@ -54,6 +55,9 @@ def test_bench_on_postgresql_uses_a_schema_of_its_own_and_drops_it():
         report = run_bench(instances=4, database=url, mi_sizes=(1, 10))
         _check(report, 4)
         assert report["settings"] == {"database": "postgresql", "schema": PG_SCHEMA}
+        # each statement, plus the driver's BEGIN, the COMMIT and the pool's ping: 9 (10 in release a675f03)
+        assert report["round_trips_per_completion"] == round(report["sql_per_completion"] + 3, 2)
+        assert report["round_trips_per_completion"] <= 9.5
         with db.connect() as conn:
             assert PG_SCHEMA not in inspect(conn).get_schema_names()
             assert "bench_keeps_me" in inspect(conn).get_table_names(schema="public")
