@@ -51,8 +51,7 @@ class TaskActions(EngineParts):
     def claim(self, task_id: str, actor: str) -> dict:
         with self.uow() as uow:
             session = uow.session
-            user = access.actor(session, actor)
-            row = access.open_task(session, task_id)
+            user, row = access.actor_and_open_task(session, actor, task_id)  # one statement, as a completion
             if row.assignee == actor:
                 return task_rows.task_dict(row)
             if row.assignee is not None:

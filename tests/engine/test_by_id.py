@@ -88,3 +88,14 @@ def test_the_actor_and_the_task_each_missing_say_which(engine):
     with engine.uow(write=False) as uow, pytest.raises(Conflict) as raised:
         access.actor_and_open_task(uow.session, "clerk", task_id)
     assert raised.value.code == "task_closed"
+
+
+def test_a_claim_reads_its_actor_and_task_in_one_statement(engine):
+    _instance_id, task_id = _started(engine)
+    statements = _statements_of(engine, lambda: engine.claim(task_id, "clerk"))  # the holder claims: no change
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert len(reads) == 1 and "JOIN users ON users.name =" in reads[0] and "FROM human_tasks" in reads[0]
+    with pytest.raises(NotAllowed):
+        engine.claim(task_id, "nobody")
+    with pytest.raises(NotFound):
+        engine.claim("no-such-task", "clerk")
