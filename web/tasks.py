@@ -113,8 +113,8 @@ def release(task_id: str):
     reason = request.form.get("reason", "")
     try:
         task = get_engine().release(task_id, current_user.id, reason)
-    except InvalidInput as err:
-        flash(error_text(err), "error")
-        return redirect(url_for("tasks.show", task_id=task_id))
+    except InvalidInput as err:  # the page again, its 释放 panel open with the reason as typed
+        return render_page(load_view(task_id), action_errors={"release.reason": error_text(err)}, panel="release",
+                           entered={"reason": reason}, status=422)
     flash(gettext("已释放「%(task)s」，退回科室待认领。", task=task["name"]), "success")
     return redirect(url_for("inbox.index"))
