@@ -190,6 +190,13 @@ def _claimable_by_ids(session: Session, views: dict, f: InboxFilter, filters: li
     return pages.task_rows(session, stmts, f.needs_due, offset, limit, {"claimable_ids": ids}) if ids else []
 
 
+def _deep(f: InboxFilter, offset: int, limit: int) -> bool:
+    """A busy queue's page the IN form's generic plan reads the whole province for: past the
+    window's pages, or newest first. Its first pages by due date keep the IN form, which stops
+    early: sorting all of a busy user's task ids (hundreds bound one by one) costs more there."""
+    return f.sort not in ("due", "-due") or offset + limit > pages.CLAIM_WINDOW // 4
+
+
 def _rows(session: Session, view: str, views: dict, actor: str, f: InboxFilter, offset: int, limit: int,
           count: int) -> list:
     filters, busy = conditions(f), count > COUNT_CAP
@@ -203,7 +210,7 @@ def _rows(session: Session, view: str, views: dict, actor: str, f: InboxFilter, 
                                       params)
         if rows is not None:
             return rows
-    if view == "claimable" and session.bind.dialect.name == "postgresql":
+    if view == "claimable" and session.bind.dialect.name == "postgresql" and (not busy or _deep(f, offset, limit)):
         rows = _claimable_by_ids(session, views, f, filters, offset, limit, busy)
         if rows is not None:
             return rows
