@@ -4,26 +4,18 @@ lock first, instance after on PostgreSQL — and the same objects `session.get` 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from engine import access
 from engine.bench.hot_path import MODEL
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.store import by_id
 from engine.store.tables import HumanTask, Instance, User
+from tests.helpers.statements import statements_of
 
 
 def _statements_of(engine, command) -> list[str]:
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-    event.listen(engine.db, "before_cursor_execute", record)
-    try:
-        command()
-    finally:
-        event.remove(engine.db, "before_cursor_execute", record)
-    return seen
+    return statements_of(engine.db, command)
 
 
 def _started(engine) -> tuple[int, str]:

@@ -187,3 +187,14 @@ def test_the_task_list_says_the_time_left_in_working_days_and_the_colour(sanfu):
         assert "【预警】剩 3 小时 0 分" in sanfu("tasks", "--as", "alice")[1]
     with clock.frozen_at(clock.parse_moment(due) + timedelta(hours=2)):
         assert "【超期 2 小时 0 分】" in sanfu("tasks", "--as", "alice")[1]
+
+
+def test_an_overlong_display_name_is_refused_by_name(sanfu):
+    """The command line refuses a value its column cannot hold by the field's Chinese name (exit 1,
+    nothing created), on the same check as the pages and the API (engine.store.limits)."""
+    code, _, err = sanfu("user", "add", "alice", "--display-name", "张" * 129)
+    assert code == 1 and "姓名不能超过 128 字，未保存" in err
+    code, _, err = sanfu("group", "add", "water", "--display-name", "水" * 129)
+    assert code == 1 and "组名称不能超过 128 字" in err
+    assert sanfu("user", "add", "alice", "--display-name", "张" * 128)[0] == 0   # nothing was half-made before
+    assert sanfu("group", "add", "water", "--display-name", "水环境科")[0] == 0

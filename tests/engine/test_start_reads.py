@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from engine.bench.hot_path import MODEL
 from engine.errors import NotAllowed, NotFound
 from engine.store.tables import User
+from tests.helpers.statements import statements_of
 
 KEY = "Process_three_user_tasks"
 
 
 def _statements_of(engine, command) -> list[str]:
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-    event.listen(engine.db, "before_cursor_execute", record)
-    try:
-        command()
-    finally:
-        event.remove(engine.db, "before_cursor_execute", record)
-    return seen
+    return statements_of(engine.db, command)
 
 
 @pytest.fixture

@@ -65,3 +65,10 @@ def recording(db_engine):
         yield recorder
     finally:
         event.remove(db_engine, "before_cursor_execute", _record)
+
+
+def statements_of(db_engine, command) -> list[str]:
+    """The SQL `command()` sends through `db_engine`, whitespace folded."""
+    with recording(db_engine) as sent:
+        command()
+    return [statement.sql for statement in sent.statements]
