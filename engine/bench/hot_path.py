@@ -22,6 +22,7 @@ from sqlalchemy import event, select
 
 from engine.bench.scratch import connect, own_schema
 from engine.demo.loader import PROCESSES
+from engine.store import liveness
 from engine.store.db import make_engine, sqlite_settings
 from engine.store.migrate import upgrade
 from engine.store.tables import HumanTask
@@ -53,30 +54,35 @@ MI_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 class Counter:
     """Statements and commits; on PostgreSQL also the round trips to the server: each statement,
     the BEGIN the driver sends before a transaction's first statement, the COMMIT, and the pool's
-    liveness ping at each checkout (pool_pre_ping)."""
+    liveness pings (engine.store.liveness: only when a pooled connection's socket has news). A
+    query's AUTOCOMMIT connection sends neither BEGIN nor COMMIT."""
 
     def __init__(self, db):
-        self.statements = self.commits = self.begins = self.pings = 0
+        self.statements = self.commits = self.begins = 0
+        self._db, self._pings_at_start = db, liveness.pings_sent(db)
         event.listen(db, "before_cursor_execute", self._statement)
         event.listen(db, "commit", self._commit)
         event.listen(db, "begin", self._begin)
-        if getattr(db.pool, "_pre_ping", False):
-            event.listen(db.pool, "checkout", self._ping)
+
+    @property
+    def pings(self) -> int:
+        return liveness.pings_sent(self._db) - self._pings_at_start
 
     def _statement(self, *args):
         self.statements += 1
 
-    def _commit(self, *args):
-        self.commits += 1
+    def _commit(self, conn):
+        self.commits += not _autocommit(conn)
 
-    def _begin(self, *args):
-        self.begins += 1
-
-    def _ping(self, *args):
-        self.pings += 1
+    def _begin(self, conn):
+        self.begins += not _autocommit(conn)
 
     def round_trips(self) -> int:
         return self.statements + self.begins + self.commits + self.pings
+
+
+def _autocommit(conn) -> bool:
+    return conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
 
 
 def _ms(seconds: float) -> float:

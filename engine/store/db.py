@@ -15,7 +15,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 from engine import config
+from engine.store import liveness
 from engine.store.limits import install as install_limits  # each value checked against its column before a flush
+from engine.store.uow import install as install_read_only_guard
 
 # A command that waits this long for SQLite's write lock is logged (issue 11's bound at 16 clients).
 WRITE_LOCK_WARN_SECONDS = 0.25
@@ -39,8 +41,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = url or default_url()
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if kwargs.get("pool_pre_ping"):
+        return create_engine(url, **kwargs)
+    return liveness.install(create_engine(url, **kwargs))  # pre-ping's guarantee without its round trip
 
 
 def _sqlite_engine(url: str, **kwargs) -> Engine:
@@ -86,4 +89,5 @@ def sqlite_settings() -> dict[str, str]:
 
 
 def session_factory(engine: Engine) -> sessionmaker:
-    return install_limits(sessionmaker(bind=engine, expire_on_commit=False, autoflush=False))
+    sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    return install_read_only_guard(install_limits(sessions))

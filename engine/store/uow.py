@@ -6,13 +6,14 @@ a database that cannot be reached (down, restarting, a dropped connection) into 
 """
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Conflict, InvalidInput, Unavailable
 
+READ_ONLY = "sanfu_read_only"   # session.info: a query's unit of work, which must not write
 CONFLICT_MESSAGE = ("该流程实例已被其他人同时修改，本次操作未保存，请刷新后重试 "
                     "(conflict: the instance was changed by someone else; nothing was saved)")
 
@@ -26,16 +27,27 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
         if self._write:
-            try:
-                self.session.connection(execution_options={"sanfu_write": True})
-            except DBAPIError as err:
-                _close_quietly(self.session)
-                if isinstance(err, OperationalError) and _is_lock_error(err):
-                    raise Conflict(CONFLICT_MESSAGE) from err
-                if is_unavailable(err):
-                    raise Unavailable() from err
-                raise
+            self._open({"sanfu_write": True})
+        elif self.session.get_bind().dialect.name == "postgresql":
+            self.session.info[READ_ONLY] = True
+            self._open({"isolation_level": "AUTOCOMMIT"})
         return self
+
+    def _open(self, options: dict) -> None:
+        """Check out the connection now, so that a busy or unreachable database is told apart.
+
+        A query on PostgreSQL runs without BEGIN and COMMIT: under READ COMMITTED each statement
+        of a transaction sees its own snapshot anyway, so the transaction would only add two
+        round trips to every page. It must not write (checked at each flush: `forbid_writes`)."""
+        try:
+            self.session.connection(execution_options=options)
+        except DBAPIError as err:
+            _close_quietly(self.session)
+            if isinstance(err, OperationalError) and _is_lock_error(err):
+                raise Conflict(CONFLICT_MESSAGE) from err
+            if is_unavailable(err):
+                raise Unavailable() from err
+            raise
 
     def __exit__(self, exc_type, exc, tb):
         session, self.session = self.session, None
@@ -87,6 +99,31 @@ class UnitOfWork:
             if _is_lock_error(err):
                 raise Conflict(CONFLICT_MESSAGE) from err
             raise
+
+
+def forbid_writes(session: Session, _flush_context, _instances) -> None:
+    """A query's unit of work on PostgreSQL has no transaction: a write there would be saved
+    statement by statement. Refuse it whole, before anything is sent (a bug, never user input)."""
+    if session.info.get(READ_ONLY) and (session.new or session.deleted or _changed(session)):
+        raise RuntimeError("a read-only unit of work tried to write: use engine.uow() for a command")
+
+
+def forbid_write_statements(state) -> None:
+    """The same for an INSERT, UPDATE or DELETE sent through the session."""
+    if state.session.info.get(READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
+        raise RuntimeError("a read-only unit of work tried to write: use engine.uow() for a command")
+
+
+def _changed(session: Session) -> bool:
+    return any(session.is_modified(obj) for obj in session.dirty)
+
+
+def install(sessions: sessionmaker) -> sessionmaker:
+    """Guard the sessions' writes (see forbid_writes)."""
+    if not event.contains(sessions, "before_flush", forbid_writes):
+        event.listen(sessions, "before_flush", forbid_writes)
+        event.listen(sessions, "do_orm_execute", forbid_write_statements)
+    return sessions
 
 
 def read_one(db: Engine, statement, params: dict):

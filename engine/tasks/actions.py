@@ -16,7 +16,7 @@ from engine.org import directory
 from engine.org.people import task_section
 from engine.runtime.core import engine_errors
 from engine.runtime.facade import EngineParts
-from engine.store import audit
+from engine.store import audit, revision
 from engine.store.collab_tables import TaskDraft
 from engine.store.org_tables import Filing, Section, Unit
 from engine.store.tables import HumanTask, TaskCandidate
@@ -37,8 +37,7 @@ def _reason(reason: str | None) -> str:
 def set_assignee(session, row: HumanTask, assignee: str | None, actor: str, action: str) -> None:
     """Claim, assign or release: the new holder, audited; the instance's revision is bumped
     so that commands on one instance serialize."""
-    instance = access.instance(session, row.instance_id)
-    instance.updated_at = clock.now()
+    revision.bump(session, row.instance_id, clock.now())
     previous, row.assignee = row.assignee, assignee
     audit.record(session, actor, action, instance_id=row.instance_id, task_id=row.id,
                  detail={"from": previous, "to": assignee})
