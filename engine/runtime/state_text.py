@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import is_
 
 from engine.runtime.task_codec import TAKEN, Taken, text_of
@@ -84,22 +85,56 @@ def _parse_top(text: str) -> tuple[dict, dict | None]:
 
 
 def _parse_tasks(text: str, i: int) -> tuple[dict, dict, int]:
+    """The top workflow's task mapping at `i`: each task's dict and the span of its text.
+
+    A task's text usually ends where the next task's key begins (the next `":{"id":"` in the
+    text, found by a C string search); that slice is decoded through `fragment_dict`, which
+    remembers the fragments it decoded, so a task unchanged since an earlier command is not
+    decoded again. A slice that decodes is exactly one JSON value, and a value has one end:
+    the guess cannot cut a task wrong. When it is not the task's text (the last task, data
+    that holds the pattern) the task is scanned from its start as before."""
     tasks, spans = {}, {}
     i += 1
     if text[i] == "}":
         return tasks, spans, i + 1
+    find, next_key = text.find, text.find(_TASK_START, i)
     while True:
         key, i = _scan(text, i)
         if text[i] != ":":
             raise ValueError("not compact")
         start = i + 1
-        tasks[key], i = _scan(text, start)
-        spans[key] = (start, i)
+        next_key = find(_TASK_START, start) if next_key <= start else next_key
+        end = next_key - len(key) - 2  # the comma before the next task's '"key":'
+        value = fragment_dict(text[start:end]) if next_key > 0 and text[end] == "," else None
+        if value is None:
+            value, end = _scan(text, start)
+        tasks[key], spans[key], i = value, (start, end), end
         if text[i] == "}":
             return tasks, spans, i + 1
         if text[i] != ",":
             raise ValueError("not compact")
         i += 1
+
+
+_TASK_START = '":{"id":"'
+_loads = json.loads
+
+
+@lru_cache(maxsize=4096)  # ~8 MB at most: a 200-item step's state is ~210 fragments of ~400 bytes
+def _fragment_dict(fragment: str) -> dict:
+    return _loads(fragment)
+
+
+def fragment_dict(fragment: str) -> dict | None:
+    """The dict a task's JSON text decodes to, or None when the text is not one whole JSON object.
+
+    Decoded once per text and shared (the text is the key: nothing can go stale); everything
+    that reads a task's dict only reads it (see `parse`)."""
+    try:
+        value = _fragment_dict(fragment)
+    except ValueError:
+        return None
+    return value if type(value) is dict else None
 
 
 def tasks_text(tasks: dict, read: ReadTasks | None, encode_task) -> str:

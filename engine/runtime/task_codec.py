@@ -21,11 +21,13 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 _MUTABLE = (dict, list, set)
+_new_task = Task.__new__
 
 
 @lru_cache(maxsize=8192)  # a few MB: a 200-item step needs ~210 ids per command
@@ -54,11 +56,13 @@ class Taken:
 
 def _plain(mapping) -> bool:
     """A dict of JSON scalars: nothing in it the registry would convert, restore or clean."""
-    return type(mapping) is dict and all(type(v) in _SCALARS for v in mapping.values())
+    return type(mapping) is dict and _SCALARS.issuperset(map(type, mapping.values()))
 
 
 class FastTaskConverter(TaskConverter):
     def _restore(self, value):
+        if not value and type(value) is dict:
+            return {}
         if _plain(value) and "typename" not in value:
             return dict(value)
         return self.registry.restore(value)
@@ -90,17 +94,17 @@ class FastTaskConverter(TaskConverter):
         }
 
     def from_dict(self, dct, workflow):
-        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
-        task = self.target_class(workflow, task_spec, state=dct["state"], id=uuid_of(dct["id"]))
-        task._parent = uuid_of(dct["parent"]) if dct["parent"] is not None else None
-        task._children = [uuid_of(child) for child in dct["children"]]
-        task.last_state_change = dct["last_state_change"]
-        task.triggered = dct["triggered"]
-        task.internal_data = self._restore(dct["internal_data"])
-        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
-            task.workflow.top_workflow.event_manager.add_task(task)
+        tasks, task_spec, task_id = workflow.tasks, workflow.spec.task_specs.get(dct["task_spec"]), uuid_of(dct["id"])
+        if task_spec is None or self.target_class is not Task:  # (Task.__init__ would make up a StartTask)
+            task = self.target_class(workflow, task_spec, state=dct["state"], id=task_id)
+            task_spec, thread_id = task.task_spec, task.thread_id
+        else:  # the constructor's own work (a uuid4, time.time(), empty dicts) would all be overwritten below
+            task, thread_id = _new_task(Task), Task.thread_id_pool
+            tasks[task_id] = task
+        parent_text = dct["parent"]
+        parent_id = uuid_of(parent_text) if parent_text is not None else None
         delta = dct.get("delta")
-        parent = task.parent if delta else None
+        parent = tasks.get(parent_id) if delta and parent_id is not None else None
         if parent is not None:
             # DeepMerge.merge({}, parent.data): a copy whose lists and dicts are copied one level
             data = {key: copy(value) if isinstance(value, _MUTABLE) else value
@@ -111,7 +115,14 @@ class FastTaskConverter(TaskConverter):
                     del data[key]
         else:
             data = self._restore(dct["data"])
-        task.data = data
-        if parent is not None or task._parent is None:
+        # What Task.__init__ sets, in its order, with what TaskConverter.from_dict sets over it.
+        task.__dict__.update({
+            "id": task_id, "workflow": workflow, "_parent": parent_id,
+            "_children": [uuid_of(child) for child in dct["children"]], "_state": dct["state"],
+            "triggered": dct["triggered"], "task_spec": task_spec, "thread_id": thread_id, "data": data,
+            "internal_data": self._restore(dct["internal_data"]), "last_state_change": dct["last_state_change"]})
+        if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+            workflow.top_workflow.event_manager.add_task(task)
+        if parent is not None or parent_id is None:
             setattr(task, TAKEN, Taken(dct, task, parent))
         return task

@@ -136,3 +136,40 @@ def test_a_state_that_is_not_compact_json_is_read_and_written_whole(spec):
     top, read = parse(compact)
     assert top == json.loads(compact) and len(read.spans) == len(top["tasks"])
     assert all(json.loads(read.fragment(key)) == task for key, task in top["tasks"].items())
+
+
+def test_a_task_whose_data_holds_what_a_task_text_starts_with_is_still_read_whole(spec):
+    """The guess at where a task's text ends (the next `"<id>":{"id":"`) can land inside a task
+    whose data holds that very text: the task is then read from its start, nothing is cut."""
+    serializer = StateSerializer()
+    workflow = _load(serializer, _state_in_the_step(spec, serializer), spec)
+    task_ids = [str(task_id) for task_id in workflow.tasks]
+    waiting = list(ready_human_tasks(workflow).values())
+    lookalike = {task_ids[-1]: {"id": task_ids[-1], "parent": None}, "x" * 36: {"id": "y"}}
+    waiting[0].data["copy"] = lookalike
+    waiting[1].internal_data["copy"] = lookalike
+    state = serializer.dumps(workflow)
+    assert state.count('":{"id":"') > len(workflow.tasks)
+    top, read = parse(state)
+    assert top == json.loads(state) and len(read.spans) == len(top["tasks"])
+    assert all(json.loads(read.fragment(key)) == task for key, task in top["tasks"].items())
+    again = _load(serializer, state, spec)
+    assert again.get_task_from_id(waiting[0].id).data["copy"] == lookalike
+    assert serializer.dumps(again) == state
+
+
+def test_the_task_dicts_shared_between_loads_are_never_changed(spec):
+    """A task's dict is decoded once per text and shared by every later load of that text
+    (engine.runtime.state_text.fragment_dict): a load, a completion and a save leave it as decoded."""
+    serializer = StateSerializer()
+    state = _state_in_the_step(spec, serializer)
+    first, _read = parse(state)
+    again, read = parse(state)
+    shared = [key for key, task in again["tasks"].items() if task is first["tasks"][key]]
+    assert len(shared) >= len(again["tasks"]) - 1  # all but the last (its end is found by scanning)
+    for _round in range(3):
+        workflow = _load(serializer, state, spec)
+        _complete_one(workflow, {"ok": True, "list": [1, 2]})
+        workflow.last_task.data["list"].append(3)
+        state = serializer.dumps(workflow)
+    assert all(first["tasks"][key] == json.loads(read.fragment(key)) for key in shared)
