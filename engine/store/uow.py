@@ -28,8 +28,9 @@ class UnitOfWork:
         self.session = self._sessions()
         if self._write:
             self._open({"sanfu_write": True})
-        elif self.session.get_bind().dialect.name == "postgresql":
-            self.session.info[READ_ONLY] = True
+            return self
+        self.session.info[READ_ONLY] = True
+        if self.session.get_bind().dialect.name == "postgresql":
             self._open({"isolation_level": "AUTOCOMMIT"})
         return self
 
@@ -102,8 +103,9 @@ class UnitOfWork:
 
 
 def forbid_writes(session: Session, _flush_context, _instances) -> None:
-    """A query's unit of work on PostgreSQL has no transaction: a write there would be saved
-    statement by statement. Refuse it whole, before anything is sent (a bug, never user input)."""
+    """A query's unit of work never writes: on PostgreSQL it has no transaction, so a write there
+    would be saved statement by statement. Refuse it whole, before anything is sent, on both
+    databases alike (a bug, never user input)."""
     if session.info.get(READ_ONLY) and (session.new or session.deleted or _changed(session)):
         raise RuntimeError("a read-only unit of work tried to write: use engine.uow() for a command")
 

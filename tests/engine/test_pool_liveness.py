@@ -72,16 +72,18 @@ def test_a_query_sends_no_begin_and_a_command_keeps_its_transaction(pg):
         assert uow.session.execute(same).scalar() is False
 
 
-def test_a_query_that_tries_to_write_is_refused_and_saves_nothing(pg):
+def test_a_query_that_tries_to_write_is_refused_and_saves_nothing(engine):
+    """On both databases: the same code must not work on SQLite and half-write on PostgreSQL."""
+    engine.add_user("clerk", ["water"])
     with pytest.raises(RuntimeError, match="read-only unit of work"):
-        with pg.uow(write=False) as uow:
+        with engine.uow(write=False) as uow:
             uow.session.add(User(name="ghost", display_name="ghost"))
     with pytest.raises(RuntimeError, match="read-only unit of work"):
-        with pg.uow(write=False) as uow:
+        with engine.uow(write=False) as uow:
             uow.session.execute(update(User).where(User.name == "clerk").values(display_name="改了"))
     with pytest.raises(RuntimeError, match="read-only unit of work"):
-        with pg.uow(write=False) as uow:
+        with engine.uow(write=False) as uow:
             uow.session.scalar(select(User).where(User.name == "clerk")).display_name = "改了"
-    with pg.uow(write=False) as uow:
+    with engine.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(User).where(User.name == "ghost")) == 0
         assert uow.session.scalar(select(User.display_name).where(User.name == "clerk")) != "改了"
