@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from engine import clock
 from engine.calendar.days import activate
@@ -154,7 +154,7 @@ class Runtime:
         workflow = loaded.workflow
         with engine_errors():
             for _round in range(MAX_ENGINE_ROUNDS):
-                workflow.do_engine_steps()
+                do_engine_steps(workflow)
                 if next(ready_tasks(workflow, manual=False), None) is None:
                     return
 
@@ -209,14 +209,16 @@ def insert_instance(session: Session, instance: Instance) -> None:
     """INSERT a new instance with one plain statement (RETURNING its id) and keep the object in
     the session as if it had just been loaded: the ORM's unit-of-work flush of one new row costs
     more than half a millisecond of Python on every start. The revision starts at 1, where the
-    ORM's version counter would; every later write checks and bumps it (write_instance)."""
-    instance.revision = 1
-    if instance.bindings is None:
-        instance.bindings = {}
-    values = {name: getattr(instance, name) for name in _INSERT_COLUMNS}
-    for name, value in values.items():  # every column set: none is left expired (a lazy SELECT later)
-        setattr(instance, name, value)
-    instance.id = session.connection().execute(_INSERT_INSTANCE, values).scalar_one()
+    ORM's version counter would; every later write checks and bumps it (write_instance).
+    Every column is put in the object's loaded values (none left expired: no lazy SELECT later)
+    directly, not through the attribute events: make_transient_to_detached commits them all anyway."""
+    loaded = instance_state(instance).dict
+    loaded["revision"] = 1
+    if loaded.get("bindings") is None:
+        loaded["bindings"] = {}
+    values = {name: loaded.get(name) for name in _INSERT_COLUMNS}
+    loaded.update(values)
+    loaded["id"] = session.connection().execute(_INSERT_INSTANCE, values).scalar_one()
     make_transient_to_detached(instance)
     session.add(instance)
 
@@ -232,6 +234,36 @@ def write_instance(session: Session, instance: Instance, values: dict) -> None:
     for name, value in row.items():
         set_committed_value(instance, name, value)
     set_committed_value(instance, "revision", instance.revision + 1)
+
+
+def do_engine_steps(workflow) -> None:
+    """`BpmnWorkflow.do_engine_steps()` of SpiffWorkflow 3.2, step for step, with its search for
+    READY tasks (`get_tasks(state=READY)`, then those not `manual`) done by `ready_tasks`, which
+    yields the same tasks in the same order: the iterator's bookkeeping was a third of a start's
+    workflow time (it is asked again after every round of steps)."""
+    while _engine_round(workflow):
+        pass
+    workflow.refresh_timers()
+
+
+def _engine_round(workflow) -> bool:
+    """`BpmnWorkflow._do_engine_steps`: the active subprocesses, deepest first, then the workflow."""
+    active = workflow.get_active_subprocesses()
+    for subprocess in sorted(active, key=lambda sub: sub.depth, reverse=True):
+        while _run_ready(subprocess):
+            pass
+        if subprocess.parent_task_id is not None:
+            task = workflow.get_task_from_id(subprocess.parent_task_id)
+            task.task_spec._update(task)
+    return _run_ready(workflow) > 0 or len(workflow.get_active_subprocesses()) > len(active)
+
+
+def _run_ready(workflow) -> int:
+    """Run the engine tasks ready now (listed first, as SpiffWorkflow does, then run); how many."""
+    tasks = list(ready_tasks(workflow, manual=False))
+    for task in tasks:
+        task.run()
+    return len(tasks)
 
 
 def really_completed(workflow) -> bool:

@@ -91,3 +91,36 @@ def test_a_claim_reads_its_actor_and_task_in_one_statement(engine):
         engine.claim(task_id, "nobody")
     with pytest.raises(NotFound):
         engine.claim("no-such-task", "clerk")
+
+
+def _columns(obj) -> dict:
+    return {column.key: getattr(obj, column.key) for column in type(obj).__table__.c}
+
+
+def test_rows_read_with_core_are_the_objects_the_orm_loads(engine):
+    """by_id reads with Core and adopts the rows as mapped objects: every column loaded (reading
+    them asks no SQL), the values the ORM's own load gives, and a change to one is saved at the
+    commit with the instance's revision checked and bumped, as for an object the ORM loaded."""
+    instance_id, task_id = _started(engine)
+    with engine.uow(write=False) as uow:
+        expected_task = _columns(uow.session.get(HumanTask, task_id))
+        expected_instance = _columns(uow.session.get(Instance, instance_id))
+    with engine.uow() as uow:
+        session = uow.session
+        user, row = access.actor_and_open_task(session, "clerk", task_id)
+        instance = access.instance(session, instance_id)
+        read = {}
+        assert _statements_of(engine, lambda: read.update(task=_columns(row), instance=_columns(instance))) == []
+        assert read == {"task": expected_task, "instance": expected_instance}
+        assert not session.dirty and not session.new
+        instance.subject = "改过的标题"
+    with engine.uow(write=False) as uow:
+        saved = uow.session.get(Instance, instance_id)
+        assert (saved.subject, saved.revision) == ("改过的标题", expected_instance["revision"] + 1)
+    with pytest.raises(Conflict), engine.uow() as uow:  # a stale revision: a conflict, nothing saved
+        stale = by_id.get(uow.session, Instance, instance_id)
+        uow.session.execute(update(Instance).where(Instance.id == instance_id)
+                            .values(revision=Instance.revision + 1).execution_options(synchronize_session=False))
+        stale.subject = "不该保存"
+    with engine.uow(write=False) as uow:
+        assert uow.session.get(Instance, instance_id).subject == "改过的标题"
