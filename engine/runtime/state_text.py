@@ -150,13 +150,26 @@ def tasks_text(tasks: dict, read: ReadTasks | None, encode_task) -> str:
         # `call` marks "same data as at the load" for this call only: a task no longer in the
         # mapping keeps an older mark, so its former children do not count it as unchanged.
         task.sanfu_same_data = call if taken is not None and identical(task.data, taken.data) else None
-    parts = []
+    parts, text, spans = [], read.text if read is not None else "", read.spans if read is not None else {}
+    run_from = run_to = -1  # a run of unchanged tasks that lie one after another in the text read: one slice
     for (task_id, task), taken in zip(tasks.items(), taken_of):
         if taken is not None and unchanged(task, taken, call):
             key = taken.dct["id"]
-            parts.append(f'"{key}":{read.fragment(key)}')
-        else:
-            parts.append(f'"{text_of(task_id)}":{encode_task(task)}')
+            start, end = spans[key]
+            key_start = start - len(key) - 3  # '"key":'
+            if key_start == run_to + 1 and text[run_to] == ",":
+                run_to = end
+                continue
+            if run_from >= 0:
+                parts.append(text[run_from:run_to])
+            run_from, run_to = key_start, end
+            continue
+        if run_from >= 0:
+            parts.append(text[run_from:run_to])
+            run_from = run_to = -1
+        parts.append(f'"{text_of(task_id)}":{encode_task(task)}')
+    if run_from >= 0:
+        parts.append(text[run_from:run_to])
     return "{" + ",".join(parts) + "}"
 
 
@@ -177,5 +190,7 @@ def unchanged(task, taken: Taken, call) -> bool:
 def identical(current, taken: dict) -> bool:
     """`current` is a dict with the same keys, in the same order, bound to the very same
     JSON scalar objects as `taken` (a copy made at the load)."""
-    return (type(current) is dict and len(current) == len(taken) and all(map(is_, current, taken))
-            and all(map(is_, current.values(), taken.values())) and set(map(type, taken.values())) <= _SCALARS)
+    if type(current) is not dict or len(current) != len(taken):
+        return False
+    return not taken or (all(map(is_, current, taken)) and all(map(is_, current.values(), taken.values()))
+                         and _SCALARS.issuperset(map(type, taken.values())))
