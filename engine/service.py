@@ -54,10 +54,10 @@ from engine.org import directory, privacy
 from engine.org.lanes import Context
 from engine.org.roles import replace_roles
 from engine.runtime import events
-from engine.runtime.core import Runtime, engine_errors, insert_instance, instance_data
+from engine.runtime.core import Runtime, engine_errors, insert_instance, instance_data, new_instance
 from engine.store import audit
 from engine.store.db import make_engine, session_factory
-from engine.store.tables import Group, Instance, Timer, User
+from engine.store.tables import Group, Timer, User
 from engine.store.uow import UnitOfWork, read_one
 from engine.supervision.board import DashboardQueries
 from engine.supervision.filings import FilingCommands
@@ -166,10 +166,10 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         engine.jobs.start_events)."""
         session, key, now = uow.session, definition.key, clock.now()
         unit_id, enterprise_id = directory.business_context(session, data, actor_unit)
-        instance = Instance(definition_id=definition.id, process_key=key, version=definition.version,
-                            status="running", state="", started_by=actor, business_key=business_key,
-                            bindings={}, created_at=now, updated_at=now, unit_id=unit_id,
-                            enterprise_id=enterprise_id)
+        instance = new_instance(definition_id=definition.id, process_key=key, version=definition.version,
+                                status="running", state="", started_by=actor, business_key=business_key,
+                                bindings={}, created_at=now, updated_at=now, unit_id=unit_id,
+                                enterprise_id=enterprise_id)
         loaded = self.runtime.new(session, instance, data, start_event=(trigger or {}).get("element_id"))
         self.runtime.advance(loaded)
         instance.state = self.runtime.serializer.dumps(loaded.workflow)

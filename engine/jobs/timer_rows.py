@@ -122,7 +122,9 @@ class TimerRowsProjection:
     """The runtime's hook: rows for the timers an instance now waits on, none once it ends."""
 
     def project(self, session: Session, loaded, new: bool) -> None:
-        if new or loaded.specs.may_have_timers():
+        # A new instance too: the specs it has reached (its own, embedded, called) say whether
+        # it can wait on a timer at all; most models cannot, and the walk is skipped.
+        if loaded.specs.may_have_timers():
             project(session, loaded.instance, loaded.workflow, new)
         if loaded.completed and loaded.instance.status == "running":
             cancel_all(session, loaded.instance.id)

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
@@ -203,6 +203,17 @@ _UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id")
 
 _INSERT_INSTANCE = insert(_INSTANCES).returning(_INSTANCES.c.id)
 _INSERT_COLUMNS = tuple(column.key for column in _INSTANCES.c if column.key != "id")
+
+
+_NEW_INSTANCE = inspect(Instance).class_manager.new_instance
+
+
+def new_instance(**values) -> Instance:
+    """An instance not yet saved, its values put in place without the ORM's attribute events
+    (`Instance(**values)` fires one per value); insert_instance saves it."""
+    instance = _NEW_INSTANCE()
+    instance_state(instance).dict.update(values)
+    return instance
 
 
 def insert_instance(session: Session, instance: Instance) -> None:
