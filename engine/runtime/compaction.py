@@ -52,26 +52,32 @@ def unfinished_tasks(workflow) -> list:
 
 
 def _compact_run(top, run) -> int:
-    """Compact one workflow's own tree (the top one or a subprocess)."""
-    root = run.task_tree
-    anchors = [task for task in run.tasks.values() if not task.state & GONE]
+    """Compact one workflow's own tree (the top one or a subprocess).
+
+    Walked by task id through the run's task dict (Task.parent and Task.children look each id up
+    through the task's workflow): a 200-item step's save walks its ~210 tasks three times."""
+    root, tasks = run.task_tree, run.tasks
+    anchors = [task for task in tasks.values() if not task._state & GONE]
     if not anchors:
         return 0  # ended: nothing more will be added to it
-    if run.last_task is not None and run.last_task.id in run.tasks:
+    if run.last_task is not None and run.last_task.id in tasks:
         anchors.append(run.last_task)
-    cut_path = _common_path(anchors)
+    cut_path = _common_path(anchors, tasks)
     if len(cut_path) < 3:
         return 0  # the cut hangs under the root already
     spine = _spine(cut_path)
-    keep = _subtree_ids(cut_path[-1]) | {task.id for task in spine} | {root.id}
-    dropped = [task for task_id, task in run.tasks.items() if task_id not in keep]
+    subtree = _subtree(cut_path[-1], tasks)
+    if len(subtree) + len(spine) + 1 == len(tasks):
+        return 0  # root, spine and the cut's subtree are every task (and never overlap)
+    keep = subtree.union(spine, (root,))
+    dropped = [task for task in tasks.values() if task not in keep]
     if not dropped:
         return 0
     # Done steps in the order they first ran: the spine's too, as the diagram lists these first.
-    _remember_done(top, [task for task_id, task in run.tasks.items() if task_id not in keep or task in spine])
+    _remember_done(top, [task for task in tasks.values() if task not in keep or task in spine])
     _drop_subprocesses(top, {task.id for task in dropped})
     for task in dropped:
-        del run.tasks[task.id]
+        del tasks[task.id]
     chain = [root, *spine, cut_path[-1]]
     for parent, child in zip(chain, chain[1:]):
         parent._children = [child.id]
@@ -79,19 +85,21 @@ def _compact_run(top, run) -> int:
     return len(dropped)
 
 
-def _common_path(anchors: list) -> list:
+def _common_path(anchors: list, tasks: dict) -> list:
     """root → … → the deepest task above (or at) every anchor. Each further anchor walks up
-    only until it meets the path found so far (siblings meet it at once)."""
+    only until it meets the path found so far (siblings meet it at once). Tasks are kept by
+    identity (a Task hashes as an object; its UUID id hashes in Python)."""
     path = _path(anchors[0])
-    depth_of = {task.id: depth for depth, task in enumerate(path)}
+    depth_of = {task: depth for depth, task in enumerate(path)}
     deepest = len(path) - 1
     for task in anchors[1:]:
         walked = []
-        while task.id not in depth_of:
-            walked.append(task.id)
-            task = task.parent
-        meets = depth_of[task.id]
-        depth_of.update(dict.fromkeys(walked, meets))  # later anchors below these stop there
+        while task not in depth_of:
+            walked.append(task)
+            task = tasks[task._parent]
+        meets = depth_of[task]
+        if walked:
+            depth_of.update(dict.fromkeys(walked, meets))  # later anchors below these stop there
         deepest = min(deepest, meets)
     return path[:deepest + 1]
 
@@ -126,12 +134,13 @@ def _path(task) -> list:
     return path
 
 
-def _subtree_ids(task) -> set:
+def _subtree(task, tasks: dict) -> set:
+    """The task and every task below it (as objects: see _common_path)."""
     found, todo = set(), [task]
     while todo:
         current = todo.pop()
-        found.add(current.id)
-        todo.extend(current.children)
+        found.add(current)
+        todo.extend(map(tasks.__getitem__, current._children))
     return found
 
 
