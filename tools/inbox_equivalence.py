@@ -3,6 +3,7 @@
 #   python tools/inbox_equivalence.py fill URL                 # bench-inbox's 100k province, kept
 #   cd /tmp/prev && PYTHONPATH=. python /work/main/tools/inbox_equivalence.py dump URL before.json
 #   PYTHONPATH=/work/main python tools/inbox_equivalence.py dump URL after.json
+#   ... dump URL before_deep.json 26,60                        # other pages (a busy queue's deep ones)
 #   python tools/inbox_equivalence.py compare before.json after.json
 """Dumps 2,700 inbox calls (bench-inbox's 20 sample users × the 5 views × 9 filters and sort
 orders × pages 1, 2 and 6), at a frozen moment: every row, every tab count, total and
@@ -31,7 +32,7 @@ def fill(url: str) -> None:
     print(_fill(db, _org(db), 100_000, 10))
 
 
-def dump(url: str, out: str) -> None:
+def dump(url: str, out: str, pages: str = "1,2,6") -> None:
     from engine import clock
     from engine.bench.inbox import _sample_users
     from engine.inbox.views import VIEWS
@@ -43,7 +44,7 @@ def dump(url: str, out: str) -> None:
         for user in _sample_users():
             for view in VIEWS:
                 for f in FILTERS:
-                    for page in (1, 2, 6):
+                    for page in map(int, pages.split(",")):
                         got = engine.inbox(user, view, page=page, **f)
                         found.append({"call": [user, view, f, page], "counts": got["counts"], "total": got["total"],
                                       "has_next": got["has_next"], "rows": got["rows"]})

@@ -196,6 +196,10 @@ def cmd_bench_inbox(args) -> int:
             for view, figures in value.items():
                 print(f"view {view}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
                       f"max {figures['max_ms']} ms")
+        elif key == "deep_pages":
+            for page, figures in value.items():
+                print(f"deep page {page}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+                      f"max {figures['max_ms']} ms ({figures['users']} users)")
         elif key == "count_plans":
             print(f"count plans for {value['user']}:")
             for view, info in value.items():

@@ -13,7 +13,15 @@ import functools
 from sqlalchemy import Integer, bindparam, exists, func, literal, select
 from sqlalchemy.orm import Session
 
-from engine.inbox.statements import OPEN, copied_rows, fenced_window, indexed_by, inline, page_rows
+from engine.inbox.statements import (
+    OPEN,
+    claimable_ids_page,
+    copied_rows,
+    fenced_window,
+    indexed_by,
+    inline,
+    page_rows,
+)
 from engine.store.tables import HumanTask, TaskCandidate
 
 # 科室待认领 by due date for a busy queue: the first page is looked for among this many
@@ -144,3 +152,29 @@ def claimable_window(session: Session, keys, kinds: tuple, filters: list, sort: 
         else window_statement(keys, kinds, filters, sort, dialect, bounded)
     rows = _fetch(session, stmt, params)
     return rows if len(rows) == limit else None  # short: undated tasks may follow
+
+
+@functools.lru_cache(maxsize=1)
+def _rows_of_ids():
+    return page_rows(HumanTask.id.in_(bindparam("page_ids", expanding=True)))
+
+
+@functools.lru_cache(maxsize=64)
+def _shaped_ids_page(kinds: tuple, sort: str, dialect: str):
+    return _paged(claimable_ids_page(kinds, [], sort, dialect))
+
+
+def claimable_deep(session: Session, kinds: tuple, filters: list, sort: str, offset: int, limit: int,
+                   params: dict) -> list:
+    """A busy 科室待认领 queue's page past the window, or newest first: the page's task ids
+    (statements.claimable_ids_page), then their rows. By OFFSET over the page rows it read and
+    joined every row before the page (bench-inbox, 100k: page 26 48 ms on PostgreSQL, 29 ms
+    on SQLite; newest first 87 / 25 ms)."""
+    dialect = session.bind.dialect.name
+    stmt = _paged(claimable_ids_page(kinds, filters, sort, dialect)) if filters \
+        else _shaped_ids_page(kinds, sort, dialect)
+    ids = list(session.scalars(stmt, {**params, "page_offset": offset, "page_limit": limit}))
+    if not ids:
+        return []
+    found = {row.id: row for row in _fetch(session, _rows_of_ids(), {"page_ids": ids})}
+    return [found[task_id] for task_id in ids if task_id in found]

@@ -12,7 +12,21 @@ of user, a compiled-cache hit for every user of that shape.
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, exists, func, literal, literal_column, or_, select, true, tuple_, union_all
+from sqlalchemy import (
+    Integer,
+    any_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from engine.store.collab_tables import TaskCopy
@@ -91,6 +105,37 @@ def claimable_candidates(kinds: tuple[str, ...], filters: list):
     task = select(_TASKS.c.id).where(_TASKS.c.id == rows.c.task_id, HumanTask.assignee.is_(None), OPEN,
                                      *filters, ~matched_before).limit(inline(1)).lateral("t")
     return select(task.c.id).select_from(rows.join(task, true()))
+
+
+def claimable_order(sort: str, columns) -> tuple:
+    """科室待认领's order over `columns` (.id, .due_at, .created_at) in one ORDER BY: by creation
+    (ties by id), or tasks with a due date in due order (ties by id, as the window cuts them)
+    and then those without one, newest first — what the due sorts' three statements page."""
+    if sort in ("created", "-created"):
+        return (columns.created_at.desc(), columns.id.desc()) if sort == "-created" else \
+            (columns.created_at.asc(), columns.id.asc())
+    undated = columns.due_at.is_(None)
+    only_undated = case((undated, columns.created_at))
+    dated_id = case((undated, None), else_=columns.id)
+    due, tie = (columns.due_at.desc(), dated_id.desc()) if sort == "-due" else (columns.due_at.asc(), dated_id.asc())
+    return undated, due, only_undated.desc(), tie, columns.id.desc()
+
+
+def claimable_ids_page(kinds: tuple[str, ...], filters: list, sort: str, dialect: str):
+    """The ids of a page of the user's claimable tasks in `sort` order: their candidate rows'
+    task ids looked up in ix_human_tasks_claimable_ids (each id once: a task matched by two
+    keys is one row; a claimed or closed task no entry), then sorted — a cost that follows the
+    user's queue, not the page's depth or the province. PostgreSQL reads it as
+    `id = ANY(ARRAY(...))`, one index-only scan, by its shape also as a generic plan (the IN
+    form's hashed the candidates against all the province's claimable tasks, or walked
+    task_candidates' primary key in parallel); SQLite as an IN list on that index."""
+    if dialect == "postgresql":
+        found = _TASKS.c.id == any_(func.array(_candidate_rows(kinds, _CANDIDATES.c.task_id).scalar_subquery()))
+    else:
+        found = _TASKS.c.id.in_(select(_CANDIDATES.c.task_id).where(key_match(kinds)))
+    stmt = select(_TASKS.c.id).where(found, HumanTask.assignee.is_(None), OPEN, *filters) \
+        .order_by(*claimable_order(sort, _TASKS.c))
+    return indexed_by(stmt, "ix_human_tasks_claimable_ids")
 
 
 def fenced_window(kinds: tuple[str, ...], filters: list, descending: bool, window: int):

@@ -159,12 +159,6 @@ def _row_dict(row, now, calendar, copied: bool) -> dict:
     return out
 
 
-# PostgreSQL: a busy queue's page beyond the window (or by creation date) sorts the user's
-# claimable tasks found by id, up to this many (then the IN form); bound parameters stay far
-# below PostgreSQL's 65,535
-MAX_LISTED = 5000
-
-
 def _claimable_found(kinds: tuple, filters: list, cap: int):
     return claimable_candidates(kinds, filters).limit(inline(cap))
 
@@ -175,25 +169,22 @@ def _found_claimable(kinds: tuple, cap: int):
     return _claimable_found(kinds, [], cap)
 
 
-def _claimable_by_ids(session: Session, views: dict, f: InboxFilter, filters: list, offset: int, limit: int,
-                      busy: bool) -> list | None:
-    """PostgreSQL: 科室待认领's page among the user's claimable tasks found from their candidate
-    rows (as the count walks them), sorted and paged by id: the IN form's generic plan read
-    every open task of the province (bench-inbox, 100k: a busy queue's page 26 or its
-    newest-first page 240 ms). None: more than MAX_LISTED of them."""
-    cap = (MAX_LISTED if busy else COUNT_CAP) + 1
+def _claimable_by_ids(session: Session, views: dict, f: InboxFilter, filters: list, offset: int,
+                      limit: int) -> list:
+    """PostgreSQL: a quiet 科室待认领 (at most COUNT_CAP tasks) paged among the user's claimable
+    tasks found from their candidate rows (as the count walks them), by id: the IN form's
+    generic plan read every open task of the province."""
+    cap = COUNT_CAP + 1
     found = _found_claimable(views["_kinds"], cap) if not filters else _claimable_found(views["_kinds"], filters, cap)
     ids = list(session.scalars(found, views["_params"]))
-    if len(ids) == cap and busy:
-        return None
     stmts = pages.shaped_statements(pages.CLAIMABLE_IDS, "claimable", f.sort)
     return pages.task_rows(session, stmts, f.needs_due, offset, limit, {"claimable_ids": ids}) if ids else []
 
 
 def _deep(f: InboxFilter, offset: int, limit: int) -> bool:
-    """A busy queue's page the IN form's generic plan reads the whole province for: past the
-    window's pages, or newest first. Its first pages by due date keep the IN form, which stops
-    early: sorting all of a busy user's task ids (hundreds bound one by one) costs more there."""
+    """A busy queue's page past the window's pages, or newest first: paged by its task ids
+    alone (pages.claimable_deep). Its first pages by due date keep the IN form, which stops
+    early (bench-http's undated queues)."""
     return f.sort not in ("due", "-due") or offset + limit > pages.CLAIM_WINDOW // 4
 
 
@@ -210,10 +201,10 @@ def _rows(session: Session, view: str, views: dict, actor: str, f: InboxFilter, 
                                       params)
         if rows is not None:
             return rows
-    if view == "claimable" and session.bind.dialect.name == "postgresql" and (not busy or _deep(f, offset, limit)):
-        rows = _claimable_by_ids(session, views, f, filters, offset, limit, busy)
-        if rows is not None:
-            return rows
+    if view == "claimable" and busy and _deep(f, offset, limit):
+        return pages.claimable_deep(session, views["_kinds"], filters, f.sort, offset, limit, params)
+    if view == "claimable" and session.bind.dialect.name == "postgresql" and not busy:
+        return _claimable_by_ids(session, views, f, filters, offset, limit)
     stmts = pages.statements((*views[view], *filters), view, f.sort) if filters \
         else pages.shaped_statements(tuple(views[view]), view, f.sort)
     return pages.task_rows(session, stmts, f.needs_due, offset, limit, params)

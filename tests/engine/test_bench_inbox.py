@@ -20,6 +20,9 @@ def test_bench_inbox_tiny_json(capsys):
         assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["max_ms"]
     assert set(report["counts_example"]["counts"]) == set(VIEWS)
     assert all(report["count_plans"][view]["plan"] for view in VIEWS)
+    for figures in report["deep_pages"].values():  # only users with a busy (capped) 科室待认领 queue
+        assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["max_ms"] and figures["users"] > 0
+    assert report["deep_pages_meet_target"] in (True, False)
 
 
 def test_bench_inbox_refuses_a_database_in_use(tmp_path, capsys):
