@@ -313,7 +313,7 @@ def ready_tasks(workflow, *, manual: bool):
         task = pending.pop()
         if task._state == TaskState.READY and task.task_spec.manual == manual:
             yield task
-        subprocess = subprocesses.get(task.id)
+        subprocess = subprocesses.get(task.id) if subprocesses else None  # (a UUID hashes in Python)
         if subprocess is not None:
             following = [subprocess.task_tree, *task.children]
         elif task._children and task._state >= TaskState.FUTURE:
