@@ -16,6 +16,9 @@ def _check(report: dict, instances: int) -> None:
     assert report["instances"] == instances
     assert report["commits_per_completion"] == 1.0  # one command, one transaction
     assert 5 <= report["sql_per_completion"] <= 12
+    # a start: who starts with which version, the instance, its audit row, its inbox row (+ BEGIN on SQLite);
+    # the first start also reads the deployed model into the spec cache (a few statements, once)
+    assert 4 <= report["sql_per_start"] < 6
     assert report["inbox_rows"] == instances
     assert 0 < report["complete_p50_ms"] <= report["complete_p95_ms"]
     assert report["create_start_cpu_mean_ms"] > 0 and report["complete_cpu_mean_ms"] > 0
