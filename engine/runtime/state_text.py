@@ -4,7 +4,9 @@ again unchanged.
 A completion in a 200-item parallel step changes a handful of tasks (the item, its outer
 task, what the engine ran next) but the state holds all ~210; encoding the whole tree on
 every save made a completion cost O(items). The state's text is read once into its top
-level and, for the top workflow's tasks, each task's parsed dict and the span of its text.
+level and, for the top workflow's tasks, each task's parsed dict and the span of its text;
+a task's text seen before (by this process: unchanged since an earlier command) is not
+decoded again but shares the dict decoded then (`fragment_dict`, keyed by the text itself).
 As each task is restored its data and internal data are copied (one level, in C: the
 Taken that engine.runtime.task_codec keeps on the task). On save
 a task is written as the text it was read from when nothing its text says can have moved:
