@@ -246,11 +246,15 @@ def insert_instance(session: Session, instance: Instance) -> None:
 
 def write_instance(session: Session, instance: Instance, values: dict) -> None:
     """Save the instance's new state with the optimistic revision check, as one plain
-    UPDATE; a concurrent command that saved first makes this one a Conflict. Only the columns
-    given or changed on the object are set: SQLite rewrites an index entry for every indexed
-    column a SET names, changed or not (status: one page more in every completion's commit)."""
+    UPDATE; a concurrent command that saved first makes this one a Conflict. The columns set
+    are those given, those changed on the object, and status and ended_at once the instance is
+    no longer running (a 撤回 puts them on the object for this save): SQLite rewrites the index
+    entry of every indexed column a SET names, changed or not, and a running instance's status
+    would cost every completion's commit one page more."""
     pending = instance_state(instance).committed_state
-    columns = tuple(name for name in _WRITE_COLUMNS if name in values or name in pending)
+    ended = instance.status != "running" or instance.ended_at is not None
+    columns = tuple(name for name in _WRITE_COLUMNS
+                    if name in values or name in pending or ended and name in ("status", "ended_at"))
     row = {name: values.get(name, getattr(instance, name)) for name in columns}
     result = session.connection().execute(_update_instance(columns), {**row, "b_id": instance.id,
                                                                        "b_revision": instance.revision})
