@@ -22,10 +22,14 @@ from sqlalchemy import event, select
 
 from engine.bench.scratch import connect, own_schema
 from engine.demo.loader import PROCESSES
-from engine.store import liveness
 from engine.store.db import make_engine, sqlite_settings
 from engine.store.migrate import upgrade
 from engine.store.tables import HumanTask
+
+try:
+    from engine.store import liveness
+except ImportError:  # a release before it (tools/bench_hot_path.py): its pool pinged at every checkout
+    liveness = None
 
 PG_SCHEMA = "sanfu_bench_hot_path"
 MI_SIZES = (1, 10, 50, 200)
@@ -58,15 +62,24 @@ class Counter:
     query's AUTOCOMMIT connection sends neither BEGIN nor COMMIT."""
 
     def __init__(self, db):
-        self.statements = self.commits = self.begins = 0
-        self._db, self._pings_at_start = db, liveness.pings_sent(db)
+        self.statements = self.commits = self.begins = self._checkout_pings = 0
+        self._db, self._pings_at_start = db, self._pings_sent(db)
         event.listen(db, "before_cursor_execute", self._statement)
         event.listen(db, "commit", self._commit)
         event.listen(db, "begin", self._begin)
+        if liveness is None and getattr(db.pool, "_pre_ping", False):
+            event.listen(db.pool, "checkout", self._checkout_ping)
+
+    @staticmethod
+    def _pings_sent(db) -> int:
+        return liveness.pings_sent(db) if liveness is not None else 0
 
     @property
     def pings(self) -> int:
-        return liveness.pings_sent(self._db) - self._pings_at_start
+        return self._pings_sent(self._db) - self._pings_at_start + self._checkout_pings
+
+    def _checkout_ping(self, *args):
+        self._checkout_pings += 1
 
     def _statement(self, *args):
         self.statements += 1
