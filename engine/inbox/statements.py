@@ -128,11 +128,11 @@ def claimable_ids_page(kinds: tuple[str, ...], filters: list, sort: str, dialect
     user's queue, not the page's depth or the province. PostgreSQL reads it as
     `id = ANY(ARRAY(...))`, one index-only scan, by its shape also as a generic plan (the IN
     form's hashed the candidates against all the province's claimable tasks, or walked
-    task_candidates' primary key in parallel); SQLite as an IN list on that index."""
-    if dialect == "postgresql":
-        found = _TASKS.c.id == any_(func.array(_candidate_rows(kinds, _CANDIDATES.c.task_id).scalar_subquery()))
-    else:
-        found = _TASKS.c.id.in_(select(_CANDIDATES.c.task_id).where(key_match(kinds)))
+    task_candidates' primary key in parallel); SQLite as an IN list on that index (each kind
+    one covering range of ix_task_candidates_lookup, as on PostgreSQL)."""
+    candidate_ids = _candidate_rows(kinds, _CANDIDATES.c.task_id)  # OR-ed kinds: SQLite read task_candidates' rows
+    found = _TASKS.c.id == any_(func.array(candidate_ids.scalar_subquery())) if dialect == "postgresql" \
+        else _TASKS.c.id.in_(candidate_ids)
     stmt = select(_TASKS.c.id).where(found, HumanTask.assignee.is_(None), OPEN, *filters) \
         .order_by(*claimable_order(sort, _TASKS.c))
     return indexed_by(stmt, "ix_human_tasks_claimable_ids")
