@@ -182,7 +182,7 @@ def unchanged(task, taken: Taken, call) -> bool:
             or task.last_state_change != dct["last_state_change"] or task.triggered is not dct["triggered"]
             or task.task_spec.name != dct["task_spec"]):
         return False
-    if (task._parent is not taken.parent_id or tuple(task._children) != taken.children
+    if (task._parent is not taken.parent_id or task._children != taken.children
             or not identical(task.internal_data, taken.internal)):
         return False
     parent = taken.parent

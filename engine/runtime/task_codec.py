@@ -51,7 +51,7 @@ class Taken:
 
     def __init__(self, dct: dict, task, parent):
         self.dct, self.data, self.internal = dct, dict(task.data), dict(task.internal_data)
-        self.parent_id, self.children, self.parent = task._parent, tuple(task._children), parent
+        self.parent_id, self.children, self.parent = task._parent, list(task._children), parent
 
 
 def _plain(mapping) -> bool:
