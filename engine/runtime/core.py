@@ -27,6 +27,7 @@ from engine.errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptEr
 from engine.jobs import start_events
 from engine.runtime import compaction, events
 from engine.runtime.serializer import StateSerializer
+from engine.runtime.task_codec import text_of
 from engine.sandbox.expressions import script_engine
 from engine.store import audit
 from engine.store.tables import Instance, ProcessDefinition
@@ -316,7 +317,7 @@ def instance_data(workflow) -> dict:
 def ready_human_tasks(workflow) -> dict:
     """The ready user tasks of the top `workflow` and its subprocesses, by id, in the order
     SpiffWorkflow's iterator gives them (`get_tasks(state=READY, manual=True)`)."""
-    return {str(task.id): task for task in ready_tasks(workflow, manual=True)}
+    return {text_of(task.id): task for task in ready_tasks(workflow, manual=True)}  # (str, remembered)
 
 
 def ready_tasks(workflow, *, manual: bool):
