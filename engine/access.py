@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from engine.definitions.deploy import DefinitionRef, find_definition
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.org import directory, roles
-from engine.org.lanes import acting_and_candidate_keys
+from engine.org.lanes import acting_and_candidate_keys, actor_acting_and_candidate_keys
 from engine.store import by_id
 from engine.store.collab_tables import TaskCopy
 from engine.store.org_tables import LeaderSection, Section, UserRole, UserSection
@@ -60,6 +60,15 @@ def actor(session: Session, name: str) -> Actor:
     if row is None or not row.active:
         raise _unknown_user(name)
     return Actor(row.name, row.is_admin, row.unit_id)
+
+
+def actor_and_keys(session: Session, name: str) -> tuple[Actor, list[str], dict[str, set[str]]]:
+    """`actor(session, name)` and `acting_and_candidate_keys(session, name)` in one statement:
+    the same check and answers, one round trip fewer on every inbox page."""
+    found, acting, keys = actor_acting_and_candidate_keys(session, name)
+    if found is None:
+        raise _unknown_user(name)
+    return Actor(*found), acting, keys
 
 
 def _unknown_user(name: str) -> NotAllowed:

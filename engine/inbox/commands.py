@@ -18,8 +18,8 @@ class InboxQueries(EngineParts):
         `options`: also the deployed processes and their task names, for filter menus."""
         filters = parse_filter(q, process, task_name, due_from, due_to, overdue, sort)
         with self.uow(write=False) as uow:
-            access.actor(uow.session, actor)
-            result = inbox_page(uow.session, actor, view, page, min(max(per_page, 1), 100), filters)
+            _, *acting_keys = access.actor_and_keys(uow.session, actor)   # one statement for both
+            result = inbox_page(uow.session, actor, view, page, min(max(per_page, 1), 100), filters, tuple(acting_keys))
             if options:
                 result["processes"] = process_options(uow.session)
             return result

@@ -64,11 +64,12 @@ def _shaped_conditions(deputising: bool, kinds: tuple[str, ...]) -> dict:
     }
 
 
-def task_conditions(session: Session, actor: str) -> dict[str, list | None]:
+def task_conditions(session: Session, actor: str, acting_keys: tuple | None = None) -> dict[str, list | None]:
     """Each task view's WHERE clauses, written to match an index prefix; None: the view is
     empty for this user (no candidate keys). `_claim_keys` is the candidate-row clause;
-    `_params` the values of their bound parameters (pass them with every execution)."""
-    acting, all_keys = acting_and_candidate_keys(session, actor)
+    `_params` the values of their bound parameters (pass them with every execution).
+    `acting_keys`: acting_and_candidate_keys's answer, when the caller asked it already."""
+    acting, all_keys = acting_keys or acting_and_candidate_keys(session, actor)
     keys = {kind: sorted(names) for kind, names in all_keys.items() if names}
     params = {"actor": actor, "acting": list(acting), **{f"keys_{kind}": names for kind, names in keys.items()}}
     shape = (len(acting) != 1, tuple(keys))
@@ -248,10 +249,11 @@ def process_options(session: Session) -> list[dict]:
     return [{**e, "task_names": sorted(e["task_names"])} for e in found.values()]
 
 
-def inbox_page(session: Session, actor: str, view: str, page: int, per_page: int, f: InboxFilter) -> dict:
+def inbox_page(session: Session, actor: str, view: str, page: int, per_page: int, f: InboxFilter,
+               acting_keys: tuple | None = None) -> dict:
     view = view if view in VIEWS else "todo"
     page = max(1, page)
-    views = task_conditions(session, actor)
+    views = task_conditions(session, actor, acting_keys)
     counts = _counts(session, views, conditions(f))
     offset = (page - 1) * per_page
     rows = _rows(session, view, views, actor, f, offset, per_page + 1, counts[view])

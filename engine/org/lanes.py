@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, bindparam, cast, literal, or_, select, union_all
+from sqlalchemy import String, bindparam, case, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -129,43 +129,60 @@ def _keys_of(named) -> list:
         select(literal("role"), UserRole.role, User.unit_id).join(User, User.id == UserRole.user_id).where(named)]
 
 
-def _acting_and_keys_statement():
+def _acting_and_keys_statement(with_actor: bool = False):
     """The user, whom they stand in for now (as directory.acting_for), and the candidate keys of
-    all of them, in one statement."""
+    all of them, in one statement. `with_actor`: also the user's own row while the account is
+    active ('actor', or 'admin' for an administrator): access.actor's check, in the same round trip."""
     principal, deputy, now = User.__table__.alias("principal"), User.__table__.alias("deputy"), bindparam("now")
     acting = union_all(
         select(bindparam("name", type_=String).label("name")),
         select(principal.c.name).select_from(Deputy)
         .join(principal, principal.c.id == Deputy.user_id).join(deputy, deputy.c.id == Deputy.deputy_id)
         .where(deputy.c.name == bindparam("name"), Deputy.starts_at <= now, Deputy.ends_at > now)).cte("acting")
-    return union_all(select(literal("acting"), acting.c.name, literal(None)),
-                     *_keys_of(User.name.in_(select(acting.c.name))))
+    branches = [select(literal("acting"), acting.c.name, literal(None)),
+                *_keys_of(User.name.in_(select(acting.c.name)))]
+    if with_actor:
+        branches.append(select(case((User.is_admin.is_(True), literal("admin")), else_=literal("actor")),
+                               User.name, User.unit_id).where(User.name == bindparam("name"), User.active.is_(True)))
+    return union_all(*branches)
 
 
 # Built once: constructing the union and its cache key cost more than running it, on every inbox
 # page and every claim (names are bound parameters, so the compiled form is reused).
 ACTING_AND_KEYS = _acting_and_keys_statement()
+ACTOR_ACTING_AND_KEYS = _acting_and_keys_statement(with_actor=True)
 
 
-def _keys(rows) -> tuple[list[str], dict[str, set[str]]]:
+def _keys(rows) -> tuple[list[str], dict[str, set[str]], tuple | None]:
     acting: list[str] = []
     keys: dict[str, set[str]] = {"user": set(), "group": set(), "section": set(), "role": set()}
+    actor = None
     for kind, name, unit_id in rows:
         if kind == "acting":
             if name not in acting:
                 acting.append(name)
+        elif kind in ("actor", "admin"):
+            actor = (name, kind == "admin", unit_id)
         elif kind != "role":
             keys[kind].add(name)
         elif unit_id is not None:
             keys["role"].add(f"{unit_id}:{name}")
-    return acting, keys
+    return acting, keys, actor
 
 
 def acting_and_candidate_keys(session: Session, name: str) -> tuple[list[str], dict[str, set[str]]]:
     """(`name` and whom they stand in for now, the candidate keys of them all): what every
     inbox page and claim check asks first, in one statement instead of two."""
-    acting, keys = _keys(session.execute(ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
+    acting, keys, _ = _keys(session.execute(ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
     return [name] + [other for other in acting if other != name], keys
+
+
+def actor_acting_and_candidate_keys(session: Session, name: str
+                                    ) -> tuple[tuple | None, list[str], dict[str, set[str]]]:
+    """The active user's (name, is_admin, unit_id) — None for an unknown or disabled account —
+    and acting_and_candidate_keys, in one statement: an inbox page's first round trip."""
+    acting, keys, actor = _keys(session.execute(ACTOR_ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
+    return actor, [name] + [other for other in acting if other != name], keys
 
 
 # The roles the special lanes reach, in whichever unit an instance belongs to.

@@ -18,10 +18,10 @@ from tests.helpers.province import build_province
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")
-# BEGIN, the user, whom they stand in for and every candidate key (one statement), the counts, a
-# page in two parts (enterprise and holder names joined in); on PostgreSQL a short 科室待认领 list
-# first finds its ids from the candidate rows
-MAX_STATEMENTS = 6
+# SQLite's BEGIN (a PostgreSQL query has none), the account check with whom the user stands in for
+# and every candidate key (one statement), the counts, a page in two parts (enterprise and holder
+# names joined in); on PostgreSQL a short 科室待认领 list first finds its ids from the candidate rows
+MAX_STATEMENTS = 5
 
 
 @pytest.fixture
@@ -89,3 +89,19 @@ def test_claimable_count_on_sqlite_walks_the_users_candidate_rows(engine, db_eng
     searches = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
     assert "task_candidates" in searches[0], plan
     assert not any("human_tasks" in step and "assignee" in step for step in plan), plan
+
+
+def test_a_disabled_account_is_refused_by_the_first_statement(engine, db_engine, province):
+    """The account check rides in the keys statement: a disabled (or unknown) user learns so from
+    it, and nothing of any inbox is read for them."""
+    from engine.errors import NotAllowed
+    engine.set_active("xh_water2", False, actor="root")
+    for name in ("xh_water2", "nobody"):
+        with recorded(db_engine) as seen, pytest.raises(NotAllowed) as refused:
+            engine.inbox(name, "claimable")
+        assert refused.value.code == "unknown_user"
+        assert [s for s, _ in seen if s.strip() != "BEGIN"] == [seen[-1][0]]
+        assert "count(*)" not in seen[-1][0] and "acting" in seen[-1][0]
+    engine.set_active("xh_water2", True, actor="root")
+    assert engine.inbox("xh_water2", "claimable")["counts"]["claimable"] == \
+        engine.inbox("xh_water1", "claimable")["counts"]["claimable"]
