@@ -190,6 +190,11 @@ class HumanTask(Base):
         # reading the ids from the index: migration 0017).
         Index("ix_human_tasks_claimable", "due_at", "id", postgresql_where=text("assignee IS NULL AND status = 'open'"),
               sqlite_where=text("assignee IS NULL AND status = 'open'")),
+        # 科室待认领's deep and newest-first pages: the user's candidate task ids looked up with their
+        # dates, index-only (migration 0018; engine.inbox.statements.claimable_ids_page).
+        Index("ix_human_tasks_claimable_ids", "id", "due_at", "created_at",
+              postgresql_where=text("assignee IS NULL AND status = 'open'"),
+              sqlite_where=text("assignee IS NULL AND status = 'open'")),
         # 督办: open tasks of these units with their colour moments (the dashboard's counts, the ladder's scan).
         Index("ix_human_tasks_open_unit", "unit_id", "due_at", "yellow_at", "blue_at",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
