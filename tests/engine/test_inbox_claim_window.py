@@ -11,25 +11,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from engine import clock
 from engine.inbox import pages, views
 from engine.inbox.views import COUNT_CAP
-from tests.engine.test_inbox_plans import MODELS, NOW, inbox, open_task, section_key
+from tests.engine.test_inbox_plans import inbox, open_task, section_key
 from tests.engine.test_inbox_statements import recorded
-from tests.helpers.paths import PROCESSES
-from tests.helpers.province import build_province
+from tests.helpers.province import province_with_a_service
 
 PAGE_SQL = "LEFT OUTER JOIN enterprises"  # only a page's statements join the enterprise's name in
 
 
 @pytest.fixture
 def province(engine):
-    ids = build_province(engine)
-    engine.deploy([PROCESSES / name for name in MODELS], "root")
-    with clock.frozen_at(NOW):
-        ids["instance_id"] = engine.start("enterprise_service", "xh_liaison",
-                                          {"enterprise_id": ids["enterprise_id"]})["id"]
-    return ids
+    return province_with_a_service(engine)
 
 
 def busy_queue(engine, ids, user="xh_water1", extra=5) -> list[str]:

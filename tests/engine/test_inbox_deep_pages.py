@@ -16,22 +16,16 @@ from engine.inbox import pages, views
 from engine.inbox.filters import InboxFilter, conditions
 from engine.inbox.views import COUNT_CAP
 from engine.store.tables import HumanTask, TaskCandidate
-from tests.engine.test_inbox_plans import MODELS, NOW, inbox, section_key
+from tests.engine.test_inbox_plans import NOW, inbox, section_key
 from tests.engine.test_inbox_statements import recorded
-from tests.helpers.paths import PROCESSES
-from tests.helpers.province import build_province
+from tests.helpers.province import province_with_a_service
 
 USER = "xh_water1"
 
 
 @pytest.fixture
 def province(engine):
-    ids = build_province(engine)
-    engine.deploy([PROCESSES / name for name in MODELS], "root")
-    with clock.frozen_at(NOW):
-        ids["instance_id"] = engine.start("enterprise_service", "xh_liaison",
-                                          {"enterprise_id": ids["enterprise_id"]})["id"]
-    return ids
+    return province_with_a_service(engine)
 
 
 def _task(uow, ids, n: int, candidates, due, assignee=None, name="整改") -> dict:

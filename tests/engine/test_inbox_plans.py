@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -16,21 +16,14 @@ from sqlalchemy import event
 from engine import clock
 from engine.inbox.views import COUNT_CAP, VIEWS
 from engine.store.tables import HumanTask, TaskCandidate
-from tests.helpers.paths import PROCESSES
-from tests.helpers.province import build_province
+from tests.helpers.province import INBOX_MODELS, INBOX_NOW, province_with_a_service
 
-NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")
+NOW, MODELS = INBOX_NOW, INBOX_MODELS
 
 
 @pytest.fixture
 def province(engine):
-    ids = build_province(engine)
-    engine.deploy([PROCESSES / name for name in MODELS], "root")
-    with clock.frozen_at(NOW):
-        ids["instance_id"] = engine.start("enterprise_service", "xh_liaison",
-                                          {"enterprise_id": ids["enterprise_id"]})["id"]
-    return ids
+    return province_with_a_service(engine)
 
 
 def open_task(engine, ids, candidates: list[tuple[str, str]], due_in: timedelta, assignee=None) -> str:

@@ -15,20 +15,14 @@ from engine.inbox.views import COUNT_CAP, explained_statements
 from engine.org.directory import section_of, unit_by_code
 from engine.store.collab_tables import TaskCopy
 from engine.store.tables import HumanTask, TaskCandidate
-from tests.helpers.paths import PROCESSES
-from tests.helpers.province import build_province
+from tests.helpers.province import INBOX_MODELS, INBOX_NOW, province_with_a_service
 
-NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")
+NOW, MODELS = INBOX_NOW, INBOX_MODELS
 
 
 @pytest.fixture
 def province(engine):
-    ids = build_province(engine)
-    engine.deploy([PROCESSES / name for name in MODELS], "root")
-    with clock.frozen_at(NOW):
-        ids["instance_id"] = engine.start("enterprise_service", "xh_liaison",
-                                          {"enterprise_id": ids["enterprise_id"]})["id"]
+    ids = province_with_a_service(engine)
     with engine.uow(write=False) as uow:
         unit = unit_by_code(uow.session, "xh")
         ids["unit_id"], ids["water"] = unit.id, section_of(uow.session, unit.id, "water").id

@@ -1,6 +1,14 @@
 """A small province for scenario tests, built through the Engine like an admin would."""
+from datetime import UTC, datetime
+
+from engine import clock
 from engine.org.creditcode import demo_credit_codes
 from engine.org.directory import Pairing, Person
+from tests.helpers.paths import PROCESSES
+
+# The inbox tests' world: the province, its processes, one 企业服务 started at INBOX_NOW.
+INBOX_NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+INBOX_MODELS = ("enterprise_service.bpmn", "ledger_matter.bpmn", "routing.dmn")
 
 SECTIONS = {"water": "水环境科", "air": "大气环境科", "office": "办公室"}
 
@@ -32,3 +40,14 @@ def build_province(engine) -> dict:
     enterprise_id, _ = engine.pair_enterprise(Pairing("西湖印染有限公司", code, "中", "重点排污企业", "xh",
                                                       liaison="xh_liaison", year=2026), actor="root")
     return {"enterprise_id": enterprise_id, "credit_code": code}
+
+
+def province_with_a_service(engine) -> dict:
+    """build_province, the inbox tests' models deployed, and one 企业服务 that xh_liaison started
+    at INBOX_NOW (its id: ids["instance_id"])."""
+    ids = build_province(engine)
+    engine.deploy([PROCESSES / name for name in INBOX_MODELS], "root")
+    with clock.frozen_at(INBOX_NOW):
+        ids["instance_id"] = engine.start("enterprise_service", "xh_liaison",
+                                          {"enterprise_id": ids["enterprise_id"]})["id"]
+    return ids
