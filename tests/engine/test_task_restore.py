@@ -10,15 +10,14 @@ from datetime import datetime
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
 from engine.definitions.bundle import SourceDoc, compile_docs, process_spec
 from engine.runtime.core import ready_human_tasks
-from engine.runtime.serializer import StateOnlyWorkflowConverter, StateSerializer
+from engine.runtime.serializer import StateSerializer
 from engine.runtime.task_codec import TAKEN
 from engine.sandbox.expressions import script_engine
+from tests.engine.test_task_codec import SpiffsOwn  # the state restored by SpiffWorkflow's own converter
 from tests.helpers.models import HEADER
 
 # A parallel multi-instance step, then a user task beside a signal it waits for (a catching
@@ -47,16 +46,6 @@ MODEL = (HEADER.format(key="restore") + '<bpmn:signal id="sig" name="go"/>\n'
 </bpmn:process>
 </bpmn:definitions>
 """)
-
-
-class SpiffsOwn(StateSerializer):
-    """The same state format restored by SpiffWorkflow's own TaskConverter (Task.__init__)."""
-
-    def __init__(self):
-        registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-        self._converter = StateOnlyWorkflowConverter(BpmnWorkflow, registry)
-        self._serializer = BpmnWorkflowSerializer(registry)
-        self._registry = registry
 
 
 @pytest.fixture(scope="module")
