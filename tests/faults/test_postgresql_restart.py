@@ -5,7 +5,7 @@ through the run. The cluster goes through `pg_ctl restart -m fast`, then `pg_ctl
 seconds down, `pg_ctl start`. Meanwhile pages and the API answer 503 with Retry-After and
 数据库暂时不可用，请稍后重试, never a 500; the server log says each outage in a line per worker,
 without a traceback; afterwards every request succeeds again with the same gunicorn workers (the
-pool drops dead connections: pool_pre_ping); every acknowledged completion is saved once, every
+pool drops dead connections: engine.store.liveness); every acknowledged completion is saved once, every
 instance's inbox rows equal its workflow; the scheduler lives through both and fires each timer
 exactly once."""
 from __future__ import annotations
