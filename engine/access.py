@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from engine.definitions.deploy import DefinitionRef, find_definition
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.org import directory, roles
-from engine.org.lanes import acting_and_candidate_keys, actor_acting_and_candidate_keys
+from engine.org.lanes import actor_acting_and_candidate_keys, is_task_candidate
 from engine.store import by_id
 from engine.store.collab_tables import TaskCopy
 from engine.store.org_tables import LeaderSection, Section, UserRole, UserSection
@@ -142,9 +142,7 @@ def acting_users(session: Session, name: str) -> list[str]:
 
 
 def is_candidate(session: Session, row: HumanTask, name: str) -> bool:
-    keys = acting_and_candidate_keys(session, name)[1]
-    rows = session.execute(select(TaskCandidate.kind, TaskCandidate.name).where(TaskCandidate.task_id == row.id))
-    return any(candidate in keys.get(kind, ()) for kind, candidate in rows)
+    return is_task_candidate(session, name, row.id)
 
 
 def open_task(session: Session, task_id: str, *, with_instance: bool = False) -> HumanTask:

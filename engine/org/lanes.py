@@ -13,13 +13,14 @@ keys in the inbox) and the users they currently mean (one → assigned; none →
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import String, bindparam, case, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.store.org_tables import Deputy, Enterprise, LeaderSection, Section, Unit, UserRole, UserSection
-from engine.store.tables import Group, User, UserGroup
+from engine.store.tables import Group, TaskCandidate, User, UserGroup
 
 EXPERTS = ("专家组", "技术组")
 
@@ -129,10 +130,11 @@ def _keys_of(named) -> list:
         select(literal("role"), UserRole.role, User.unit_id).join(User, User.id == UserRole.user_id).where(named)]
 
 
-def _acting_and_keys_statement(with_actor: bool = False):
+def _acting_and_keys_statement(with_actor: bool = False, with_task_candidates: bool = False):
     """The user, whom they stand in for now (as directory.acting_for), and the candidate keys of
     all of them, in one statement. `with_actor`: also the user's own row while the account is
-    active ('actor', or 'admin' for an administrator): access.actor's check, in the same round trip."""
+    active ('actor', or 'admin' for an administrator): access.actor's check, in the same round trip.
+    `with_task_candidates`: also the candidate rows of the task :task_id ('candidate:<kind>')."""
     principal, deputy, now = User.__table__.alias("principal"), User.__table__.alias("deputy"), bindparam("now")
     acting = union_all(
         select(bindparam("name", type_=String).label("name")),
@@ -144,45 +146,68 @@ def _acting_and_keys_statement(with_actor: bool = False):
     if with_actor:
         branches.append(select(case((User.is_admin.is_(True), literal("admin")), else_=literal("actor")),
                                User.name, User.unit_id).where(User.name == bindparam("name"), User.active.is_(True)))
+    if with_task_candidates:
+        branches.append(select(literal(CANDIDATE) + TaskCandidate.kind, TaskCandidate.name, literal(None))
+                        .where(TaskCandidate.task_id == bindparam("task_id")))
     return union_all(*branches)
+
+
+CANDIDATE = "candidate:"
 
 
 # Built once: constructing the union and its cache key cost more than running it, on every inbox
 # page and every claim (names are bound parameters, so the compiled form is reused).
 ACTING_AND_KEYS = _acting_and_keys_statement()
 ACTOR_ACTING_AND_KEYS = _acting_and_keys_statement(with_actor=True)
+ACTING_KEYS_AND_TASK_CANDIDATES = _acting_and_keys_statement(with_task_candidates=True)
 
 
-def _keys(rows) -> tuple[list[str], dict[str, set[str]], tuple | None]:
-    acting: list[str] = []
-    keys: dict[str, set[str]] = {"user": set(), "group": set(), "section": set(), "role": set()}
-    actor = None
+class _Found(NamedTuple):
+    acting: list[str]
+    keys: dict[str, set[str]]
+    actor: tuple | None
+    candidates: list[tuple[str, str]]
+
+
+def _keys(rows) -> _Found:
+    found = _Found([], {"user": set(), "group": set(), "section": set(), "role": set()}, None, [])
+    acting, keys = found.acting, found.keys
     for kind, name, unit_id in rows:
         if kind == "acting":
             if name not in acting:
                 acting.append(name)
         elif kind in ("actor", "admin"):
-            actor = (name, kind == "admin", unit_id)
+            found = found._replace(actor=(name, kind == "admin", unit_id))
+        elif kind.startswith(CANDIDATE):
+            found.candidates.append((kind[len(CANDIDATE):], name))
         elif kind != "role":
             keys[kind].add(name)
         elif unit_id is not None:
             keys["role"].add(f"{unit_id}:{name}")
-    return acting, keys, actor
+    return found
 
 
 def acting_and_candidate_keys(session: Session, name: str) -> tuple[list[str], dict[str, set[str]]]:
     """(`name` and whom they stand in for now, the candidate keys of them all): what every
     inbox page and claim check asks first, in one statement instead of two."""
-    acting, keys, _ = _keys(session.execute(ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
-    return [name] + [other for other in acting if other != name], keys
+    found = _keys(session.execute(ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
+    return [name] + [other for other in found.acting if other != name], found.keys
+
+
+def is_task_candidate(session: Session, name: str, task_id: str) -> bool:
+    """Whether `name`, or someone they stand in for now, is among the task's candidates: the keys
+    and the task's candidate rows in one statement (a claim's check)."""
+    found = _keys(session.execute(ACTING_KEYS_AND_TASK_CANDIDATES,
+                                  {"name": name, "now": clock.now(), "task_id": task_id}))
+    return any(candidate in found.keys.get(kind, ()) for kind, candidate in found.candidates)
 
 
 def actor_acting_and_candidate_keys(session: Session, name: str
                                     ) -> tuple[tuple | None, list[str], dict[str, set[str]]]:
     """The active user's (name, is_admin, unit_id) — None for an unknown or disabled account —
     and acting_and_candidate_keys, in one statement: an inbox page's first round trip."""
-    acting, keys, actor = _keys(session.execute(ACTOR_ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
-    return actor, [name] + [other for other in acting if other != name], keys
+    found = _keys(session.execute(ACTOR_ACTING_AND_KEYS, {"name": name, "now": clock.now()}))
+    return found.actor, [name] + [other for other in found.acting if other != name], found.keys
 
 
 # The roles the special lanes reach, in whichever unit an instance belongs to.

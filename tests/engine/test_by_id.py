@@ -93,6 +93,42 @@ def test_a_claim_reads_its_actor_and_task_in_one_statement(engine):
         engine.claim("no-such-task", "clerk")
 
 
+GROUP_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Defs_group" targetNamespace="http://sanfu.local/test">
+  <bpmn:process id="group_task" name="科室任务" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="take" name="认领办理" camunda:candidateGroups="water"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="take"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="take" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_candidates_claim_reads_twice_and_never_the_instance(engine, tmp_path):
+    """A group's task claimed: the actor with the task, then whom the claimant stands in for with
+    the task's candidate rows (one statement); the instance's revision is bumped without reading
+    its workflow state. A non-candidate is refused after the same two reads."""
+    for name, groups in (("clerk", ["water"]), ("other", ["water"]), ("outsider", ["air"])):
+        engine.add_user(name, groups)
+    engine.add_user("designer", roles=("designer",))
+    (tmp_path / "group_task.bpmn").write_text(GROUP_MODEL, encoding="utf-8")
+    engine.deploy([tmp_path / "group_task.bpmn"], "designer")
+    engine.start("group_task", "clerk")
+    [task_id] = [row["id"] for row in engine.inbox("clerk", "claimable")["rows"]]
+    with pytest.raises(NotAllowed):
+        engine.claim(task_id, "outsider")
+    statements = _statements_of(engine, lambda: engine.claim(task_id, "clerk"))
+    reads = [s for s in statements if s.startswith(("SELECT", "WITH"))]
+    assert len(reads) == 2, reads
+    assert "FROM human_tasks" in reads[0] and "task_candidates.task_id =" in reads[1]
+    assert not any("FROM instances" in s for s in statements)
+    assert [row["id"] for row in engine.inbox("clerk", "todo")["rows"]] == [task_id]
+    assert engine.inbox("other", "claimable")["rows"] == []
+
+
 def _columns(obj) -> dict:
     return {column.key: getattr(obj, column.key) for column in type(obj).__table__.c}
 
