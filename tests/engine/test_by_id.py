@@ -11,6 +11,7 @@ from engine.bench.hot_path import MODEL
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.store import by_id
 from engine.store.tables import HumanTask, Instance, User
+from tests.helpers.models import chain, process, user_task, write
 from tests.helpers.statements import statements_of
 
 
@@ -93,18 +94,7 @@ def test_a_claim_reads_its_actor_and_task_in_one_statement(engine):
         engine.claim("no-such-task", "clerk")
 
 
-GROUP_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Defs_group" targetNamespace="http://sanfu.local/test">
-  <bpmn:process id="group_task" name="科室任务" isExecutable="true">
-    <bpmn:startEvent id="start"/>
-    <bpmn:userTask id="take" name="认领办理" camunda:candidateGroups="water"/>
-    <bpmn:endEvent id="end"/>
-    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="take"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="take" targetRef="end"/>
-  </bpmn:process>
-</bpmn:definitions>
-"""
+GROUP_MODEL = process("group_task", chain(user_task("take", "认领办理", candidateGroups="water")))
 
 
 def test_a_candidates_claim_reads_twice_and_never_the_instance(engine, tmp_path):
@@ -114,8 +104,7 @@ def test_a_candidates_claim_reads_twice_and_never_the_instance(engine, tmp_path)
     for name, groups in (("clerk", ["water"]), ("other", ["water"]), ("outsider", ["air"])):
         engine.add_user(name, groups)
     engine.add_user("designer", roles=("designer",))
-    (tmp_path / "group_task.bpmn").write_text(GROUP_MODEL, encoding="utf-8")
-    engine.deploy([tmp_path / "group_task.bpmn"], "designer")
+    engine.deploy([write(tmp_path, "group_task.bpmn", GROUP_MODEL)], "designer")
     engine.start("group_task", "clerk")
     [task_id] = [row["id"] for row in engine.inbox("clerk", "claimable")["rows"]]
     with pytest.raises(NotAllowed):
