@@ -66,6 +66,20 @@ def spent(before: Snapshot | None, after: Snapshot | None, load_at_start: float)
             "other_cpu_s": round(max(0.0, busy - server - client), 2)}
 
 
+def per_unit(spent_cpu: dict, units: int) -> dict:
+    """The CPU one unit of work (a completion) took, by whom, and the rate the machine's cores
+    could sustain at that cost if nothing else ran: the ceiling a faster server alone cannot
+    lift past what the database and the clients take per unit."""
+    if not spent_cpu or units <= 0:
+        return {}
+    ms = {who: 1000 * spent_cpu[f"{who}_cpu_s"] / units for who in ("server", "client", "other")}
+    total = sum(ms.values())
+    return {**{f"{who}_ms": round(value, 2) for who, value in ms.items()},
+            "ceiling_per_s": round(1000 * spent_cpu["cores"] / total, 1) if total else None,
+            "ceiling_without_server_per_s": round(1000 * spent_cpu["cores"] / (total - ms["server"]), 1)
+            if total > ms["server"] else None}
+
+
 def server_group(port: int) -> int | None:
     """The process group of the server listening on the loopback `port` (its master's pid: the
     benchmarks start it in a session of its own)."""

@@ -292,6 +292,7 @@ def _report(run: _Run, seconds: float) -> dict:
         "elapsed_s": round(elapsed, 2),
         "kinds": kinds,
         "cpu": run.cpu,
+        "cpu_per_completion": cpu.per_unit(run.cpu, completions),
     }
 
 
@@ -310,6 +311,11 @@ def describe(report: dict) -> list[str]:
         lines.append(f"  CPU: machine {c['machine_busy_pct']}% busy of {c['cores']} cores "
                      f"(load {c['load_avg_1m_at_start']} at start); seconds: server {c['server_cpu_s']}, "
                      f"clients {c['client_cpu_s']}, other {c['other_cpu_s']} (the database, anything else running)")
+    if report.get("cpu_per_completion"):
+        u = report["cpu_per_completion"]
+        lines.append(f"  CPU per completion: server {u['server_ms']} ms, clients {u['client_ms']} ms, other "
+                     f"{u['other_ms']} ms → these cores sustain at most {u['ceiling_per_s']} completions/s at "
+                     f"this cost, {u['ceiling_without_server_per_s']}/s with a server that took no CPU at all")
     if report["database"] == "sqlite":
         waits = report.get("write_lock_waits_over_250ms", [])
         longest = f" (longest {max(waits)} ms)" if waits else ""

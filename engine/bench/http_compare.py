@@ -45,6 +45,7 @@ def _medians(reports: list[dict]) -> dict:
             "errors": sum(r["errors"] for r in reports), "conflicts": sum(r["conflicts"] for r in reports),
             "machine_busy_pct": median([r.get("cpu", {}).get("machine_busy_pct") for r in reports]),
             "load_at_start": median([r.get("cpu", {}).get("load_avg_1m_at_start") for r in reports]),
+            "ceiling_per_s": median([r.get("cpu_per_completion", {}).get("ceiling_per_s") for r in reports]),
             "kinds": kinds}
 
 
@@ -52,14 +53,16 @@ def describe_side_by_side(result: dict) -> list[str]:
     lines = [f"bench-http side by side: {result['database']}, {result['clients']} clients, {result['seconds']} s, "
              f"medians of {result['runs']} interleaved runs (previous = {result['previous']})",
              f"  {'workers':<8}{'release':<10}{'compl/s':>9}{'req/s':>8}{'complete p95':>14}{'inbox p95':>11}"
-             f"{'claim p95':>11}{'errors':>8}{'busy %':>8}{'load':>7}"]
+             f"{'claim p95':>11}{'errors':>8}{'busy %':>8}{'load':>7}{'ceiling':>9}"]
     for workers, releases in result["by_workers"].items():
         for release, m in releases.items():
             k = m["kinds"]
             lines.append(f"  {workers:<8}{release:<10}{_num(m['completions_per_s']):>9}{_num(m['requests_per_s']):>8}"
                          f"{_num(k['complete']['p95_ms']):>14}{_num(k['inbox']['p95_ms']):>11}"
                          f"{_num(k['claim']['p95_ms']):>11}{m['errors']:>8}{_num(m['machine_busy_pct']):>8}"
-                         f"{_num(m['load_at_start']):>7}")
+                         f"{_num(m['load_at_start']):>7}{_num(m.get('ceiling_per_s')):>9}")
+    lines.append("  ceiling: completions/s these cores could sustain at the run's CPU per completion "
+                 "(server, clients and database together)")
     return lines
 
 
