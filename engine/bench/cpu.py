@@ -17,6 +17,7 @@ class Snapshot:
     total_ticks: int
     group_ticks: int
     client_seconds: float
+    database_ticks: int | None = None
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -26,30 +27,51 @@ def _machine_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+def _processes():
+    """(pid folder, the fields of its stat after the name) of each live process."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                yield entry, (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+
+
+def _ticks(after_name: list[str]) -> int:
+    # after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+    return int(after_name[11]) + int(after_name[12])
+
+
 def _group_ticks(pgid: int) -> int:
     """user+system jiffies of the live processes in process group `pgid`."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    return sum(_ticks(fields) for _, fields in _processes() if int(fields[2]) == pgid)
+
+
+def _backend_ticks(database: str) -> int | None:
+    """user+system jiffies of the PostgreSQL backends serving `database` (their title is
+    `postgres: <user> <database> <client> <activity>`); None when none can be seen (another
+    machine, another user's processes)."""
+    ticks, seen = 0, False
+    for entry, fields in _processes():
         try:
-            after_name = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        except OSError:
             continue
-        # after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-        if int(after_name[2]) == pgid:
-            ticks += int(after_name[11]) + int(after_name[12])
-    return ticks
+        if len(title) >= 3 and title[0] == "postgres:" and title[2] == database:
+            ticks, seen = ticks + _ticks(fields), True
+    return ticks if seen else None
 
 
-def snapshot(server_pgid: int | None) -> Snapshot | None:
+def snapshot(server_pgid: int | None, database: str | None = None) -> Snapshot | None:
+    """`database`: a PostgreSQL database on this machine whose backends' CPU is counted apart."""
     try:
         busy, total = _machine_ticks()
         group = _group_ticks(server_pgid) if server_pgid else 0
+        backends = _backend_ticks(database) if database else None
     except (OSError, ValueError, IndexError):
         return None  # not Linux: the report goes without it
     times = os.times()
-    return Snapshot(busy, total, group, times.user + times.system)
+    return Snapshot(busy, total, group, times.user + times.system, backends)
 
 
 def spent(before: Snapshot | None, after: Snapshot | None, load_at_start: float) -> dict:
@@ -59,20 +81,27 @@ def spent(before: Snapshot | None, after: Snapshot | None, load_at_start: float)
     busy = (after.busy_ticks - before.busy_ticks) / TICKS
     server = (after.group_ticks - before.group_ticks) / TICKS
     client = after.client_seconds - before.client_seconds
+    database = None
+    if before.database_ticks is not None and after.database_ticks is not None:
+        database = max(0, after.database_ticks - before.database_ticks) / TICKS
     return {"cores": os.cpu_count(), "load_avg_1m_at_start": round(load_at_start, 2),
             "machine_busy_pct": round(100 * (after.busy_ticks - before.busy_ticks)
                                       / (after.total_ticks - before.total_ticks), 1),
             "server_cpu_s": round(server, 2), "client_cpu_s": round(client, 2),
-            "other_cpu_s": round(max(0.0, busy - server - client), 2)}
+            **({} if database is None else {"database_cpu_s": round(database, 2)}),
+            "other_cpu_s": round(max(0.0, busy - server - client - (database or 0.0)), 2)}
 
 
 def per_unit(spent_cpu: dict, units: int) -> dict:
     """The CPU one unit of work (a completion) took, by whom, and the rate the machine's cores
-    could sustain at that cost if nothing else ran: the ceiling a faster server alone cannot
-    lift past what the database and the clients take per unit."""
+    could sustain at that cost: the ceiling a faster server alone cannot lift past what the
+    database and the clients take per unit. Where the database's backends were measured apart,
+    the rest of the machine (`other`: anything else running) is left out of the cost; where they
+    were not (SQLite runs in the server; a database on another machine), `other` stands for it."""
     if not spent_cpu or units <= 0:
         return {}
-    ms = {who: 1000 * spent_cpu[f"{who}_cpu_s"] / units for who in ("server", "client", "other")}
+    whose = ("server", "client", "database" if "database_cpu_s" in spent_cpu else "other")
+    ms = {who: 1000 * spent_cpu[f"{who}_cpu_s"] / units for who in whose}
     total = sum(ms.values())
     return {**{f"{who}_ms": round(value, 2) for who, value in ms.items()},
             "ceiling_per_s": round(1000 * spent_cpu["cores"] / total, 1) if total else None,

@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from engine.bench import cpu
 from engine.errors import InvalidInput
 
@@ -44,7 +46,7 @@ def run_bench_http(workers: int = 2, clients: int = 16, seconds: float = 20, dat
     with tempfile.TemporaryDirectory(prefix="sanfu-bench-http-") as tmp, _database(database, force, Path(tmp)) as url:
         world = _fill(app_path, url, clients, per_client)
         with _gunicorn(app_path, url, workers, Path(tmp)) as port:
-            run = _drive(port, world["tokens"], seconds)
+            run = _drive(port, world["tokens"], seconds, _database_name(url))
         lock_waits = _write_lock_waits(Path(tmp) / "gunicorn.log")
     report = _report(run, seconds)
     report["write_lock_waits_over_250ms"] = lock_waits
@@ -117,6 +119,12 @@ def _env(app_path: Path, url: str, folder: Path | None = None) -> dict:
 
 
 # the server -------------------------------------------------------------------------------
+def _database_name(url: str) -> str | None:
+    """The PostgreSQL database's name, whose backends' CPU the report counts apart."""
+    parsed = make_url(url)
+    return parsed.database if parsed.get_backend_name() == "postgresql" else None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -245,7 +253,7 @@ class _Run:
                   {"data": {"note": "压测办结", "amount": 3}})
 
 
-def _drive(port: int, tokens: dict[str, str], seconds: float) -> _Run:
+def _drive(port: int, tokens: dict[str, str], seconds: float, database: str | None = None) -> _Run:
     run = _Run(port)
     ready = threading.Barrier(len(tokens) + 1)
     threads = [threading.Thread(target=run.clerk, args=(token, ready), daemon=True) for token in tokens.values()]
@@ -253,13 +261,13 @@ def _drive(port: int, tokens: dict[str, str], seconds: float) -> _Run:
         thread.start()
     ready.wait(timeout=STARTUP_SECONDS)   # every client has made one request: workers are warm
     server, load = cpu.server_group(port), os.getloadavg()[0]
-    at_start = cpu.snapshot(server)
+    at_start = cpu.snapshot(server, database)
     run.began = time.perf_counter()
     run.deadline = run.began + seconds
     try:
         while time.perf_counter() < run.deadline and any(t.is_alive() for t in threads):
             time.sleep(0.05)
-        run.cpu = cpu.spent(at_start, cpu.snapshot(server), load)
+        run.cpu = cpu.spent(at_start, cpu.snapshot(server, database), load)
     finally:
         run.stop.set()
         for thread in threads:
@@ -308,14 +316,17 @@ def describe(report: dict) -> list[str]:
                          f"  p99 {figures['p99_ms']} ms  max {figures['max_ms']} ms")
     if report.get("cpu"):
         c = report["cpu"]
+        database = f"database {c['database_cpu_s']}, " if "database_cpu_s" in c else ""
         lines.append(f"  CPU: machine {c['machine_busy_pct']}% busy of {c['cores']} cores "
                      f"(load {c['load_avg_1m_at_start']} at start); seconds: server {c['server_cpu_s']}, "
-                     f"clients {c['client_cpu_s']}, other {c['other_cpu_s']} (the database, anything else running)")
+                     f"clients {c['client_cpu_s']}, {database}other {c['other_cpu_s']} "
+                     f"({'anything else running' if database else 'the database, anything else running'})")
     if report.get("cpu_per_completion"):
         u = report["cpu_per_completion"]
-        lines.append(f"  CPU per completion: server {u['server_ms']} ms, clients {u['client_ms']} ms, other "
-                     f"{u['other_ms']} ms → these cores sustain at most {u['ceiling_per_s']} completions/s at "
-                     f"this cost, {u['ceiling_without_server_per_s']}/s with a server that took no CPU at all")
+        rest = f"database {u['database_ms']} ms" if "database_ms" in u else f"other {u['other_ms']} ms"
+        lines.append(f"  CPU per completion: server {u['server_ms']} ms, clients {u['client_ms']} ms, {rest} → "
+                     f"these cores sustain at most {u['ceiling_per_s']} completions/s at this cost, "
+                     f"{u['ceiling_without_server_per_s']}/s with a server that took no CPU at all")
     if report["database"] == "sqlite":
         waits = report.get("write_lock_waits_over_250ms", [])
         longest = f" (longest {max(waits)} ms)" if waits else ""
