@@ -25,6 +25,7 @@ from engine import config
 from engine.runtime import heap
 from engine.service import Engine
 
+from . import gettext_once
 from .extensions import LANGUAGES, csrf
 from .json_provider import IsoJSONProvider
 
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["sanfu"] = app.config.get("ENGINE") or Engine(settings=_engine_settings(app, settings))
     csrf.init_app(app)
     Babel(app, locale_selector=_locale, timezone_selector=lambda: "Asia/Shanghai")
+    gettext_once.init_app(app)   # the templates' _() finds the request's translations once
     _register(app)
     if test_config is None:  # a served app (gunicorn's workers, python -m web): see engine.runtime.heap
         heap.settle()
