@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import Integer, bindparam, event, func, literal, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -171,13 +171,25 @@ def duplicate_pairings(session: Session) -> list[dict]:
     return list(out.values())
 
 
+def _units_below_statement():
+    """Built once: the unit :unit and every unit under it, level by level, in one statement (a
+    recursive CTE; it was one query per level of the tree: four on a task page of a city's
+    supervisor). The depth bound keeps a parent loop (a corrupt import) from running forever."""
+    tree = select(bindparam("unit", type_=Integer).label("id"), literal(0, Integer).label("depth")) \
+        .cte("units_tree", recursive=True)
+    tree = tree.union_all(select(Unit.id, tree.c.depth + 1)
+                          .where(Unit.parent_id == tree.c.id, tree.c.depth < MAX_UNIT_DEPTH))
+    return select(tree.c.id).order_by(tree.c.depth, tree.c.id)
+
+
+MAX_UNIT_DEPTH = 32   # province → city → county → …: real trees are 3–4 deep
+UNITS_BELOW = _units_below_statement()
+
+
 def units_below(session: Session, unit_id: int) -> list[int]:
-    """The unit and every unit under it (for supervising roles)."""
-    found, frontier = [unit_id], [unit_id]
-    while frontier:
-        frontier = list(session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
-        found += frontier
-    return found
+    """The unit and every unit under it (for supervising roles): the unit first, then each
+    level of the tree in turn."""
+    return list(dict.fromkeys(session.scalars(UNITS_BELOW, {"unit": unit_id})))
 
 
 def _acting_for_statement():
