@@ -307,10 +307,15 @@ def task_and_instance_seen_by(session: Session, user: Actor, task_id: str, *,
                               lock: bool = False) -> tuple[HumanTask, Instance]:
     """`task_seen_by`, with the instance it read to decide (the session keeps loaded rows only
     while someone holds them: a caller that needs the instance takes it from here, not again)."""
-    row = session.get(HumanTask, task_id, with_for_update=lock) if len(task_id) <= 64 else None
+    if len(task_id) > 64:
+        row = instance = None
+    elif lock:   # the task locked first, its instance read after the lock (see by_id.task_for_command)
+        row = session.get(HumanTask, task_id, with_for_update=True)
+        instance = session.get(Instance, row.instance_id) if row is not None else None
+    else:
+        row, instance = by_id.task_and_instance(session, task_id)
     if row is None:
         raise NotFound(f"任务 {task_id} 不存在 (no such task)", code="no_such_task", params={"task_id": task_id})
-    instance = session.get(Instance, row.instance_id)
     if not may_view_task(session, user.name, row, instance, user.is_admin):
         raise NotAllowed(NOT_ALLOWED_TASK, code="task_not_visible", params={"task_id": task_id})
     return row, instance

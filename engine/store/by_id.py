@@ -140,3 +140,17 @@ def actor_and_task_for_command(session: Session, name: str, task_id: str):
     statement = _ACTOR_TASK_INSTANCE if _sqlite(session) else _ACTOR_TASK_LOCKED
     found = session.connection().execute(statement, {"pk": task_id, "name": name}).first()
     return None if found is None else (found, _task_and_instance(session, found, len(_ACTOR)))
+
+
+def task_and_instance(session: Session, task_id: str):
+    """(the task, its instance) for a read, in one statement (no lock): what deciding who may
+    see a task needs, on every task page and each of its panels. (None, None) when there is no
+    such task. Objects the session already holds are taken from it, as `get` does."""
+    if _holds_task(session, task_id):
+        task = get(session, HumanTask, task_id)
+    else:
+        row = session.connection().execute(_TASK_WITH_INSTANCE, {"pk": task_id}).first()
+        task = _task_and_instance(session, row, 0) if row is not None else None
+    if task is None:
+        return None, None
+    return task, get(session, Instance, task.instance_id)   # held by the session (_task_and_instance)
