@@ -55,7 +55,7 @@ from engine.org.lanes import Context
 from engine.org.roles import replace_roles
 from engine.runtime import events
 from engine.runtime.core import Runtime, engine_errors, insert_instance, instance_data, new_instance
-from engine.store import audit, wal_checkpoints
+from engine.store import audit
 from engine.store.db import make_engine, session_factory
 from engine.store.tables import Group, Timer, User
 from engine.store.uow import UnitOfWork, read_one
@@ -100,7 +100,6 @@ class Engine(InboxQueries, BulkCommands,  # inbox
         self.settings = settings or config.from_environ()
         self.db = db_engine or make_engine(url or self.settings.database)
         self.sessions = session_factory(self.db)
-        wal_checkpoints.install(self.db)  # a SQLite file's WAL is checkpointed beside the commands
         mail_outbox.attach(self.sessions, self.settings.mail)  # notify() queues mail only when email is on
         self.forms_dir = Path(forms_dir) if forms_dir else self.settings.forms_dir
         self.attachment_dir = self.settings.attachments_folder
