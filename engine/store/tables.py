@@ -175,17 +175,27 @@ class Instance(Base):
     __mapper_args__ = {"version_id_col": revision}
 
 
+_OPEN = text("status = 'open'")
+_COMPLETED = text("status = 'completed'")
+
+
 class HumanTask(Base):
     """A user task as the inbox sees it; `id` is the SpiffWorkflow task id."""
     __tablename__ = "human_tasks"
     __table_args__ = (
-        Index("ix_human_tasks_assignee_open", "assignee", "status", "due_at"),
+        # The per-person views' indexes hold only the tasks the view shows (migration 0019): a
+        # completion moves no entry inside them, only out of the open ones and into 已办's.
+        Index("ix_human_tasks_assignee_open", "assignee", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_human_tasks_instance", "instance_id", "status"),
-        Index("ix_human_tasks_unrouted", "unrouted", "status"),
+        # (`unrouted.is_(True)` is `IS true` on PostgreSQL, `IS 1` on SQLite: each index says it so)
+        Index("ix_human_tasks_unrouted", "created_at", "id",
+              postgresql_where=text("unrouted IS true AND status = 'open'"),
+              sqlite_where=text("unrouted IS 1 AND status = 'open'")),
         # 已办: a user's completed tasks, newest first, without scanning every task.
-        Index("ix_human_tasks_completed_by", "completed_by", "status", "completed_at"),
+        Index("ix_human_tasks_completed_by", "completed_by", "completed_at",
+              postgresql_where=_COMPLETED, sqlite_where=_COMPLETED),
         # 我发起的: open tasks of instances a user started, by due date.
-        Index("ix_human_tasks_started_by", "started_by", "status", "due_at"),
+        Index("ix_human_tasks_started_by", "started_by", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
         # 科室待认领: only the unclaimed open tasks, in due order (a busy queue's page walks it,
         # reading the ids from the index: migration 0017).
         Index("ix_human_tasks_claimable", "due_at", "id", postgresql_where=text("assignee IS NULL AND status = 'open'"),
