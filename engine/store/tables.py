@@ -184,18 +184,21 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         # The per-person views' indexes hold only the tasks the view shows (migration 0019): a
-        # completion moves no entry inside them, only out of the open ones and into 已办's.
-        Index("ix_human_tasks_assignee_open", "assignee", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        # completion moves no entry inside them, only out of the open ones and into 已办's. The
+        # status, last, keeps a tab's count index-only on SQLite.
+        Index("ix_human_tasks_assignee_open", "assignee", "due_at", "status",
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_human_tasks_instance", "instance_id", "status"),
         # (`unrouted.is_(True)` is `IS true` on PostgreSQL, `IS 1` on SQLite: each index says it so)
         Index("ix_human_tasks_unrouted", "created_at", "id",
               postgresql_where=text("unrouted IS true AND status = 'open'"),
               sqlite_where=text("unrouted IS 1 AND status = 'open'")),
         # 已办: a user's completed tasks, newest first, without scanning every task.
-        Index("ix_human_tasks_completed_by", "completed_by", "completed_at",
+        Index("ix_human_tasks_completed_by", "completed_by", "completed_at", "status",
               postgresql_where=_COMPLETED, sqlite_where=_COMPLETED),
         # 我发起的: open tasks of instances a user started, by due date.
-        Index("ix_human_tasks_started_by", "started_by", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_human_tasks_started_by", "started_by", "due_at", "status",
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
         # 科室待认领: only the unclaimed open tasks, in due order (a busy queue's page walks it,
         # reading the ids from the index: migration 0017).
         Index("ix_human_tasks_claimable", "due_at", "id", postgresql_where=text("assignee IS NULL AND status = 'open'"),

@@ -81,8 +81,10 @@ def test_each_person_view_reads_its_partial_index(engine, db_engine, province):
     plans = planned(db_engine, seen)
 
     assert plans and not [plan for plan in plans if full_scan(plan)], plans
-    for index in ("ix_human_tasks_assignee_open", "ix_human_tasks_started_by", "ix_human_tasks_completed_by"):
-        assert any(index in plan for plan in plans), (index, plans)
+    if db_engine.dialect.name == "sqlite":  # the tabs' capped counts read these indexes alone
+        counted = [step for (sql, _), plan in zip(seen, plans) if "count(" in sql for step in plan.split(" | ")
+                   if "ix_human_tasks_" in step and "claimable" not in step]
+        assert counted and all("COVERING INDEX" in step for step in counted), counted
 
 
 def test_the_unrouted_list_shows_open_unrouted_tasks_down_its_own_index(engine, db_engine, province):
@@ -102,14 +104,13 @@ def test_the_unrouted_list_shows_open_unrouted_tasks_down_its_own_index(engine, 
                                           ("ix_human_tasks_completed_by", "status = 'completed'"),
                                           ("ix_human_tasks_unrouted", "status = 'open'")])
 def test_a_closed_or_open_task_is_no_entry_in_the_other_views_indexes(db_engine, index, holds):
-    """As the database holds them (its catalogue), not as the models declare them: a status
-    as a key column would put every task in, and move its entry at each completion."""
+    """As the database holds them (its catalogue), not as the models declare them: without
+    the condition every task is an entry, and a completion moves one in each index."""
     with db_engine.connect() as conn:
         if db_engine.dialect.name == "postgresql":
             definition = conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = %(name)s",
                                               {"name": index}).scalar_one()
         else:
             definition = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (index,)).scalar_one()
-    key_columns, _, where = definition.partition(" WHERE ")
-    assert "status" not in key_columns.split(" ON ", 1)[1], definition
+    where = definition.partition(" WHERE ")[2]
     assert holds in where.replace("(", "").replace(")", "").replace("::text", ""), definition
