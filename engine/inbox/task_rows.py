@@ -1,7 +1,7 @@
 """Human-task rows and the queries behind the inbox."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, insert, literal_column, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -9,7 +9,7 @@ from engine import clock
 from engine.calendar import deadlines
 from engine.calendar.deadlines import Thresholds, warning_moments
 from engine.calendar.store import work_calendar
-from engine.inbox.statements import indexed_by
+from engine.inbox.statements import OPEN, indexed_by
 from engine.org.routing import Routing
 from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate
 
@@ -119,8 +119,7 @@ def unrouted_tasks(session: Session, limit: int = 500, offset: int = 0) -> list[
     ix_human_tasks_unrouted, which holds only those: `'open'` is written into the SQL so that
     the partial index matches, and SQLite is told to take it (without statistics it walked
     every unclaimed task of ix_human_tasks_assignee_open, `assignee IS NULL` being an equality)."""
-    query = (select(HumanTask).where(HumanTask.status == literal_column("'open'"), HumanTask.unrouted.is_(True),
-                                     HumanTask.assignee.is_(None))
+    query = (select(HumanTask).where(OPEN, HumanTask.unrouted.is_(True), HumanTask.assignee.is_(None))
              .order_by(HumanTask.created_at, HumanTask.id).offset(offset).limit(limit))
     return list(session.scalars(indexed_by(query, "ix_human_tasks_unrouted")))
 
