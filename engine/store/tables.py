@@ -210,13 +210,12 @@ class HumanTask(Base):
               sqlite_where=text("assignee IS NULL AND status = 'open'")),
         # 督办: open tasks of these units with their colour moments (the dashboard's counts, the ladder's scan).
         Index("ix_human_tasks_open_unit", "unit_id", "due_at", "yellow_at", "blue_at",
-              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
         # The escalation ladder's scan: open tasks whose next ladder step is due.
-        Index("ix_human_tasks_ladder", "ladder_next_at", postgresql_where=text("status = 'open'"),
-              sqlite_where=text("status = 'open'")),
+        Index("ix_human_tasks_ladder", "ladder_next_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
         # 按期办结率 and handling times: completed tasks of these units in a period.
         Index("ix_human_tasks_done_unit", "unit_id", "completed_at",
-              postgresql_where=text("status = 'completed'"), sqlite_where=text("status = 'completed'")),
+              postgresql_where=_COMPLETED, sqlite_where=_COMPLETED),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))

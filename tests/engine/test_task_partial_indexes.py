@@ -41,9 +41,9 @@ def planned(db_engine, statements: list[tuple[str, object]]) -> list[str]:
     """Each statement's plan as one text (PostgreSQL told to avoid sequential scans, since a
     test's few rows would make one the cheapest)."""
     plans = []
-    with db_engine.connect() as conn:
+    with db_engine.begin() as conn:  # SET LOCAL: the setting ends with this transaction
         if db_engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             explain = "EXPLAIN "
         else:
             explain = "EXPLAIN QUERY PLAN "
