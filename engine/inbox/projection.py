@@ -15,7 +15,7 @@ from engine.errors import ScriptError
 from engine.inbox import task_rows
 from engine.org.lanes import Context
 from engine.org.routing import route
-from engine.runtime.core import Loaded, engine_errors, ready_human_tasks
+from engine.runtime.core import Loaded, engine_errors
 from engine.sandbox.expressions import sandbox
 from engine.store.tables import HumanTask
 from engine.timers.due_dates import parse_due_date
@@ -24,7 +24,7 @@ from engine.timers.iso import add_working_duration
 
 class TaskRowsProjection:
     def project(self, session: Session, loaded: Loaded, new: bool) -> None:
-        ready = ready_human_tasks(loaded.workflow)
+        ready = loaded.ready
         for task_id in loaded.open_before - ready.keys():
             row = session.get(HumanTask, task_id)
             if row is not None and row.status == "open":

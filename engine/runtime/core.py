@@ -1,7 +1,8 @@
 """Load → act → project → save, for one instance inside one unit of work.
 
 `Runtime.load` rebuilds the SpiffWorkflow object from the instance's state and the cached
-spec; `Runtime.advance` runs engine steps; `Runtime.save` writes the state, the call-activity
+spec (or takes the one this process kept after saving that very state: engine.runtime.warm);
+`Runtime.advance` runs engine steps; `Runtime.save` writes the state, the call-activity
 bindings and the message/signal subscriptions, and runs the injected projections (inbox
 rows, timer rows, ledger matters) in the same transaction.
 """
@@ -26,12 +27,13 @@ from engine.definitions.deploy import BuiltSpec, SpecCache, find_definition
 from engine.errors import Conflict, InvalidInput, NotFound, SanfuError, ScriptError, WorkflowInconsistent
 from engine.jobs import start_events
 from engine.runtime import compaction, events
-from engine.runtime.serializer import StateSerializer
+from engine.runtime.serializer import Encoded, StateSerializer
 from engine.runtime.task_codec import text_of
+from engine.runtime.warm import WarmWorkflows, rebase
 from engine.sandbox.expressions import script_engine
 from engine.store import audit
 from engine.store.tables import Instance, ProcessDefinition
-from engine.store.uow import CONFLICT_MESSAGE
+from engine.store.uow import CONFLICT_MESSAGE, READ_ONLY, after_commit
 
 MAX_ENGINE_ROUNDS = 100
 
@@ -90,6 +92,8 @@ class Loaded:
     # Human tasks open when loaded: the inbox rows are a projection of exactly these, so
     # comparing before/after tells which rows to open and close without querying them.
     open_before: frozenset[str] = frozenset()
+    # Human tasks ready when saved, by id (set by save, before the projections read it).
+    ready: dict = field(default_factory=dict)
     # Messages/signals the workflow threw that nothing inside it caught (set by save).
     thrown: list = field(default_factory=list)
     bindings_changed: bool = False
@@ -116,6 +120,7 @@ class Runtime:
         self.specs = specs or SpecCache()
         self.serializer = StateSerializer()
         self.projections = tuple(projections)
+        self.warm = WarmWorkflows()  # engine.runtime.warm: the workflows this process saved last
 
     def new(self, session: Session, instance: Instance, data: dict,
             start_event: str | None = None) -> Loaded:
@@ -133,9 +138,16 @@ class Runtime:
         root = self.specs.get_by_id(session, instance.definition_id)
         specs = BoundSpecs(self, session, instance, root)
         activate(work_calendar(session))
-        with engine_errors():
-            workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
-        return Loaded(instance, workflow, specs, frozenset(ready_human_tasks(workflow)))
+        # a query's unit of work reads its own copy: it may not save, so it could not keep one
+        kept = None if session.info.get(READ_ONLY) else self.warm.take(instance)
+        if kept is not None:
+            workflow, open_now = kept
+            workflow.subprocess_specs, workflow.script_engine = specs, script_engine()
+        else:
+            with engine_errors():
+                workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
+            open_now = frozenset(ready_human_tasks(workflow))
+        return Loaded(instance, workflow, specs, open_now)
 
     def form_of(self, session: Session, row) -> dict | None:
         """The JSON Schema form of a human task row, from its definition's cached spec."""
@@ -164,15 +176,17 @@ class Runtime:
         now = clock.now()
         self._record_bindings(session, loaded, actor)
         loaded.completed = really_completed(workflow)
+        loaded.ready = ready_human_tasks(workflow)
         for projection in self.projections:
             projection.project(session, loaded, new)
         loaded.thrown = events.thrown(workflow)
         if loaded.specs.may_catch_events():
             events.project(session, instance, workflow, new)
-        values = {}
+        values, saved = {}, None
         if not new:  # a new instance was serialized (and stamped) before its INSERT
             compaction.compact(workflow)  # after the projections: they read what just finished
-            values = {"state": self.serializer.dumps(workflow), "updated_at": now}
+            saved = self.serializer.encode(workflow)
+            values = {"state": saved.text, "updated_at": now}
         if loaded.bindings_changed:
             values["bindings"] = instance.bindings
         if loaded.completed and instance.status == "running":
@@ -180,6 +194,19 @@ class Runtime:
             audit.record(session, actor, "instance_completed", instance_id=instance.id)
         if values:
             write_instance(session, instance, values)
+        if saved is not None:  # (a start's object is kept once a command has loaded it: starts stay cheap)
+            self._keep_warm(session, loaded, saved)
+
+    def _keep_warm(self, session: Session, loaded: Loaded, saved: Encoded) -> None:
+        """Keep the workflow for the instance's next command once this one has committed, when
+        rebuilding it from the text saved would give the same object (engine.runtime.warm)."""
+        instance, workflow, text = loaded.instance, loaded.workflow, saved.text
+        if not rebase(workflow, saved):
+            return
+        # (read now: the commit expires the object's attributes)
+        keep, key = self.warm.keep, (instance.id, instance.definition_id, dict(instance.bindings or {}))
+        open_tasks = frozenset(loaded.ready)  # (compaction keeps every unfinished task)
+        after_commit(session, lambda: keep(*key, text, workflow, open_tasks))
 
     def _record_bindings(self, session, loaded: Loaded, actor: str) -> None:
         if not loaded.specs.new_bindings:

@@ -6,6 +6,7 @@ only its own state (task tree, data, events).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -16,7 +17,7 @@ from SpiffWorkflow.task import Task
 
 from engine.runtime import state_text
 from engine.runtime.compaction import DONE_STEPS, done_steps
-from engine.runtime.state_text import READ_TASKS
+from engine.runtime.state_text import READ_TASKS, ReadTasks
 from engine.runtime.task_codec import FastTaskConverter, text_of, uuid_of
 
 STATE_FORMAT = "sanfu-1"
@@ -91,6 +92,12 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 _COMPACT = {"ensure_ascii": False, "separators": (",", ":")}
 
 
+class Encoded(NamedTuple):
+    text: str
+    read_back: ReadTasks | None  # the top workflow's tasks as `text` would read back (state_text)
+    encoded: list | None  # the tasks encoded anew (not written as they were read)
+
+
 class StateSerializer:
     def __init__(self):
         registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, Task: FastTaskConverter})
@@ -107,6 +114,11 @@ class StateSerializer:
     def dumps(self, workflow: BpmnWorkflow) -> str:
         """The state's JSON. A workflow read by `loads` writes its unchanged tasks as the text
         they were read from (engine.runtime.state_text); a new one is encoded whole."""
+        return self.encode(workflow).text
+
+    def encode(self, workflow: BpmnWorkflow) -> Encoded:
+        """dumps(), with what reading that text back would give the top workflow's tasks (their
+        spans and dicts) and the tasks encoded anew; both None when the state was encoded whole."""
         read = getattr(workflow, READ_TASKS, None)
         encoder = self._serializer._encoder_cls(**_COMPACT)
         self._registry._encoder_mode = True
@@ -114,17 +126,27 @@ class StateSerializer:
             dct = self._converter.to_dict(workflow, tasks_later=read is not None)
             dct["format"] = STATE_FORMAT
             if read is None:
-                return encoder.encode(dct)
-            return "{" + ",".join(
-                f"{encoder.encode(key)}:{self._value_text(value, read, encoder)}" for key, value in dct.items()) + "}"
+                return Encoded(encoder.encode(dct), None, None)
+            parts, encoded, tasks = [], [], None
+            for key, value in dct.items():
+                head = f"{encoder.encode(key)}:"
+                if type(value) is _TasksLater:
+                    tasks = state_text.tasks_text(value.tasks, read, self._task_encoder(encoder, encoded))
+                    offset = 1 + sum(len(part) + 1 for part in parts) + len(head)
+                    parts.append(head + tasks.text)
+                else:
+                    parts.append(head + encoder.encode(value))
+            text = "{" + ",".join(parts) + "}"
+            return Encoded(text, tasks.moved(text, offset) if tasks is not None else None, encoded)
         finally:
             self._registry._encoder_mode = False
 
-    def _value_text(self, value, read, encoder) -> str:
-        if type(value) is not _TasksLater:
-            return encoder.encode(value)
-        return state_text.tasks_text(value.tasks, read,
-                                     lambda task: encoder.encode(self._converter.task_dict(task)))
+    def _task_encoder(self, encoder, encoded: list):
+        def encode_task(task) -> tuple[str, dict]:
+            encoded.append(task)
+            dct = self._converter.task_dict(task)
+            return encoder.encode(dct), dct
+        return encode_task
 
     def loads(self, text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
         dct, read = state_text.parse(text)

@@ -139,9 +139,24 @@ def fragment_dict(fragment: str) -> dict | None:
     return value if type(value) is dict else None
 
 
-def tasks_text(tasks: dict, read: ReadTasks | None, encode_task) -> str:
+@dataclass
+class TasksText:
+    """A task mapping's JSON text, and where each task's value lies in it with the dict that
+    value stands for (read back as the same: a reused task's dict as read, an encoded one's as
+    encoded) — what the next save needs to reuse them again (`moved`)."""
+    text: str
+    spans: dict[str, tuple[int, int]]
+    dicts: dict[str, dict]
+
+    def moved(self, whole: str, offset: int) -> ReadTasks:
+        """The tasks as read from `whole`, which holds this text at `offset`."""
+        return ReadTasks(whole, {key: (start + offset, end + offset) for key, (start, end) in self.spans.items()},
+                         self.dicts)
+
+
+def tasks_text(tasks: dict, read: ReadTasks | None, encode_task) -> TasksText:
     """The JSON text of a top workflow's task mapping: unchanged tasks as they were read,
-    the others through `encode_task(task) -> str`."""
+    the others through `encode_task(task) -> (text, dict)`."""
     call, read_dicts = object(), read.dicts if read is not None else {}
     taken_of = []
     for task in tasks.values():  # first each task's own data, which its children's text depends on too
@@ -152,27 +167,53 @@ def tasks_text(tasks: dict, read: ReadTasks | None, encode_task) -> str:
         # `call` marks "same data as at the load" for this call only: a task no longer in the
         # mapping keeps an older mark, so its former children do not count it as unchanged.
         task.sanfu_same_data = call if taken is not None and identical(task.data, taken.data) else None
-    parts, text, spans = [], read.text if read is not None else "", read.spans if read is not None else {}
-    run_from = run_to = -1  # a run of unchanged tasks that lie one after another in the text read: one slice
+    spans = read.spans if read is not None else {}
+    out = _Out(read.text if read is not None else "")
     for (task_id, task), taken in zip(tasks.items(), taken_of):
         if taken is not None and unchanged(task, taken, call):
-            key = taken.dct["id"]
-            start, end = spans[key]
-            key_start = start - len(key) - 3  # '"key":'
-            if key_start == run_to + 1 and text[run_to] == ",":
-                run_to = end
-                continue
-            if run_from >= 0:
-                parts.append(text[run_from:run_to])
-            run_from, run_to = key_start, end
-            continue
-        if run_from >= 0:
-            parts.append(text[run_from:run_to])
-            run_from = run_to = -1
-        parts.append(f'"{text_of(task_id)}":{encode_task(task)}')
-    if run_from >= 0:
-        parts.append(text[run_from:run_to])
-    return "{" + ",".join(parts) + "}"
+            out.reuse(taken.dct, spans[taken.dct["id"]])
+        else:
+            out.encode(text_of(task_id), *encode_task(task))
+    return out.done()
+
+
+class _Out:
+    """tasks_text's output: parts joined by commas, a run of unchanged tasks that lie one after
+    another in the text read copied as one slice, each task's span in the output tracked."""
+
+    def __init__(self, read: str):
+        self.read, self.parts, self.spans, self.dicts = read, [], {}, {}
+        self.at = 1  # where the next part starts in "{" + ",".join(parts) + "}"
+        self.run_from = self.run_to = self.run_at = -1
+
+    def reuse(self, dct: dict, span: tuple[int, int]) -> None:
+        key, (start, end) = dct["id"], span
+        key_start = start - len(key) - 3  # '"key":'
+        if not (key_start == self.run_to + 1 and self.read[self.run_to] == ","):
+            self.flush()
+            self.run_from, self.run_at = key_start, self.at
+        self.run_to = end
+        shift = self.run_at - self.run_from
+        self.spans[key], self.dicts[key] = (start + shift, end + shift), dct
+
+    def encode(self, key: str, task_text: str, dct: dict) -> None:
+        self.flush()
+        part = f'"{key}":{task_text}'
+        self.spans[key], self.dicts[key] = (self.at + len(key) + 3, self.at + len(part)), dct
+        self._add(part)
+
+    def flush(self) -> None:
+        if self.run_from >= 0:
+            self._add(self.read[self.run_from:self.run_to])
+            self.run_from = self.run_to = -1
+
+    def _add(self, part: str) -> None:
+        self.parts.append(part)
+        self.at += len(part) + 1
+
+    def done(self) -> TasksText:
+        self.flush()
+        return TasksText("{" + ",".join(self.parts) + "}", self.spans, self.dicts)
 
 
 def unchanged(task, taken: Taken, call) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.errors import Conflict, InvalidInput, Unavailable
 
 READ_ONLY = "sanfu_read_only"   # session.info: a query's unit of work, which must not write
+AFTER_COMMIT = "sanfu_after_commit"  # session.info: what to run once the transaction has committed
 CONFLICT_MESSAGE = ("该流程实例已被其他人同时修改，本次操作未保存，请刷新后重试 "
                     "(conflict: the instance was changed by someone else; nothing was saved)")
 
@@ -73,6 +74,8 @@ class UnitOfWork:
     def _commit(self, session: Session) -> None:
         try:
             session.commit()
+            for callback in session.info.pop(AFTER_COMMIT, ()):
+                callback()
         except StaleDataError as err:
             session.rollback()
             raise Conflict(CONFLICT_MESSAGE) from err
@@ -100,6 +103,11 @@ class UnitOfWork:
             if _is_lock_error(err):
                 raise Conflict(CONFLICT_MESSAGE) from err
             raise
+
+
+def after_commit(session: Session, callback) -> None:
+    """Run `callback()` once this unit of work's transaction has committed; never if it does not."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
 def forbid_writes(session: Session, _flush_context, _instances) -> None:

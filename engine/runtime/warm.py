@@ -1,0 +1,123 @@
+"""Workflows kept warm in this process between the commands on an instance.
+
+Every command used to rebuild the instance's SpiffWorkflow object from its stored state; in a
+200-item parallel step that rebuild (~210 task objects) was over a third of a completion, and a
+quarter of a plain one's Python. A command that saved a workflow now keeps the object, once its
+transaction has committed, with the exact text it wrote; the next command on that instance
+takes it instead of rebuilding it when the instance's stored state is still that very text
+(compared whole: a revision alone would not do, since claims bump it without touching the state,
+and any writer that changes the state changes the text). Nothing can go stale across workers
+or processes: another worker's write changes the text, and this one rebuilds.
+
+Kept only when the object is exactly what rebuilding from its text would give:
+
+- every task written anew by this save holds JSON values only (str keys, lists, dicts,
+  scalars: a tuple, a date or an int key would read back as something else), and so do the
+  workflow's own data; the tasks written as they were read are unchanged since a load from
+  text (engine.runtime.state_text), so they hold what that text holds;
+- no subprocess and no pending event (written through SpiffWorkflow's generic converters);
+- and the object's read state is moved onto the new text (`rebase`), so that the next save
+  still writes unchanged tasks as they were read.
+
+Taken out whole (nobody else holds it while a command uses it), put back only after a commit;
+a command that fails, or a read-only unit of work, leaves nothing behind. Bounded by the total
+number of tasks held.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from engine.runtime.state_text import READ_TASKS
+from engine.runtime.task_codec import TAKEN, Taken, text_of
+
+# Tasks held at most, over all kept workflows (a 200-item step's workflow holds ~210).
+MAX_TASKS = 20_000
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def json_exact(value) -> bool:
+    """Whether `value` reads back from its JSON text as an equal value of the same types."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        return all(type(key) is str and json_exact(item) for key, item in value.items())
+    if kind is list:
+        return all(map(json_exact, value))
+    return False
+
+
+def rebase(workflow, saved) -> bool:
+    """Make `workflow` as if just loaded from the text it was saved as (`saved`: the
+    serializer's Encoded). False (and `workflow` not to be kept) when loading that text could
+    give anything else than `workflow`."""
+    read, encoded = saved.read_back, saved.encoded
+    if read is None or workflow.subprocesses or workflow.bpmn_events or not json_exact(workflow.data):
+        return False
+    if not all(json_exact(task.data) and json_exact(task.internal_data) for task in encoded):
+        return False
+    tasks, dicts = workflow.tasks, read.dicts
+    for task in encoded:  # the others' Taken stands: written as read, their dict is the one read
+        parent = tasks.get(task._parent) if task._parent is not None else None
+        if parent is not None or task._parent is None:  # as FastTaskConverter.from_dict keeps it
+            setattr(task, TAKEN, Taken(dicts[text_of(task.id)], task, parent))
+    setattr(workflow, READ_TASKS, read)
+    return True
+
+
+@dataclass
+class _Kept:
+    definition_id: int
+    bindings: dict
+    text: str
+    workflow: object
+    open_tasks: frozenset  # the ids of its ready human tasks (what a load would find)
+    size: int
+
+
+class WarmWorkflows:
+    """Instance id -> the workflow last saved for it by this process (see the module's doc)."""
+
+    def __init__(self, max_tasks: int = MAX_TASKS):
+        self.max_tasks = max_tasks
+        self._kept: OrderedDict[int, _Kept] = OrderedDict()
+        self._tasks = 0
+        self._lock = threading.Lock()
+
+    def take(self, instance) -> tuple | None:
+        """(workflow, ids of its ready human tasks) kept for `instance` if its stored state is
+        still the text it was saved as, else None; either way nothing is kept for it any more."""
+        with self._lock:
+            kept = self._kept.pop(instance.id, None)
+            if kept is not None:
+                self._tasks -= kept.size
+        if kept is None or kept.definition_id != instance.definition_id \
+                or kept.text != instance.state or kept.bindings != (instance.bindings or {}):
+            return None
+        return kept.workflow, kept.open_tasks
+
+    def keep(self, instance_id: int, definition_id: int, bindings: dict, text: str, workflow,
+             open_tasks: frozenset = frozenset()) -> None:
+        size = len(workflow.tasks)
+        if size > self.max_tasks:
+            return
+        with self._lock:
+            old = self._kept.pop(instance_id, None)
+            if old is not None:
+                self._tasks -= old.size
+            self._kept[instance_id] = _Kept(definition_id, dict(bindings or {}), text, workflow, open_tasks, size)
+            self._tasks += size
+            while self._tasks > self.max_tasks:
+                _, dropped = self._kept.popitem(last=False)
+                self._tasks -= dropped.size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self._tasks = 0
+
+    def __len__(self) -> int:
+        return len(self._kept)
