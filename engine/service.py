@@ -172,7 +172,7 @@ class Engine(InboxQueries, BulkCommands,  # inbox
                                 enterprise_id=enterprise_id)
         loaded = self.runtime.new(session, instance, data, start_event=(trigger or {}).get("element_id"))
         self.runtime.advance(loaded)
-        instance.state = self.runtime.serializer.dumps(loaded.workflow)
+        instance.state = self.runtime.encode_new(loaded)
         uow.flush()  # whatever else the start added, as before; then the instance, as one plain INSERT
         insert_instance(session, instance)
         audit.record(session, actor, "instance_started", instance_id=instance.id,

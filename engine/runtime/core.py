@@ -97,6 +97,8 @@ class Loaded:
     # Messages/signals the workflow threw that nothing inside it caught (set by save).
     thrown: list = field(default_factory=list)
     bindings_changed: bool = False
+    # A new instance's state as encoded before its INSERT (encode_new), kept warm by its save.
+    saved: Encoded | None = None
     # Whether the workflow has ended, asked once per save (SpiffWorkflow walks the task tree
     # to answer) and read by the projections.
     completed: bool = False
@@ -182,8 +184,8 @@ class Runtime:
         loaded.thrown = events.thrown(workflow)
         if loaded.specs.may_catch_events():
             events.project(session, instance, workflow, new)
-        values, saved = {}, None
-        if not new:  # a new instance was serialized (and stamped) before its INSERT
+        values, saved = {}, loaded.saved
+        if not new:  # a new instance was serialized (and stamped) before its INSERT: encode_new
             compaction.compact(workflow)  # after the projections: they read what just finished
             saved = self.serializer.encode(workflow)
             values = {"state": saved.text, "updated_at": now}
@@ -194,8 +196,13 @@ class Runtime:
             audit.record(session, actor, "instance_completed", instance_id=instance.id)
         if values:
             write_instance(session, instance, values)
-        if saved is not None:  # (a start's object is kept once a command has loaded it: starts stay cheap)
+        if saved is not None:
             self._keep_warm(session, loaded, saved)
+
+    def encode_new(self, loaded: Loaded) -> str:
+        """The state text of a new instance, for its INSERT; its save keeps the workflow warm."""
+        loaded.saved = self.serializer.encode(loaded.workflow)
+        return loaded.saved.text
 
     def _keep_warm(self, session: Session, loaded: Loaded, saved: Encoded) -> None:
         """Keep the workflow for the instance's next command once this one has committed, when

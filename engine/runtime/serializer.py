@@ -6,6 +6,7 @@ only its own state (task tree, data, events).
 """
 from __future__ import annotations
 
+from json import encoder as encoder_module
 from typing import NamedTuple
 from uuid import UUID
 
@@ -92,10 +93,32 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 _COMPACT = {"ensure_ascii": False, "separators": (",", ":")}
 
 
+def _plain(dct: dict) -> bool:
+    return not dct.get("subprocesses") and not dct.get("bpmn_events")
+
+
+class _OneEncoder:
+    """`json_encoder.encode` with its C encoder made once per save: JSONEncoder.encode makes one
+    per call, and a save encodes each task it writes anew on its own (what that cost was most
+    of encoding a small task). Same text: the same C encoder with the same settings."""
+
+    def __init__(self, json_encoder):
+        make = encoder_module.c_make_encoder
+        self._one = None if make is None else make(
+            {}, json_encoder.default, encoder_module.encode_basestring, None, ":", ",", False, False, True)
+        self._fallback = json_encoder.encode
+
+    def encode(self, value) -> str:
+        if self._one is None:
+            return self._fallback(value)
+        return "".join(self._one(value, 0))
+
+
 class Encoded(NamedTuple):
     text: str
     read_back: ReadTasks | None  # the top workflow's tasks as `text` would read back (state_text)
-    encoded: list | None  # the tasks encoded anew (not written as they were read)
+    encoded: list | None  # the tasks encoded anew (not written as they were read); None: all
+    plain: bool = False  # no subprocess and no pending event in the text (both written whole)
 
 
 class StateSerializer:
@@ -118,15 +141,16 @@ class StateSerializer:
 
     def encode(self, workflow: BpmnWorkflow) -> Encoded:
         """dumps(), with what reading that text back would give the top workflow's tasks (their
-        spans and dicts) and the tasks encoded anew; both None when the state was encoded whole."""
+        spans and dicts) and the tasks encoded anew; both None when the state was encoded whole
+        (a workflow not read by `loads`)."""
         read = getattr(workflow, READ_TASKS, None)
-        encoder = self._serializer._encoder_cls(**_COMPACT)
+        encoder = _OneEncoder(self._serializer._encoder_cls(**_COMPACT))
         self._registry._encoder_mode = True
         try:
             dct = self._converter.to_dict(workflow, tasks_later=read is not None)
             dct["format"] = STATE_FORMAT
             if read is None:
-                return Encoded(encoder.encode(dct), None, None)
+                return Encoded(encoder.encode(dct), None, None, _plain(dct))
             parts, encoded, tasks = [], [], None
             for key, value in dct.items():
                 head = f"{encoder.encode(key)}:"
@@ -137,7 +161,7 @@ class StateSerializer:
                 else:
                     parts.append(head + encoder.encode(value))
             text = "{" + ",".join(parts) + "}"
-            return Encoded(text, tasks.moved(text, offset) if tasks is not None else None, encoded)
+            return Encoded(text, tasks.moved(text, offset) if tasks is not None else None, encoded, _plain(dct))
         finally:
             self._registry._encoder_mode = False
 

@@ -29,7 +29,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from engine.runtime.state_text import READ_TASKS
+from engine.runtime.state_text import READ_TASKS, parse
 from engine.runtime.task_codec import TAKEN, Taken, text_of
 
 # Tasks held at most, over all kept workflows (a 200-item step's workflow holds ~210).
@@ -53,19 +53,41 @@ def json_exact(value) -> bool:
 def rebase(workflow, saved) -> bool:
     """Make `workflow` as if just loaded from the text it was saved as (`saved`: the
     serializer's Encoded). False (and `workflow` not to be kept) when loading that text could
-    give anything else than `workflow`."""
+    give anything else than `workflow`. A state encoded whole (a start's) is read back only if
+    a command takes it (`read_back`): a start stays as cheap as before."""
     read, encoded = saved.read_back, saved.encoded
-    if read is None or workflow.subprocesses or workflow.bpmn_events or not json_exact(workflow.data):
+    if not saved.plain or workflow.subprocesses or not json_exact(workflow.data):
         return False
-    if not all(json_exact(task.data) and json_exact(task.internal_data) for task in encoded):
+    tasks = workflow.tasks
+    if not all(json_exact(task.data) and json_exact(task.internal_data)
+               for task in (tasks.values() if encoded is None else encoded)):
         return False
-    tasks, dicts = workflow.tasks, read.dicts
+    if read is None:
+        return encoded is None
     for task in encoded:  # the others' Taken stands: written as read, their dict is the one read
-        parent = tasks.get(task._parent) if task._parent is not None else None
-        if parent is not None or task._parent is None:  # as FastTaskConverter.from_dict keeps it
-            setattr(task, TAKEN, Taken(dicts[text_of(task.id)], task, parent))
+        _take_as(task, read.dicts[text_of(task.id)], tasks)
     setattr(workflow, READ_TASKS, read)
     return True
+
+
+def read_back(workflow, text: str) -> None:
+    """Give a workflow saved whole its tasks as read from `text`, as `loads` would have."""
+    _, read = parse(text)
+    if read is None:
+        return
+    tasks = workflow.tasks
+    for task_id, task in tasks.items():
+        dct = read.dicts.get(text_of(task_id))
+        if dct is None:
+            return
+        _take_as(task, dct, tasks)
+    setattr(workflow, READ_TASKS, read)
+
+
+def _take_as(task, dct: dict, tasks: dict) -> None:
+    parent = tasks.get(task._parent) if task._parent is not None else None
+    if parent is not None or task._parent is None:  # as FastTaskConverter.from_dict keeps it
+        setattr(task, TAKEN, Taken(dct, task, parent))
 
 
 @dataclass
@@ -97,6 +119,8 @@ class WarmWorkflows:
         if kept is None or kept.definition_id != instance.definition_id \
                 or kept.text != instance.state or kept.bindings != (instance.bindings or {}):
             return None
+        if getattr(kept.workflow, READ_TASKS, None) is None:
+            read_back(kept.workflow, kept.text)
         return kept.workflow, kept.open_tasks
 
     def keep(self, instance_id: int, definition_id: int, bindings: dict, text: str, workflow,

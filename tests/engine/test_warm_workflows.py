@@ -108,23 +108,24 @@ def assert_kept_is_what_the_text_gives(engine: Engine, instance_id: int) -> None
         rebuilt = runtime.load(uow.session, uow.session.get(Instance, instance_id)).workflow
     converter = runtime.serializer._converter
     assert converter.to_dict(kept.workflow) == converter.to_dict(rebuilt)
-    # and its tasks as read: where each lies in the text and the dict it reads back as
+    # and its tasks as read: where each lies in the text and the dict it reads back as (a
+    # start's, saved whole, are read when a command takes it)
     _, parsed = parse(kept.text)
-    read = getattr(kept.workflow, READ_TASKS)
-    assert (read.text, read.spans, read.dicts) == (kept.text, parsed.spans, parsed.dicts)
+    read = getattr(kept.workflow, READ_TASKS, None)
+    if read is not None:
+        assert (read.text, read.spans, read.dicts) == (kept.text, parsed.spans, parsed.dicts)
     assert kept.open_tasks == frozenset(ready_human_tasks(rebuilt)) != frozenset()
 
 
 def test_the_next_command_takes_the_workflow_the_last_one_saved(county, monkeypatch):
-    instance = county.start("rounds", "liaison1")["id"]
-    round_of(county, instance)            # rebuilt: a start keeps nothing
     rebuilds = Rebuilds(county, monkeypatch)
+    instance = county.start("rounds", "liaison1")["id"]
     for n in range(3):
         assert_kept_is_what_the_text_gives(county, instance)   # (rebuilds one to compare)
         before = rebuilds.count
-        round_of(county, instance, note=f"第{n + 2}轮")
+        round_of(county, instance, note=f"第{n + 1}轮")
         assert rebuilds.count == before
-    assert county.show(instance)["data"]["note"] == "第4轮"
+    assert county.show(instance)["data"]["note"] == "第3轮"
 
 
 def test_a_claim_bumps_the_revision_but_keeps_the_state_and_the_workflow(county, monkeypatch):
@@ -218,26 +219,26 @@ class _Workflow:
 
 
 class _Instance:
-    def __init__(self, instance_id: int, state: str = "s", definition_id: int = 1, bindings=None):
+    def __init__(self, instance_id: int, state: str = "{}", definition_id: int = 1, bindings=None):
         self.id, self.state, self.definition_id, self.bindings = instance_id, state, definition_id, bindings
 
 
 def test_the_kept_workflows_are_bounded_by_their_tasks_oldest_out_first():
     warm = WarmWorkflows(max_tasks=10)
     first, second, third = _Workflow(4), _Workflow(4), _Workflow(4)
-    warm.keep(1, 1, {}, "s", first)
-    warm.keep(2, 1, {}, "s", second)
-    warm.keep(3, 1, {}, "s", third)   # 12 tasks: the oldest goes
+    warm.keep(1, 1, {}, "{}", first)
+    warm.keep(2, 1, {}, "{}", second)
+    warm.keep(3, 1, {}, "{}", third)   # 12 tasks: the oldest goes
     assert len(warm) == 2 and warm.take(_Instance(1)) is None
     assert warm.take(_Instance(3))[0] is third and warm.take(_Instance(3)) is None   # taken out whole
-    warm.keep(4, 1, {}, "s", _Workflow(11))  # larger than the bound: never kept
+    warm.keep(4, 1, {}, "{}", _Workflow(11))  # larger than the bound: never kept
     assert warm.take(_Instance(4)) is None
 
 
-@pytest.mark.parametrize("changed", [{"state": "t"}, {"definition_id": 2}, {"bindings": {"sub": 7}}])
+@pytest.mark.parametrize("changed", [{"state": '{"t":1}'}, {"definition_id": 2}, {"bindings": {"sub": 7}}])
 def test_a_kept_workflow_serves_only_the_state_it_was_saved_as(changed):
     warm, workflow = WarmWorkflows(), _Workflow(3)
-    warm.keep(1, 1, {}, "s", workflow)
+    warm.keep(1, 1, {}, "{}", workflow)
     assert warm.take(_Instance(1, **changed)) is None
-    warm.keep(1, 1, {}, "s", workflow, frozenset({"task"}))
+    warm.keep(1, 1, {}, "{}", workflow, frozenset({"task"}))
     assert warm.take(_Instance(1)) == (workflow, frozenset({"task"}))
