@@ -13,8 +13,9 @@ Kept only when the object is exactly what rebuilding from its text would give:
 
 - every task written anew by this save holds JSON values only (str keys, lists, dicts,
   scalars: a tuple, a date or an int key would read back as something else), and so do the
-  workflow's own data; the tasks written as they were read are unchanged since a load from
-  text (engine.runtime.state_text), so they hold what that text holds;
+  workflow's own data, its message correlations and its steps done; the tasks written as they
+  were read are unchanged since a load from text (engine.runtime.state_text), so they hold
+  what that text holds;
 - no subprocess and no pending event (written through SpiffWorkflow's generic converters);
 - and the object's read state is moved onto the new text (`rebase`), so that the next save
   still writes unchanged tasks as they were read.
@@ -29,6 +30,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from engine.runtime.compaction import done_steps
 from engine.runtime.state_text import READ_TASKS, parse
 from engine.runtime.task_codec import TAKEN, Taken, text_of
 
@@ -56,7 +58,8 @@ def rebase(workflow, saved) -> bool:
     give anything else than `workflow`. A state encoded whole (a start's) is read back only if
     a command takes it (`read_back`): a start stays as cheap as before."""
     read, encoded = saved.read_back, saved.encoded
-    if not saved.plain or workflow.subprocesses or not json_exact(workflow.data):
+    if not saved.plain or workflow.subprocesses or not all(map(json_exact, (
+            workflow.data, getattr(workflow, "correlations", {}), done_steps(workflow)))):
         return False
     tasks = workflow.tasks
     if not all(json_exact(task.data) and json_exact(task.internal_data)
