@@ -30,6 +30,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.util.task import TaskState
+
 from engine.runtime.compaction import done_steps
 from engine.runtime.state_text import READ_TASKS, parse
 from engine.runtime.task_codec import TAKEN, Taken, text_of
@@ -65,12 +68,22 @@ def rebase(workflow, saved) -> bool:
     if not all(json_exact(task.data) and json_exact(task.internal_data)
                for task in (tasks.values() if encoded is None else encoded)):
         return False
-    if read is None:
-        return encoded is None
-    for task in encoded:  # the others' Taken stands: written as read, their dict is the one read
-        _take_as(task, read.dicts[text_of(task.id)], tasks)
-    setattr(workflow, READ_TASKS, read)
+    if read is not None:
+        for task in encoded:  # the others' Taken stands: written as read, their dict is the one read
+            _take_as(task, read.dicts[text_of(task.id)], tasks)
+        setattr(workflow, READ_TASKS, read)
+    elif encoded is not None:
+        return False
+    _wait_as_read(workflow)
     return True
+
+
+def _wait_as_read(workflow) -> None:
+    """The workflow's waiting catch events registered as a load registers them (each waiting
+    catching task, in the order of the tasks): SpiffWorkflow keeps the live list as tasks start
+    and stop waiting, which could differ from it in order or in a task compaction dropped."""
+    workflow.event_manager.tasks = {task_id: task for task_id, task in workflow.tasks.items()
+                                    if task._state & TaskState.WAITING and isinstance(task.task_spec, CatchingEvent)}
 
 
 def read_back(workflow, text: str) -> None:

@@ -52,6 +52,43 @@ TUPLE = process("pairs", """
 <bpmn:sequenceFlow id="f5" sourceRef="as_list" targetRef="end1"/>
 <bpmn:sequenceFlow id="f6" sourceRef="as_tuple" targetRef="end2"/>""")
 
+# The round's 整改 has a deadline: a boundary timer waits beside it, round after round.
+TIMED = process("timed", """
+<bpmn:startEvent id="start"/>
+<bpmn:userTask id="fill" name="限期整改" camunda:candidateGroups="water"/>
+<bpmn:boundaryEvent id="late" attachedToRef="fill" cancelActivity="false">
+  <bpmn:timerEventDefinition><bpmn:timeDuration>P30D</bpmn:timeDuration></bpmn:timerEventDefinition>
+</bpmn:boundaryEvent>
+<bpmn:userTask id="urge" name="督办" camunda:candidateGroups="water"/>
+<bpmn:exclusiveGateway id="again" default="back"/>
+<bpmn:endEvent id="end"/><bpmn:endEvent id="urged"/>
+<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fill"/>
+<bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="again"/>
+<bpmn:sequenceFlow id="back" sourceRef="again" targetRef="fill"/>
+<bpmn:sequenceFlow id="done" sourceRef="again" targetRef="end">
+  <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">done == True</bpmn:conditionExpression>
+</bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="urge"/>
+<bpmn:sequenceFlow id="f4" sourceRef="urge" targetRef="urged"/>""")
+
+# Two branches wait for the same signal: B's catch from the start, A's once 初查 is done.
+SIGNALS = process("signals", """
+<bpmn:startEvent id="start"/>
+<bpmn:parallelGateway id="split"/>
+<bpmn:userTask id="a1" name="初查" camunda:candidateGroups="water"/>
+<bpmn:intermediateCatchEvent id="sig_a"><bpmn:signalEventDefinition signalRef="go_signal"/></bpmn:intermediateCatchEvent>
+<bpmn:intermediateCatchEvent id="sig_b"><bpmn:signalEventDefinition signalRef="go_signal"/></bpmn:intermediateCatchEvent>
+<bpmn:userTask id="after" name="复查" camunda:candidateGroups="water"/>
+<bpmn:endEvent id="end_a"/><bpmn:endEvent id="end_b"/>
+<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split"/>
+<bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="a1"/>
+<bpmn:sequenceFlow id="f3" sourceRef="a1" targetRef="sig_a"/>
+<bpmn:sequenceFlow id="f4" sourceRef="sig_a" targetRef="end_a"/>
+<bpmn:sequenceFlow id="f5" sourceRef="split" targetRef="sig_b"/>
+<bpmn:sequenceFlow id="f6" sourceRef="sig_b" targetRef="after"/>
+<bpmn:sequenceFlow id="f7" sourceRef="after" targetRef="end_b"/>""").replace(
+    '<bpmn:process id="signals"', '<bpmn:signal id="go_signal" name="go"/>\n<bpmn:process id="signals"')
+
 # A 5-item parallel multi-instance step: its tasks' text is reused across commands.
 ITEMS = process("items", """
 <bpmn:startEvent id="start"/>
@@ -68,7 +105,8 @@ ITEMS = process("items", """
 @pytest.fixture
 def county(people, tmp_path):
     people.deploy([write(tmp_path, name + ".bpmn", xml) for name, xml in
-                   (("rounds", ROUNDS), ("pairs", TUPLE), ("items", ITEMS))], "designer")
+                   (("rounds", ROUNDS), ("pairs", TUPLE), ("items", ITEMS), ("timed", TIMED),
+                                                   ("signals", SIGNALS))], "designer")
     return people
 
 
@@ -99,7 +137,7 @@ def stored(engine: Engine, instance_id: int) -> str:
         return uow.session.scalar(select(Instance.state).where(Instance.id == instance_id))
 
 
-def assert_kept_is_what_the_text_gives(engine: Engine, instance_id: int) -> None:
+def assert_kept_is_what_the_text_gives(engine: Engine, instance_id: int, open_tasks: bool = True) -> None:
     """The kept workflow, converted whole, equals the workflow rebuilt from the stored text."""
     runtime = engine.runtime
     kept = runtime.warm._kept[instance_id]
@@ -114,7 +152,9 @@ def assert_kept_is_what_the_text_gives(engine: Engine, instance_id: int) -> None
     read = getattr(kept.workflow, READ_TASKS, None)
     if read is not None:
         assert (read.text, read.spans, read.dicts) == (kept.text, parsed.spans, parsed.dicts)
-    assert kept.open_tasks == frozenset(ready_human_tasks(rebuilt)) != frozenset()
+    assert kept.open_tasks == frozenset(ready_human_tasks(rebuilt))
+    assert bool(kept.open_tasks) is open_tasks
+    assert list(kept.workflow.event_manager.tasks) == list(rebuilt.event_manager.tasks)
 
 
 def test_the_next_command_takes_the_workflow_the_last_one_saved(county, monkeypatch):
@@ -126,6 +166,30 @@ def test_the_next_command_takes_the_workflow_the_last_one_saved(county, monkeypa
         round_of(county, instance, note=f"第{n + 1}轮")
         assert rebuilds.count == before
     assert county.show(instance)["data"]["note"] == "第3轮"
+
+
+def test_a_kept_workflow_waits_for_the_same_events_as_a_rebuilt_one(county, monkeypatch):
+    instance = county.start("timed", "liaison1")["id"]
+    rebuilds = Rebuilds(county, monkeypatch)
+    for _ in range(3):
+        assert_kept_is_what_the_text_gives(county, instance)   # the boundary timer waiting, once
+        before = rebuilds.count
+        county.complete(open_task(county, instance)["id"], "water1", {"done": False})
+        assert rebuilds.count == before
+    county.complete(open_task(county, instance)["id"], "water1", {"done": True})
+    assert county.show(instance)["status"] == "completed"
+
+
+def test_events_waited_for_are_listed_as_a_rebuilt_workflow_lists_them(county):
+    """The same waiting tasks in the same order (a signal caught by both reaches them in that
+    order): whichever worker holds the instance, it behaves alike."""
+    instance = county.start("signals", "liaison1")["id"]
+    county.complete(open_task(county, instance)["id"], "water1", {})   # now A's catch waits too
+    assert_kept_is_what_the_text_gives(county, instance, open_tasks=False)
+    assert len(county.runtime.warm._kept[instance].workflow.event_manager.tasks) == 2
+    county.broadcast_signal("go", "admin")
+    county.complete(open_task(county, instance)["id"], "water1", {})
+    assert county.show(instance)["status"] == "completed"
 
 
 def test_a_claim_bumps_the_revision_but_keeps_the_state_and_the_workflow(county, monkeypatch):
