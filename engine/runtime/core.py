@@ -29,11 +29,11 @@ from engine.jobs import start_events
 from engine.runtime import compaction, events
 from engine.runtime.serializer import Encoded, StateSerializer
 from engine.runtime.task_codec import text_of
-from engine.runtime.warm import WarmWorkflows, rebase
+from engine.runtime.warm import WarmWorkflows, keep_when_committed
 from engine.sandbox.expressions import script_engine
 from engine.store import audit
 from engine.store.tables import Instance, ProcessDefinition
-from engine.store.uow import CONFLICT_MESSAGE, READ_ONLY, after_commit
+from engine.store.uow import CONFLICT_MESSAGE, READ_ONLY
 
 MAX_ENGINE_ROUNDS = 100
 
@@ -197,23 +197,12 @@ class Runtime:
         if values:
             write_instance(session, instance, values)
         if saved is not None:
-            self._keep_warm(session, loaded, saved)
+            keep_when_committed(session, self.warm, instance, workflow, saved, loaded.ready)
 
     def encode_new(self, loaded: Loaded) -> str:
         """The state text of a new instance, for its INSERT; its save keeps the workflow warm."""
         loaded.saved = self.serializer.encode(loaded.workflow)
         return loaded.saved.text
-
-    def _keep_warm(self, session: Session, loaded: Loaded, saved: Encoded) -> None:
-        """Keep the workflow for the instance's next command once this one has committed, when
-        rebuilding it from the text saved would give the same object (engine.runtime.warm)."""
-        instance, workflow, text = loaded.instance, loaded.workflow, saved.text
-        if not rebase(workflow, saved):
-            return
-        # (read now: the commit expires the object's attributes)
-        keep, key = self.warm.keep, (instance.id, instance.definition_id, dict(instance.bindings or {}))
-        open_tasks = frozenset(loaded.ready)  # (compaction keeps every unfinished task)
-        after_commit(session, lambda: keep(*key, text, workflow, open_tasks))
 
     def _record_bindings(self, session, loaded: Loaded, actor: str) -> None:
         if not loaded.specs.new_bindings:

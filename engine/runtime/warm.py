@@ -36,6 +36,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.runtime.compaction import done_steps
 from engine.runtime.state_text import READ_TASKS, parse
 from engine.runtime.task_codec import TAKEN, Taken, text_of
+from engine.store.uow import after_commit
 
 # Tasks held at most, over all kept workflows (a 200-item step's workflow holds ~210).
 MAX_TASKS = 20_000
@@ -84,6 +85,18 @@ def _wait_as_read(workflow) -> None:
     and stop waiting, which could differ from it in order or in a task compaction dropped."""
     workflow.event_manager.tasks = {task_id: task for task_id, task in workflow.tasks.items()
                                     if task._state & TaskState.WAITING and isinstance(task.task_spec, CatchingEvent)}
+
+
+def keep_when_committed(session, warm: WarmWorkflows, instance, workflow, saved, ready: dict) -> None:
+    """Keep `workflow`, just saved as `saved` (the serializer's Encoded) with these human tasks
+    `ready`, for the instance's next command once this unit of work has committed, when
+    rebuilding it from the text would give the same object."""
+    if not rebase(workflow, saved):
+        return
+    # (read now: the commit expires the instance's attributes; compaction keeps unfinished tasks)
+    key = (instance.id, instance.definition_id, dict(instance.bindings or {}))
+    text, open_tasks = saved.text, frozenset(ready)
+    after_commit(session, lambda: warm.keep(*key, text, workflow, open_tasks))
 
 
 def read_back(workflow, text: str) -> None:
