@@ -167,10 +167,5 @@ class WarmWorkflows:
                 _, dropped = self._kept.popitem(last=False)
                 self._tasks -= dropped.size
 
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
-            self._tasks = 0
-
     def __len__(self) -> int:
         return len(self._kept)
