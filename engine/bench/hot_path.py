@@ -4,7 +4,8 @@ One command per instance start and per completion, as users cause them (no batch
 fresh SQLite file with the shipped default settings, or (`--database URL`) in a PostgreSQL
 schema of its own that it creates empty and drops afterwards. Also the same lifecycle with a
 1-, 10-, 50- and 200-item parallel multi-instance task: `mi_200_vs_1_ratio` is what one
-completion costs in a 200-item step against a 1-item step (issue 11: at most 2).
+completion costs in a 200-item step against a 1-item step (issue 11: at most 2). And the
+shipped processes' own stories, command by command (`story_*`: engine/bench/stories.py).
 
 Runs against another checkout too, for side-by-side figures with a previous release:
 tools/bench_hot_path.py loads this module over that checkout's engine (it imports only what
@@ -12,6 +13,7 @@ every release since the benchmark began has).
 """
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import tempfile
 import time
@@ -33,6 +35,7 @@ except ImportError:  # a release before it (tools/bench_hot_path.py): its pool p
 
 PG_SCHEMA = "sanfu_bench_hot_path"
 MI_SIZES = (1, 10, 50, 200)
+STORY_ROUNDS = 5  # engine/bench/stories.py: the shipped scenarios, replayed after a round of warming up
 
 MODEL = PROCESSES / "bench_three_user_tasks.bpmn"
 MI_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -237,9 +240,20 @@ def _mi_lifecycle(engine, items: int, instances: int, workdir: Path) -> tuple[fl
     return _ms(statistics.mean(times)), _ms(cpu / len(times))
 
 
+def _stories(workdir: Path | None, database: str | None, rounds: int) -> dict:
+    """engine/bench/stories.py, loaded by its path beside this file, so that this workload runs
+    over an older checkout's engine (tools/bench_hot_path.py) with these stories' figures too."""
+    spec = importlib.util.spec_from_file_location("sanfu_bench_stories", Path(__file__).with_name("stories.py"))
+    stories = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stories)
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        return stories.run_stories(lambda: _fresh_database(Path(tempfile.mkdtemp(dir=tmp)), database), rounds)
+
+
 def run_bench(instances: int = 200, workdir: Path | None = None, database: str | None = None,
-              mi_sizes: tuple[int, ...] | None = None) -> dict:
+              mi_sizes: tuple[int, ...] | None = None, story_rounds: int | None = None) -> dict:
     mi_sizes = mi_sizes or MI_SIZES
+    story_rounds = STORY_ROUNDS if story_rounds is None else story_rounds
     with _fresh_engine(workdir, database) as (engine, path):
         report = _workload(engine, instances)
         engine.db.dispose()
@@ -252,6 +266,8 @@ def run_bench(instances: int = 200, workdir: Path | None = None, database: str |
     for n in (n for n in mi_sizes if n > 1):
         report[f"mi_{n}_vs_1_ratio"] = round(mi[n][0] / mi[1][0], 2)
         report[f"mi_{n}_vs_1_cpu_ratio"] = round(mi[n][1] / mi[1][1], 2)
+    if story_rounds:
+        report.update(_stories(workdir, database, story_rounds))
     report["settings"] = ({"database": "sqlite file", **sqlite_settings()} if database is None
                           else {"database": "postgresql", "schema": PG_SCHEMA})
     return report

@@ -70,23 +70,32 @@ class StepFailed(Exception):
 def run_scenario(scenario: Scenario, *, time_limit: float | None = None) -> ScenarioResult:
     """Run every step in a fresh temporary database; the result lists each step's outcome."""
     began = time.monotonic()
-    result = ScenarioResult(scenario.name, str(scenario.path))
     with TemporaryDirectory(prefix="sanfu-scenario-") as folder:
         db = make_engine(f"sqlite:///{Path(folder) / 'scenario.db'}")
         try:
             upgrade(db)
             engine = Engine(db_engine=db, forms_dir=scenario.forms)
-            _Run(engine, scenario, result, began, time_limit).all_steps()
+            return replay(engine, scenario, time_limit=time_limit, began=began)
         finally:
             db.dispose()
+
+
+def replay(engine: Engine, scenario: Scenario, *, org_built: bool = False, time_limit: float | None = None,
+           began: float | None = None) -> ScenarioResult:
+    """Run every step on the caller's engine (its database migrated); `org_built` when an
+    earlier replay on that database built the scenario's organisation (sanfu bench replays
+    the shipped stories round after round on one engine, as a serving worker runs them)."""
+    began = time.monotonic() if began is None else began
+    result = ScenarioResult(scenario.name, str(scenario.path))
+    _Run(engine, scenario, result, began, time_limit, build_org=not org_built).all_steps()
     result.seconds = round(time.monotonic() - began, 2)
     return result
 
 
 class _Run:
     def __init__(self, engine: Engine, scenario: Scenario, result: ScenarioResult, began: float,
-                 time_limit: float | None):
-        self.engine, self.scenario, self.result = engine, scenario, result
+                 time_limit: float | None, build_org: bool = True):
+        self.engine, self.scenario, self.result, self.build_org = engine, scenario, result, build_org
         self.deadline = began + time_limit if time_limit else None
         self.now: datetime = scenario.at or clock.now()
         self.instance_id: int | None = None
@@ -121,7 +130,8 @@ class _Run:
         outcome = StepResult(0, "start", f"发起 {start['process']}（{start['as']}）")
         try:
             with self.at_now():
-                build_org(self.engine, self.scenario.org)
+                if self.build_org:
+                    build_org(self.engine, self.scenario.org)
                 self.engine.deploy(self.scenario.processes, SCENARIO_ADMIN)
                 data = {**(start.get("data") or {}), **self.business_ids(start)}
                 self.instance_id = self.engine.start(start["process"], start["as"], data)["id"]

@@ -28,7 +28,7 @@ def _check(report: dict, instances: int) -> None:
 
 
 def test_bench_on_sqlite_reports_every_figure():
-    report = run_bench(instances=6, mi_sizes=(1, 10))
+    report = run_bench(instances=6, mi_sizes=(1, 10), story_rounds=1)
     _check(report, 6)
     assert report["settings"]["journal_mode"] == "WAL" and report["db_bytes"] > 0
     assert "round_trips_per_completion" not in report  # SQLite runs in the process
@@ -38,6 +38,7 @@ def test_the_cli_reports_the_200_item_step_against_the_1_item_step(capsys, monke
     import engine.bench.hot_path as hot_path
     assert hot_path.MI_SIZES == (1, 10, 50, 200)
     monkeypatch.setattr(hot_path, "MI_SIZES", (1, 200))  # the 10- and 50-item steps left out to keep it short
+    monkeypatch.setattr(hot_path, "STORY_ROUNDS", 1)
     assert main(["bench", "--instances", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["mi_200_vs_1_ratio"] == round(report["mi_200_complete_mean_ms"] / report["mi_1_complete_mean_ms"], 2)
@@ -55,9 +56,10 @@ def test_bench_on_postgresql_uses_a_schema_of_its_own_and_drops_it():
     try:
         with db.begin() as conn:
             conn.execute(text("CREATE TABLE IF NOT EXISTS bench_keeps_me (id int)"))
-        report = run_bench(instances=4, database=url, mi_sizes=(1, 10))
+        report = run_bench(instances=4, database=url, mi_sizes=(1, 10), story_rounds=1)
         _check(report, 4)
         assert report["settings"] == {"database": "postgresql", "schema": PG_SCHEMA}
+        assert report["story_complete_count"] > 0 and report["story_complete_sql"] >= 5  # the stories too
         # each statement, plus the driver's BEGIN and the COMMIT: 8.33 (the pool's liveness check asks the
         # server only when a connection's socket has news; 9.33 at 98d2281, 10.33 at a675f03)
         assert report["round_trips_per_completion"] == round(report["sql_per_completion"] + 2, 2)
