@@ -17,13 +17,15 @@ from engine import clock
 from engine.jobs import leases
 from engine.store import audit
 from engine.store.tables import Timer
-from engine.timers.event_definitions import waiting_timers
+from engine.timers.event_definitions import any_waiting_timer, waiting_timers
 
 
-def project(session: Session, instance, workflow, new: bool = False) -> None:
+def project(session: Session, instance, workflow, new: bool = False, none_pending: bool = False) -> None:
+    """`none_pending`: the caller knows the instance has no pending timer row (none was waiting
+    when it was loaded: every pending row is a waiting timer's, written here)."""
     waiting = {str(task.id): (task, due) for task, due in waiting_timers(workflow)}
-    if new and not waiting:
-        return
+    if (new or none_pending) and not waiting:
+        return  # nothing to settle, nothing to write
     # Every timer row of the instance, whatever its status: a timer task waiting again (a
     # 退回 reopened the step it is attached to) keeps its id, and its old row is armed again.
     rows = {} if new else {row.task_id: row for row in session.scalars(
@@ -121,10 +123,18 @@ def mark_failed(session: Session, timer_id: int) -> None:
 class TimerRowsProjection:
     """The runtime's hook: rows for the timers an instance now waits on, none once it ends."""
 
+    def on_load(self, loaded) -> None:
+        """Whether a timer was waiting before the command: if none was and none is after it,
+        the save need not read the instance's timer rows (half the commands of the shipped
+        stories: a step with no deadline timer attached, before or after)."""
+        if loaded.specs.may_have_timers():
+            loaded.noted[TimerRowsProjection] = any_waiting_timer(loaded.workflow)
+
     def project(self, session: Session, loaded, new: bool) -> None:
         # A new instance too: the specs it has reached (its own, embedded, called) say whether
         # it can wait on a timer at all; most models cannot, and the walk is skipped.
         if loaded.specs.may_have_timers():
-            project(session, loaded.instance, loaded.workflow, new)
+            none_pending = loaded.noted.get(TimerRowsProjection) is False
+            project(session, loaded.instance, loaded.workflow, new, none_pending)
         if loaded.completed and loaded.instance.status == "running":
             cancel_all(session, loaded.instance.id)

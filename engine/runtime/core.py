@@ -102,6 +102,8 @@ class Loaded:
     # Whether the workflow has ended, asked once per save (SpiffWorkflow walks the task tree
     # to answer) and read by the projections.
     completed: bool = False
+    # What the projections noted of the workflow as loaded (Projection.on_load), by projection.
+    noted: dict = field(default_factory=dict)
 
     def built_for(self, spiff_task) -> BuiltSpec:
         return self.specs.owner[spiff_task.workflow.spec.name]
@@ -113,6 +115,9 @@ class Projection(Protocol):
 
     def project(self, session: Session, loaded: Loaded, new: bool) -> None: ...
 
+    # Optional: `on_load(loaded)`, called once a stored instance is loaded, before the command
+    # changes it, to note in loaded.noted what its save will compare with.
+
 
 class Runtime:
     """Load, advance and save instances. What else a save writes is injected: the Engine
@@ -122,6 +127,7 @@ class Runtime:
         self.specs = specs or SpecCache()
         self.serializer = StateSerializer()
         self.projections = tuple(projections)
+        self._on_load = tuple(p.on_load for p in self.projections if hasattr(p, "on_load"))
         self.warm = WarmWorkflows()  # engine.runtime.warm: the workflows this process saved last
 
     def new(self, session: Session, instance: Instance, data: dict,
@@ -149,7 +155,10 @@ class Runtime:
             with engine_errors():
                 workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())
             open_now = frozenset(ready_human_tasks(workflow))
-        return Loaded(instance, workflow, specs, open_now)
+        loaded = Loaded(instance, workflow, specs, open_now)
+        for on_load in self._on_load:
+            on_load(loaded)
+        return loaded
 
     def form_of(self, session: Session, row) -> dict | None:
         """The JSON Schema form of a human task row, from its definition's cached spec."""

@@ -238,3 +238,9 @@ def waiting_timers(workflow) -> list[tuple[object, datetime]]:
         if due is not None:
             found.append((task, due))
     return sorted(found, key=lambda pair: pair[1])
+
+
+def any_waiting_timer(workflow) -> bool:
+    """Whether a timer of the instance is waiting (when it is due left uncomputed)."""
+    return any(_engine_timer(task.task_spec) is not None
+               for task in workflow.top_workflow.get_tasks(state=TaskState.WAITING))
