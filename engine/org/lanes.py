@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import String, bindparam, case, cast, literal, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, case, cast, exists, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -42,9 +42,9 @@ def resolve(session: Session, name: str, ctx: Context, data: dict) -> Resolved:
         special = _special(session, name, ctx, data)
         if special is not None:
             return special
-        section = _section_named(session, ctx.unit_id, name)
-        if section is not None:
-            return _section(session, section)
+        section_id, users = _section_people(session, ctx.unit_id, name, "staff")
+        if section_id is not None:
+            return Resolved([("section", str(section_id))], users)
     return Resolved([("group", name)], _group_members(session, name))
 
 
@@ -58,30 +58,49 @@ def _special(session, name, ctx, data) -> Resolved | None:
     if name == "督办":
         return _supervisors(session, ctx.unit_id)
     if name in ("责任科室", "科长", "分管领导"):
-        section = _section_named(session, ctx.unit_id, str(data.get("section") or ""))
-        if section is None:
+        via = {"责任科室": "staff", "科长": "head", "分管领导": "leader"}[name]
+        section_id, users = _section_people(session, ctx.unit_id, str(data.get("section") or ""), via)
+        if section_id is None:
             return Resolved()
-        if name == "责任科室":
-            return _section(session, section)
-        return _section_head(session, section) if name == "科长" else _leader_of(session, section)
+        if via == "staff":
+            return Resolved([("section", str(section_id))], users)
+        return Resolved([("user", u) for u in sorted(users)], users)
     return None
-
-
-def _section_named(session, unit_id: int, name: str) -> Section | None:
-    if not name:
-        return None
-    return session.scalar(select(Section).where(Section.unit_id == unit_id,
-                                                or_(Section.code == name, Section.name == name)))
 
 
 def _active_users(query):
     return query.where(User.active.is_(True))
 
 
-def _section(session, section: Section) -> Resolved:
-    users = set(session.scalars(_active_users(select(User.name).join(
-        UserSection, UserSection.user_id == User.id).where(UserSection.section_id == section.id))))
-    return Resolved([("section", str(section.id))], users)
+def _section_people_statement(via: str):
+    """The section of the unit with the code or name :name, and its active staff (`staff`),
+    heads (`head`) or leaders in charge (`leader`): one row per person, or one with no name."""
+    active = User.active.is_(True)
+    if via == "leader":
+        link, person = LeaderSection, and_(User.id == LeaderSection.user_id, active)
+    else:
+        link, person = UserSection, and_(User.id == UserSection.user_id, active)
+        if via == "head":
+            person = and_(person, exists().where(UserRole.user_id == User.id, UserRole.role == "section_head"))
+    name = bindparam("name")
+    return (select(Section.id, User.name).select_from(Section)
+            .outerjoin(link, link.section_id == Section.id).outerjoin(User, person)
+            .where(Section.unit_id == bindparam("unit_id"), or_(Section.code == name, Section.name == name))
+            .order_by(Section.id))
+
+
+_SECTION_PEOPLE = {via: _section_people_statement(via) for via in ("staff", "head", "leader")}
+
+
+def _section_people(session, unit_id: int, name: str, via: str) -> tuple[int | None, set[str]]:
+    """(the section's id, the names) in one round trip; (None, set()) when no section is so named."""
+    if not name:
+        return None, set()
+    rows = session.execute(_SECTION_PEOPLE[via], {"unit_id": unit_id, "name": name}).all()
+    if not rows:
+        return None, set()
+    section_id = rows[0][0]  # two sections answering to one name: the first, as before
+    return section_id, {person for found, person in rows if found == section_id and person}
 
 
 def _role(session, unit_id: int, role: str) -> Resolved:
@@ -97,20 +116,6 @@ def _supervisors(session, unit_id: int) -> Resolved:
             return resolved
         unit_id = session.scalar(select(Unit.parent_id).where(Unit.id == unit_id))
     return Resolved()
-
-
-def _section_head(session, section: Section) -> Resolved:
-    users = set(session.scalars(_active_users(
-        select(User.name).join(UserSection, UserSection.user_id == User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserSection.section_id == section.id, UserRole.role == "section_head"))))
-    return Resolved([("user", u) for u in sorted(users)], users)
-
-
-def _leader_of(session, section: Section) -> Resolved:
-    users = set(session.scalars(_active_users(select(User.name).join(
-        LeaderSection, LeaderSection.user_id == User.id).where(LeaderSection.section_id == section.id))))
-    return Resolved([("user", u) for u in sorted(users)], users)
 
 
 def _group_members(session, name: str) -> set[str]:
