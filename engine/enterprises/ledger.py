@@ -39,12 +39,19 @@ def project(session: Session, instance, workflow) -> None:
         return
     existing = {row.scope: row for row in session.scalars(
         select(LedgerMatter).where(LedgerMatter.instance_id == instance.id))}
+    rectifying = {}
     for scope, run in runs:
         row = existing.get(scope)
         if row is None:
             row = LedgerMatter(instance_id=instance.id, scope=scope, status="open")
             session.add(row)
-        _fill(session, row, instance, run)
+        open_ids = _fill(session, row, instance, run)
+        if open_ids:
+            rectifying[scope] = (row, open_ids)
+    if rectifying:  # every matter's 整改期限 in one statement (a finding each: several matters)
+        due = _due_dates(session, [task_id for _row, ids in rectifying.values() for task_id in ids])
+        for row, ids in rectifying.values():
+            row.deadline = min((due[i] for i in ids if due.get(i) is not None), default=None)
 
 
 def _data(run) -> dict:
@@ -52,7 +59,8 @@ def _data(run) -> dict:
     return last.data if last is not None else {}
 
 
-def _fill(session: Session, row: LedgerMatter, instance, run) -> None:
+def _fill(session: Session, row: LedgerMatter, instance, run) -> list[str]:
+    """Fill the row from the run; the ids of its open 整改 steps, whose deadline is the matter's."""
     data = _data(run)
     finding = data.get("finding") if isinstance(data.get("finding"), dict) else {}
     pick = lambda key: str(finding.get(key) or data.get(key) or "")  # noqa: E731 - tiny accessor
@@ -64,10 +72,10 @@ def _fill(session: Session, row: LedgerMatter, instance, run) -> None:
     row.evidence = _evidence(session, data.get("evidence"))
     row.department, row.answer = str(data.get("department") or ""), str(data.get("answer_content") or "")
     row.status, open_ids = _status(run, data)
-    row.deadline = _deadline(session, open_ids) if open_ids else row.deadline
     if row.status in END_STATUS.values() and row.closed_at is None:
         row.closed_at = clock.now()
     row.updated_at = clock.now()
+    return open_ids
 
 
 def _evidence(session: Session, items) -> list[str]:
@@ -93,8 +101,8 @@ def _status(run, data: dict) -> tuple[str, list[str]]:
     return main, [str(t.id) for t in ready if t.task_spec.bpmn_id == RECTIFY_STEP]
 
 
-def _deadline(session: Session, task_ids: list[str]):
-    return session.scalar(select(HumanTask.due_at).where(HumanTask.id.in_(task_ids)).order_by(HumanTask.due_at))
+def _due_dates(session: Session, task_ids: list[str]) -> dict:
+    return dict(session.execute(select(HumanTask.id, HumanTask.due_at).where(HumanTask.id.in_(task_ids))).all())
 
 
 def ledger_of(session: Session, enterprise_id: int) -> list[dict]:

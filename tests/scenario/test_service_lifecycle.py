@@ -2,15 +2,19 @@
 expert finds two problems, the 水 problem reaches the county's water section and nobody
 else, the section rectifies it and the head closes it out, the 气 problem gets an
 explanation, and a month later the liaison's follow-up visit records the rating."""
+import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from engine import clock
 from engine.errors import NotAllowed
+from engine.store.tables import HumanTask
 from tests.helpers.forms import ANSWER, CHECK, FOLLOW_UP, HANDOVER, RECTIFIED, VISIT, WATER
 from tests.helpers.paths import FORMS, PROCESSES
 from tests.helpers.province import build_province
+from tests.helpers.statements import recording
 
 START = clock.parse_moment("2026-03-02T09:00:00")
 
@@ -179,3 +183,22 @@ def test_a_matter_called_by_a_service_is_listed_under_its_own_process(county, ma
     engine.complete(only(engine, "xh_expert")["id"], "xh_expert", dict(CHECK, findings=[WATER]))
     water = only(engine, "xh_water1")
     assert water["process_key"] == "ledger_matter" and water["instance_id"] == service
+
+
+def test_each_matter_is_due_when_its_rectification_is_and_their_dates_are_read_at_once(county, march):
+    """Two findings, two matters: each ledger row's 整改期限 is its own 整改 step's due time,
+    and the save reads the two due times in one statement."""
+    engine, ids = county
+    engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})
+    engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)
+    check = only(engine, "xh_expert")
+    with recording(engine.db) as sent:
+        engine.complete(check["id"], "xh_expert", CHECK)
+    due_reads = [s.sql for s in sent.statements
+                 if re.match(r"SELECT (human_tasks\.id, )?human_tasks\.due_at FROM human_tasks WHERE", s.sql)]
+    assert len(due_reads) == 1, due_reads
+    ledger = {m["category"]: m for m in engine.ledger_for(ids["enterprise_id"], "root")}
+    with engine.uow(write=False) as uow:
+        due = dict(uow.session.execute(select(HumanTask.id, HumanTask.due_at)).all())
+    for category, user in (("水", "xh_water1"), ("气", "xh_air1")):
+        assert ledger[category]["deadline"] == due[only(engine, user)["id"]].isoformat()
