@@ -1,7 +1,8 @@
 """Human-task rows and the queries behind the inbox."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import String, bindparam, delete, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,19 +43,56 @@ def shown(session: Session, row: HumanTask) -> dict:
     return with_deadline(task_dict(row), row, work_calendar(session), clock.now())
 
 
+_TASKS, _CANDIDATES = HumanTask.__table__, TaskCandidate.__table__
 _INSERT_TASK = insert(HumanTask)
 _INSERT_CANDIDATE = insert(TaskCandidate)
+_OPENED = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane", "form_key", "assignee",
+           "candidate_groups", "candidate_users", "unrouted", "status", "due_at", "blue_at", "yellow_at",
+           "created_at", "ladder_next_at", "completed_at", "completed_by", "unit_id", "enterprise_id",
+           "started_by", "owner", "delegation", "subject")
+
+
+def _open_with_candidates_statement():
+    """PostgreSQL: the task row and its candidate rows in one round trip (the row inserted in a
+    data-modifying WITH, each candidate a pair of the two arrays :kinds and :names)."""
+    task = insert(_TASKS).values({key: bindparam(f"v_{key}", type_=_TASKS.c[key].type) for key in _OPENED}) \
+        .returning(_TASKS.c.id).cte("new_task")
+    arrays = (bindparam("kinds", type_=ARRAY(String)), bindparam("names", type_=ARRAY(String)))
+    keys = func.unnest(*arrays).table_valued("kind", "name").render_derived(name="key")
+    return insert(_CANDIDATES).from_select(
+        ["task_id", "kind", "name"], select(task.c.id, keys.c.kind, keys.c.name).select_from(task).join(keys, true()))
+
+
+_OPEN_WITH_CANDIDATES = _open_with_candidates_statement()
+
+
+def _postgresql(connection) -> bool:
+    return connection.dialect.name == "postgresql"
 
 
 def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routing, due: tuple, built) -> str:
     """Insert the inbox row of a new user task (and its candidate rows); returns its id.
-    Plain INSERTs: the command never reads the new row back. `due` is (created_at, due_at,
-    blue_at, yellow_at)."""
-    created_at, due_at, blue_at, yellow_at = due
+    Plain INSERTs: the command never reads the new row back (one statement on PostgreSQL, a
+    round trip less). `due` is (created_at, due_at, blue_at, yellow_at)."""
     task_id = str(spiff_task.id)
-    spec = spiff_task.task_spec
+    values = _opened_values(task_id, instance, spiff_task, meta, routing, due, built)
     connection = session.connection()
-    connection.execute(_INSERT_TASK, {
+    if _postgresql(connection):
+        kinds, names = [kind for kind, _name in routing.keys], [name for _kind, name in routing.keys]
+        connection.execute(_OPEN_WITH_CANDIDATES, {**{f"v_{key}": values[key] for key in _OPENED},
+                                                   "kinds": kinds, "names": names})
+        return task_id
+    connection.execute(_INSERT_TASK, values)
+    candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
+    if candidates:  # kept while assigned too, so a release or transfer can fall back on them
+        connection.execute(_INSERT_CANDIDATE, candidates)
+    return task_id
+
+
+def _opened_values(task_id: str, instance, spiff_task, meta: dict, routing: Routing, due: tuple, built) -> dict:
+    created_at, due_at, blue_at, yellow_at = due
+    spec = spiff_task.task_spec
+    return {
         # The process the task belongs to: a called process's tasks say so (ledger_matter),
         # while instance_id keeps them with the instance that called it.
         "id": task_id, "instance_id": instance.id, "process_key": built.key, "version": built.version,
@@ -67,11 +105,7 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         "ladder_next_at": due_at,
         "completed_at": None, "completed_by": None,
         "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
-        "started_by": instance.started_by, "owner": None, "delegation": None, "subject": instance.subject})
-    candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
-    if candidates:  # kept while assigned too, so a release or transfer can fall back on them
-        connection.execute(_INSERT_CANDIDATE, candidates)
-    return task_id
+        "started_by": instance.started_by, "owner": None, "delegation": None, "subject": instance.subject}
 
 
 _CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id")) \
@@ -79,20 +113,30 @@ _CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bind
             completed_by=bindparam("completed_by"), assignee=bindparam("assignee"))
 
 
-_DELETE_CANDIDATES = delete(TaskCandidate.__table__).where(TaskCandidate.__table__.c.task_id == bindparam("b_task_id"))
+_DELETE_CANDIDATES = delete(_CANDIDATES).where(_CANDIDATES.c.task_id == bindparam("b_task_id"))
+# PostgreSQL: the candidate rows go in the same round trip as the close (a data-modifying WITH)
+_CLOSE_AND_DROP_CANDIDATES = _CLOSE_TASK.add_cte(_DELETE_CANDIDATES.cte("dropped_candidates"))
 
 
 def close_task(session: Session, row: HumanTask, status: str, actor: str | None) -> None:
-    """Close an inbox row with a plain UPDATE (hot path), keeping the loaded object in step."""
+    """Close an inbox row with a plain UPDATE (hot path), keeping the loaded object in step,
+    and drop its candidate rows (on PostgreSQL in the same statement)."""
     values = {"status": status, "completed_at": clock.now(), "completed_by": actor, "assignee": row.assignee}
-    session.connection().execute(_CLOSE_TASK, {"task_id": row.id, **values})
+    connection = session.connection()
+    drop = row.assignee is None or row.candidate_groups or row.candidate_users
+    # Candidate rows this command loaded (and may have changed): the ORM's DELETE keeps them in step.
+    held = drop and any(isinstance(one, TaskCandidate) for one in session.identity_map.values())
+    if drop and not held and _postgresql(connection):
+        connection.execute(_CLOSE_AND_DROP_CANDIDATES, {"task_id": row.id, "b_task_id": row.id, **values})
+        drop = False
+    else:
+        connection.execute(_CLOSE_TASK, {"task_id": row.id, **values})
     for key, value in values.items():
         set_committed_value(row, key, value)
-    if row.assignee is None or row.candidate_groups or row.candidate_users:
-        if any(isinstance(held, TaskCandidate) for held in session.identity_map.values()):
-            session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))  # keeps them in step
-        else:  # the usual case: a statement built once
-            session.connection().execute(_DELETE_CANDIDATES, {"b_task_id": row.id})
+    if drop and held:
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+    elif drop:  # the usual case on SQLite: a statement built once
+        connection.execute(_DELETE_CANDIDATES, {"b_task_id": row.id})
 
 
 def set_deadline(session: Session, row: HumanTask, due_at) -> None:
