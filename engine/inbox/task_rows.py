@@ -12,6 +12,7 @@ from engine.calendar.deadlines import Thresholds, warning_moments
 from engine.calendar.store import work_calendar
 from engine.inbox.statements import OPEN, indexed_by
 from engine.org.routing import Routing
+from engine.store import write_behind
 from engine.store.tables import HumanTask, ProcessDefinition, TaskCandidate
 
 TASK_FIELDS = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane",
@@ -49,7 +50,7 @@ _INSERT_CANDIDATE = insert(TaskCandidate)
 _OPENED = ("id", "instance_id", "process_key", "version", "element_id", "name", "lane", "form_key", "assignee",
            "candidate_groups", "candidate_users", "unrouted", "status", "due_at", "blue_at", "yellow_at",
            "created_at", "ladder_next_at", "completed_at", "completed_by", "unit_id", "enterprise_id",
-           "started_by", "owner", "delegation", "subject")
+           "started_by", "owner", "delegation", "subject", "ladder_step", "urge_count")
 
 
 def _open_with_candidates_statement():
@@ -66,6 +67,47 @@ def _open_with_candidates_statement():
 _OPEN_WITH_CANDIDATES = _open_with_candidates_statement()
 
 
+def _opening_as_ctes(prefix: str) -> list:
+    """The row and its candidate rows as queries of another statement (engine.store.write_behind)."""
+    task = insert(_TASKS).values({key: bindparam(f"{prefix}{key}", type_=_TASKS.c[key].type) for key in _OPENED}) \
+        .returning(_TASKS.c.id).cte(prefix + "task")
+    arrays = (bindparam(prefix + "kinds", type_=ARRAY(String)), bindparam(prefix + "names", type_=ARRAY(String)))
+    keys = func.unnest(*arrays).table_valued("kind", "name").render_derived(name=prefix + "key")
+    candidates = insert(_CANDIDATES).from_select(
+        ["task_id", "kind", "name"], select(task.c.id, keys.c.kind, keys.c.name).select_from(task).join(keys, true()))
+    return [task, candidates.cte(prefix + "candidates")]
+
+
+def _closing_as_ctes(prefix: str, drop: bool) -> list:
+    values = {name: bindparam(prefix + name) for name in ("status", "completed_at", "completed_by", "assignee")}
+    close = update(_TASKS).where(_TASKS.c.id == bindparam(prefix + "task_id")).values(values)
+    dropped = delete(_CANDIDATES).where(_CANDIDATES.c.task_id == bindparam(prefix + "task_id"))
+    return ([dropped.cte(prefix + "dropped")] if drop else []) + [close.cte(prefix + "closed")]
+
+
+_SET_HOLDER = update(_TASKS).where(_TASKS.c.id == bindparam("task_id")).values(assignee=bindparam("assignee"))
+
+
+def set_holder(session: Session, row: HumanTask, assignee: str | None) -> None:
+    """The task's new holder, with a plain UPDATE (on PostgreSQL it goes with the command's next
+    statement: a claim's instance revision bump), keeping the loaded object in step."""
+    connection, values = session.connection(), {"task_id": row.id, "assignee": assignee}
+    if not write_behind.defer(connection, "set_holder", values, frozenset({row.id})):
+        connection.execute(_SET_HOLDER, values)
+    set_committed_value(row, "assignee", assignee)
+
+
+def _holding_as_ctes(prefix: str) -> list:
+    return [update(_TASKS).where(_TASKS.c.id == bindparam(prefix + "task_id"))
+            .values(assignee=bindparam(prefix + "assignee")).cte(prefix + "held")]
+
+
+write_behind.register("set_holder", _holding_as_ctes)
+write_behind.register("open_task", _opening_as_ctes)
+write_behind.register("close_task", lambda prefix: _closing_as_ctes(prefix, False))
+write_behind.register("close_task_and_candidates", lambda prefix: _closing_as_ctes(prefix, True))
+
+
 def _postgresql(connection) -> bool:
     return connection.dialect.name == "postgresql"
 
@@ -79,8 +121,10 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
     connection = session.connection()
     if _postgresql(connection):
         kinds, names = [kind for kind, _name in routing.keys], [name for _kind, name in routing.keys]
-        connection.execute(_OPEN_WITH_CANDIDATES, {**{f"v_{key}": values[key] for key in _OPENED},
-                                                   "kinds": kinds, "names": names})
+        opened = {**{key: values[key] for key in _OPENED}, "kinds": kinds, "names": names}
+        if not write_behind.defer(connection, "open_task", opened, frozenset({task_id})):
+            connection.execute(_OPEN_WITH_CANDIDATES, {**{f"v_{key}": values[key] for key in _OPENED},
+                                                       "kinds": kinds, "names": names})
         return task_id
     connection.execute(_INSERT_TASK, values)
     candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
@@ -105,7 +149,8 @@ def _opened_values(task_id: str, instance, spiff_task, meta: dict, routing: Rout
         "ladder_next_at": due_at,
         "completed_at": None, "completed_by": None,
         "unit_id": instance.unit_id, "enterprise_id": instance.enterprise_id,
-        "started_by": instance.started_by, "owner": None, "delegation": None, "subject": instance.subject}
+        "started_by": instance.started_by, "owner": None, "delegation": None, "subject": instance.subject,
+        "ladder_step": 0, "urge_count": 0}
 
 
 _CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id")) \
@@ -126,8 +171,11 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
     drop = row.assignee is None or row.candidate_groups or row.candidate_users
     # Candidate rows this command loaded (and may have changed): the ORM's DELETE keeps them in step.
     held = drop and any(isinstance(one, TaskCandidate) for one in session.identity_map.values())
-    if drop and not held and _postgresql(connection):
-        connection.execute(_CLOSE_AND_DROP_CANDIDATES, {"task_id": row.id, "b_task_id": row.id, **values})
+    if not held and _postgresql(connection):
+        kind = "close_task_and_candidates" if drop else "close_task"
+        if not write_behind.defer(connection, kind, {"task_id": row.id, **values}, frozenset({row.id})):
+            statement = _CLOSE_AND_DROP_CANDIDATES if drop else _CLOSE_TASK
+            connection.execute(statement, {"task_id": row.id, "b_task_id": row.id, **values})
         drop = False
     else:
         connection.execute(_CLOSE_TASK, {"task_id": row.id, **values})

@@ -31,7 +31,7 @@ from engine.runtime.serializer import Encoded, StateSerializer
 from engine.runtime.task_codec import text_of
 from engine.runtime.warm import WarmWorkflows, keep_when_committed
 from engine.sandbox.expressions import script_engine
-from engine.store import audit
+from engine.store import audit, write_behind
 from engine.store.tables import Instance, ProcessDefinition
 from engine.store.uow import CONFLICT_MESSAGE, READ_ONLY
 
@@ -289,8 +289,9 @@ def write_instance(session: Session, instance: Instance, values: dict) -> None:
     columns = tuple(name for name in _WRITE_COLUMNS
                     if name in values or name in pending or ended and name in ("status", "ended_at"))
     row = {name: values.get(name, getattr(instance, name)) for name in columns}
-    result = session.connection().execute(_update_instance(columns), {**row, "b_id": instance.id,
-                                                                       "b_revision": instance.revision})
+    # on PostgreSQL it carries the command's writes still waiting (engine.store.write_behind)
+    result = write_behind.execute(session.connection(), columns, _update_instance(columns),
+                                  {**row, "b_id": instance.id, "b_revision": instance.revision})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     for name, value in row.items():

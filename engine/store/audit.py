@@ -5,20 +5,29 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.store import write_behind
 from engine.store.names import display_names
 from engine.store.tables import AuditEvent, ProcessDefinition
 
 # Built once: constructing a statement costs more than executing it on the hot path.
 _INSERT = insert(AuditEvent)
+_EVENTS = AuditEvent.__table__
+_COLUMNS = ("at", "actor", "action", "instance_id", "task_id", "detail")
+
+
+write_behind.register_rows("audit", _EVENTS, _COLUMNS)
 
 
 def record(session: Session, actor: str, action: str, *, instance_id: int | None = None,
            task_id: str | None = None, detail: dict | None = None) -> None:
-    """Append an event in the command's transaction (never read back by the command, so a
-    plain INSERT on the connection, without the ORM's bookkeeping)."""
-    session.connection().execute(_INSERT, {"at": clock.now(), "actor": actor, "action": action,
-                                           "instance_id": instance_id, "task_id": task_id,
-                                           "detail": detail or {}})
+    """Append an event in the command's transaction. Never read back by the command: a plain
+    INSERT, without the ORM's bookkeeping; on PostgreSQL it goes with the command's next
+    statement (engine.store.write_behind)."""
+    values = {"at": clock.now(), "actor": actor, "action": action, "instance_id": instance_id,
+              "task_id": task_id, "detail": detail or {}}
+    connection = session.connection()
+    if not write_behind.defer(connection, "audit", values):
+        connection.execute(_INSERT, values)
 
 
 # Detail keys that name a person by login (转办 to, 委派 to, the previous and new holder …).

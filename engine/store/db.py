@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 from engine import config
-from engine.store import liveness
+from engine.store import liveness, write_behind
 from engine.store.limits import install as install_limits  # each value checked against its column before a flush
 from engine.store.uow import install as install_read_only_guard
 
@@ -42,8 +42,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     if kwargs.get("pool_pre_ping"):
-        return create_engine(url, **kwargs)
-    return liveness.install(create_engine(url, **kwargs))  # pre-ping's guarantee without its round trip
+        return write_behind.install(create_engine(url, **kwargs))
+    # pre-ping's guarantee without its round trip
+    return write_behind.install(liveness.install(create_engine(url, **kwargs)))
 
 
 def _sqlite_engine(url: str, **kwargs) -> Engine:

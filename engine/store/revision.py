@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from engine.errors import NotFound
+from engine.store import write_behind
 from engine.store.tables import Instance
+
+_INSTANCES = Instance.__table__
+_BUMP = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id")) \
+    .values(revision=_INSTANCES.c.revision + 1, updated_at=bindparam("b_now"))
 
 
 def bump(session: Session, instance_id: int, now: datetime) -> None:
@@ -24,9 +29,8 @@ def bump(session: Session, instance_id: int, now: datetime) -> None:
     if loaded is not None:
         loaded.updated_at = now   # the flush writes it, checking and bumping the revision
         return
-    done = session.execute(update(Instance).where(Instance.id == instance_id)
-                           .values(revision=Instance.revision + 1, updated_at=now)
-                           .execution_options(synchronize_session=False))
+    # on PostgreSQL it carries the command's writes still waiting (engine.store.write_behind)
+    done = write_behind.execute(session.connection(), "bump", _BUMP, {"b_id": instance_id, "b_now": now})
     if done.rowcount != 1:
         raise NotFound(f"流程实例 {instance_id} 不存在 (no such instance)", code="no_such_instance",
                        params={"instance_id": instance_id})

@@ -36,11 +36,12 @@ def _reason(reason: str | None) -> str:
 
 def set_assignee(session, row: HumanTask, assignee: str | None, actor: str, action: str) -> None:
     """Claim, assign or release: the new holder, audited; the instance's revision is bumped
-    so that commands on one instance serialize."""
-    revision.bump(session, row.instance_id, clock.now())
-    previous, row.assignee = row.assignee, assignee
+    so that commands on one instance serialize (last: on PostgreSQL its UPDATE carries the other two)."""
+    previous = row.assignee
+    task_rows.set_holder(session, row, assignee)
     audit.record(session, actor, action, instance_id=row.instance_id, task_id=row.id,
                  detail={"from": previous, "to": assignee})
+    revision.bump(session, row.instance_id, clock.now())
     if action == "task_assigned":
         notify(session, assignee, "assigned", actor, f"任务指派给你：{row.name}",
                task_id=row.id, instance_id=row.instance_id)

@@ -1,0 +1,137 @@
+"""PostgreSQL: writes a command never reads back go to the server with its next statement.
+
+On PostgreSQL every statement is a round trip, and a completion's round trips were most of
+its time. Some of its writes are never read back by the command that makes them: its audit
+rows, the inbox row it closes, the one it opens (with their candidate rows). Such a write
+waits here, in the connection's queue, and goes with the next statement the command sends,
+as data-modifying WITH queries of it: the instance's UPDATE that ends a command carries
+them all (`execute`), any other statement first sends them on their own (`_send_first`,
+one statement for the lot), and so does the commit. So every statement still sees what the
+command wrote before it, in the order it wrote it, and a rollback drops what waits.
+
+Two writes to one inbox row never wait together: the queries of one statement all see the
+same snapshot, so the second would not see the first (`defer` sends the queue first).
+SQLite runs in the process: no round trip to save, so nothing waits there (`defer` says no).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, bindparam, event, insert, literal, select, values
+
+QUEUE = "sanfu_write_behind"
+MAX_WAITING = 8          # writes in one statement at most (and so a bounded number of statement shapes)
+_SHAPES: dict[tuple, object] = {}
+MAX_SHAPES = 256
+
+
+class _Waiting:
+    def __init__(self):
+        self.kinds: list[str] = []
+        self.params: dict = {}
+        self.rows: set = set()
+
+
+# kind → builds the write's data-modifying queries as CTEs, bind parameters prefixed (see defer)
+_BUILDERS: dict[str, Callable[[str], list]] = {}
+# kind → (table, columns): rows appended, all those waiting in one INSERT, in the order written
+_ROWS: dict[str, tuple] = {}
+
+
+def register(kind: str, build: Callable[[str], list]) -> None:
+    """`build(prefix)`: the write's CTEs, in order, each bind parameter named prefix + its name."""
+    _BUILDERS[kind] = build
+
+
+def register_rows(kind: str, table, columns: tuple[str, ...]) -> None:
+    """A row appended to `table`. The queries of one statement run in no set order, so the rows
+    waiting go in one multi-row INSERT: their ids follow the order they were written (the
+    audit trail is read in id order)."""
+    _ROWS[kind] = (table, columns)
+
+
+def install(db: Engine) -> Engine:
+    if db.dialect.name == "postgresql":
+        event.listen(db, "before_execute", _send_first)
+        event.listen(db, "commit", _send_before_commit)
+        event.listen(db, "rollback", _drop)
+        event.listen(db.pool, "checkin", _forget)
+    return db
+
+
+def defer(connection: Connection, kind: str, params: dict, rows: frozenset = frozenset()) -> bool:
+    """Queue the write `kind` with `params` (its rows: ids no other waiting write may touch);
+    False where writes do not wait (SQLite, or a connection outside a transaction): then the
+    caller sends it itself."""
+    if connection.dialect.name != "postgresql" or not connection.in_transaction() \
+            or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return False
+    waiting = connection.info.get(QUEUE)
+    if waiting is not None and (rows & waiting.rows or len(waiting.kinds) >= MAX_WAITING):
+        send(connection)
+        waiting = None
+    if waiting is None:
+        waiting = connection.info[QUEUE] = _Waiting()
+    prefix = f"q{len(waiting.kinds)}_"
+    waiting.kinds.append(kind)
+    waiting.params.update({prefix + name: value for name, value in params.items()})
+    waiting.rows |= rows
+    return True
+
+
+def execute(connection: Connection, key, statement, params: dict):
+    """Execute `statement` (a write; `key` names its shape), carrying the waiting writes."""
+    waiting = connection.info.pop(QUEUE, None)
+    if waiting is None:
+        return connection.execute(statement, params)
+    combined = _shape((key, *waiting.kinds), lambda: statement.add_cte(*_ctes(waiting.kinds)))
+    return connection.execute(combined, {**waiting.params, **params})
+
+
+def send(connection: Connection) -> None:
+    """Send the waiting writes now, in one statement."""
+    waiting = connection.info.pop(QUEUE, None)
+    if waiting is not None:
+        alone = _shape((None, *waiting.kinds), lambda: select(literal(1)).add_cte(*_ctes(waiting.kinds)))
+        connection.execute(alone, waiting.params)
+
+
+def _ctes(kinds: list[str]) -> list:
+    ctes = [cte for i, kind in enumerate(kinds) if kind in _BUILDERS for cte in _BUILDERS[kind](f"q{i}_")]
+    for kind, (table, columns) in _ROWS.items():
+        rows = [[bindparam(f"q{i}_{name}", type_=table.c[name].type) for name in columns]
+                for i, waiting in enumerate(kinds) if waiting == kind]
+        if rows:
+            ctes.append(insert(table).from_select(list(columns), values(*(table.c[n] for n in columns),
+                                                                        name=f"{kind}_rows").data(rows))
+                        .cte(f"{kind}_appended"))
+    return ctes
+
+
+def _shape(key: tuple, build):
+    statement = _SHAPES.get(key)
+    if statement is None:
+        if len(_SHAPES) >= MAX_SHAPES:
+            _SHAPES.clear()
+        statement = _SHAPES[key] = build()
+    return statement
+
+
+def _send_first(connection, _clause, _multiparams, _params, _options) -> None:
+    if QUEUE in connection.info:
+        send(connection)
+
+
+def _send_before_commit(connection) -> None:
+    if QUEUE in connection.info:
+        send(connection)
+
+
+def _drop(connection) -> None:
+    connection.info.pop(QUEUE, None)
+
+
+def _forget(_dbapi_connection, record) -> None:
+    """Back in the pool without a commit or rollback of ours (the pool rolls it back)."""
+    if record is not None:
+        record.info.pop(QUEUE, None)
