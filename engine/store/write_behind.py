@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, bindparam, event, insert, literal, select, values
+from sqlalchemy import Connection, Engine, String, bindparam, event, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 QUEUE = "sanfu_write_behind"
 MAX_WAITING = 8          # writes in one statement at most (and so a bounded number of statement shapes)
@@ -25,11 +26,27 @@ _SHAPES: dict[tuple, object] = {}
 MAX_SHAPES = 256
 
 
+MAX_APPENDED = 100       # rows appended (audit) in one statement at most
+
+
 class _Waiting:
     def __init__(self):
         self.kinds: list[str] = []
         self.params: dict = {}
         self.rows: set = set()
+        self.appended: dict[str, list[dict]] = {}  # row kind → its rows, in the order written
+
+    def full(self) -> bool:
+        return len(self.kinds) >= MAX_WAITING or sum(map(len, self.appended.values())) >= MAX_APPENDED
+
+    def shape(self, key) -> tuple:
+        return key, tuple(self.kinds), tuple(sorted(self.appended))
+
+    def all_params(self) -> dict:
+        params = dict(self.params)
+        for kind, rows in self.appended.items():
+            params.update({f"{kind}_{name}": [row[name] for row in rows] for name in _ROWS[kind][1]})
+        return params
 
 
 # kind → builds the write's data-modifying queries as CTEs, bind parameters prefixed (see defer)
@@ -45,8 +62,9 @@ def register(kind: str, build: Callable[[str], list]) -> None:
 
 def register_rows(kind: str, table, columns: tuple[str, ...]) -> None:
     """A row appended to `table`. The queries of one statement run in no set order, so the rows
-    waiting go in one multi-row INSERT: their ids follow the order they were written (the
-    audit trail is read in id order)."""
+    waiting go in one INSERT, from arrays of their values unnested in the order they were written:
+    their ids follow it (the audit trail is read in id order). One statement shape for any number
+    of rows, so SQLAlchemy compiles it once (a multi-row VALUES is compiled at every execution)."""
     _ROWS[kind] = (table, columns)
 
 
@@ -67,11 +85,14 @@ def defer(connection: Connection, kind: str, params: dict, rows: frozenset = fro
             or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return False
     waiting = connection.info.get(QUEUE)
-    if waiting is not None and (rows & waiting.rows or len(waiting.kinds) >= MAX_WAITING):
+    if waiting is not None and (rows & waiting.rows or waiting.full()):
         send(connection)
         waiting = None
     if waiting is None:
         waiting = connection.info[QUEUE] = _Waiting()
+    if kind in _ROWS:
+        waiting.appended.setdefault(kind, []).append(params)
+        return True
     prefix = f"q{len(waiting.kinds)}_"
     waiting.kinds.append(kind)
     waiting.params.update({prefix + name: value for name, value in params.items()})
@@ -84,28 +105,35 @@ def execute(connection: Connection, key, statement, params: dict):
     waiting = connection.info.pop(QUEUE, None)
     if waiting is None:
         return connection.execute(statement, params)
-    combined = _shape((key, *waiting.kinds), lambda: statement.add_cte(*_ctes(waiting.kinds)))
-    return connection.execute(combined, {**waiting.params, **params})
+    combined = _shape(waiting.shape(key), lambda: statement.add_cte(*_ctes(waiting)))
+    return connection.execute(combined, {**waiting.all_params(), **params})
 
 
 def send(connection: Connection) -> None:
     """Send the waiting writes now, in one statement."""
     waiting = connection.info.pop(QUEUE, None)
     if waiting is not None:
-        alone = _shape((None, *waiting.kinds), lambda: select(literal(1)).add_cte(*_ctes(waiting.kinds)))
-        connection.execute(alone, waiting.params)
+        alone = _shape(waiting.shape(None), lambda: select(literal(1)).add_cte(*_ctes(waiting)))
+        connection.execute(alone, waiting.all_params())
 
 
-def _ctes(kinds: list[str]) -> list:
-    ctes = [cte for i, kind in enumerate(kinds) if kind in _BUILDERS for cte in _BUILDERS[kind](f"q{i}_")]
-    for kind, (table, columns) in _ROWS.items():
-        rows = [[bindparam(f"q{i}_{name}", type_=table.c[name].type) for name in columns]
-                for i, waiting in enumerate(kinds) if waiting == kind]
-        if rows:
-            ctes.append(insert(table).from_select(list(columns), values(*(table.c[n] for n in columns),
-                                                                        name=f"{kind}_rows").data(rows))
-                        .cte(f"{kind}_appended"))
-    return ctes
+def _ctes(waiting: _Waiting) -> list:
+    ctes = [cte for i, kind in enumerate(waiting.kinds) for cte in _BUILDERS[kind](f"q{i}_")]
+    return ctes + [_appending(kind) for kind in sorted(waiting.appended)]
+
+
+def _appending(kind: str):
+    table, columns = _ROWS[kind]
+    arrays = [bindparam(f"{kind}_{name}", type_=ARRAY(_unbounded(table.c[name].type))) for name in columns]
+    rows = func.unnest(*arrays).table_valued(*columns, with_ordinality="n").render_derived(name=f"{kind}_rows")
+    return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns))
+                                     .order_by(rows.c.n)).cte(f"{kind}_appended")
+
+
+def _unbounded(column_type):
+    """The arrays' element type without a length: a cast to VARCHAR(n)[] would cut a longer
+    value silently; the INSERT's own assignment refuses it, as a plain INSERT would."""
+    return String() if isinstance(column_type, String) and column_type.length else column_type
 
 
 def _shape(key: tuple, build):

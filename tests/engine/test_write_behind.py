@@ -8,10 +8,11 @@ import re
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from engine import clock
 from engine.bench.hot_path import MODEL
-from engine.errors import Conflict
+from engine.errors import Conflict, InvalidInput
 from engine.store import audit, write_behind
 from engine.store.tables import AuditEvent, HumanTask, Instance
 from tests.helpers.models import process, write
@@ -77,19 +78,27 @@ def test_a_rollback_drops_what_waits(engine):
     assert _audit_count(engine, "never_saved") == 0 and _audit_count(engine, "task_completed") == 1
 
 
-def test_writes_to_one_row_never_share_a_statement_and_at_most_eight_wait(engine):
+def test_writes_to_one_row_never_share_a_statement_and_the_waiting_are_bounded(engine):
     if not _postgresql(engine):
         pytest.skip("SQLite writes at once")
-    _started(engine)
+    _instance_id, task_id = _started(engine)
     with engine.uow() as uow:
         connection = uow.session.connection()
-        values = {"at": clock.now(), "actor": "clerk", "action": "probe", "instance_id": None, "task_id": None, "detail": {}}
-        sent = statements_of(engine.db, lambda: [
-            write_behind.defer(connection, "audit", values, frozenset({"row-1"})) for _ in range(2)])
-        assert len(sent) == 1 and "INSERT INTO audit_events" in sent[0]  # the first went before the second
-        sent = statements_of(engine.db, lambda: [write_behind.defer(connection, "audit", values) for _ in range(8)])
+        hold = lambda row, who: write_behind.defer(  # noqa: E731
+            connection, "set_holder", {"task_id": row, "assignee": who}, frozenset({row}))
+        sent = statements_of(engine.db, lambda: [hold(task_id, "first"), hold(task_id, "second")])
+        assert len(sent) == 1 and "UPDATE human_tasks SET assignee" in sent[0]  # the first went before the second
+        sent = statements_of(engine.db, lambda: [hold(f"no-such-task-{i}", "x") for i in range(8)])
         assert len(sent) == 1  # the ninth write waiting: the eight before it went together
-    assert _audit_count(engine, "probe") == 10
+        values = {"at": clock.now(), "actor": "clerk", "action": "probe", "instance_id": None, "task_id": None,
+                  "detail": {"n": "一"}}
+        sent = statements_of(engine.db, lambda: [write_behind.defer(connection, "audit", values)
+                                                 for _ in range(write_behind.MAX_APPENDED + 1)])
+        assert len(sent) == 1 and "INSERT INTO audit_events" in sent[0]
+    assert [t["assignee"] for t in engine.tasks("clerk")] == []  # held by "second" now, not the clerk
+    with engine.uow(write=False) as uow:
+        assert uow.session.get(HumanTask, task_id).assignee == "second"
+    assert _audit_count(engine, "probe") == write_behind.MAX_APPENDED + 1
 
 
 def test_sqlite_never_waits(engine):
@@ -148,3 +157,14 @@ def test_a_claim_writes_its_holder_and_audit_row_with_the_revision_bump(people, 
     with people.uow(write=False) as uow:
         assert uow.session.get(Instance, instance_id).revision == 2
     assert _audit_count(people, "task_claimed") == 1
+
+
+def test_a_waiting_value_too_long_for_its_column_is_refused_never_cut(engine):
+    """The appended rows travel as arrays of unbounded text: the INSERT refuses an over-long
+    value as a plain INSERT does (a cast to VARCHAR(n)[] would have cut it silently)."""
+    if not _postgresql(engine):
+        pytest.skip("SQLite keeps text of any length")
+    _started(engine)
+    with pytest.raises((InvalidInput, DBAPIError)), engine.uow() as uow:
+        audit.record(uow.session, "x" * 300, "too_long_actor")
+    assert _audit_count(engine, "too_long_actor") == 0
