@@ -15,6 +15,7 @@ SQLite runs in the process: no round trip to save, so nothing waits there (`defe
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, String, bindparam, event, func, insert, literal, select
@@ -22,11 +23,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 QUEUE = "sanfu_write_behind"
 MAX_WAITING = 8          # writes in one statement at most (and so a bounded number of statement shapes)
-_SHAPES: dict[tuple, object] = {}
-MAX_SHAPES = 256
-
-
 MAX_APPENDED = 100       # rows appended (audit) in one statement at most
+MAX_SHAPES = 256
+_SHAPES: dict[tuple, object] = {}
+# Engines whose statements send what waits first (install): only on those does a write wait.
+_INSTALLED: weakref.WeakSet = weakref.WeakSet()
 
 
 class _Waiting:
@@ -74,14 +75,15 @@ def install(db: Engine) -> Engine:
         event.listen(db, "commit", _send_before_commit)
         event.listen(db, "rollback", _drop)
         event.listen(db.pool, "checkin", _forget)
+        _INSTALLED.add(db)
     return db
 
 
 def defer(connection: Connection, kind: str, params: dict, rows: frozenset = frozenset()) -> bool:
     """Queue the write `kind` with `params` (its rows: ids no other waiting write may touch);
-    False where writes do not wait (SQLite, or a connection outside a transaction): then the
-    caller sends it itself."""
-    if connection.dialect.name != "postgresql" or not connection.in_transaction() \
+    False where writes do not wait (SQLite, an engine not made by store.db.make_engine, a
+    connection outside a transaction): then the caller sends it itself."""
+    if connection.engine not in _INSTALLED or not connection.in_transaction() \
             or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return False
     waiting = connection.info.get(QUEUE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from engine import clock
@@ -168,3 +168,16 @@ def test_a_waiting_value_too_long_for_its_column_is_refused_never_cut(engine):
     with pytest.raises((InvalidInput, DBAPIError)), engine.uow() as uow:
         audit.record(uow.session, "x" * 300, "too_long_actor")
     assert _audit_count(engine, "too_long_actor") == 0
+
+
+def test_an_engine_that_would_not_send_what_waits_never_lets_a_write_wait(engine):
+    """A PostgreSQL engine made without store.db.make_engine (no hook to send the queue): its
+    writes go at once, so none can be lost."""
+    if not _postgresql(engine):
+        pytest.skip("SQLite writes at once")
+    plain = create_engine(engine.db.url)
+    try:
+        with plain.begin() as connection:
+            assert not write_behind.defer(connection, "set_holder", {"task_id": "x", "assignee": "y"})
+    finally:
+        plain.dispose()
