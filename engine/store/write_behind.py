@@ -75,6 +75,7 @@ def install(db: Engine) -> Engine:
         event.listen(db, "commit", _send_before_commit)
         event.listen(db, "rollback", _drop)
         event.listen(db.pool, "checkin", _forget)
+        event.listen(db.pool, "invalidate", _forget_invalidated)
         _INSTALLED.add(db)
     return db
 
@@ -83,7 +84,7 @@ def defer(connection: Connection, kind: str, params: dict, rows: frozenset = fro
     """Queue the write `kind` with `params` (its rows: ids no other waiting write may touch);
     False where writes do not wait (SQLite, an engine not made by store.db.make_engine, a
     connection outside a transaction): then the caller sends it itself."""
-    if connection.engine not in _INSTALLED or not connection.in_transaction() \
+    if connection.engine not in _INSTALLED or connection.invalidated or not connection.in_transaction() \
             or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return False
     waiting = connection.info.get(QUEUE)
@@ -104,7 +105,7 @@ def defer(connection: Connection, kind: str, params: dict, rows: frozenset = fro
 
 def execute(connection: Connection, key, statement, params: dict):
     """Execute `statement` (a write; `key` names its shape), carrying the waiting writes."""
-    waiting = connection.info.pop(QUEUE, None)
+    waiting = None if connection.invalidated else connection.info.pop(QUEUE, None)
     if waiting is None:
         return connection.execute(statement, params)
     combined = _shape(waiting.shape(key), lambda: statement.add_cte(*_ctes(waiting)))
@@ -147,18 +148,29 @@ def _shape(key: tuple, build):
     return statement
 
 
+def _waiting_on(connection) -> bool:
+    """Whether writes wait on this connection (one whose link died has none to ask about:
+    SQLAlchemy refuses to read its info until it is rolled back, and its pool record forgot them)."""
+    return not connection.invalidated and QUEUE in connection.info
+
+
 def _send_first(connection, _clause, _multiparams, _params, _options) -> None:
-    if QUEUE in connection.info:
+    if _waiting_on(connection):
         send(connection)
 
 
 def _send_before_commit(connection) -> None:
-    if QUEUE in connection.info:
+    if _waiting_on(connection):
         send(connection)
 
 
 def _drop(connection) -> None:
-    connection.info.pop(QUEUE, None)
+    if not connection.invalidated:
+        connection.info.pop(QUEUE, None)
+
+
+def _forget_invalidated(_dbapi_connection, record, _exception) -> None:
+    _forget(_dbapi_connection, record)
 
 
 def _forget(_dbapi_connection, record) -> None:
