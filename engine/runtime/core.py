@@ -111,12 +111,11 @@ class Loaded:
 
 class Projection(Protocol):
     """A table kept in step with the workflow state (inbox rows, timer rows, ledger matters),
-    written in the transaction that saves the instance."""
+    written in the transaction that saves the instance. Optionally `on_load(loaded)`: called as
+    a stored instance is loaded, before the command changes it, to note in loaded.noted what
+    its save will compare with."""
 
     def project(self, session: Session, loaded: Loaded, new: bool) -> None: ...
-
-    # Optional: `on_load(loaded)`, called once a stored instance is loaded, before the command
-    # changes it, to note in loaded.noted what its save will compare with.
 
 
 class Runtime:
