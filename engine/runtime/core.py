@@ -102,8 +102,7 @@ class Loaded:
     # Whether the workflow has ended, asked once per save (SpiffWorkflow walks the task tree
     # to answer) and read by the projections.
     completed: bool = False
-    # What the projections noted of the workflow as loaded (Projection.on_load), by projection.
-    noted: dict = field(default_factory=dict)
+    noted: dict = field(default_factory=dict)  # by projection: what its on_load saw
 
     def built_for(self, spiff_task) -> BuiltSpec:
         return self.specs.owner[spiff_task.workflow.spec.name]
@@ -288,8 +287,7 @@ def write_instance(session: Session, instance: Instance, values: dict) -> None:
     columns = tuple(name for name in _WRITE_COLUMNS
                     if name in values or name in pending or ended and name in ("status", "ended_at"))
     row = {name: values.get(name, getattr(instance, name)) for name in columns}
-    # on PostgreSQL it carries the command's writes still waiting (engine.store.write_behind)
-    result = write_behind.execute(session.connection(), columns, _update_instance(columns),
+    result = write_behind.execute(session.connection(), columns, _update_instance(columns),  # + all that waits
                                   {**row, "b_id": instance.id, "b_revision": instance.revision})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
