@@ -17,7 +17,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event
 
@@ -96,7 +96,7 @@ def run_stories(fresh_database, rounds: int = 5) -> dict:
 
 def _replay(engine: Engine, scenario, org_built: bool) -> None:
     replay = getattr(runner, "replay", None)
-    with _older_runner(org_built) if replay is None else _nothing():
+    with _older_runner(org_built) if replay is None else nullcontext():
         result = (replay(engine, scenario, org_built=org_built) if replay is not None
                   else _replay_older(engine, scenario))
     if not result.passed:
@@ -121,7 +121,3 @@ def _older_runner(org_built: bool):
     finally:
         runner.build_org = built
 
-
-@contextmanager
-def _nothing():
-    yield

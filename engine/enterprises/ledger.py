@@ -39,7 +39,7 @@ def project(session: Session, instance, workflow) -> None:
         return
     existing = {row.scope: row for row in session.scalars(
         select(LedgerMatter).where(LedgerMatter.instance_id == instance.id))}
-    rectifying = {}
+    rectifying = []
     for scope, run in runs:
         row = existing.get(scope)
         if row is None:
@@ -47,10 +47,10 @@ def project(session: Session, instance, workflow) -> None:
             session.add(row)
         open_ids = _fill(session, row, instance, run)
         if open_ids:
-            rectifying[scope] = (row, open_ids)
+            rectifying.append((row, open_ids))
     if rectifying:  # every matter's 整改期限 in one statement (a finding each: several matters)
-        due = _due_dates(session, [task_id for _row, ids in rectifying.values() for task_id in ids])
-        for row, ids in rectifying.values():
+        due = _due_dates(session, [task_id for _row, ids in rectifying for task_id in ids])
+        for row, ids in rectifying:
             row.deadline = min((due[i] for i in ids if due.get(i) is not None), default=None)
 
 

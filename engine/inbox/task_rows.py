@@ -53,20 +53,6 @@ _OPENED = ("id", "instance_id", "process_key", "version", "element_id", "name", 
            "started_by", "owner", "delegation", "subject", "ladder_step", "urge_count")
 
 
-def _open_with_candidates_statement():
-    """PostgreSQL: the task row and its candidate rows in one round trip (the row inserted in a
-    data-modifying WITH, each candidate a pair of the two arrays :kinds and :names)."""
-    task = insert(_TASKS).values({key: bindparam(f"v_{key}", type_=_TASKS.c[key].type) for key in _OPENED}) \
-        .returning(_TASKS.c.id).cte("new_task")
-    arrays = (bindparam("kinds", type_=ARRAY(String)), bindparam("names", type_=ARRAY(String)))
-    keys = func.unnest(*arrays).table_valued("kind", "name").render_derived(name="key")
-    return insert(_CANDIDATES).from_select(
-        ["task_id", "kind", "name"], select(task.c.id, keys.c.kind, keys.c.name).select_from(task).join(keys, true()))
-
-
-_OPEN_WITH_CANDIDATES = _open_with_candidates_statement()
-
-
 def _opening_as_ctes(prefix: str) -> list:
     """The row and its candidate rows as queries of another statement (engine.store.write_behind)."""
     task = insert(_TASKS).values({key: bindparam(f"{prefix}{key}", type_=_TASKS.c[key].type) for key in _OPENED}) \
@@ -122,9 +108,7 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
     if _postgresql(connection):
         kinds, names = [kind for kind, _name in routing.keys], [name for _kind, name in routing.keys]
         opened = {**{key: values[key] for key in _OPENED}, "kinds": kinds, "names": names}
-        if not write_behind.defer(connection, "open_task", opened, frozenset({task_id})):
-            connection.execute(_OPEN_WITH_CANDIDATES, {**{f"v_{key}": values[key] for key in _OPENED},
-                                                       "kinds": kinds, "names": names})
+        write_behind.write(connection, "open_task", opened, frozenset({task_id}))  # with its candidates
         return task_id
     connection.execute(_INSERT_TASK, values)
     candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
@@ -159,8 +143,6 @@ _CLOSE_TASK = update(HumanTask.__table__).where(HumanTask.__table__.c.id == bind
 
 
 _DELETE_CANDIDATES = delete(_CANDIDATES).where(_CANDIDATES.c.task_id == bindparam("b_task_id"))
-# PostgreSQL: the candidate rows go in the same round trip as the close (a data-modifying WITH)
-_CLOSE_AND_DROP_CANDIDATES = _CLOSE_TASK.add_cte(_DELETE_CANDIDATES.cte("dropped_candidates"))
 
 
 def close_task(session: Session, row: HumanTask, status: str, actor: str | None) -> None:
@@ -172,10 +154,8 @@ def close_task(session: Session, row: HumanTask, status: str, actor: str | None)
     # Candidate rows this command loaded (and may have changed): the ORM's DELETE keeps them in step.
     held = drop and any(isinstance(one, TaskCandidate) for one in session.identity_map.values())
     if not held and _postgresql(connection):
-        kind = "close_task_and_candidates" if drop else "close_task"
-        if not write_behind.defer(connection, kind, {"task_id": row.id, **values}, frozenset({row.id})):
-            statement = _CLOSE_AND_DROP_CANDIDATES if drop else _CLOSE_TASK
-            connection.execute(statement, {"task_id": row.id, "b_task_id": row.id, **values})
+        kind = "close_task_and_candidates" if drop else "close_task"  # the candidates in the same statement
+        write_behind.write(connection, kind, {"task_id": row.id, **values}, frozenset({row.id}))
         drop = False
     else:
         connection.execute(_CLOSE_TASK, {"task_id": row.id, **values})

@@ -43,6 +43,15 @@ class _Waiting:
     def shape(self, key) -> tuple:
         return key, tuple(self.kinds), tuple(sorted(self.appended))
 
+    def add(self, kind: str, params: dict, rows: frozenset) -> None:
+        if kind in _ROWS:
+            self.appended.setdefault(kind, []).append(params)
+            return
+        prefix = f"q{len(self.kinds)}_"
+        self.kinds.append(kind)
+        self.params.update({prefix + name: value for name, value in params.items()})
+        self.rows |= rows
+
     def all_params(self) -> dict:
         params = dict(self.params)
         for kind, rows in self.appended.items():
@@ -93,14 +102,17 @@ def defer(connection: Connection, kind: str, params: dict, rows: frozenset = fro
         waiting = None
     if waiting is None:
         waiting = connection.info[QUEUE] = _Waiting()
-    if kind in _ROWS:
-        waiting.appended.setdefault(kind, []).append(params)
-        return True
-    prefix = f"q{len(waiting.kinds)}_"
-    waiting.kinds.append(kind)
-    waiting.params.update({prefix + name: value for name, value in params.items()})
-    waiting.rows |= rows
+    waiting.add(kind, params, rows)
     return True
+
+
+def write(connection: Connection, kind: str, params: dict, rows: frozenset = frozenset()) -> None:
+    """PostgreSQL only: the write `kind` waits (`defer`), or where nothing waits goes at once,
+    its queries as one statement (a write whose own form is a WITH: a row and its candidates)."""
+    if not defer(connection, kind, params, rows):
+        alone = _Waiting()
+        alone.add(kind, params, rows)
+        _send(connection, alone)
 
 
 def execute(connection: Connection, key, statement, params: dict):
@@ -116,8 +128,12 @@ def send(connection: Connection) -> None:
     """Send the waiting writes now, in one statement."""
     waiting = connection.info.pop(QUEUE, None)
     if waiting is not None:
-        alone = _shape(waiting.shape(None), lambda: select(literal(1)).add_cte(*_ctes(waiting)))
-        connection.execute(alone, waiting.all_params())
+        _send(connection, waiting)
+
+
+def _send(connection: Connection, waiting: _Waiting) -> None:
+    alone = _shape(waiting.shape(None), lambda: select(literal(1)).add_cte(*_ctes(waiting)))
+    connection.execute(alone, waiting.all_params())
 
 
 def _ctes(waiting: _Waiting) -> list:
