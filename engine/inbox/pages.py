@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import Integer, bindparam, exists, func, literal, select
+from sqlalchemy import ARRAY, Integer, bindparam, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from engine.inbox.statements import (
@@ -27,8 +27,23 @@ from engine.store.tables import HumanTask, TaskCandidate
 # 科室待认领 by due date for a busy queue: the first page is looked for among this many
 # unclaimed tasks in due order (an index range) before sorting all of the user's matches.
 CLAIM_WINDOW = 2000
+
+
+def ids_in(name: str, dialect: str):
+    """`HumanTask.id` among the ids bound as `name`. PostgreSQL takes them as one array
+    parameter, `id IN (SELECT unnest(:ids))`: one statement text whatever their number, so one
+    prepared statement and plan (an IN list is a new text for each length, planned anew on
+    every page: 0.25 ms of the server's time a page, bench-http). Its generic plan probes the
+    primary key per id, or hashes the ids against a small table; `id = ANY(:ids)`'s compared
+    every row with every id (a hashed lookup is only planned for a constant array): 0.9 ms a
+    page of a quiet queue, against 0.2. SQLite has no arrays: an IN list, expanded at execution."""
+    if dialect == "postgresql":
+        return HumanTask.id.in_(select(func.unnest(bindparam(name, type_=ARRAY(HumanTask.id.type)))))
+    return HumanTask.id.in_(bindparam(name, expanding=True))
+
+
 # the few claimable tasks of a user found from their candidate rows (PostgreSQL), by id
-CLAIMABLE_IDS = (HumanTask.id.in_(bindparam("claimable_ids", expanding=True)),)
+CLAIMABLE_IDS = (ids_in("claimable_ids", "postgresql"),)
 
 
 def _at_execution(name: str):
@@ -154,9 +169,9 @@ def claimable_window(session: Session, keys, kinds: tuple, filters: list, sort: 
     return rows if len(rows) == limit else None  # short: undated tasks may follow
 
 
-@functools.lru_cache(maxsize=1)
-def _rows_of_ids():
-    return page_rows(HumanTask.id.in_(bindparam("page_ids", expanding=True)))
+@functools.lru_cache(maxsize=2)
+def _rows_of_ids(dialect: str):
+    return page_rows(ids_in("page_ids", dialect))
 
 
 @functools.lru_cache(maxsize=64)
@@ -176,5 +191,5 @@ def claimable_deep(session: Session, kinds: tuple, filters: list, sort: str, off
     ids = list(session.scalars(stmt, {**params, "page_offset": offset, "page_limit": limit}))
     if not ids:
         return []
-    found = {row.id: row for row in _fetch(session, _rows_of_ids(), {"page_ids": ids})}
+    found = {row.id: row for row in _fetch(session, _rows_of_ids(dialect), {"page_ids": ids})}
     return [found[task_id] for task_id in ids if task_id in found]

@@ -95,3 +95,32 @@ def test_a_task_two_of_my_keys_match_is_counted_and_listed_once(engine, province
                                                                   sort="-created", page=page)["rows"]]
     assert newest_first.count(both) == 1  # once over both pages, though every task was created at the same time
     assert len(newest_first) == len(set(newest_first)) == 1 + len(others)
+
+
+def test_a_quiet_queues_page_is_one_statement_text_whatever_its_number_of_tasks(engine, db_engine, province):
+    """PostgreSQL pages a quiet 科室待认领 by the ids of the user's claimable tasks: bound as one
+    array, the statement's text is the same for 3 tasks as for 7 (one prepared statement, one
+    plan), where an IN list made a new text, planned anew, for every length."""
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: SQLite pages a quiet queue by its conditions (no ids)")
+    section = section_key(engine, "xh_water1")
+    tasks = [open_task(engine, province, [("section", section)], timedelta(hours=i)) for i in range(7)]
+
+    def page_sql() -> tuple[list[str], list[str]]:
+        seen: list[str] = []
+        listen = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+        event.listen(db_engine, "before_cursor_execute", listen)
+        try:
+            rows = [row["id"] for row in inbox(engine, "xh_water1", "claimable", per_page=10)["rows"]]
+        finally:
+            event.remove(db_engine, "before_cursor_execute", listen)
+        return rows, [s for s in seen if "unnest" in s and "due_at IS NOT NULL" in s]  # (the dated tasks')
+
+    with engine.uow() as uow:  # four of them claimed by someone else: 3 left
+        uow.session.query(HumanTask).filter(HumanTask.id.in_(tasks[3:])).update({"assignee": "xh_water2"})
+    three, few = page_sql()
+    with engine.uow() as uow:
+        uow.session.query(HumanTask).filter(HumanTask.id.in_(tasks[3:])).update({"assignee": None})
+    seven, many = page_sql()
+    assert three == tasks[:3] and seven == tasks
+    assert len(few) == len(many) == 1 and few == many
