@@ -39,19 +39,27 @@ def project(session: Session, instance, workflow) -> None:
         return
     existing = {row.scope: row for row in session.scalars(
         select(LedgerMatter).where(LedgerMatter.instance_id == instance.id))}
-    rectifying = []
+    rectifying, changed = [], []
     for scope, run in runs:
         row = existing.get(scope)
         if row is None:
             row = LedgerMatter(instance_id=instance.id, scope=scope, status="open")
             session.add(row)
-        open_ids = _fill(session, row, instance, run)
+        open_ids, moved = _fill(session, row, instance, run)
         if open_ids:
             rectifying.append((row, open_ids))
+        if moved or row.id is None:
+            changed.append(row)
     if rectifying:  # every matter's 整改期限 in one statement (a finding each: several matters)
         due = _due_dates(session, [task_id for _row, ids in rectifying for task_id in ids])
         for row, ids in rectifying:
-            row.deadline = min((due[i] for i in ids if due.get(i) is not None), default=None)
+            deadline = min((due[i] for i in ids if due.get(i) is not None), default=None)
+            if _assign(row, {"deadline": deadline}) and row not in changed:
+                changed.append(row)
+    # A matter the save left as it was is not written (most saves move one matter of several,
+    # or none: a step of the service process itself); its updated_at says when it last changed.
+    for row in changed:
+        row.updated_at = clock.now()
 
 
 def _data(run) -> dict:
@@ -59,23 +67,35 @@ def _data(run) -> dict:
     return last.data if last is not None else {}
 
 
-def _fill(session: Session, row: LedgerMatter, instance, run) -> list[str]:
-    """Fill the row from the run; the ids of its open 整改 steps, whose deadline is the matter's."""
+def _fill(session: Session, row: LedgerMatter, instance, run) -> tuple[list[str], bool]:
+    """Fill the row from the run: the ids of its open 整改 steps, whose deadline is the
+    matter's, and whether anything of the row changed."""
     data = _data(run)
     finding = data.get("finding") if isinstance(data.get("finding"), dict) else {}
     pick = lambda key: str(finding.get(key) or data.get(key) or "")  # noqa: E731 - tiny accessor
-    row.enterprise_id, row.unit_id = instance.enterprise_id, instance.unit_id
-    row.source = str(data.get("source") or SOURCES.get(instance.process_key, ""))
-    row.category, row.description, row.severity = pick("category"), pick("description"), pick("severity")
-    row.section, row.responsible_person = str(data.get("section") or ""), str(data.get("responsible_person") or "")
-    row.measures, row.explanation = str(data.get("measures") or ""), str(data.get("explanation") or "")
-    row.evidence = _evidence(session, data.get("evidence"))
-    row.department, row.answer = str(data.get("department") or ""), str(data.get("answer_content") or "")
-    row.status, open_ids = _status(run, data)
-    if row.status in END_STATUS.values() and row.closed_at is None:
-        row.closed_at = clock.now()
-    row.updated_at = clock.now()
-    return open_ids
+    status, open_ids = _status(run, data)
+    changed = _assign(row, {
+        "enterprise_id": instance.enterprise_id, "unit_id": instance.unit_id,
+        "source": str(data.get("source") or SOURCES.get(instance.process_key, "")),
+        "category": pick("category"), "description": pick("description"), "severity": pick("severity"),
+        "section": str(data.get("section") or ""), "responsible_person": str(data.get("responsible_person") or ""),
+        "measures": str(data.get("measures") or ""), "explanation": str(data.get("explanation") or ""),
+        "evidence": _evidence(session, data.get("evidence")),
+        "department": str(data.get("department") or ""), "answer": str(data.get("answer_content") or ""),
+        "status": status})
+    if status in END_STATUS.values() and row.closed_at is None:
+        row.closed_at, changed = clock.now(), True
+    return open_ids, changed
+
+
+def _assign(row: LedgerMatter, values: dict) -> bool:
+    """Set the attributes whose value differs; whether any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
 
 
 def _evidence(session: Session, items) -> list[str]:

@@ -202,3 +202,25 @@ def test_each_matter_is_due_when_its_rectification_is_and_their_dates_are_read_a
         due = dict(uow.session.execute(select(HumanTask.id, HumanTask.due_at)).all())
     for category, user in (("水", "xh_water1"), ("气", "xh_air1")):
         assert ledger[category]["deadline"] == due[only(engine, user)["id"]].isoformat()
+
+
+def test_a_save_writes_only_the_matters_it_moved(county, march):
+    """The water section's rectification moves the 水 matter (to verifying) and leaves the
+    气 matter as it was: one UPDATE of ledger_matters, the 水 row's; the 气 row keeps its
+    updated_at (when it last changed), the 水 row's moves on."""
+    engine, ids = county
+    engine.start("enterprise_service", "xh_liaison", {"enterprise_id": ids["enterprise_id"]})
+    engine.complete(only(engine, "xh_liaison")["id"], "xh_liaison", VISIT)
+    engine.complete(only(engine, "xh_expert")["id"], "xh_expert", CHECK)
+    before = {m["category"]: m for m in engine.ledger_for(ids["enterprise_id"], "root")}
+    water = only(engine, "xh_water1")
+    engine.claim(water["id"], "xh_water1")
+    with clock.frozen_at(START + timedelta(hours=2)), recording(engine.db) as sent:
+        engine.complete(water["id"], "xh_water1", RECTIFIED)
+    updates = [s for s in sent.statements if s.sql.startswith("UPDATE ledger_matters")]
+    assert len(updates) == 1, [s.sql for s in updates]
+    after = {m["category"]: m for m in engine.ledger_for(ids["enterprise_id"], "root")}
+    assert after["水"]["status"] == "verifying" and after["气"]["status"] == "rectifying"
+    assert after["气"] == before["气"]
+    assert after["水"]["updated_at"] == (START + timedelta(hours=2)).isoformat() != before["水"]["updated_at"]
+    assert after["水"]["deadline"] == before["水"]["deadline"]  # 整改期限 stays when the matter moves on
