@@ -249,7 +249,7 @@ def process_spec(compiled: Compiled, key: str):
     file_name = info.file if info else None
     with spiff_errors(file_name or "?"):
         spec = _spec(compiled, key)
-        subprocesses = _subprocess_specs(compiled, spec, {}, required=False)
+        subprocesses = _subprocess_specs(compiled, spec, {})
     embedded = {}
     for name, sub in subprocesses.items():
         if sub is not None and name not in _call_targets(spec, subprocesses):
@@ -264,15 +264,18 @@ def _spec(compiled: Compiled, name: str, required: bool = True):
     return compiled.specs[name]
 
 
-def _subprocess_specs(compiled: Compiled, spec, used: dict, required: bool) -> dict:
-    """SpiffWorkflow's `get_subprocess_specs` (the top level tolerates a missing call target,
-    deeper levels do not), walking specs already built instead of building each twice."""
+def _subprocess_specs(compiled: Compiled, spec, used: dict) -> dict:
+    """SpiffWorkflow's `get_subprocess_specs`, walking specs already built instead of building
+    each twice. An embedded subprocess is always in its file; a call activity's target, at
+    any depth (inside an embedded subprocess, or in a called process of the same bundle), may
+    be deployed apart: it is checked to exist at validation and bound when first reached
+    (engine.runtime.core.BoundSpecs), so here it is built only when the bundle holds it."""
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in used:
-            sub = _spec(compiled, task_spec.spec, required)
+            sub = _spec(compiled, task_spec.spec, required=not isinstance(task_spec, CallActivity))
             used[task_spec.spec] = sub
             if sub is not None:
-                _subprocess_specs(compiled, sub, used, required=True)
+                _subprocess_specs(compiled, sub, used)
     return used
 
 

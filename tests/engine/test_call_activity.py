@@ -60,3 +60,22 @@ def test_migrations_create_exactly_the_models(db_engine):
     assert diff == []
     assert set(inspect(db_engine).get_table_names()) >= {"instances", "human_tasks", "timers", "audit_events"}
     assert alembic_config(db_engine).get_main_option("script_location").endswith("migrations")
+
+
+def test_a_call_inside_an_embedded_subprocess_reaches_a_process_deployed_apart(people, tmp_path):
+    """The called process is deployed on its own, before: a call activity inside an embedded
+    subprocess is bound when reached, as one at the top level is (it used to refuse the deploy:
+    "The process 'child' was not found")."""
+    people.deploy([write(tmp_path, "child.bpmn", child("子任务"))], "designer")
+    nested = process("nested", chain(
+        '<bpmn:subProcess id="handle" name="处理"><bpmn:startEvent id="h_start"/>'
+        '<bpmn:callActivity id="call_child" name="调用子流程" calledElement="child"/><bpmn:endEvent id="h_end"/>'
+        '<bpmn:sequenceFlow id="h1" sourceRef="h_start" targetRef="call_child"/>'
+        '<bpmn:sequenceFlow id="h2" sourceRef="call_child" targetRef="h_end"/></bpmn:subProcess>'))
+    people.deploy([write(tmp_path, "nested.bpmn", nested)], "designer")
+    instance = people.start("nested", "liaison1")["id"]
+    [sub] = people.tasks("liaison1")
+    assert sub["name"] == "子任务" and sub["instance_id"] == instance
+    people.complete(sub["id"], "liaison1", {"y": 2})
+    shown = people.show(instance)
+    assert shown["status"] == "completed" and shown["data"]["y"] == 2
