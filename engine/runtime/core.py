@@ -29,7 +29,7 @@ from engine.jobs import start_events
 from engine.runtime import compaction, events
 from engine.runtime.serializer import Encoded, StateSerializer
 from engine.runtime.task_codec import text_of
-from engine.runtime.warm import WarmWorkflows, keep_when_committed
+from engine.runtime.warm import WarmWorkflows, keep_when_committed, rebind
 from engine.sandbox.expressions import script_engine
 from engine.store import audit, write_behind
 from engine.store.tables import Instance, ProcessDefinition
@@ -148,7 +148,7 @@ class Runtime:
         kept = None if session.info.get(READ_ONLY) else self.warm.take(instance)
         if kept is not None:
             workflow, open_now = kept
-            workflow.subprocess_specs, workflow.script_engine = specs, script_engine()
+            rebind(workflow, specs, script_engine())
         else:
             with engine_errors():
                 workflow = self.serializer.loads(instance.state, root.spec, specs, script_engine())

@@ -94,7 +94,7 @@ _COMPACT = {"ensure_ascii": False, "separators": (",", ":")}
 
 
 def _plain(dct: dict) -> bool:
-    return not dct.get("subprocesses") and not dct.get("bpmn_events")
+    return not dct.get("bpmn_events")
 
 
 class _OneEncoder:
@@ -118,7 +118,7 @@ class Encoded(NamedTuple):
     text: str
     read_back: ReadTasks | None  # the top workflow's tasks as `text` would read back (state_text)
     encoded: list | None  # the tasks encoded anew (not written as they were read); None: all
-    plain: bool = False  # no subprocess and no pending event in the text (both written whole)
+    plain: bool = False  # no pending event in the text (written through SpiffWorkflow's generic converters)
 
 
 class StateSerializer:

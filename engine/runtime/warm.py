@@ -16,7 +16,11 @@ Kept only when the object is exactly what rebuilding from its text would give:
   workflow's own data, its message correlations and its steps done; the tasks written as they
   were read are unchanged since a load from text (engine.runtime.state_text), so they hold
   what that text holds;
-- no subprocess and no pending event (written through SpiffWorkflow's generic converters);
+- the same holds for every subprocess (a call activity's run, an embedded subprocess): its
+  data, its correlations and all its tasks' data hold JSON values only; and its subprocesses
+  are listed in the order a load restores them (the top workflow's tasks in order, each
+  subprocess followed by its own), which is also the order their waiting events are caught in;
+- no pending event (written through SpiffWorkflow's generic converters);
 - and the object's read state is moved onto the new text (`rebase`), so that the next save
   still writes unchanged tasks as they were read.
 
@@ -31,6 +35,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime.compaction import done_steps
@@ -62,8 +67,10 @@ def rebase(workflow, saved) -> bool:
     give anything else than `workflow`. A state encoded whole (a start's) is read back only if
     a command takes it (`read_back`): a start stays as cheap as before."""
     read, encoded = saved.read_back, saved.encoded
-    if not saved.plain or workflow.subprocesses or not all(map(json_exact, (
+    if not saved.plain or not all(map(json_exact, (
             workflow.data, getattr(workflow, "correlations", {}), done_steps(workflow)))):
+        return False
+    if workflow.subprocesses and not _subprocesses_as_read(workflow):
         return False
     tasks = workflow.tasks
     if not all(json_exact(task.data) and json_exact(task.internal_data)
@@ -79,12 +86,40 @@ def rebase(workflow, saved) -> bool:
     return True
 
 
+def _subprocesses_as_read(top) -> bool:
+    """Put `top`'s subprocesses in the order a load restores them (BpmnWorkflowConverter.
+    subprocesses_from_dict: the tasks of each workflow in order, a subprocess followed by its
+    own); False when a load would not give them all, or one of them holds a value that would
+    read back otherwise."""
+    ordered = {}
+
+    def visit(workflow) -> None:
+        for task_id, task in workflow.tasks.items():
+            sub = top.subprocesses.get(task_id)
+            if sub is not None and task_id not in ordered and isinstance(task.task_spec, SubWorkflowTask):
+                ordered[task_id] = sub
+                visit(sub)
+    visit(top)
+    if len(ordered) != len(top.subprocesses) or not all(map(_exact_run, ordered.values())):
+        return False
+    top.subprocesses.clear()
+    top.subprocesses.update(ordered)
+    return True
+
+
+def _exact_run(sub) -> bool:
+    return json_exact(sub.data) and json_exact(sub.correlations) and all(
+        json_exact(task.data) and json_exact(task.internal_data) for task in sub.tasks.values())
+
+
 def _wait_as_read(workflow) -> None:
     """The workflow's waiting catch events registered as a load registers them (each waiting
-    catching task, in the order of the tasks): SpiffWorkflow keeps the live list as tasks start
-    and stop waiting, which could differ from it in order or in a task compaction dropped."""
-    workflow.event_manager.tasks = {task_id: task for task_id, task in workflow.tasks.items()
-                                    if task._state & TaskState.WAITING and isinstance(task.task_spec, CatchingEvent)}
+    catching task, in the order of the tasks, then of each subprocess's tasks): SpiffWorkflow
+    keeps the live list as tasks start and stop waiting, which could differ from it in order or
+    in a task compaction dropped."""
+    workflow.event_manager.tasks = {
+        task_id: task for run in (workflow, *workflow.subprocesses.values()) for task_id, task in run.tasks.items()
+        if task._state & TaskState.WAITING and isinstance(task.task_spec, CatchingEvent)}
 
 
 def keep_when_committed(session, warm: WarmWorkflows, instance, workflow, saved, ready: dict) -> None:
@@ -97,6 +132,14 @@ def keep_when_committed(session, warm: WarmWorkflows, instance, workflow, saved,
     key = (instance.id, instance.definition_id, dict(instance.bindings or {}))
     text, open_tasks = saved.text, frozenset(ready)
     after_commit(session, lambda: warm.keep(*key, text, workflow, open_tasks))
+
+
+def rebind(workflow, specs, script_engine) -> None:
+    """Give a kept workflow this command's specs and script engine, and look each subprocess's
+    spec up in them as a load does (which tells the command whose spec a task is: BoundSpecs.owner)."""
+    workflow.subprocess_specs, workflow.script_engine = specs, script_engine
+    for sub in workflow.subprocesses.values():
+        specs.get(sub.spec.name)
 
 
 def read_back(workflow, text: str) -> None:

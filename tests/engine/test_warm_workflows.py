@@ -101,12 +101,33 @@ ITEMS = process("items", """
 <bpmn:sequenceFlow id="f2" sourceRef="item" targetRef="close"/>
 <bpmn:sequenceFlow id="f3" sourceRef="close" targetRef="end"/>""")
 
+# A 体检 calls a 台账事项 (its own process, a round of 整改 with a deadline), inside an
+# embedded subprocess: three workflows in one instance, a timer waiting in the deepest.
+SERVICE = process("service", """
+<bpmn:startEvent id="start"/>
+<bpmn:userTask id="visit" name="走访" camunda:candidateGroups="water"/>
+<bpmn:subProcess id="handle" name="问题处理">
+  <bpmn:startEvent id="h_start"/>
+  <bpmn:callActivity id="call_matter" name="台账事项" calledElement="matter"/>
+  <bpmn:endEvent id="h_end"/>
+  <bpmn:sequenceFlow id="h1" sourceRef="h_start" targetRef="call_matter"/>
+  <bpmn:sequenceFlow id="h2" sourceRef="call_matter" targetRef="h_end"/>
+</bpmn:subProcess>
+<bpmn:userTask id="follow_up" name="回访" camunda:candidateGroups="water"/>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="visit"/>
+<bpmn:sequenceFlow id="f2" sourceRef="visit" targetRef="handle"/>
+<bpmn:sequenceFlow id="f3" sourceRef="handle" targetRef="follow_up"/>
+<bpmn:sequenceFlow id="f4" sourceRef="follow_up" targetRef="end"/>""")
+MATTER = TIMED.replace('id="timed"', 'id="matter"').replace('name="timed"', 'name="matter"')
+
 
 @pytest.fixture
 def county(people, tmp_path):
     people.deploy([write(tmp_path, name + ".bpmn", xml) for name, xml in
                    (("rounds", ROUNDS), ("pairs", TUPLE), ("items", ITEMS), ("timed", TIMED),
-                                                   ("signals", SIGNALS))], "designer")
+                    ("signals", SIGNALS), ("matter", MATTER))], "designer")
+    people.deploy([write(tmp_path, "service.bpmn", SERVICE)], "designer")  # (calls matter, deployed)
     return people
 
 
@@ -190,6 +211,42 @@ def test_events_waited_for_are_listed_as_a_rebuilt_workflow_lists_them(county):
     county.broadcast_signal("go", "admin")
     county.complete(open_task(county, instance)["id"], "water1", {})
     assert county.show(instance)["status"] == "completed"
+
+
+def test_a_workflow_with_subprocesses_is_kept_as_a_rebuilt_one_would_be(county, monkeypatch):
+    """体检 → 问题处理 (embedded) → 台账事项 (called), its 整改 round by round with a timer
+    waiting beside it: every command takes the workflow the last one saved, and that workflow
+    is the one the stored text gives — its subprocesses in the same order, the same events
+    waited for — until the 回访 after both subprocesses end."""
+    instance = county.start("service", "liaison1")["id"]
+    rebuilds = Rebuilds(county, monkeypatch)
+    county.complete(open_task(county, instance)["id"], "water1", {"visited": True})
+    kept = county.runtime.warm._kept[instance].workflow
+    assert len(kept.subprocesses) == 2 and len(kept.event_manager.tasks) == 1
+    for n in range(3):
+        assert_kept_is_what_the_text_gives(county, instance)   # (rebuilds one to compare)
+        before = rebuilds.count
+        county.complete(open_task(county, instance)["id"], "water1", {"done": n == 2, "note": f"第{n + 1}轮"})
+        assert rebuilds.count == before
+    assert_kept_is_what_the_text_gives(county, instance)
+    assert open_task(county, instance)["name"] == "回访"
+    before = rebuilds.count
+    county.complete(open_task(county, instance)["id"], "water1", {})
+    assert rebuilds.count == before
+    shown = county.show(instance)
+    assert shown["status"] == "completed" and shown["data"]["note"] == "第3轮"
+
+
+def test_a_subprocess_holding_a_value_that_reads_back_otherwise_is_not_kept(county):
+    instance = county.start("service", "liaison1")["id"]
+    county.complete(open_task(county, instance)["id"], "water1", {"visited": True})
+    assert instance in county.runtime.warm._kept
+    with county.uow() as uow:  # a save whose called run holds a tuple (a script there could leave one)
+        loaded = county.runtime.load(uow.session, uow.session.get(Instance, instance))
+        [matter] = [sub for sub in loaded.workflow.subprocesses.values() if sub.spec.name == "matter"]
+        matter.data["pair"] = (1, 2)
+        county.runtime.save(uow.session, loaded, "water1")
+    assert instance not in county.runtime.warm._kept
 
 
 def test_a_claim_bumps_the_revision_but_keeps_the_state_and_the_workflow(county, monkeypatch):
