@@ -5,9 +5,13 @@ its time. Some of its writes are never read back by the command that makes them:
 rows, the inbox row it closes, the one it opens (with their candidate rows). Such a write
 waits here, in the connection's queue, and goes with the next statement the command sends,
 as data-modifying WITH queries of it: the instance's UPDATE that ends a command carries
-them all (`execute`), any other statement first sends them on their own (`_send_first`,
-one statement for the lot), and so does the commit. So every statement still sees what the
-command wrote before it, in the order it wrote it, and a rollback drops what waits.
+them all (`execute`), any other statement that could see them first sends them on their own
+(`_send_first`, one statement for the lot), and so does the commit. So every statement still
+sees what the command wrote before it, in the order it wrote it, and a rollback drops what waits.
+A plain SELECT of other tables only (engine.store.reads.tables_read: a lane's section and its
+people, the ledger's matters, the timer rows) cannot see them, and lets them wait on: the close
+of a task and the opening of the next still ride with the instance's UPDATE when the save reads
+in between.
 
 Two writes to one inbox row never wait together: the queries of one statement all see the
 same snapshot, so the second would not see the first (`defer` sends the queue first).
@@ -20,6 +24,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, String, bindparam, event, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
+
+from engine.store.reads import tables_read, tables_written
 
 QUEUE = "sanfu_write_behind"
 MAX_WAITING = 8          # writes in one statement at most (and so a bounded number of statement shapes)
@@ -36,6 +42,7 @@ class _Waiting:
         self.params: dict = {}
         self.rows: set = set()
         self.appended: dict[str, list[dict]] = {}  # row kind → its rows, in the order written
+        self.tables: frozenset[str] = frozenset()  # what the waiting writes change (and cascades reach)
 
     def full(self) -> bool:
         return len(self.kinds) >= MAX_WAITING or sum(map(len, self.appended.values())) >= MAX_APPENDED
@@ -44,6 +51,7 @@ class _Waiting:
         return key, tuple(self.kinds), tuple(sorted(self.appended))
 
     def add(self, kind: str, params: dict, rows: frozenset) -> None:
+        self.tables |= _written_by(kind)
         if kind in _ROWS:
             self.appended.setdefault(kind, []).append(params)
             return
@@ -78,9 +86,21 @@ def register_rows(kind: str, table, columns: tuple[str, ...]) -> None:
     _ROWS[kind] = (table, columns)
 
 
+_WRITTEN: dict[str, frozenset] = {}
+
+
+def _written_by(kind: str) -> frozenset[str]:
+    tables = _WRITTEN.get(kind)
+    if tables is None:
+        queries = [_ROWS[kind][0]] if kind in _ROWS else [cte.element for cte in _BUILDERS[kind]("w_")]
+        tables = _WRITTEN[kind] = tables_written(queries)
+    return tables
+
+
 def install(db: Engine) -> Engine:
     if db.dialect.name == "postgresql":
         event.listen(db, "before_execute", _send_first)
+        event.listen(db, "before_cursor_execute", _refuse_raw_sql)
         event.listen(db, "commit", _send_before_commit)
         event.listen(db, "rollback", _drop)
         event.listen(db.pool, "checkin", _forget)
@@ -170,9 +190,18 @@ def _waiting_on(connection) -> bool:
     return not connection.invalidated and QUEUE in connection.info
 
 
-def _send_first(connection, _clause, _multiparams, _params, _options) -> None:
+def _send_first(connection, clause, _multiparams, _params, _options) -> None:
     if _waiting_on(connection):
-        send(connection)
+        read = tables_read(clause)
+        if read is None or not read.isdisjoint(connection.info[QUEUE].tables):
+            send(connection)
+
+
+def _refuse_raw_sql(connection, _cursor, statement, _parameters, context, _executemany) -> None:
+    """SQL sent as text (`exec_driver_sql`) passes by `_send_first` (SQLAlchemy fires no
+    before_execute for it) and could not see what waits: a bug, refused before it reads wrong."""
+    if context is not None and context.compiled is None and _waiting_on(connection):
+        raise RuntimeError(f"raw SQL while writes wait (engine.store.write_behind): {statement[:80]}")
 
 
 def _send_before_commit(connection) -> None:

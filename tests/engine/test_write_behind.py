@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from engine import clock
 from engine.bench.hot_path import MODEL
 from engine.errors import Conflict, InvalidInput
 from engine.store import audit, write_behind
-from engine.store.tables import AuditEvent, HumanTask, Instance
+from engine.store.tables import AuditEvent, HumanTask, Instance, User
 from tests.helpers.models import process, write
 from tests.helpers.statements import statements_of
 
@@ -181,3 +181,25 @@ def test_an_engine_that_would_not_send_what_waits_never_lets_a_write_wait(engine
             assert not write_behind.defer(connection, "set_holder", {"task_id": "x", "assignee": "y"})
     finally:
         plain.dispose()
+
+
+def test_a_read_of_other_tables_lets_the_writes_wait_and_a_read_of_theirs_sends_them(engine):
+    """The save reads between its writes (a lane's section and its people, the ledger's matters):
+    a SELECT of other tables cannot see what waits, so it waits on; one that reads a table a
+    waiting write changes, or whose tables are not known (raw SQL), sends it first."""
+    if not _postgresql(engine):
+        pytest.skip("SQLite writes at once")
+    _started(engine)
+    with engine.uow() as uow:
+        connection = uow.session.connection()
+        audit.record(uow.session, "clerk", "noted")
+        assert uow.session.scalar(select(func.count()).select_from(Instance)) == 1
+        assert uow.session.scalar(select(User.name).where(User.name == "clerk")) == "clerk"
+        assert write_behind.QUEUE in connection.info                       # still waiting
+        with pytest.raises(RuntimeError, match="raw SQL while writes wait"):  # it could not see them
+            connection.exec_driver_sql("SELECT count(*) FROM audit_events")
+        assert uow.session.scalar(text("SELECT count(*) FROM audit_events WHERE action = 'noted'")) == 1
+        assert write_behind.QUEUE not in connection.info                   # SQL text: sent first
+        audit.record(uow.session, "clerk", "noted")
+        assert uow.session.scalar(select(func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.action == "noted")) == 2  # its table: sent first
