@@ -32,9 +32,10 @@ def run_scheduler(engine, interval: float, owner: str) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)
     print(f"调度器已启动（空闲时每 {interval:g} 秒检查一次到期定时器；Ctrl-C 退出）owner={owner}", flush=True)
+    STOPPING.clear()
     try:
-        while True:
-            if not tick(engine, owner):
+        while not STOPPING.is_set():
+            if not tick(engine, owner) and not STOPPING.is_set():
                 time.sleep(interval)
     except (KeyboardInterrupt, SystemExit):
         pass
@@ -113,5 +114,13 @@ class Outage:
 OUTAGE = Outage()
 
 
+# Set by SIGTERM. The handler also raises SystemExit to stop at once, but Python runs a handler
+# wherever the main thread is, and an exception raised in a weakref callback or a __del__ (the
+# pool's and the ORM's, at a garbage collection) is printed and dropped: the flag still stops
+# the loop at the end of that tick (a scheduler that ran on after SIGTERM kept firing timers).
+STOPPING = threading.Event()
+
+
 def _stop(_signum, _frame) -> None:
+    STOPPING.set()
     raise SystemExit(0)

@@ -9,7 +9,6 @@ locking read, ORM loader options or an entity whose loading could join other tab
 from __future__ import annotations
 
 import re
-import weakref
 
 from sqlalchemy import Select, TableClause, TextClause
 from sqlalchemy.sql import visitors
@@ -20,8 +19,11 @@ from sqlalchemy.sql.selectable import TextualSelect
 _LITERAL = re.compile(r"^\s*('[^']*'|-?\d+(\.\d+)?|NULL|TRUE|FALSE|\*)\s*$", re.IGNORECASE)
 # ORM relationship loading that runs as a statement of its own (seen by the hook itself)
 _LAZY = frozenset(("select", "raise", "raise_on_sql", "noload", "write_only", "dynamic"))
-_READS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # statement → its answer
-_UNKNOWN = object()
+# id(statement) → (the statement, its answer): the statement is held, so its id is not reused
+# while remembered (no weak references: their callbacks run at any garbage collection, where an
+# exception such as a stopping scheduler's SystemExit is dropped). Bounded: cleared when full.
+_READS: dict[int, tuple] = {}
+MAX_REMEMBERED = 1024
 
 
 def tables_read(clause) -> frozenset[str] | None:
@@ -29,9 +31,13 @@ def tables_read(clause) -> frozenset[str] | None:
     module's doc). Remembered per statement object: the hot path's are built once."""
     if not isinstance(clause, Select):  # a write, SQL text, a savepoint …
         return None
-    found = _READS.get(clause, _UNKNOWN)
-    if found is _UNKNOWN:
-        found = _READS[clause] = _tables_read(clause)
+    held = _READS.get(id(clause))
+    if held is not None and held[0] is clause:
+        return held[1]
+    found = _tables_read(clause)
+    if len(_READS) >= MAX_REMEMBERED:
+        _READS.clear()
+    _READS[id(clause)] = (clause, found)
     return found
 
 

@@ -38,3 +38,25 @@ def test_scheduler_process_fires_a_due_timer(tmp_path):
         proc.terminate()
         output = proc.communicate(timeout=10)[0]
     assert "调度器已启动" in output and "Traceback" not in output
+
+
+def test_a_stop_whose_exit_was_swallowed_still_stops_the_loop(monkeypatch):
+    """SIGTERM's handler raises SystemExit wherever the main thread is; raised inside a weakref
+    callback or a __del__ it is printed and dropped. The scheduler stops after that tick anyway."""
+    from engine.jobs import scheduler
+    monkeypatch.setattr(scheduler.signal, "signal", lambda *args: None)  # (leave pytest's handlers be)
+    ticks = []
+
+    def tick(_engine, _owner):
+        ticks.append(1)
+        if len(ticks) == 2:
+            try:  # as in a weakref callback: the exit is swallowed
+                scheduler._stop(15, None)
+            except SystemExit:
+                pass
+        if len(ticks) > 5:
+            raise AssertionError("the scheduler ran on after SIGTERM")
+        return False
+    monkeypatch.setattr(scheduler, "tick", tick)
+    scheduler.run_scheduler(None, 0.01, "s1")
+    assert len(ticks) == 2
