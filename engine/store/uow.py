@@ -205,11 +205,15 @@ def is_unavailable(err: DBAPIError) -> bool:
 
 
 def _rollback_quietly(session: Session, cause: BaseException | None) -> None:
-    """Roll back; on a dead connection the rollback fails too, and the cause is what matters."""
+    """Roll back; on a dead connection the rollback fails too, and the cause is what matters.
+    Above all a stop (SystemExit from SIGTERM, KeyboardInterrupt), which SQLAlchemy meets by
+    invalidating the connection: the failed rollback must not turn it into an error that a
+    caller's `except Exception` would catch and carry on (a scheduler that ran on after SIGTERM)."""
     try:
         session.rollback()
-    except DBAPIError:
-        if not isinstance(cause, DBAPIError):
+    except Exception as err:
+        stopping = cause is not None and not isinstance(cause, Exception)
+        if not stopping and not (isinstance(err, DBAPIError) and isinstance(cause, DBAPIError)):
             raise
 
 

@@ -4,9 +4,9 @@ races: a refused connection or an admin shutdown is unavailable; SQLite's "no su
 import sqlite3
 
 import pytest
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError, PendingRollbackError, ProgrammingError
 
-from engine.store.uow import _is_lock_error, is_unavailable
+from engine.store.uow import UnitOfWork, _is_lock_error, is_unavailable
 
 
 class PgError(Exception):
@@ -44,3 +44,33 @@ def test_an_invalidated_connection_is_unavailable():
     error = OperationalError("SELECT 1", {}, PgError("SSL SYSCALL error: EOF detected", None),
                              connection_invalidated=True)
     assert is_unavailable(error)
+
+
+class _DeadSession:
+    """A session whose connection SQLAlchemy invalidated: its rollback fails."""
+
+    def connection(self, execution_options=None):
+        return None
+
+    def rollback(self):
+        raise PendingRollbackError("Can't reconnect until invalid transaction is rolled back")
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("stop", [SystemExit(0), KeyboardInterrupt()])
+def test_a_stop_stays_a_stop_when_the_rollback_fails(stop):
+    """SIGTERM's SystemExit raised while the command waited on the database: the failed rollback
+    does not replace it with an error that a scheduler's `except Exception` would catch."""
+    uow = UnitOfWork(lambda: _DeadSession())
+    with pytest.raises(type(stop)):
+        with uow:
+            raise stop
+
+
+def test_a_failed_rollback_after_a_bug_is_not_hidden():
+    uow = UnitOfWork(lambda: _DeadSession())
+    with pytest.raises(PendingRollbackError):
+        with uow:
+            raise ValueError("a bug in the command")
