@@ -46,6 +46,8 @@ def _tables_read(clause) -> frozenset[str] | None:
         return None
     names = set()
     for element in visitors.iterate(clause):
+        if isinstance(element, Select) and element._for_update_arg is not None:
+            return None  # a locking subquery: its locks taken before the waiting writes' would change their order
         if isinstance(element, TableClause):
             names.add(element.name)
         elif isinstance(element, (TextClause, TextualSelect)):

@@ -40,6 +40,7 @@ def test_a_plain_select_names_every_table_it_reads(statement, read):
     select(literal_column("(SELECT count(*) FROM human_tasks)")),            # SQL in a literal column
     select(User.name).where(text("users.id IN (SELECT 1 FROM human_tasks)")),
     select(TASKS.c.id).with_for_update(),                                    # a locking read
+    select(User.name).where(User.name.in_(select(CANDIDATES.c.name).with_for_update())),  # … inside
     select(User).options(joinedload(User.groups)),                           # joins another table in
     update(TASKS).values(subject="x"),
     insert(AuditEvent).values(action="x"),
