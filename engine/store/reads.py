@@ -42,12 +42,12 @@ def tables_read(clause) -> frozenset[str] | None:
 
 
 def _tables_read(clause) -> frozenset[str] | None:
-    if clause._for_update_arg is not None or clause._with_options:
+    if clause._with_options:
         return None
     names = set()
-    for element in visitors.iterate(clause):
+    for element in visitors.iterate(clause):  # the statement itself first, then all it holds
         if isinstance(element, Select) and element._for_update_arg is not None:
-            return None  # a locking subquery: its locks taken before the waiting writes' would change their order
+            return None  # a locking read or subquery: taking its locks first would change the lock order
         if isinstance(element, TableClause):
             names.add(element.name)
         elif isinstance(element, (TextClause, TextualSelect)):
