@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.tables import Base, UtcDateTime
+from engine.store.tables import Base, TaskId, UtcDateTime
 
 
 class TaskCopy(Base):
@@ -32,7 +32,7 @@ class TaskComment(Base):
     __table_args__ = (Index("ix_task_comments_instance", "instance_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(Integer)
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId, nullable=True)
     author: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -56,7 +56,7 @@ class Attachment(Base):
     __table_args__ = (Index("ix_attachments_instance", "instance_id", "created_at"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
     instance_id: Mapped[int] = mapped_column(Integer)
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId, nullable=True, index=True)
     field: Mapped[str] = mapped_column(String(128), default="")
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(128))
@@ -76,7 +76,7 @@ class RatingLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     enterprise_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -100,7 +100,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String(500))
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId, nullable=True)
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

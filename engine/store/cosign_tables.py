@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.tables import Base, UtcDateTime
+from engine.store.tables import Base, TaskId, UtcDateTime
 
 
 class TaskCosign(Base):
@@ -20,7 +20,7 @@ class TaskCosign(Base):
     __table_args__ = (Index("ix_task_cosigns_task", "task_id", "status"),
                       Index("ix_task_cosigns_cosigner", "cosigner", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     instance_id: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(16))
     holder: Mapped[str] = mapped_column(String(64))

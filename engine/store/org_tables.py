@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.tables import Base, UtcDateTime
+from engine.store.tables import Base, TaskId, UtcDateTime
 
 LEVELS = ("province", "city", "county")
 ROLES = ("staff", "section_head", "leader", "supervisor", "liaison", "expert", "admin", "designer",
@@ -95,7 +95,7 @@ class Filing(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # return | transfer | release
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(2000), info={"label": "理由", "en": "the reason"})
     section_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.tables import Base, UtcDateTime
+from engine.store.tables import Base, TaskId, UtcDateTime
 
 LADDER_STEPS = ("section_head", "leader", "listed")  # human_tasks.ladder_step 1, 2, 3
 RECORD_STATUSES = ("open", "verifying", "closed")  # 督办中 → 待复核 → 已销号
@@ -26,7 +26,7 @@ class Escalation(Base):
     __table_args__ = (UniqueConstraint("task_id", "step", "due_at"),
                       Index("ix_escalations_at", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     step: Mapped[str] = mapped_column(String(16))  # section_head | leader | listed
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the deadline that was missed
@@ -47,7 +47,7 @@ class SupervisionRecord(Base):
     title: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(String(2000), default="")
     source: Mapped[str] = mapped_column(String(16))  # ladder | manual
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId, nullable=True, unique=True)
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     enterprise_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -79,7 +79,7 @@ class Urge(Base):
     __tablename__ = "urges"
     __table_args__ = (Index("ix_urges_task", "task_id", "id"), Index("ix_urges_at", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     instance_id: Mapped[int] = mapped_column(Integer)
     unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sender: Mapped[str] = mapped_column(String(64))
@@ -95,7 +95,7 @@ class DeadlineExtension(Base):
     __table_args__ = (Index("ix_deadline_extensions_task", "task_id", "id"),
                       Index("ix_deadline_extensions_pending", "section_id", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     instance_id: Mapped[int] = mapped_column(Integer)
     unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     section_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -118,7 +118,7 @@ class EfficiencyWarning(Base):
     __table_args__ = (Index("ix_efficiency_warnings_person", "person", "created_at"),
                       Index("ix_efficiency_warnings_unit", "unit_id", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId, nullable=True)
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     person: Mapped[str] = mapped_column(String(64))
@@ -143,7 +143,7 @@ class ServiceContact(Base):
     contacted_on: Mapped[date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(String(2000), default="")
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId, nullable=True, unique=True)
     recorded_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

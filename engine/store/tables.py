@@ -53,6 +53,13 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Task ids (SpiffWorkflow's UUIDs, as text) compare byte by byte on PostgreSQL. Under the
+# database's own collation (C.UTF-8, zh_CN.UTF-8) every comparison in their indexes called
+# strcoll: a busy 科室待认领 queue's deep page probes thousands of them (migration 0020). All
+# task-id columns share it: an index serves a comparison only under its own collation.
+TaskId = String(36).with_variant(String(36, collation="C"), "postgresql")
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,7 +224,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_done_unit", "unit_id", "completed_at",
               postgresql_where=_COMPLETED, sqlite_where=_COMPLETED),
     )
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(TaskId, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
     process_key: Mapped[str] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer)
@@ -275,7 +282,7 @@ class Timer(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     element_id: Mapped[str] = mapped_column(String(255))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16))  # pending|fired|cancelled
@@ -319,7 +326,7 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId, nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
@@ -329,7 +336,7 @@ class EventSubscription(Base):
     __table_args__ = (Index("ix_event_subscriptions_lookup", "kind", "name", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(TaskId)
     kind: Mapped[str] = mapped_column(String(8))  # message | signal
     name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
