@@ -80,11 +80,14 @@ def key_match(kinds: tuple[str, ...], table=_CANDIDATES):
 
 
 def _candidate_rows(kinds: tuple[str, ...], *columns):
-    """The user's candidate rows, one index range per kind (UNION ALL): each an index-only
-    scan of ix_task_candidates_lookup (kind, name, task_id), where OR-ing the kinds made
-    PostgreSQL visit every matching row in the table (a bitmap heap scan)."""
+    """The user's candidate rows of tasks nobody holds, one index range per kind (UNION ALL):
+    each an index-only scan of ix_task_candidates_claimable (kind, name, task_id; rows the
+    triggers of migration 0021 mark), where OR-ing the kinds made PostgreSQL visit every
+    matching row in the table (a bitmap heap scan). The task itself is still checked: the
+    flag only spares the lookups of tasks a colleague already holds."""
     branches = [select(*columns).where(_CANDIDATES.c.kind == _kind(kind),
-                                       _CANDIDATES.c.name.in_(bindparam(f"keys_{kind}", expanding=True)))
+                                       _CANDIDATES.c.name.in_(bindparam(f"keys_{kind}", expanding=True)),
+                                       _CANDIDATES.c.claimable.is_(True))
                 for kind in kinds]
     return union_all(*branches) if len(branches) > 1 else branches[0]
 

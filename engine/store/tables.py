@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -265,12 +266,21 @@ class TaskCandidate(Base):
     """Who may claim an unassigned task: one row per candidate user or group (indexed for
     the 'my sections' unclaimed tasks' query). Removed when the task closes."""
     __tablename__ = "task_candidates"
-    # covering (task_id too, migration 0017): a user's candidate rows give their task ids from the index alone
-    __table_args__ = (Index("ix_task_candidates_lookup", "kind", "name", "task_id"),)
+    __table_args__ = (
+        # covering (task_id too, migration 0017): a user's candidate rows give their task ids from the index alone
+        Index("ix_task_candidates_lookup", "kind", "name", "task_id"),
+        # 科室待认领: the candidate rows of tasks nobody holds (migration 0021)
+        Index("ix_task_candidates_claimable", "kind", "name", "task_id",
+              postgresql_where=text("claimable IS true"), sqlite_where=text("claimable IS 1")),
+    )
     task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"),
                                          primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # user | group
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # user | group | section | role
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # Whether the task is open and held by nobody (assignee IS NULL AND status = 'open'), kept
+    # so by the database's triggers (migration 0021), whoever writes the rows: a busy queue's
+    # page then probes only these tasks, not also the half its section has already claimed.
+    claimable: Mapped[bool] = mapped_column(Boolean, server_default=false(), nullable=False)
 
 
 class Timer(Base):
