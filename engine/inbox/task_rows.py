@@ -111,7 +111,9 @@ def open_task(session: Session, instance, spiff_task, meta: dict, routing: Routi
         write_behind.write(connection, "open_task", opened, frozenset({task_id}))  # with its candidates
         return task_id
     connection.execute(_INSERT_TASK, values)
-    candidates = [{"task_id": task_id, "kind": kind, "name": name} for kind, name in routing.keys]
+    claimable = routing.assignee is None  # as the database would set it (migration 0021): its trigger writes nothing
+    candidates = [{"task_id": task_id, "kind": kind, "name": name, "claimable": claimable}
+                  for kind, name in routing.keys]
     if candidates:  # kept while assigned too, so a release or transfer can fall back on them
         connection.execute(_INSERT_CANDIDATE, candidates)
     return task_id

@@ -57,9 +57,12 @@ POSTGRESQL_DOWN = (
     "DROP TRIGGER task_candidates_claimable ON task_candidates",
     "DROP FUNCTION task_candidate_claimable()",
 )
-# SQLite's BEFORE trigger cannot set NEW: the inserted row is set after, by its primary key.
+# SQLite's BEFORE trigger cannot set NEW: a row inserted with the wrong flag is set after, by
+# its primary key (the engine's own inserts say it right: engine.inbox.task_rows.open_task).
 SQLITE_UP = (
     """CREATE TRIGGER task_candidates_claimable AFTER INSERT ON task_candidates
+WHEN NEW.claimable IS NOT EXISTS (
+    SELECT 1 FROM human_tasks WHERE id = NEW.task_id AND assignee IS NULL AND status = 'open')
 BEGIN
     UPDATE task_candidates SET claimable = EXISTS (
         SELECT 1 FROM human_tasks WHERE id = NEW.task_id AND assignee IS NULL AND status = 'open')
