@@ -1,9 +1,12 @@
 """The completion's reads (engine.store.by_id): the task locked, its instance read after the
 lock — in one statement on SQLite, where the command holds the write lock from its BEGIN, and
-lock first, instance after on PostgreSQL — and the same objects `session.get` would give."""
+lock first, instance after on PostgreSQL, so that a completion that waited for the task's lock
+reads the instance as the command it waited for left it — and the same objects `session.get`
+would give."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import update
@@ -153,3 +156,33 @@ def test_rows_read_with_core_are_the_objects_the_orm_loads(engine):
         stale.subject = "不该保存"
     with engine.uow(write=False) as uow:
         assert uow.session.get(Instance, instance_id).subject == "改过的标题"
+
+
+def test_a_completion_that_waited_for_the_tasks_lock_reads_the_instance_it_left(engine):
+    """PostgreSQL, READ COMMITTED: another command holds the task's lock and saves the instance
+    (a new revision), and commits while the completion waits for the lock. The completion's read
+    of the instance, after the lock, then returns it as that command left it, and it completes
+    without a conflict. Read in the lock's statement, the instance would be the version of its snapshot,
+    and the save's revision check would refuse it — also with the instance row locked FOR KEY
+    SHARE in that statement (tried: a lock that does not conflict with the other command's
+    UPDATE takes the old row version, and the statement returns it)."""
+    if engine.db.dialect.name != "postgresql":
+        pytest.skip("SQLite: a command holds the write lock from its BEGIN, nobody saves meanwhile")
+    instance_id, task_id = _started(engine)
+    with engine.uow(write=False) as uow:
+        before = uow.session.get(Instance, instance_id).revision
+    other = engine.db.connect()
+    other.execute(update(HumanTask).where(HumanTask.id == task_id).values(urge_count=HumanTask.urge_count + 1))
+    other.execute(update(Instance).where(Instance.id == instance_id).values(revision=Instance.revision + 1))
+    outcome = {}
+    completing = threading.Thread(target=lambda: outcome.update(done=engine.complete(task_id, "clerk", {"ok": 1})))
+    completing.start()
+    completing.join(0.5)
+    assert completing.is_alive()                                 # waiting for the task's lock
+    other.commit()
+    other.close()
+    completing.join(10)
+    assert outcome.get("done", {}).get("status") == "running"  # completed, no conflict
+    with engine.uow(write=False) as uow:
+        assert uow.session.get(Instance, instance_id).revision == before + 2
+        assert uow.session.get(HumanTask, task_id).status == "completed"
