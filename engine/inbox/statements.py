@@ -125,14 +125,15 @@ def claimable_order(sort: str, columns) -> tuple:
 
 
 def claimable_ids_page(kinds: tuple[str, ...], filters: list, sort: str, dialect: str):
-    """The ids of a page of the user's claimable tasks in `sort` order: their candidate rows'
-    task ids looked up in ix_human_tasks_claimable_ids (each id once: a task matched by two
+    """The ids of a page of the user's claimable tasks in `sort` order: the task ids of their
+    candidate rows of unclaimed tasks (`_candidate_rows`, migration 0021's flag) looked up in
+    ix_human_tasks_claimable_ids (each id once: a task matched by two
     keys is one row; a claimed or closed task no entry), then sorted — a cost that follows the
     user's queue, not the page's depth or the province. PostgreSQL reads it as
     `id = ANY(ARRAY(...))`, one index-only scan, by its shape also as a generic plan (the IN
     form's hashed the candidates against all the province's claimable tasks, or walked
     task_candidates' primary key in parallel); SQLite as an IN list on that index (each kind
-    one covering range of ix_task_candidates_lookup, as on PostgreSQL)."""
+    one covering range of ix_task_candidates_claimable, as on PostgreSQL)."""
     candidate_ids = _candidate_rows(kinds, _CANDIDATES.c.task_id)  # OR-ed kinds: SQLite read task_candidates' rows
     found = _TASKS.c.id == any_(func.array(candidate_ids.scalar_subquery())) if dialect == "postgresql" \
         else _TASKS.c.id.in_(candidate_ids)
