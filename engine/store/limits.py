@@ -133,7 +133,10 @@ def _refuses_nul(session: Session) -> bool:
 
 
 def install(sessions: sessionmaker) -> sessionmaker:
-    """Check every flush of the sessions `sessions` makes."""
-    if not event.contains(sessions, "before_flush", check_flush):
-        event.listen(sessions, "before_flush", check_flush)
+    """Check every flush of the sessions `sessions` (a new sessionmaker) makes.
+
+    Listened unconditionally: `event.contains` keys its registry by id(), so for a sessionmaker
+    whose Session class sits at the address of a collected one it answered yes, and that
+    sessionmaker's flushes went unchecked (tests/engine/test_session_guards.py)."""
+    event.listen(sessions, "before_flush", check_flush)
     return sessions

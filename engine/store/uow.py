@@ -129,10 +129,10 @@ def _changed(session: Session) -> bool:
 
 
 def install(sessions: sessionmaker) -> sessionmaker:
-    """Guard the sessions' writes (see forbid_writes)."""
-    if not event.contains(sessions, "before_flush", forbid_writes):
-        event.listen(sessions, "before_flush", forbid_writes)
-        event.listen(sessions, "do_orm_execute", forbid_write_statements)
+    """Guard the writes of the sessions `sessions` (a new sessionmaker) makes (see forbid_writes).
+    Listened unconditionally, as engine.store.limits.install says why."""
+    event.listen(sessions, "before_flush", forbid_writes)
+    event.listen(sessions, "do_orm_execute", forbid_write_statements)
     return sessions
 
 
