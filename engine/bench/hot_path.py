@@ -62,16 +62,32 @@ class Counter:
     """Statements and commits; on PostgreSQL also the round trips to the server: each statement,
     the BEGIN the driver sends before a transaction's first statement, the COMMIT, and the pool's
     liveness pings (engine.store.liveness: only when a pooled connection's socket has news). A
-    query's AUTOCOMMIT connection sends neither BEGIN nor COMMIT."""
+    query's AUTOCOMMIT connection sends neither BEGIN nor COMMIT.
+
+    And the time spent inside the DB-API's execute and commit calls (`database_seconds`): SQLite's
+    own work; on PostgreSQL the driver, the round trips and the server's. What a command costs
+    beyond it is Python: SQLAlchemy's, SpiffWorkflow's and the engine's."""
 
     def __init__(self, db):
         self.statements = self.commits = self.begins = self._checkout_pings = 0
+        self.database_seconds = 0.0
         self._db, self._pings_at_start = db, self._pings_sent(db)
         event.listen(db, "before_cursor_execute", self._statement)
         event.listen(db, "commit", self._commit)
         event.listen(db, "begin", self._begin)
         if liveness is None and getattr(db.pool, "_pre_ping", False):
             event.listen(db.pool, "checkout", self._checkout_ping)
+        for name in ("do_execute", "do_execute_no_params", "do_commit"):  # this engine's dialect only
+            setattr(db.dialect, name, self._timed(getattr(db.dialect, name)))
+
+    def _timed(self, call):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.database_seconds += time.perf_counter() - started
+        return timed
 
     @staticmethod
     def _pings_sent(db) -> int:
@@ -175,20 +191,23 @@ def _workload(engine, instances: int) -> dict:
         start_times.append(time.perf_counter() - t0)
     start_cpu = time.thread_time() - cpu0
     start_statements, start_round_trips = counter.statements, counter.round_trips()
+    start_database = counter.database_seconds
     inbox_times = []
     for _ in range(5):  # the first query also compiles its statement: report both
         t0 = time.perf_counter()
         open_tasks = engine.tasks("bench")
         inbox_times.append(time.perf_counter() - t0)
-    completion_times, statements, commits, round_trips, complete_cpu = [], 0, 0, 0, 0.0
+    completion_times, statements, commits, round_trips, complete_cpu, database = [], 0, 0, 0, 0.0, 0.0
     for round_no in range(3):
         for instance_id in ids:
             task_id = _open_task(engine, instance_id)
             data = {f"field_{round_no + 1}": f"value {round_no + 1} for {instance_id}", "notes": "x" * 200}
             before_s, before_c, before_r = counter.statements, counter.commits, counter.round_trips()
+            before_database = counter.database_seconds
             t0, cpu0 = time.perf_counter(), time.thread_time()
             engine.complete(task_id, "bench", data)
             completion_times.append(time.perf_counter() - t0)
+            database += counter.database_seconds - before_database
             complete_cpu += time.thread_time() - cpu0
             statements += counter.statements - before_s
             commits += counter.commits - before_c
@@ -203,10 +222,13 @@ def _workload(engine, instances: int) -> dict:
         # this process's CPU time per command: steadier than the wall clock on a shared machine
         # (on PostgreSQL it leaves out the server's share)
         "create_start_cpu_mean_ms": _ms(start_cpu / instances),
+        "create_start_database_mean_ms": _ms(start_database / instances),
         "complete_mean_ms": _ms(statistics.mean(completion_times)),
         "complete_p50_ms": _ms(_percentile(completion_times, 50)),
         "complete_p95_ms": _ms(_percentile(completion_times, 95)),
         "complete_cpu_mean_ms": _ms(complete_cpu / total),
+        # inside the DB-API's execute and commit calls (Counter): the rest of a completion is Python
+        "complete_database_mean_ms": _ms(database / total),
         "completions_per_s": round(total / sum(completion_times), 1),
         "inbox_ms": _ms(statistics.median(inbox_times[1:])),
         "inbox_cold_ms": _ms(inbox_times[0]),

@@ -28,6 +28,9 @@ def _check(report: dict, instances: int, postgres: bool = False) -> None:
     assert report["inbox_rows"] == instances
     assert 0 < report["complete_p50_ms"] <= report["complete_p95_ms"]
     assert report["create_start_cpu_mean_ms"] > 0 and report["complete_cpu_mean_ms"] > 0
+    # the time inside the DB-API's calls: measured, and a part of the command's own time
+    assert 0 < report["complete_database_mean_ms"] < report["complete_mean_ms"]
+    assert 0 < report["create_start_database_mean_ms"] < report["create_start_mean_ms"]
     for n in (1, 10):
         assert report[f"mi_{n}_complete_mean_ms"] > 0 and report[f"mi_{n}_complete_cpu_mean_ms"] > 0
     assert report["mi_10_vs_1_ratio"] == round(report["mi_10_complete_mean_ms"] / report["mi_1_complete_mean_ms"], 2)
