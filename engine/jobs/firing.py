@@ -5,7 +5,8 @@ each timer is fired in a transaction of its own, so one instance's failure rolls
 of the others; batch follows batch until none is left, so one call drains a backlog of
 any size. Several schedulers share a backlog batch by batch: a timer is fired only by the
 holder of its lease. Timer start events (engine.jobs.start_events) follow, each due one
-fired once per call.
+fired once per call. A stop asked of the process (engine.jobs.stopping) ends a drain after
+the timer under way, the rest of the batch given back.
 
 The Engine is passed in, with the function that fires one claimed timer (it loads and
 advances an instance: engine.service, a layer above this one).
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from engine.errors import Conflict, Unavailable
-from engine.jobs import start_events, timer_rows
+from engine.jobs import start_events, stopping, timer_rows
 
 # A timer whose instance changed while it fired (another command saved first) is retried
 # after this pause, not in a tight loop against the same contention.
@@ -37,7 +38,7 @@ def fire_due(engine, owner: str, fire_timer: FireTimer) -> dict:
     events), fired, failed, started (instances started by timer start events)."""
     counts = {"due": 0, "fired": 0, "failed": 0, "started": 0}
     _release(engine, sorted(_UNRETURNED.pop(owner, ())), owner)
-    while batch := _claim(engine, owner):
+    while not stopping.requested() and (batch := _claim(engine, owner)):
         counts["due"] += len(batch)
         _fire_batch(engine, batch, owner, fire_timer, counts)
     _fire_start_events(engine, owner, counts)
@@ -63,10 +64,13 @@ def _claim(engine, owner: str) -> list[int]:
 
 def _fire_batch(engine, batch: list[int], owner: str, fire_timer: FireTimer, counts: dict) -> None:
     for done, timer_id in enumerate(batch):
+        if stopping.requested():
+            _release(engine, batch[done:], owner)
+            return
         try:
             outcome = fire_timer(timer_id, owner)
         except BaseException as err:
-            # Stopped (Ctrl-C, SIGTERM) or the database gone: whatever is not fired goes back
+            # Stopped at once (a second Ctrl-C or SIGTERM) or the database gone: whatever is not fired goes back
             # at once. An unexpected error: the rest goes back, but the timer that raised keeps
             # its lease, retried when it expires, not in a loop that would hold up the backlog.
             unexpected = isinstance(err, Exception) and not isinstance(err, Unavailable)
@@ -97,6 +101,8 @@ def _fire_start_events(engine, owner: str, counts: dict) -> None:
         due = start_events.due_ids(uow.session, limit=None)
     counts["due"] += len(due)
     for row_id in due:
+        if stopping.requested():
+            return
         outcome = start_events.fire_one(engine, row_id, owner)
         counts["started"] += outcome == "started"
         counts["failed"] += outcome == "failed"

@@ -7,18 +7,17 @@ is left) and asks again at once, since more may have fallen due meanwhile.
 
 Several schedulers may run against one database; each claims its batches with leases in
 the database (engine.jobs.leases), so none fires a timer twice, and together they drain
-a backlog faster than one. Ctrl-C or SIGTERM stops a scheduler at once (a firing under
-way rolls back); what it had claimed and not fired is released for the others.
+a backlog faster than one. Ctrl-C or SIGTERM stops a scheduler after the timer it is firing
+(engine.jobs.stopping); what it had claimed and not fired is released for the others. A second
+Ctrl-C or SIGTERM stops it at once (the firing under way rolls back).
 """
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
 
 from engine.errors import Unavailable
-from engine.jobs import firing, periodic
+from engine.jobs import firing, periodic, stopping
 
 log = logging.getLogger("sanfu.scheduler")
 PAUSE_AFTER_ERROR = 5.0  # seconds: a database that is down is not asked twice a second
@@ -29,17 +28,14 @@ def run_scheduler(engine, interval: float, owner: str) -> None:
     # a slowdown) when thousands of timers fire.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop)
     print(f"调度器已启动（空闲时每 {interval:g} 秒检查一次到期定时器；Ctrl-C 退出）owner={owner}", flush=True)
-    STOPPING.clear()
-    try:
-        while not STOPPING.is_set():
-            if not tick(engine, owner) and not STOPPING.is_set():
-                time.sleep(interval)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-
+    with stopping.on_signals():
+        try:
+            while not stopping.requested():
+                if not tick(engine, owner):
+                    stopping.REQUESTED.wait(interval)  # woken at once by a stop
+        except (KeyboardInterrupt, SystemExit):
+            pass  # a second signal: stopped at once
 
 def tick(engine, owner: str) -> bool:
     """Drain what is due, if anything; whether there was (then the caller asks again at once).
@@ -54,6 +50,8 @@ def run_periodic_jobs(engine, owner: str) -> list[str]:
     their names. A failing job is logged and does not stop the others."""
     ran = []
     for job in engine.periodic_jobs():
+        if stopping.requested():
+            break
         try:
             with engine.uow(write=False) as uow:
                 if not periodic.is_due(uow.session, job.name, job.every):
@@ -84,11 +82,11 @@ def _fire_timers(engine, owner: str) -> bool:
         result = engine.fire_due_timers(owner=owner)
     except Unavailable:  # one line per outage; claims are leased, so nothing fires twice meanwhile
         OUTAGE.down()
-        time.sleep(PAUSE_AFTER_ERROR)
+        stopping.REQUESTED.wait(PAUSE_AFTER_ERROR)
         return False
     except Exception:  # noqa: BLE001 - a scheduler outlives a failed tick (a database restart …)
         log.exception("tick failed; retrying in %g s", PAUSE_AFTER_ERROR)
-        time.sleep(PAUSE_AFTER_ERROR)
+        stopping.REQUESTED.wait(PAUSE_AFTER_ERROR)
         return False
     log.info("timers due %(due)s, fired %(fired)s, instances started %(started)s, failed %(failed)s", result)
     return result["due"] > 0
@@ -113,14 +111,3 @@ class Outage:
 
 OUTAGE = Outage()
 
-
-# Set by SIGTERM. The handler also raises SystemExit to stop at once, but Python runs a handler
-# wherever the main thread is, and an exception raised in a weakref callback or a __del__ (the
-# pool's and the ORM's, at a garbage collection) is printed and dropped: the flag still stops
-# the loop at the end of that tick (a scheduler that ran on after SIGTERM kept firing timers).
-STOPPING = threading.Event()
-
-
-def _stop(_signum, _frame) -> None:
-    STOPPING.set()
-    raise SystemExit(0)

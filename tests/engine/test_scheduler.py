@@ -1,9 +1,12 @@
-"""`sanfu scheduler` really runs: APScheduler wakes up and fires due timers."""
+"""`sanfu scheduler` really runs: it fires due timers, and stops when asked."""
 import os
 import subprocess
 import sys
 import time
 
+import pytest
+
+from engine.jobs import stopping
 from engine.service import Engine
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
@@ -40,23 +43,34 @@ def test_scheduler_process_fires_a_due_timer(tmp_path):
     assert "调度器已启动" in output and "Traceback" not in output
 
 
-def test_a_stop_whose_exit_was_swallowed_still_stops_the_loop(monkeypatch):
-    """SIGTERM's handler raises SystemExit wherever the main thread is; raised inside a weakref
-    callback or a __del__ it is printed and dropped. The scheduler stops after that tick anyway."""
+def test_a_stop_ends_the_loop_after_the_tick_under_way(monkeypatch):
+    """SIGTERM's handler only asks: the tick under way runs to its end (no exception raised
+    wherever the main thread was, a garbage collector's finalizer included), then the loop ends
+    without sleeping out its interval, and the flag is down again for the rest of the process."""
     from engine.jobs import scheduler
-    monkeypatch.setattr(scheduler.signal, "signal", lambda *args: None)  # (leave pytest's handlers be)
+    monkeypatch.setattr(stopping.signal, "signal", lambda *args: None)  # (leave pytest's handlers be)
     ticks = []
 
     def tick(_engine, _owner):
-        ticks.append(1)
+        ticks.append("tick")
         if len(ticks) == 2:
-            try:  # as in a weakref callback: the exit is swallowed
-                scheduler._stop(15, None)
-            except SystemExit:
-                pass
-        if len(ticks) > 5:
+            stopping.ask(15, None)
+            ticks.append("went on")
+        if len(ticks) > 6:
             raise AssertionError("the scheduler ran on after SIGTERM")
-        return False
+        return len(ticks) == 1  # the first was busy (no pause), the second idle: a pause is due
     monkeypatch.setattr(scheduler, "tick", tick)
-    scheduler.run_scheduler(None, 0.01, "s1")
-    assert len(ticks) == 2
+    started = time.monotonic()
+    scheduler.run_scheduler(None, 600, "s1")
+    assert ticks == ["tick", "tick", "went on"]
+    assert time.monotonic() - started < 60  # the stop cut the idle pause short
+    assert not stopping.requested()
+
+
+def test_a_second_stop_stops_at_once():
+    try:
+        stopping.ask(15, None)
+        with pytest.raises(SystemExit):
+            stopping.ask(15, None)
+    finally:
+        stopping.REQUESTED.clear()

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from engine import clock
 from engine.bench.timers import fill
 from engine.cli.main import main
-from engine.jobs import firing, timer_rows
+from engine.jobs import firing, stopping, timer_rows
 from engine.service import Engine
 from engine.store.tables import AuditEvent, HumanTask, Timer
 from tests.helpers.models import process, write
@@ -133,6 +133,29 @@ def test_a_stopped_scheduler_gives_back_what_it_did_not_fire(people, tmp_path, m
             people.fire_due_timers(owner="a")
         assert leases(people) == {ids[0]: "a", ids[1]: None, ids[2]: None}
         monkeypatch.setattr(Engine, "_fire_one", original)
+        assert people.fire_due_timers(owner="b") == {"due": 2, "fired": 2, "failed": 0, "started": 0}
+
+
+def test_a_stop_asked_mid_drain_finishes_the_firing_under_way_and_gives_back_the_rest(people, tmp_path, monkeypatch):
+    """SIGTERM to the scheduler while it fires the second timer of a batch: that firing
+    completes and is saved, the drain ends without an exception, the others go back at once."""
+    ids = start_waiting(people, tmp_path, [1, 2, 4, 5])
+    original = Engine._fire_one
+
+    def fire_one(self, timer_id, owner):
+        with self.uow(write=False) as uow:
+            if uow.session.get(Timer, timer_id).instance_id == ids[1]:
+                stopping.ask()  # as the signal handler does, in the middle of this firing
+        return original(self, timer_id, owner)
+    monkeypatch.setattr(Engine, "_fire_one", fire_one)
+    try:
+        with clock.frozen_at(T0 + timedelta(hours=1)):
+            assert people.fire_due_timers(owner="a") == {"due": 4, "fired": 2, "failed": 0, "started": 0}
+    finally:
+        stopping.REQUESTED.clear()
+    assert leases(people) == {ids[0]: "a", ids[1]: "a", ids[2]: None, ids[3]: None}
+    assert count(people, HumanTask, HumanTask.element_id == "after") == 2
+    with clock.frozen_at(T0 + timedelta(hours=1)):
         assert people.fire_due_timers(owner="b") == {"due": 2, "fired": 2, "failed": 0, "started": 0}
 
 

@@ -1,7 +1,8 @@
 """`sanfu scheduler` kill -9'd in the middle of draining a backlog of due timers, holding the
 claims of a batch it had not fired yet: a second scheduler fires the rest at once, takes the dead
 one's claims over when their lease runs out (not before), and every timer fires exactly once —
-one timer_fired audit row and one next task per instance, none left pending."""
+one timer_fired audit row and one next task per instance, none left pending. SIGTERM instead
+stops it cleanly, holding nothing."""
 from __future__ import annotations
 
 import os
@@ -63,6 +64,33 @@ def test_a_scheduler_killed_mid_drain_leaves_every_timer_to_fire_once(pg_engine,
     assert "Traceback" not in (tmp_path / "second.log").read_text(encoding="utf-8")
     print(f"\nfired before the kill: {fired_by_first}; claims left held by the dead scheduler: {len(held)}; "
           f"the second fired the rest ({TIMERS - fired_by_first}) once each")
+
+
+def test_a_scheduler_stopped_by_sigterm_mid_drain_exits_cleanly_and_holds_nothing(pg_engine, pg_url, tmp_path):
+    """SIGTERM in the middle of a backlog: the firing under way completes, what the scheduler
+    had claimed goes back at once (not after its lease), it exits 0 with no traceback, and the
+    next scheduler fires the rest once each."""
+    fill(pg_engine.db, TIMERS)
+    first = _scheduler(pg_url, tmp_path / "first.log")
+    try:
+        _wait(lambda: _fired(pg_engine) >= KILL_AFTER, "the first scheduler fired nothing", first)
+        first.terminate()
+        assert first.wait(timeout=20) == 0
+    finally:
+        first.kill()
+    log = (tmp_path / "first.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log and "Exception ignored" not in log, log
+    assert _fired(pg_engine) < TIMERS, "stopped too late: the backlog was drained"
+    assert _held_claims(pg_engine) == {}, "a stopped scheduler kept claims"
+    second = _scheduler(pg_url, tmp_path / "second.log")
+    try:
+        _wait(lambda: _fired(pg_engine) == TIMERS, "the second scheduler did not finish the backlog", second)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    with pg_engine.uow(write=False) as uow:
+        audits = Counter(uow.session.scalars(select(AuditEvent.instance_id).where(AuditEvent.action == "timer_fired")))
+    assert len(audits) == TIMERS and set(audits.values()) == {1}
 
 
 def _scheduler(url: str, log_path) -> subprocess.Popen:
