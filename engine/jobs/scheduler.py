@@ -33,9 +33,10 @@ def run_scheduler(engine, interval: float, owner: str) -> None:
         try:
             while not stopping.requested():
                 if not tick(engine, owner):
-                    stopping.REQUESTED.wait(interval)  # woken at once by a stop
+                    stopping.pause(interval)  # cut short by a stop
         except (KeyboardInterrupt, SystemExit):
             pass  # a second signal: stopped at once
+
 
 def tick(engine, owner: str) -> bool:
     """Drain what is due, if anything; whether there was (then the caller asks again at once).
@@ -82,11 +83,11 @@ def _fire_timers(engine, owner: str) -> bool:
         result = engine.fire_due_timers(owner=owner)
     except Unavailable:  # one line per outage; claims are leased, so nothing fires twice meanwhile
         OUTAGE.down()
-        stopping.REQUESTED.wait(PAUSE_AFTER_ERROR)
+        stopping.pause(PAUSE_AFTER_ERROR)
         return False
     except Exception:  # noqa: BLE001 - a scheduler outlives a failed tick (a database restart …)
         log.exception("tick failed; retrying in %g s", PAUSE_AFTER_ERROR)
-        stopping.REQUESTED.wait(PAUSE_AFTER_ERROR)
+        stopping.pause(PAUSE_AFTER_ERROR)
         return False
     log.info("timers due %(due)s, fired %(fired)s, instances started %(started)s, failed %(failed)s", result)
     return result["due"] > 0
@@ -110,4 +111,3 @@ class Outage:
 
 
 OUTAGE = Outage()
-

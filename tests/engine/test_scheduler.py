@@ -73,4 +73,4 @@ def test_a_second_stop_stops_at_once():
         with pytest.raises(SystemExit):
             stopping.ask(15, None)
     finally:
-        stopping.REQUESTED.clear()
+        stopping.reset()

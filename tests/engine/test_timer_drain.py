@@ -152,7 +152,7 @@ def test_a_stop_asked_mid_drain_finishes_the_firing_under_way_and_gives_back_the
         with clock.frozen_at(T0 + timedelta(hours=1)):
             assert people.fire_due_timers(owner="a") == {"due": 4, "fired": 2, "failed": 0, "started": 0}
     finally:
-        stopping.REQUESTED.clear()
+        stopping.reset()
     assert leases(people) == {ids[0]: "a", ids[1]: "a", ids[2]: None, ids[3]: None}
     assert count(people, HumanTask, HumanTask.element_id == "after") == 2
     with clock.frozen_at(T0 + timedelta(hours=1)):
