@@ -53,12 +53,15 @@ def pause(seconds: float) -> None:
 
 @contextmanager
 def on_signals() -> Iterator[None]:
-    """SIGTERM and SIGINT ask for a stop while the block runs (in the main thread; elsewhere
-    only `ask` does); the flag is lowered on leaving, so that a later drain in the same
+    """SIGTERM and SIGINT ask for a stop while the block runs (in the main thread, unless
+    ignored; elsewhere only `ask` does); the flag is lowered on leaving, so that a later drain in the same
     process (a test, `sanfu fire-timers`) is not taken for a stopped one."""
     reset()
     main = threading.current_thread() is threading.main_thread()
-    previous = {sig: signal.signal(sig, ask) for sig in SIGNALS} if main else {}
+    # A signal the parent set to be ignored stays ignored: a shell's background job (`make run`
+    # starts the scheduler with `&`) ignores Ctrl-C, and the shell's trap sends SIGTERM instead.
+    ours = [sig for sig in SIGNALS if signal.getsignal(sig) != signal.SIG_IGN] if main else []
+    previous = {sig: signal.signal(sig, ask) for sig in ours}
     try:
         yield
     finally:

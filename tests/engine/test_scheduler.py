@@ -74,3 +74,19 @@ def test_a_second_stop_stops_at_once():
             stopping.ask(15, None)
     finally:
         stopping.reset()
+
+
+def test_an_ignored_ctrl_c_stays_ignored_and_the_handlers_are_given_back():
+    """`make run` starts the scheduler as a shell's background job, which ignores Ctrl-C (the
+    shell's trap sends SIGTERM): the scheduler takes SIGTERM only, and leaves both as it found them."""
+    import signal
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    term_before = signal.getsignal(signal.SIGTERM)
+    try:
+        with stopping.on_signals():
+            assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) == stopping.ask
+        assert signal.getsignal(signal.SIGTERM) == term_before
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
