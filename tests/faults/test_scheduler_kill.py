@@ -34,22 +34,11 @@ sys.exit(main(["scheduler", "--interval", "0.2"]))
 
 def test_a_scheduler_killed_mid_drain_leaves_every_timer_to_fire_once(pg_engine, pg_url, tmp_path):
     fill(pg_engine.db, TIMERS)
-    first = _scheduler(pg_url, tmp_path / "first.log")
-    try:
-        _wait(lambda: _fired(pg_engine) >= KILL_AFTER, "the first scheduler fired nothing", first)
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
-    finally:
-        first.kill()
+    _first_scheduler_fires_some_then(signal.SIGKILL, pg_engine, pg_url, tmp_path)
     fired_by_first = _fired(pg_engine)
     held = _held_claims(pg_engine)
     assert fired_by_first < TIMERS and held, "killed too late: nothing was left claimed"
-    second = _scheduler(pg_url, tmp_path / "second.log")
-    try:
-        _wait(lambda: _fired(pg_engine) == TIMERS, "the second scheduler did not finish the backlog", second)
-    finally:
-        second.terminate()
-        second.wait(timeout=30)
+    second_log = _a_second_scheduler_fires_the_rest(pg_engine, pg_url, tmp_path)
     with pg_engine.uow(write=False) as uow:
         session = uow.session
         audits = Counter(session.scalars(select(AuditEvent.instance_id).where(AuditEvent.action == "timer_fired")))
@@ -61,7 +50,7 @@ def test_a_scheduler_killed_mid_drain_leaves_every_timer_to_fire_once(pg_engine,
     assert len(after) == TIMERS and set(after.values()) == {1}       # and its instance moved on once
     assert all(taken_over[timer_id] >= lease_until for timer_id, lease_until in held.items()), \
         "a claim of the dead scheduler was taken before its lease ran out"
-    assert "Traceback" not in (tmp_path / "second.log").read_text(encoding="utf-8")
+    assert "Traceback" not in second_log, second_log
     print(f"\nfired before the kill: {fired_by_first}; claims left held by the dead scheduler: {len(held)}; "
           f"the second fired the rest ({TIMERS - fired_by_first}) once each")
 
@@ -71,26 +60,37 @@ def test_a_scheduler_stopped_by_sigterm_mid_drain_exits_cleanly_and_holds_nothin
     had claimed goes back at once (not after its lease), it exits 0 with no traceback, and the
     next scheduler fires the rest once each."""
     fill(pg_engine.db, TIMERS)
-    first = _scheduler(pg_url, tmp_path / "first.log")
-    try:
-        _wait(lambda: _fired(pg_engine) >= KILL_AFTER, "the first scheduler fired nothing", first)
-        first.terminate()
-        assert first.wait(timeout=20) == 0
-    finally:
-        first.kill()
+    assert _first_scheduler_fires_some_then(signal.SIGTERM, pg_engine, pg_url, tmp_path) == 0
     log = (tmp_path / "first.log").read_text(encoding="utf-8")
     assert "Traceback" not in log and "Exception ignored" not in log, log
     assert _fired(pg_engine) < TIMERS, "stopped too late: the backlog was drained"
     assert _held_claims(pg_engine) == {}, "a stopped scheduler kept claims"
-    second = _scheduler(pg_url, tmp_path / "second.log")
-    try:
-        _wait(lambda: _fired(pg_engine) == TIMERS, "the second scheduler did not finish the backlog", second)
-    finally:
-        second.terminate()
-        second.wait(timeout=30)
+    _a_second_scheduler_fires_the_rest(pg_engine, pg_url, tmp_path)
     with pg_engine.uow(write=False) as uow:
         audits = Counter(uow.session.scalars(select(AuditEvent.instance_id).where(AuditEvent.action == "timer_fired")))
     assert len(audits) == TIMERS and set(audits.values()) == {1}
+
+
+def _first_scheduler_fires_some_then(stop: int, engine, url: str, tmp_path) -> int:
+    """A scheduler starts on the backlog and gets `stop` once it has fired a few; its exit code."""
+    first = _scheduler(url, tmp_path / "first.log")
+    try:
+        _wait(lambda: _fired(engine) >= KILL_AFTER, "the first scheduler fired nothing", first)
+        first.send_signal(stop)
+        return first.wait(timeout=20)
+    finally:
+        first.kill()
+
+
+def _a_second_scheduler_fires_the_rest(engine, url: str, tmp_path) -> str:
+    """A second scheduler drains what is left, then is stopped with SIGTERM; its log."""
+    second = _scheduler(url, tmp_path / "second.log")
+    try:
+        _wait(lambda: _fired(engine) == TIMERS, "the second scheduler did not finish the backlog", second)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    return (tmp_path / "second.log").read_text(encoding="utf-8")
 
 
 def _scheduler(url: str, log_path) -> subprocess.Popen:
