@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -154,6 +155,9 @@ class OutageLog:
 
 OUTAGES = OutageLog("database unavailable", "database reachable again")
 STORAGE_OUTAGES = OutageLog("storage full", "")  # no end is seen: its lines stay one per `every` seconds
+# Engines that report new connections to OUTAGES. Not `event.contains`: SQLAlchemy keys its
+# registry by id(), which a new engine can reuse while an old one's pool still holds the entry.
+_WATCHED: weakref.WeakSet = weakref.WeakSet()
 
 
 def _database_connected(_dbapi_connection, _record) -> None:
@@ -169,5 +173,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(SanfuError, _domain_error)
     db = getattr(app.extensions.get("sanfu"), "db", None)
-    if db is not None and not event.contains(db, "connect", _database_connected):
+    if db is not None and db not in _WATCHED:
         event.listen(db, "connect", _database_connected)
+        _WATCHED.add(db)

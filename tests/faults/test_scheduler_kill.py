@@ -19,7 +19,7 @@ from engine.bench.timers import fill
 from engine.store.tables import AuditEvent, HumanTask, Timer
 from tests.helpers.paths import ROOT
 
-TIMERS, KILL_AFTER, LEASE_S = 300, 20, 4.0
+TIMERS, KILL_AFTER, LEASE_S = 300, 10, 10.0
 # `sanfu scheduler` with a short claim lease (five minutes in production), so that the test need
 # not wait five minutes for the dead scheduler's claims to expire.
 SCHEDULER = """
