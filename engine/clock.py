@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _frozen: ContextVar[datetime | None] = ContextVar("sanfu_frozen_now", default=None)
+_offset: ContextVar[timedelta | None] = ContextVar("sanfu_clock_offset", default=None)
 
 
 def now() -> datetime:
     """The current time, timezone-aware UTC."""
     frozen = _frozen.get()
-    return frozen if frozen is not None else datetime.now(UTC)
+    if frozen is not None:
+        return frozen
+    offset = _offset.get()
+    return datetime.now(UTC) if offset is None else datetime.now(UTC) + offset
 
 
 @contextmanager
@@ -30,6 +34,19 @@ def frozen_at(moment: datetime):
         yield
     finally:
         _frozen.reset(token)
+
+
+@contextmanager
+def running_from(moment: datetime):
+    """Within the block the clock reads `moment` at first and then runs on, as the wall clock
+    does (frozen_at stops it): a whole day's work, such as the demo, built as of another day."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    token = _offset.set(moment.astimezone(UTC) - datetime.now(UTC))
+    try:
+        yield
+    finally:
+        _offset.reset(token)
 
 
 def parse_moment(text: str) -> datetime:

@@ -3,11 +3,11 @@
 instances of the three bureau processes at every stage, routed to the right county and
 section. Running it again changes nothing."""
 from collections import Counter
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from engine import clock
 from engine.cli.main import main
 from engine.demo.loader import load_demo
 from engine.org.creditcode import validate_credit_code
@@ -15,6 +15,7 @@ from engine.store.org_tables import Enterprise, LedgerMatter, Section, Unit, Use
 from engine.store.tables import AuditEvent, HumanTask, Instance, Timer, User
 
 COUNTIES = ("xh", "xs", "wx", "cx")
+pytestmark = pytest.mark.usefixtures("demo_day")  # tests/scenario/conftest.py
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_every_process_has_instances_at_every_stage(demo):
     assert any("reply" in p and "callback" not in p for p in complaints)   # anonymous, done
     assert any("callback" in p for p in complaints)
 
-    now = datetime.now(UTC)
+    now = clock.now()
     due = [d for (d,) in rows(demo, select(HumanTask.due_at).where(HumanTask.status == "open"))]
     assert any(d < now for d in due) and any(d > now for d in due)
 
@@ -154,7 +155,6 @@ def counts(engine) -> dict:
 
 def test_supervision_is_visible_on_first_login(demo):
     """Work in every colour, a ladder in progress, and last year's 挂牌督办 still open (跨年)."""
-    from engine import clock
     from engine.calendar.deadlines import colour
     now = clock.now()
     open_rows = rows(demo, select(HumanTask.due_at, HumanTask.blue_at, HumanTask.yellow_at, HumanTask.ladder_step)

@@ -1,11 +1,14 @@
 """The demo shows people acting on deadlines on first login: overdue work urged (催办 ×N on
 its rows, the most overdue twice and with a 效能告诫 to its holder), and a 延期申请 waiting
 under its section head's 延期审批."""
+import pytest
 from sqlalchemy import select
 
 from engine.demo.loader import load_demo
 from engine.store.supervision_tables import DeadlineExtension, EfficiencyWarning, Urge
 from engine.store.tables import HumanTask
+
+pytestmark = pytest.mark.usefixtures("demo_day")  # tests/scenario/conftest.py
 
 
 def test_the_demo_has_urges_a_warning_and_a_pending_extension(engine):
