@@ -71,8 +71,9 @@ def _fire_batch(engine, batch: list[int], owner: str, fire_timer: FireTimer, cou
             outcome = fire_timer(timer_id, owner)
         except BaseException as err:
             # Stopped at once (a second Ctrl-C or SIGTERM) or the database gone: whatever is not
-            # fired goes back at once. An unexpected error: the rest goes back, but the timer that
-            # raised keeps its lease, retried when it expires, not in a loop that would hold up the backlog.
+            # fired goes back at once. An unexpected error: the rest goes back, but the timer
+            # that raised keeps its lease, retried when it expires, not in a loop that would
+            # hold up the backlog.
             unexpected = isinstance(err, Exception) and not isinstance(err, Unavailable)
             _release(engine, batch[done + 1:] if unexpected else batch[done:], owner)
             raise

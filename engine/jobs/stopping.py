@@ -54,8 +54,8 @@ def pause(seconds: float) -> None:
 @contextmanager
 def on_signals() -> Iterator[None]:
     """SIGTERM and SIGINT ask for a stop while the block runs (in the main thread, unless
-    ignored; elsewhere only `ask` does); the flag is lowered on leaving, so that a later drain in the same
-    process (a test, `sanfu fire-timers`) is not taken for a stopped one."""
+    ignored; elsewhere only `ask` does); the flag is lowered on leaving, so that a later drain
+    in the same process (a test, `sanfu fire-timers`) is not taken for a stopped one."""
     reset()
     main = threading.current_thread() is threading.main_thread()
     # A signal the parent set to be ignored stays ignored: a shell's background job (`make run`

@@ -92,17 +92,24 @@ def test_a_conflicting_firing_is_retried_after_a_pause(people, tmp_path, monkeyp
         assert people.fire_due_timers() == {"due": 1, "fired": 1, "failed": 0, "started": 0}
 
 
-def raising_on(instance_id: int, error: BaseException):
-    """Engine._fire_one, but raising `error` on the timer of `instance_id`."""
+def firing_with(instance_id: int, before):
+    """Engine._fire_one, but calling `before()` first on the timer of `instance_id`."""
     original = Engine._fire_one
 
     def fire_one(self, timer_id, owner):
         with self.uow(write=False) as uow:
             if uow.session.get(Timer, timer_id).instance_id == instance_id:
-                raise error
+                before()
         return original(self, timer_id, owner)
 
     return fire_one
+
+
+def raising_on(instance_id: int, error: BaseException):
+    """Engine._fire_one, but raising `error` on the timer of `instance_id`."""
+    def fail():
+        raise error
+    return firing_with(instance_id, fail)
 
 
 def test_an_unexpected_error_releases_the_rest_of_the_batch(people, tmp_path, monkeypatch):
@@ -140,14 +147,8 @@ def test_a_stop_asked_mid_drain_finishes_the_firing_under_way_and_gives_back_the
     """SIGTERM to the scheduler while it fires the second timer of a batch: that firing
     completes and is saved, the drain ends without an exception, the others go back at once."""
     ids = start_waiting(people, tmp_path, [1, 2, 4, 5])
-    original = Engine._fire_one
-
-    def fire_one(self, timer_id, owner):
-        with self.uow(write=False) as uow:
-            if uow.session.get(Timer, timer_id).instance_id == ids[1]:
-                stopping.ask()  # as the signal handler does, in the middle of this firing
-        return original(self, timer_id, owner)
-    monkeypatch.setattr(Engine, "_fire_one", fire_one)
+    # as the signal handler does, in the middle of the second firing
+    monkeypatch.setattr(Engine, "_fire_one", firing_with(ids[1], stopping.ask))
     try:
         with clock.frozen_at(T0 + timedelta(hours=1)):
             assert people.fire_due_timers(owner="a") == {"due": 4, "fired": 2, "failed": 0, "started": 0}
